@@ -1,0 +1,137 @@
+/**
+ * The backend seam: the hot-path primitives of a WARC writer, implemented
+ * twice — by the native addon (`native.ts`) and in plain Node (`js/`).
+ * Both must produce byte-identical uncompressed output and identical digests.
+ */
+
+export type BackendName = 'native' | 'js';
+
+export type DigestAlgorithm = 'sha1' | 'sha256';
+/** base32 (RFC 4648, upper case, padded) or base16 (lower-case hex). */
+export type DigestEncoding = 'base32' | 'base16';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Incremental hash producing WARC digest labels such as `sha1:3I42H3S6...`. */
+export interface Digest {
+  readonly algorithm: DigestAlgorithm;
+  update(chunk: Uint8Array): void;
+  /** Finishes the hash; the object must not be updated afterwards. */
+  digest(): Buffer;
+  /** Finishes the hash and returns `<algorithm>:<encoded>`. */
+  label(encoding?: DigestEncoding): string;
+}
+
+export interface MemberEncoderOptions {
+  compression: 'gzip' | 'zstd';
+  /** gzip: 0-9 (default 6); zstd: 1-22 (default 3). */
+  level?: number;
+  /** Raw zstd dictionary (zstd only). */
+  dictionary?: Uint8Array;
+}
+
+/**
+ * Encodes one gzip member or one zstd frame per call, reusing compressor
+ * state between calls. zstd frames always carry content size and checksum.
+ * Work runs off the main thread (native) or on libuv's pool (js).
+ */
+export interface MemberEncoder {
+  /** The concatenation of `parts` as one complete member/frame. */
+  encode(parts: readonly Uint8Array[]): Promise<Buffer>;
+  close(): void;
+}
+
+export interface MemberDecoderOptions {
+  compression: 'gzip' | 'zstd';
+  /** Raw zstd dictionary (zstd only). */
+  dictionary?: Uint8Array;
+}
+
+export interface DecodeStep {
+  /** Decompressed bytes produced by this call (may be empty). */
+  output: Buffer;
+  /** How many bytes of the input were consumed. */
+  consumed: number;
+  /** True when the current member/frame ended inside this input. The decoder is then ready for the next one. */
+  memberEnd: boolean;
+}
+
+/**
+ * Incremental, synchronous decoder that stops at each member/frame boundary,
+ * so a reader can report the compressed offset and length of every record.
+ * Callers bound the work per call by feeding input in modest chunks.
+ * zstd skippable frames are consumed as members with empty output.
+ */
+export interface MemberDecoder {
+  write(input: Uint8Array): DecodeStep;
+  /** Drops any partial member and starts over. */
+  reset(): void;
+  close(): void;
+}
+
+export interface SpoolOptions {
+  /** Bytes kept in RAM before the spool moves to a temp file. Default 1 MiB. */
+  memoryLimit?: number;
+  /** Directory for the temp file. Default `os.tmpdir()`. */
+  tempDir?: string;
+  /** Skip RAM entirely and write to the temp file from the first byte. */
+  fullOnDisk?: boolean;
+}
+
+/**
+ * Append-only byte store: RAM up to a limit, then a temp file (mode 0600,
+ * unlinked or removed on close). The temp file never outlives the spool.
+ */
+export interface Spool {
+  append(chunk: Uint8Array): void;
+  readonly size: number;
+  readonly onDisk: boolean;
+  /** Reads up to `length` bytes starting at `offset` (short at the end). */
+  read(offset: number, length: number): Buffer;
+  /** Releases memory and removes the temp file. Idempotent. */
+  close(): void;
+}
+
+export interface RecordSinkOptions {
+  compression: Compression;
+  level?: number;
+  /** Raw zstd dictionary (zstd only). */
+  dictionary?: Uint8Array;
+  /**
+   * Bytes written verbatim at the start of a new file, before any record
+   * (e.g. the zstd dictionary skippable frame). Ignored when appending to a non-empty file.
+   */
+  preamble?: Uint8Array;
+}
+
+/** Where a record landed: compressed offset and length within the file. */
+export interface AppendResult {
+  offset: number;
+  length: number;
+}
+
+/**
+ * Writes records to one file: header + block + CRLFCRLF as ONE gzip member
+ * or zstd frame (or verbatim for `none`), compressed and written off the
+ * main thread. Appends complete in call order.
+ */
+export interface RecordSink {
+  readonly path: string;
+  /** Bytes in the file once every pending append has landed. */
+  readonly size: number;
+  append(header: Uint8Array, block: Spool | Uint8Array): Promise<AppendResult>;
+  /** Waits for pending appends, fsyncs and closes. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  /** True when this backend can encode/decode zstd. */
+  readonly zstdAvailable: boolean;
+  createDigest(algorithm: DigestAlgorithm): Digest;
+  createMemberEncoder(options: MemberEncoderOptions): MemberEncoder;
+  createMemberDecoder(options: MemberDecoderOptions): MemberDecoder;
+  createSpool(options?: SpoolOptions): Spool;
+  /** Opens (creating if needed, never truncating) a file for appending records. */
+  openRecordSink(path: string, options: RecordSinkOptions): Promise<RecordSink>;
+}

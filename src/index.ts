@@ -1,0 +1,3 @@
+export { WarcwireError } from './errors';
+export { BackendError } from './backend/errors';
+export type * from './backend/types';
