@@ -1,3 +1,36 @@
 export { WarcwireError } from './errors';
 export { BackendError } from './backend/errors';
 export type * from './backend/types';
+export type { BackendErrorCode } from './backend/errors';
+export { loadBackend, getBackend, jsBackend, NATIVE_UNAVAILABLE_WARNING } from './backend';
+export type { Logger, LogFields, LogLevel } from './obs/logger';
+export { silentLogger, childLogger } from './obs/logger';
+export { jsonLogger } from './obs/json-logger';
+export { LOG_EVENTS, logEvent } from './obs/log-events';
+export type * from './obs/metrics';
+export { PrometheusRegistry, createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './obs/registry';
+export type { ScrapableRegistry, MetricSnapshot } from './obs/registry';
+export { MetricsError } from './obs/errors';
+export { METRICS } from './obs/metric-names';
+export { promClientRegistry } from './obs/prom-client-adapter';
+export { createMetricsServer } from './obs/metrics-server';
+export * from './dedupe/index';
+// network layer (src/net)
+export { Dialer } from './net/dialer';
+export type { DialTarget, DialOptions, DialResult, DialerOptions } from './net/dialer';
+export type { DnsCapture, DnsOptions, ResolvedAddresses } from './net/dns-types';
+export { DnsResolver } from './net/dns-resolver';
+export type { DnsResolverOptions } from './net/dns-resolver';
+export type { TlsOptions } from './net/tls-options';
+export { NetError, ProxyError, DnsError } from './net/errors';
+export type { NetErrorCode, ProxyErrorCode, DnsErrorCode } from './net/errors';
+export { connectViaProxy, parseProxyUrl } from './net/proxy-connect';
+export type { ProxyScheme, ProxyConnectOptions, ProxyTarget } from './net/proxy-connect';
+export { ProxyPool } from './net/proxy-pool';
+export type { ProxyEntry, ProxyType, ProxyNetwork, ProxyStats } from './net/proxy-pool';
+export { redactProxyUrl } from './net/redact';
+export { SmoothWeightedRoundRobin } from './net/weighted-round-robin';
+export { Cooldown } from './net/cooldown';
+export type { CooldownOptions } from './net/cooldown';
+// proxy servers (src/proxy)
+export * from './proxy/index';

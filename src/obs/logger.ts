@@ -17,3 +17,29 @@ export interface Logger {
 const noop = (): void => {};
 
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** A logger that may bind fields itself (pino's `child`). */
+interface ChildCapable extends Logger {
+  child(bindings: LogFields): Logger;
+}
+
+function hasChild(logger: Logger): logger is ChildCapable {
+  return typeof (logger as Partial<ChildCapable>).child === 'function';
+}
+
+/**
+ * A logger that adds `bindings` to every line, e.g. `childLogger(log, { component: 'dedupe' })`.
+ * Uses the logger's own `child()` when it has one (pino), so its serialisers still apply;
+ * fields given at the call site win over bound ones.
+ */
+export function childLogger(logger: Logger, bindings: LogFields): Logger {
+  if (logger === silentLogger) return silentLogger;
+  if (hasChild(logger)) return logger.child(bindings);
+  const bind = (fields: LogFields): LogFields => ({ ...bindings, ...fields });
+  return {
+    debug: (fields, msg) => logger.debug(bind(fields), msg),
+    info: (fields, msg) => logger.info(bind(fields), msg),
+    warn: (fields, msg) => logger.warn(bind(fields), msg),
+    error: (fields, msg) => logger.error(bind(fields), msg),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench [-- --quick] [-- --only <section>]`: runs every
+ * bench/sections/*.ts module (compiled to dist-bench/), prints one table and
+ * writes bench/results.json. Sections measure their contenders side by side in
+ * one run; only ratios from the same run are comparable on a shared machine.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BenchRow, BenchSection } from './types';
+
+/** The repository root: the first ancestor holding package.json (works from bench/ and dist-bench/bench/). */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist-bench') {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the package root');
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * The compiled library lives in dist-bench/src/, where the native loader looks
+ * for build/ and prebuilds/ two levels up: point those at the real ones.
+ */
+function linkNativeBuild(root: string): void {
+  const compiledRoot = path.resolve(__dirname, '..');
+  if (compiledRoot === root) return;
+  for (const name of ['build', 'prebuilds']) {
+    const link = path.join(compiledRoot, name);
+    const target = path.join(root, name);
+    if (fs.existsSync(target) && !fs.existsSync(link)) fs.symlinkSync(target, link);
+  }
+}
+
+function formatValue(value: number | string): string {
+  if (typeof value === 'string') return value;
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  if (Math.abs(value) >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+function printTable(rows: BenchRow[]): void {
+  const lines = rows.map((row) => [
+    row.section,
+    row.case,
+    Object.entries(row.metrics)
+      .map(([key, value]) => `${key}=${formatValue(value)}`)
+      .join('  '),
+  ]);
+  const widths = [0, 1].map((i) => Math.max(i === 0 ? 7 : 4, ...lines.map((l) => l[i]!.length)));
+  const pad = (cells: string[]) => `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padEnd(widths[1]!)}  ${cells[2]}`;
+  console.log(pad(['section', 'case', 'metrics']));
+  console.log(pad(['-'.repeat(widths[0]!), '-'.repeat(widths[1]!), '-------']));
+  for (const line of lines) console.log(pad(line));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyIndex = args.indexOf('--only');
+  const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+  const root = repoRoot();
+  linkNativeBuild(root);
+
+  const sectionsDir = path.join(__dirname, 'sections');
+  const names = fs
+    .readdirSync(sectionsDir)
+    .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.(js|ts)$/, ''))
+    .filter((name) => only === undefined || name === only)
+    .sort();
+  const rows: BenchRow[] = [];
+  for (const name of names) {
+    const started = Date.now();
+    console.error(`[bench] ${name}${quick ? ' (quick)' : ''}...`);
+    try {
+      const section = (require(path.join(sectionsDir, name)) as { run?: BenchSection }).run;
+      if (typeof section !== 'function') throw new Error('module exports no run()');
+      rows.push(...(await section({ quick })));
+    } catch (err) {
+      rows.push({ section: name, case: 'FAILED', metrics: { error: err instanceof Error ? err.message : String(err) } });
+    }
+    console.error(`[bench] ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  printTable(rows);
+  const results = {
+    date: new Date().toISOString(),
+    quick,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    rows,
+  };
+  const out = path.join(root, 'bench', 'results.json');
+  fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  console.error(`[bench] wrote ${path.relative(process.cwd(), out) || out}`);
+  if (rows.some((r) => r.case === 'FAILED')) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+{
+  # Canonical build of the addon (CMakeLists.txt builds the same sources with cmake-js).
+  # zlib and OpenSSL come from node itself: headers in <nodedir>/include/node, symbols
+  # exported by the node binary. zstd is compiled in from sources fetched at build time.
+  # ZSTD_MULTITHREAD stays undefined (zstd tests it with #ifdef): single-threaded zstd.
+  "targets": [
+    {
+      "target_name": "zstd",
+      "type": "static_library",
+      "sources": ["<!@(node scripts/fetch-zstd.js --sources)"],
+      "include_dirs": ["deps/zstd/lib", "deps/zstd/lib/common"],
+      "defines": ["XXH_NAMESPACE=ZSTD_", "ZSTDLIB_VISIBILITY=", "ZSTDERRORLIB_VISIBILITY="],
+      "cflags!": ["-O2", "-O0", "-O1", "-Os"],
+      "cflags": ["-O3", "-fPIC", "-fvisibility=hidden"],
+      "cflags_c": ["-std=c99"],
+      "conditions": [
+        ["target_arch=='x64'",
+          {"sources": ["deps/zstd/lib/decompress/huf_decompress_amd64.S"]},
+          {"defines": ["ZSTD_DISABLE_ASM"]}]
+      ],
+      "direct_dependent_settings": {"include_dirs": ["deps/zstd/lib"], "defines": ["ZSTDLIB_VISIBILITY="]}
+    },
+    {
+      "target_name": "warcwire",
+      "dependencies": ["zstd"],
+      "sources": [
+        "native/addon.cc",
+        "native/digest.cc",
+        "native/member.cc",
+        "native/member_decoder.cc",
+        "native/sink.cc",
+        "native/spool.cc",
+        "native/util.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      # C++ exceptions stay enabled inside the addon (bad_alloc is caught on workers),
+      # but none crosses N-API: node-addon-api's own exceptions are disabled above.
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-O2"]
+    }
+  ]
+}

@@ -1,0 +1,75 @@
+// RecordSink: appends records as one gzip member / zstd frame / verbatim each,
+// compressing and writing on libuv's pool, in call order.
+#ifndef WARCWIRE_SINK_H_
+#define WARCWIRE_SINK_H_
+
+#include <napi.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "member.h"
+#include "spool.h"
+#include "util.h"
+
+namespace warcwire {
+
+// State only the worker touches (one batch at a time), except where noted.
+struct SinkFile {
+  std::string path;
+  CompressorConfig config;
+  std::unique_ptr<Compressor> compressor;
+  UniqueFd fd;
+  std::vector<uint8_t> preamble;  // written first to an empty file
+  uint64_t size = 0;    // end of the last complete member
+  bool damaged = false;  // a failed write could not be truncated away
+};
+
+// JS: new RecordSink(path, {compression, level, dictionary, preamble}); open() -> Promise;
+// append(header, block) -> Promise<{offset, length}>; close() -> Promise; size.
+class RecordSink : public Napi::ObjectWrap<RecordSink> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit RecordSink(const Napi::CallbackInfo& info);
+
+  enum class Kind { kOpen, kAppend, kClose };
+  struct Job {
+    Kind kind;
+    Napi::Promise::Deferred deferred;
+    std::vector<Napi::Reference<Napi::Value>> keep;  // JS buffers alive until done
+    const uint8_t* header = nullptr;
+    size_t headerLen = 0;
+    const uint8_t* block = nullptr;  // a Buffer block, or
+    size_t blockLen = 0;
+    std::shared_ptr<SpoolCore> spool;  // a Spool block (read up to blockLen)
+    uint64_t offset = 0;               // results
+    uint64_t length = 0;
+    Failure failure;
+    Job(Napi::Env env, Kind k) : kind(k), deferred(Napi::Promise::Deferred::New(env)) {}
+  };
+
+  void BatchDone(uint64_t size);
+
+ private:
+  class Batch;
+  Napi::Value Open(const Napi::CallbackInfo& info);
+  Napi::Value Append(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Size(const Napi::CallbackInfo& info);
+  Napi::Value Enqueue(std::unique_ptr<Job> job);
+  void StartNext();
+
+  std::shared_ptr<SinkFile> file_;
+  std::deque<std::unique_ptr<Job>> pending_;
+  bool running_ = false;
+  bool opened_ = false;
+  bool closed_ = false;
+  uint64_t size_ = 0;  // mirror of file_->size, updated on the main thread
+};
+
+}  // namespace warcwire
+
+#endif  // WARCWIRE_SINK_H_

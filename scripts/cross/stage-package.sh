@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Makes .cache/cross/pkg/: a package root for running the backend with a foreign node (arm64
+# under qemu, node.exe under wine) — dist/ compiled from src/backend only (so it does not wait
+# on the rest of the tree), package.json, prebuilds/ and node_modules linked from the repository,
+# and no build/ directory, so node-gyp-build can only pick a prebuild.
+# Prints the directory.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+pkg="$root/.cache/cross/pkg"
+rm -rf "$pkg"
+mkdir -p "$pkg"
+"$root/node_modules/.bin/tsc" --outDir "$pkg/dist" --rootDir "$root/src" --target ES2022 --module commonjs \
+  --moduleResolution node --strict --esModuleInterop --skipLibCheck --types node \
+  "$root/src/backend/index.ts" "$root/src/backend/native.ts" >&2
+cp "$root/package.json" "$pkg/"
+ln -s "$root/prebuilds" "$pkg/prebuilds"
+ln -s "$root/node_modules" "$pkg/node_modules"
+echo "$pkg"

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Makes upstream zstd 1.5.7 sources available in deps/zstd/ for the native build.
+ *
+ * The sources are never committed: they come from the `deps/zstd` folder of the
+ * pinned npm tarball zstd-napi@0.0.13, fetched with `npm pack --ignore-scripts`
+ * (so none of its scripts run) and checked against its pinned sha512 integrity.
+ * When deps/zstd/lib/zstd.h already exists (a previous fetch, or a published
+ * warcwire tarball that carries the sources) nothing is fetched: offline builds work.
+ *
+ * Usage:
+ *   node scripts/fetch-zstd.js            ensure the sources, print nothing on stdout
+ *   node scripts/fetch-zstd.js --sources  ensure, then print the .c files to compile
+ *                                         (paths relative to the package root, one a line;
+ *                                         this is what binding.gyp expands with <!@(...))
+ *   node scripts/fetch-zstd.js --dir      ensure, then print the absolute deps/zstd/lib path
+ * Progress goes to stderr so stdout stays machine-readable.
+ */
+const { execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const PACKAGE = 'zstd-napi@0.0.13';
+const INTEGRITY =
+  'sha512-ErGF+Ko1PsbooU6oC/sc/diiWKwVa0kd/5AkFSs7kg5kwcEuOtSzOy3xUOadXQlAVNab9TxsxaUk3hOq3cj/lA==';
+
+const root = path.resolve(__dirname, '..');
+const depsDir = path.join(root, 'deps');
+const zstdDir = path.join(depsDir, 'zstd');
+const libDir = path.join(zstdDir, 'lib');
+
+function log(message) {
+  process.stderr.write(`fetch-zstd: ${message}\n`);
+}
+
+function fail(message) {
+  log(`error: ${message}`);
+  process.exit(1);
+}
+
+/** Runs npm pack through the npm that launched us when there is one (npm install / npm run). */
+function npmPack(destination) {
+  const execPath = process.env.npm_execpath;
+  const [cmd, args] =
+    execPath && /\.c?js$/.test(execPath)
+      ? [process.execPath, [execPath]]
+      : ['npm', []];
+  const out = execFileSync(
+    cmd,
+    [...args, 'pack', PACKAGE, '--ignore-scripts', '--json', '--pack-destination', destination],
+    { cwd: destination, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const info = JSON.parse(out);
+  const filename = Array.isArray(info) && info[0] && info[0].filename;
+  if (typeof filename !== 'string') fail(`npm pack ${PACKAGE} printed no tarball name`);
+  return path.join(destination, filename);
+}
+
+function checkIntegrity(tarball) {
+  const [algorithm, expected] = INTEGRITY.split(/-(.*)/s);
+  const actual = crypto.createHash(algorithm).update(fs.readFileSync(tarball)).digest('base64');
+  if (actual !== expected) {
+    fail(`${path.basename(tarball)} does not match the pinned integrity ${INTEGRITY} (got ${algorithm}-${actual})`);
+  }
+}
+
+function fetchSources() {
+  fs.mkdirSync(depsDir, { recursive: true });
+  const work = fs.mkdtempSync(path.join(depsDir, '.fetch-zstd-'));
+  try {
+    log(`fetching ${PACKAGE} from the npm registry (npm pack, no scripts run)`);
+    const tarball = npmPack(work);
+    checkIntegrity(tarball);
+    execFileSync(
+      'tar',
+      ['-xzf', tarball, '-C', work, 'package/deps/zstd/lib', 'package/deps/zstd/LICENSE', 'package/deps/zstd/COPYING'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const extracted = path.join(work, 'package', 'deps', 'zstd');
+    if (!fs.existsSync(path.join(extracted, 'lib', 'zstd.h'))) fail(`${PACKAGE} holds no deps/zstd/lib/zstd.h`);
+    try {
+      fs.renameSync(extracted, zstdDir);
+    } catch (err) {
+      // A concurrent build may have won the race; its copy is as good as ours.
+      if (!fs.existsSync(path.join(libDir, 'zstd.h'))) throw err;
+    }
+    log(`zstd sources ready in ${path.relative(root, zstdDir)}/`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function listSources() {
+  const out = [];
+  for (const sub of ['common', 'compress', 'decompress']) {
+    for (const name of fs.readdirSync(path.join(libDir, sub)).sort()) {
+      if (name.endsWith('.c')) out.push(`deps/zstd/lib/${sub}/${name}`);
+    }
+  }
+  return out;
+}
+
+if (!fs.existsSync(path.join(libDir, 'zstd.h'))) fetchSources();
+
+const mode = process.argv[2];
+if (mode === '--sources') process.stdout.write(listSources().join('\n') + '\n');
+else if (mode === '--dir') process.stdout.write(libDir + '\n');
+else if (mode !== undefined) fail(`unknown option ${mode}`);

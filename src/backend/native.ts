@@ -1,0 +1,258 @@
+/**
+ * The native backend: loads the C++ addon (native/) with node-gyp-build —
+ * build/Release first, then prebuilds/<platform>-<arch>/ — and adapts it to
+ * the Backend interface, turning the addon's coded errors into BackendError.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BackendError, type BackendErrorCode } from './errors';
+import type {
+  AppendResult,
+  Backend,
+  DecodeStep,
+  Digest,
+  DigestAlgorithm,
+  DigestEncoding,
+  MemberDecoder,
+  MemberDecoderOptions,
+  MemberEncoder,
+  MemberEncoderOptions,
+  RecordSink,
+  RecordSinkOptions,
+  Spool,
+  SpoolOptions,
+} from './types';
+
+/** The package root: holds binding.gyp, build/ and prebuilds/ (this file is in src/backend or dist/backend). */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+interface AddonDigest {
+  update(chunk: Uint8Array): void;
+  digest(): Buffer;
+  label(encoding?: DigestEncoding): string;
+}
+interface AddonMemberEncoder {
+  encode(parts: readonly Uint8Array[]): Promise<Buffer>;
+  close(): void;
+}
+interface AddonMemberDecoder {
+  write(input: Uint8Array): DecodeStep;
+  reset(): void;
+  close(): void;
+}
+interface AddonSpool {
+  append(chunk: Uint8Array): void;
+  read(offset: number, length: number): Buffer;
+  close(): void;
+  readonly size: number;
+  readonly onDisk: boolean;
+}
+interface AddonRecordSink {
+  open(): Promise<void>;
+  append(header: Uint8Array, block: Uint8Array | AddonSpool): Promise<AppendResult>;
+  close(): Promise<void>;
+  readonly size: number;
+}
+
+/** What the addon exports (native/addon.cc). */
+export interface NativeAddon {
+  Digest: new (algorithm: string) => AddonDigest;
+  MemberEncoder: new (options: MemberEncoderOptions) => AddonMemberEncoder;
+  MemberDecoder: new (options: MemberDecoderOptions) => AddonMemberDecoder;
+  Spool: new (options: SpoolOptions) => AddonSpool;
+  RecordSink: new (path: string, options: RecordSinkOptions) => AddonRecordSink;
+  zstdVersion: string;
+}
+
+const BACKEND_CODES: ReadonlySet<string> = new Set<BackendErrorCode>([
+  'ERR_BACKEND_UNAVAILABLE',
+  'ERR_ZSTD_UNAVAILABLE',
+  'ERR_INVALID_OPTION',
+  'ERR_SPOOL_CLOSED',
+  'ERR_SPOOL_IO',
+  'ERR_SINK_CLOSED',
+  'ERR_SINK_OPEN',
+  'ERR_SINK_WRITE',
+  'ERR_DECODE',
+]);
+
+/** The addon throws plain Errors carrying `code` (and `syscallCode`); give them the typed class. */
+function toBackendError(err: unknown): unknown {
+  // Duck-typed: the addon's errors come from the main realm, which is not the caller's
+  // realm under vm sandboxes such as jest, so `instanceof Error` would miss them.
+  if (err instanceof BackendError || typeof err !== 'object' || err === null) return err;
+  const { code, syscallCode, message } = err as { code?: unknown; syscallCode?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !BACKEND_CODES.has(code) || typeof message !== 'string') return err;
+  return new BackendError(code as BackendErrorCode, message, {
+    cause: err,
+    ...(typeof syscallCode === 'string' ? { syscallCode } : {}),
+  });
+}
+
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toBackendError(err);
+  }
+}
+
+async function settle<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    throw toBackendError(err);
+  }
+}
+
+class NativeDigest implements Digest {
+  private readonly handle: AddonDigest;
+  constructor(
+    addon: NativeAddon,
+    readonly algorithm: DigestAlgorithm,
+  ) {
+    this.handle = call(() => new addon.Digest(algorithm));
+  }
+  /** Hashes on the calling thread (~1 GB/s): feed chunks of at most ~1 MiB to keep the event loop free. */
+  update(chunk: Uint8Array): void {
+    call(() => this.handle.update(chunk));
+  }
+  digest(): Buffer {
+    return call(() => this.handle.digest());
+  }
+  label(encoding?: DigestEncoding): string {
+    return call(() => this.handle.label(encoding));
+  }
+}
+
+class NativeMemberEncoder implements MemberEncoder {
+  private readonly handle: AddonMemberEncoder;
+  constructor(addon: NativeAddon, options: MemberEncoderOptions) {
+    this.handle = call(() => new addon.MemberEncoder(options));
+  }
+  encode(parts: readonly Uint8Array[]): Promise<Buffer> {
+    return settle(this.handle.encode(parts));
+  }
+  close(): void {
+    this.handle.close();
+  }
+}
+
+class NativeMemberDecoder implements MemberDecoder {
+  private readonly handle: AddonMemberDecoder;
+  constructor(addon: NativeAddon, options: MemberDecoderOptions) {
+    this.handle = call(() => new addon.MemberDecoder(options));
+  }
+  write(input: Uint8Array): DecodeStep {
+    return call(() => this.handle.write(input));
+  }
+  reset(): void {
+    this.handle.reset();
+  }
+  close(): void {
+    this.handle.close();
+  }
+}
+
+export class NativeSpool implements Spool {
+  /** The addon object; a native sink reads it on its worker thread. */
+  readonly handle: AddonSpool;
+  constructor(addon: NativeAddon, options: SpoolOptions = {}) {
+    const tempDir = options.tempDir ?? os.tmpdir();
+    this.handle = call(() => new addon.Spool({ ...options, tempDir }));
+  }
+  get size(): number {
+    return this.handle.size;
+  }
+  get onDisk(): boolean {
+    return this.handle.onDisk;
+  }
+  append(chunk: Uint8Array): void {
+    call(() => this.handle.append(chunk));
+  }
+  read(offset: number, length: number): Buffer {
+    return call(() => this.handle.read(offset, length));
+  }
+  close(): void {
+    this.handle.close();
+  }
+}
+
+class NativeRecordSink implements RecordSink {
+  private closing: Promise<void> | undefined;
+  constructor(
+    readonly path: string,
+    private readonly handle: AddonRecordSink,
+  ) {}
+
+  static async open(addon: NativeAddon, filePath: string, options: RecordSinkOptions): Promise<NativeRecordSink> {
+    const handle = call(() => new addon.RecordSink(filePath, options));
+    await settle(handle.open());
+    return new NativeRecordSink(filePath, handle);
+  }
+
+  get size(): number {
+    return this.handle.size;
+  }
+
+  append(header: Uint8Array, block: Spool | Uint8Array): Promise<AppendResult> {
+    if (this.closing !== undefined) {
+      return Promise.reject(new BackendError('ERR_SINK_CLOSED', `cannot append to ${this.path}: the record sink is closed`));
+    }
+    let nativeBlock: Uint8Array | AddonSpool;
+    try {
+      // A spool from another backend is read whole here; native spools are read on the worker.
+      nativeBlock = block instanceof NativeSpool ? block.handle : block instanceof Uint8Array ? block : block.read(0, block.size);
+    } catch (err) {
+      return Promise.reject(toBackendError(err));
+    }
+    return settle(this.handle.append(header, nativeBlock));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= settle(this.handle.close());
+    return this.closing;
+  }
+}
+
+/** Where node-gyp-build finds the addon (throws when there is none for this platform). */
+export function resolveNativeAddonPath(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+  return nodeGypBuild.resolve(PACKAGE_ROOT);
+}
+
+let loadedFrom: string | undefined;
+
+/** The file the addon was loaded from, once loadNativeBackend() succeeded. */
+export function nativeAddonPath(): string | undefined {
+  return loadedFrom;
+}
+
+/** Loads the addon and returns it as a Backend; ERR_BACKEND_UNAVAILABLE when it cannot load. */
+export function loadNativeBackend(): Backend {
+  let addon: NativeAddon;
+  let file: string;
+  try {
+    file = resolveNativeAddonPath();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    addon = require(file) as NativeAddon;
+  } catch (err) {
+    throw new BackendError(
+      'ERR_BACKEND_UNAVAILABLE',
+      `the native warcwire addon cannot be loaded for ${process.platform}-${process.arch} from ${PACKAGE_ROOT}: ` +
+        `${err instanceof Error ? err.message : String(err)}; build it with \`npm run build:native\` (needs a C++ compiler, make and python3)`,
+      { cause: err },
+    );
+  }
+  loadedFrom = file;
+  return Object.freeze<Backend>({
+    name: 'native' as const,
+    zstdAvailable: true,
+    createDigest: (algorithm) => new NativeDigest(addon, algorithm),
+    createMemberEncoder: (options) => new NativeMemberEncoder(addon, options),
+    createMemberDecoder: (options) => new NativeMemberDecoder(addon, options),
+    createSpool: (options) => new NativeSpool(addon, options),
+    openRecordSink: (filePath, options) => NativeRecordSink.open(addon, filePath, options),
+  });
+}

@@ -1,0 +1,169 @@
+import type { Socket } from 'node:net';
+import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
+import { HttpParseError } from '../http/errors';
+import { RequestFramer, ResponseFramer, DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
+import type { RequestHead, ResponseHead } from '../http/head';
+import { CaptureError } from './errors';
+import { CapturedExchange, type ConnectionInfo, type TruncationReason } from './exchange';
+import { teeSocket } from './tee';
+
+export interface CaptureConnectionOptions<Tag> {
+  backend: Backend;
+  digestAlgorithm: DigestAlgorithm;
+  spool: SpoolOptions;
+  /** Bytes of one response block kept; beyond, the record is truncated (`WARC-Truncated: length`). */
+  maxResponseBytes: number;
+  maxHeadBytes?: number;
+  info: ConnectionInfo;
+  /** The caller's tag for the request whose first byte is being written now. */
+  takeTag(): Tag | undefined;
+  /** An exchange is over (complete, truncated or failed). Ownership of its spools passes on. */
+  onExchange(exchange: CapturedExchange<Tag>): void;
+}
+
+/** Truncation reason implied by the error a socket was destroyed with. */
+function truncationFor(error: Error | undefined): TruncationReason {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'ETIMEDOUT') return 'time';
+  return 'disconnect';
+}
+
+/**
+ * Splits the traffic of one kept-alive connection into exchanges: request
+ * bytes go to the oldest exchange still being written, response bytes to the
+ * oldest exchange still waiting for its response (HTTP/1.1 answers in order).
+ */
+export class CaptureConnection<Tag> {
+  private readonly requests: RequestFramer;
+  private readonly responses: ResponseFramer;
+  /** Exchanges whose response is not complete yet, oldest first. */
+  private readonly open: Array<CapturedExchange<Tag>> = [];
+  /** The exchange whose request is being written. */
+  private writing: CapturedExchange<Tag> | undefined;
+  private failed = false;
+  private closed = false;
+
+  constructor(private readonly options: CaptureConnectionOptions<Tag>) {
+    const maxHead = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
+    this.requests = new RequestFramer(
+      {
+        onMessageStart: () => {
+          const ex = new CapturedExchange<Tag>(options.backend, options.digestAlgorithm, options.spool, options.info, options.takeTag());
+          this.writing = ex;
+          this.open.push(ex);
+        },
+        onBytes: (d) => {
+          const ex = this.writing!;
+          // A response may end before its request did (an early 413); the request spool is gone then.
+          if (ex.responseComplete || ex.error !== undefined) return;
+          ex.request.append(d);
+          ex.requestDigest.update(d);
+        },
+        onHead: (head: RequestHead) => {
+          this.writing!.requestHead = head;
+          this.responses.expectResponseTo(head.method);
+        },
+        onPayload: () => {},
+        onMessageEnd: () => {
+          this.writing!.requestComplete = true;
+          this.writing = undefined;
+        },
+      },
+      maxHead,
+    );
+    this.responses = new ResponseFramer(
+      {
+        onMessageStart: () => {
+          const ex = this.open[0];
+          if (ex === undefined) throw new CaptureError('ERR_CAPTURE_UNSOLICITED', 'response bytes arrived with no request outstanding');
+          ex.startResponse();
+        },
+        onBytes: (d) => this.appendResponse(this.open[0]!, d),
+        onHead: (head: ResponseHead, interim: boolean) => {
+          const ex = this.open[0]!;
+          if (interim) ex.interimHeads.push(head);
+          else ex.responseHead = head;
+        },
+        onPayload: (d) => {
+          const ex = this.open[0]!;
+          if (ex.truncated === undefined) ex.payloadDigest!.update(d);
+        },
+        onMessageEnd: () => {
+          const ex = this.open.shift()!;
+          ex.responseComplete = true;
+          this.options.onExchange(ex);
+        },
+      },
+      maxHead,
+    );
+  }
+
+  /** Starts observing `socket`. */
+  attach(socket: Socket): void {
+    teeSocket(
+      socket,
+      {
+        onWrite: (chunk) => this.feed(this.requests, chunk),
+        onRead: (chunk) => this.feed(this.responses, chunk),
+        onReadEnd: () => this.endOfResponses(undefined),
+        onClose: (error) => this.close(error),
+      },
+      (err) => this.fail(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private appendResponse(ex: CapturedExchange<Tag>, d: Uint8Array): void {
+    if (ex.truncated !== undefined) return;
+    const room = this.options.maxResponseBytes - ex.response!.size;
+    const keep = d.byteLength <= room ? d : d.subarray(0, Math.max(0, room));
+    if (keep.byteLength > 0) {
+      ex.response!.append(keep);
+      ex.responseDigest!.update(keep);
+    }
+    if (keep.byteLength < d.byteLength) ex.truncated = 'length';
+  }
+
+  private feed(framer: RequestFramer | ResponseFramer, chunk: Buffer): void {
+    if (this.failed || this.closed) return;
+    try {
+      framer.push(chunk);
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** A framing error: the exchange in progress fails; later bytes are not captured. */
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    const ex = this.open.shift();
+    if (ex !== undefined) {
+      ex.error = error instanceof HttpParseError || error instanceof CaptureError ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
+      this.options.onExchange(ex);
+    }
+  }
+
+  private endOfResponses(error: Error | undefined): void {
+    if (this.failed || this.closed) return;
+    const result = this.responses.finish();
+    if (result === 'incomplete') {
+      const ex = this.open.shift();
+      this.failed = true;
+      if (ex !== undefined) {
+        ex.truncated ??= truncationFor(error);
+        ex.error = new CaptureError('ERR_CAPTURE_CONNECTION_CLOSED', 'the connection closed before the response ended', { cause: error });
+        this.options.onExchange(ex);
+      }
+    }
+  }
+
+  private close(error: Error | undefined): void {
+    this.endOfResponses(error);
+    this.closed = true;
+    // Requests that never got a response: nothing to write, but release and report them.
+    for (const ex of this.open.splice(0)) {
+      ex.error = new CaptureError('ERR_CAPTURE_NO_RESPONSE', 'the connection closed before a response arrived', { cause: error });
+      this.options.onExchange(ex);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { Backend, Digest, DigestAlgorithm, Spool, SpoolOptions } from '../backend/types';
+import type { RequestHead, ResponseHead } from '../http/head';
+
+/** WARC-Truncated values (WARC 1.1 §5.13) used by the capture. */
+export type TruncationReason = 'length' | 'time' | 'disconnect' | 'unspecified';
+
+/** Facts about the connection an exchange travelled on, for WARC fields. */
+export interface ConnectionInfo {
+  scheme: 'http' | 'https';
+  /** host[:port] of the origin, used when a request has no Host header. */
+  authority: string;
+  /** Peer IP; absent when the connection went through a proxy. */
+  remoteAddress?: string;
+  proxied: boolean;
+  /** e.g. 'TLSv1.3' (https only). */
+  tlsProtocol?: string;
+  /** OpenSSL/IANA cipher name (https only). */
+  cipher?: string;
+}
+
+/**
+ * One request and its response as captured on the wire. Owns its spools until
+ * handed to the writer (which closes them) or `discard()`ed.
+ */
+export class CapturedExchange<Tag> {
+  /** When the first byte of the request was handed to the socket. */
+  readonly date = new Date();
+  readonly request: Spool;
+  readonly requestDigest: Digest;
+  requestHead: RequestHead | undefined;
+  requestComplete = false;
+
+  response: Spool | undefined;
+  responseDigest: Digest | undefined;
+  payloadDigest: Digest | undefined;
+  interimHeads: ResponseHead[] = [];
+  responseHead: ResponseHead | undefined;
+  responseComplete = false;
+  /** Set when the response block is cut short; the record then carries WARC-Truncated. */
+  truncated: TruncationReason | undefined;
+  /** A framing error or a connection failure that ended this exchange. */
+  error: Error | undefined;
+  private discarded = false;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly digestAlgorithm: DigestAlgorithm,
+    private readonly spoolOptions: SpoolOptions,
+    readonly connection: ConnectionInfo,
+    public tag: Tag | undefined,
+  ) {
+    this.request = backend.createSpool(spoolOptions);
+    this.requestDigest = backend.createDigest(digestAlgorithm);
+  }
+
+  startResponse(): void {
+    this.response = this.backend.createSpool(this.spoolOptions);
+    this.responseDigest = this.backend.createDigest(this.digestAlgorithm);
+    this.payloadDigest = this.backend.createDigest(this.digestAlgorithm);
+  }
+
+  /** True when the response can be written as a record (its head was parsed). */
+  get hasResponse(): boolean {
+    return this.responseHead !== undefined && this.response !== undefined;
+  }
+
+  /** Releases the spools (and their temp files) when the exchange is not written. Idempotent. */
+  discard(): void {
+    if (this.discarded) return;
+    this.discarded = true;
+    this.request.close();
+    this.response?.close();
+  }
+}

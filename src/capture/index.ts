@@ -1,0 +1,5 @@
+export { CaptureError, type CaptureErrorCode } from './errors';
+export { CapturedExchange, type ConnectionInfo, type TruncationReason } from './exchange';
+export { CaptureConnection, type CaptureConnectionOptions } from './connection';
+export { exchangeRecords, targetUri, warcTlsProtocol, type RecordPair } from './records';
+export { teeSocket, type TeeObserver } from './tee';

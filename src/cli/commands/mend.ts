@@ -1,0 +1,82 @@
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { applyMend, planMend, type MendPlan } from '../../warc/mend';
+import { errorMessage, LineWriter, UsageError } from '../args';
+import type { CliCommand } from '../command';
+
+const usage = `Usage: warcwire mend [--dry-run] [--yes] FILE...
+
+Repairs WARC files left \`.open\` by a crash (gzip, zstd or plain): keeps every
+complete record, cuts what follows the last one, and drops the \`.open\` suffix.
+Files not ending in .open are left alone. A file without any complete record is removed.
+
+  --dry-run   say what would be done, change nothing
+  --yes       do it without asking (needed when stdin is not a terminal)
+`;
+
+function describe(plan: MendPlan): string {
+  switch (plan.action) {
+    case 'skip':
+      return `skip ${plan.file}: ${plan.reason}`;
+    case 'remove':
+      return `remove ${plan.file}: ${plan.reason}`;
+    case 'rename':
+      return `rename ${plan.file} -> ${plan.target}: ${plan.records} records, ${plan.reason}`;
+    case 'truncate':
+      return `truncate ${plan.file} to ${plan.keep} of ${plan.size} bytes (${plan.records} records kept) -> ${plan.target}: ${plan.reason}`;
+  }
+}
+
+const command: CliCommand = {
+  name: 'mend',
+  summary: 'repair .open WARC files after a crash (keep complete records, cut the rest)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
+    });
+    if (positionals.length === 0) throw new UsageError('no FILE given');
+    const out = new LineWriter(io.stdout);
+    const plans: MendPlan[] = [];
+    let failed = false;
+    for (const file of positionals) {
+      try {
+        const plan = await planMend(file);
+        plans.push(plan);
+        await out.line((values['dry-run'] ? 'would ' : '') + describe(plan));
+      } catch (err) {
+        failed = true;
+        await out.line(`cannot read ${file}: ${errorMessage(err)}`);
+      }
+    }
+    await out.flush();
+    const work = plans.filter((p) => p.action !== 'skip');
+    if (values['dry-run'] || work.length === 0) return failed ? 1 : 0;
+    if (!values.yes) {
+      if (!process.stdin.isTTY) {
+        await out.line('nothing changed: pass --yes to mend without asking');
+        await out.flush();
+        return 2;
+      }
+      const rl = createInterface({ input: process.stdin, output: io.stdout });
+      const answer = await rl.question(`mend ${work.length} file(s)? [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) return 1;
+    }
+    for (const plan of work) {
+      try {
+        await applyMend(plan);
+        await out.line(`done ${plan.file}`);
+      } catch (err) {
+        failed = true;
+        await out.line(`failed ${plan.file}: ${errorMessage(err)}`);
+      }
+    }
+    await out.flush();
+    return failed ? 1 : 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,172 @@
+import type { Socket } from 'node:net';
+import { Client, Dispatcher, type buildConnector } from 'undici';
+import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
+import { CaptureConnection } from '../capture/connection';
+import type { CapturedExchange } from '../capture/exchange';
+import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
+import type { Dialer } from '../net/dialer';
+import { CaptureHandler, type LegacyHandler } from './capture-handler';
+import { ClientError } from './errors';
+import { RequestTag } from './request-tag';
+import type { ResolvedTimeouts } from './settings';
+
+// undici turns new-style handlers (onRequestStart…) into the callbacks its Client calls.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const UnwrapHandler = require('undici/lib/handler/unwrap-handler') as { unwrap(h: object): LegacyHandler };
+
+export interface CapturingDispatcherOptions {
+  dialer: Dialer;
+  backend: Backend;
+  digestAlgorithm: DigestAlgorithm;
+  spool: SpoolOptions;
+  maxResponseBytes: number;
+  timeouts: ResolvedTimeouts;
+  connectionsPerOrigin: number;
+  keepAliveTimeout: number;
+  onExchange(exchange: CapturedExchange<RequestTag>): void;
+}
+
+/**
+ * One undici Client (one connection at a time, no pipelining) with the tag of
+ * the request it is running: the next request written on its socket is that one.
+ */
+interface Lane {
+  client: Client;
+  busy: boolean;
+  tag: RequestTag | undefined;
+}
+
+interface OriginPool {
+  lanes: Lane[];
+  waiting: Array<(lane: Lane) => void>;
+}
+
+type ConnectOptions = { hostname: string; protocol: string; port: string | number; servername?: string | null };
+
+/**
+ * An undici Dispatcher whose connections are captured. It keeps its own small
+ * pool per origin so that it always knows which connection carries which
+ * request, and so which exchange settles which caller's `written`.
+ */
+export class CapturingDispatcher extends Dispatcher {
+  private readonly pools = new Map<string, OriginPool>();
+  private closed = false;
+
+  constructor(private readonly options: CapturingDispatcherOptions) {
+    super();
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return this.dispatchTagged(opts, handler, new RequestTag());
+  }
+
+  /** Dispatches with a tag the caller keeps, to learn where the exchange was written. */
+  dispatchTagged(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tag: RequestTag): boolean {
+    const legacy = UnwrapHandler.unwrap(handler as object);
+    if (this.closed) {
+      const err = new ClientError('ERR_CLIENT_CLOSED', 'the client is closed');
+      tag.reject(err);
+      queueMicrotask(() => legacy.onError?.(err));
+      return false;
+    }
+    const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
+    const pool = this.poolFor(origin);
+    const run = (lane: Lane): void => {
+      lane.busy = true;
+      lane.tag = tag;
+      const wrapped = new CaptureHandler(legacy, tag, {
+        drainLimit: this.options.maxResponseBytes,
+        requestTimeout: this.options.timeouts.request,
+        onDone: () => this.release(pool, lane),
+        createSpool: () => this.options.backend.createSpool(this.options.spool),
+        callerIdleTimeout: this.options.timeouts.idleRead,
+      });
+      lane.client.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
+    };
+    const idle = pool.lanes.find((l) => !l.busy);
+    if (idle !== undefined) run(idle);
+    else if (pool.lanes.length < this.options.connectionsPerOrigin) run(this.newLane(origin, pool));
+    else pool.waiting.push(run);
+    return true;
+  }
+
+  private poolFor(origin: string): OriginPool {
+    let pool = this.pools.get(origin);
+    if (pool === undefined) {
+      pool = { lanes: [], waiting: [] };
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  private release(pool: OriginPool, lane: Lane): void {
+    lane.busy = false;
+    lane.tag = undefined;
+    const next = pool.waiting.shift();
+    if (next !== undefined) next(lane);
+  }
+
+  private newLane(origin: string, pool: OriginPool): Lane {
+    const lane: Lane = { client: undefined as unknown as Client, busy: false, tag: undefined };
+    const t = this.options.timeouts;
+    lane.client = new Client(origin, {
+      pipelining: 1,
+      keepAliveTimeout: this.options.keepAliveTimeout,
+      headersTimeout: t.responseHeaders,
+      bodyTimeout: t.idleRead,
+      maxHeaderSize: DEFAULT_MAX_HEAD_BYTES,
+      connect: ((co: ConnectOptions, cb: (err: Error | null, socket: Socket | null) => void) => {
+        this.openConnection(lane, co).then(
+          (socket) => cb(null, socket),
+          (err: Error) => cb(err, null),
+        );
+      }) as unknown as buildConnector.connector,
+    });
+    pool.lanes.push(lane);
+    return lane;
+  }
+
+  private async openConnection(lane: Lane, co: ConnectOptions): Promise<Socket> {
+    const protocol = co.protocol === 'https:' ? 'https:' : 'http:';
+    const port = Number(co.port) || (protocol === 'https:' ? 443 : 80);
+    const result = await this.options.dialer.dial(
+      { protocol, hostname: co.hostname, port },
+      { timeout: this.options.timeouts.dial, tlsHandshakeTimeout: this.options.timeouts.tlsHandshake },
+    );
+    const defaultPort = protocol === 'https:' ? 443 : 80;
+    const capture = new CaptureConnection<RequestTag>({
+      backend: this.options.backend,
+      digestAlgorithm: this.options.digestAlgorithm,
+      spool: this.options.spool,
+      maxResponseBytes: this.options.maxResponseBytes,
+      info: {
+        scheme: protocol === 'https:' ? 'https' : 'http',
+        authority: port === defaultPort ? co.hostname : `${co.hostname}:${port}`,
+        proxied: result.proxied,
+        ...(result.remoteAddress !== undefined ? { remoteAddress: result.remoteAddress } : {}),
+        ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
+        ...(result.cipher !== undefined ? { cipher: result.cipher } : {}),
+      },
+      takeTag: () => {
+        const tag = lane.tag;
+        lane.tag = undefined;
+        if (tag !== undefined) tag.taken = true;
+        return tag;
+      },
+      onExchange: (ex) => this.options.onExchange(ex),
+    });
+    capture.attach(result.socket);
+    return result.socket;
+  }
+
+  override async close(): Promise<void> {
+    this.closed = true;
+    // Queued requests still run in turn: each one reaching a closed Client fails with undici's error.
+    await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => l.client.close())));
+  }
+
+  override async destroy(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => l.client.destroy())));
+  }
+}

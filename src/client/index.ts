@@ -1,0 +1,7 @@
+export { WarcClient, type FetchInit } from './warc-client';
+export { WarcResponse, type RedirectHop } from './response';
+export { CapturingDispatcher } from './capturing-dispatcher';
+export { ClientError, DiscardedError, type ClientErrorCode } from './errors';
+export type { WrittenExchange } from './request-tag';
+export type { RecorderStats } from './recorder';
+export type { WarcClientSettings, TimeoutSettings, DiscardHook, DiscardHookInput } from './settings';

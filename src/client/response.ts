@@ -1,0 +1,83 @@
+import { Readable } from 'node:stream';
+import { arrayBuffer as readArrayBuffer, buffer as readBuffer } from 'node:stream/consumers';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { WrittenExchange } from './request-tag';
+
+/** One redirect hop that `fetch()` followed; its pair is recorded like any other. */
+export interface RedirectHop {
+  url: string;
+  status: number;
+  written: Promise<WrittenExchange>;
+}
+
+/**
+ * A fetch-like response. The body is streamed; whatever the caller does with
+ * it (read all, read part, cancel, ignore), the exchange is captured to its end.
+ */
+export class WarcResponse {
+  private used = false;
+  private web: WebReadableStream<Uint8Array> | undefined;
+
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly statusText: string,
+    readonly headers: Headers,
+    private readonly stream: Readable,
+    /** Resolves once both records are on disk; rejects with the reason when nothing was written. */
+    readonly written: Promise<WrittenExchange>,
+    readonly redirects: readonly RedirectHop[],
+  ) {}
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get redirected(): boolean {
+    return this.redirects.length > 0;
+  }
+
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+
+  /** The body as a web stream (decoded when decompressBody is on). */
+  get body(): WebReadableStream<Uint8Array> {
+    this.web ??= Readable.toWeb(this.take()) as WebReadableStream<Uint8Array>;
+    return this.web;
+  }
+
+  /** The body as a Node stream. */
+  nodeStream(): Readable {
+    return this.take();
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    return readArrayBuffer(this.take());
+  }
+
+  async bytes(): Promise<Buffer> {
+    return readBuffer(this.take());
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  /** Lets go of the body; the capture still reads the response to its end. */
+  async cancel(): Promise<void> {
+    this.used = true;
+    this.stream.on('error', () => undefined);
+    this.stream.destroy();
+  }
+
+  private take(): Readable {
+    if (this.used) throw new TypeError('body already used');
+    this.used = true;
+    return this.stream;
+  }
+}

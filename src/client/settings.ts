@@ -1,0 +1,107 @@
+import type { DigestAlgorithm } from '../backend/types';
+import type { HeaderList } from '../http/head';
+import type { DialerOptions } from '../net/dialer';
+import type { TlsOptions } from '../net/tls-options';
+import type { Logger } from '../obs/logger';
+import type { MetricsRegistry } from '../obs/metrics';
+import type { WarcWriterOptions } from '../warc/writer';
+import { ClientError } from './errors';
+
+/** What the DiscardHook sees: the final response head of a complete exchange. */
+export interface DiscardHookInput {
+  url: string;
+  method: string;
+  status: number;
+  headers: HeaderList;
+}
+
+/** Return `{ discard: true, reason }` to drop the pair (not written; `written` rejects with ERR_DISCARDED). */
+export type DiscardHook = (response: DiscardHookInput) => { discard: boolean; reason?: string };
+
+export interface TimeoutSettings {
+  /** DNS + TCP (+ proxy handshake), ms. Default 30000. */
+  dial?: number;
+  /** TLS handshake with the origin, ms. Default 10000. */
+  tlsHandshake?: number;
+  /** From the request being sent until the response head is complete, ms. Default 30000. */
+  responseHeaders?: number;
+  /** Longest silence while reading a body, ms. Default 30000. */
+  idleRead?: number;
+  /** The whole request, from dispatch to the end of the body, ms. Default 0 (none). */
+  request?: number;
+}
+
+export interface WarcClientSettings {
+  /** Where and how records are written (directory is required). */
+  writer: Omit<WarcWriterOptions, 'digestAlgorithm' | 'backend'>;
+  /** Default sha1 (base32); sha256 is written base16. */
+  digestAlgorithm?: DigestAlgorithm;
+  /** RAM kept per spooled message before it moves to a temp file. Default 1 MiB. */
+  spoolMemoryLimit?: number;
+  spoolTempDir?: string;
+  /** Spool to disk from the first byte. */
+  fullOnDisk?: boolean;
+  /** Bytes of one response recorded (and drained after a caller lets go); past it, `WARC-Truncated: length`. Default 1 GiB. */
+  maxResponseBytes?: number;
+  timeouts?: TimeoutSettings;
+  /** Follow 301/302/303/307/308 in `fetch()`, recording every hop. Default false. */
+  followRedirects?: boolean;
+  /** Default 20. */
+  maxRedirects?: number;
+  /** `fetch()` bodies are decoded (gzip, deflate, br); the WARC keeps the raw bytes. Default true. */
+  decompressBody?: boolean;
+  discardHook?: DiscardHook;
+  tls?: TlsOptions;
+  /** Proxies, DNS and source-address options of the dialer (TLS and timeouts come from the fields above). */
+  dialer?: Omit<DialerOptions, 'tls' | 'connectTimeout' | 'logger' | 'metrics'>;
+  /** Connections kept per origin. Default 32. */
+  connectionsPerOrigin?: number;
+  /** Idle keep-alive connections are closed after this many ms. Default 4000. */
+  keepAliveTimeout?: number;
+  logger?: Logger;
+  metrics?: MetricsRegistry;
+}
+
+export interface ResolvedTimeouts {
+  dial: number;
+  tlsHandshake: number;
+  responseHeaders: number;
+  idleRead: number;
+  request: number;
+}
+
+function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new ClientError('ERR_INVALID_SETTING', `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveTimeouts(t: TimeoutSettings | undefined): ResolvedTimeouts {
+  return {
+    dial: positive('timeouts.dial', t?.dial, 30_000),
+    tlsHandshake: positive('timeouts.tlsHandshake', t?.tlsHandshake, 10_000),
+    responseHeaders: positive('timeouts.responseHeaders', t?.responseHeaders, 30_000),
+    idleRead: positive('timeouts.idleRead', t?.idleRead, 30_000),
+    request: positive('timeouts.request', t?.request, 0, true),
+  };
+}
+
+export function checkSettings(s: WarcClientSettings): void {
+  if (s === null || typeof s !== 'object' || typeof s.writer?.directory !== 'string') {
+    throw new ClientError('ERR_INVALID_SETTING', 'settings.writer.directory (a string) is required');
+  }
+  if (s.digestAlgorithm !== undefined && s.digestAlgorithm !== 'sha1' && s.digestAlgorithm !== 'sha256') {
+    throw new ClientError('ERR_INVALID_SETTING', `digestAlgorithm must be 'sha1' or 'sha256', got ${JSON.stringify(s.digestAlgorithm)}`);
+  }
+  positive('spoolMemoryLimit', s.spoolMemoryLimit, 1, true);
+  positive('maxResponseBytes', s.maxResponseBytes, 1);
+  positive('maxRedirects', s.maxRedirects, 1, true);
+  positive('connectionsPerOrigin', s.connectionsPerOrigin, 1);
+  positive('keepAliveTimeout', s.keepAliveTimeout, 1);
+  if (s.discardHook !== undefined && typeof s.discardHook !== 'function') {
+    throw new ClientError('ERR_INVALID_SETTING', 'discardHook must be a function');
+  }
+  resolveTimeouts(s.timeouts);
+}

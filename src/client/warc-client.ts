@@ -1,0 +1,199 @@
+import { pipeline, type Readable, type Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { Dispatcher, request } from 'undici';
+import { loadBackend } from '../backend/index';
+import type { Backend } from '../backend/types';
+import { Dialer } from '../net/dialer';
+import { silentLogger, type Logger } from '../obs/logger';
+import { WarcWriter } from '../warc/writer';
+import { CapturingDispatcher } from './capturing-dispatcher';
+import { ClientError } from './errors';
+import { ExchangeRecorder, type RecorderStats } from './recorder';
+import { RequestTag } from './request-tag';
+import { WarcResponse, type RedirectHop } from './response';
+import { checkSettings, resolveTimeouts, type WarcClientSettings } from './settings';
+
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string> | ReadonlyArray<readonly [string, string]> | Headers;
+  body?: string | Uint8Array | null;
+  signal?: AbortSignal;
+  /** Overrides the client's followRedirects for this call. */
+  followRedirects?: boolean;
+  /** Overrides the client's decompressBody for this call. */
+  decompressBody?: boolean;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** Hands every dispatch of one fetch() hop to the capturing dispatcher with that hop's tag. */
+class TaggingDispatcher extends Dispatcher {
+  constructor(
+    private readonly target: CapturingDispatcher,
+    private readonly tag: RequestTag,
+  ) {
+    super();
+  }
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return this.target.dispatchTagged(opts, handler, this.tag);
+  }
+  override async close(): Promise<void> {}
+  override async destroy(): Promise<void> {}
+}
+
+function headerPairs(h: FetchInit['headers']): Array<[string, string]> {
+  if (h === undefined) return [];
+  if (h instanceof Headers) return [...h.entries()];
+  if (Array.isArray(h)) return h.map(([k, v]) => [k, v] as [string, string]);
+  return Object.entries(h as Record<string, string>);
+}
+
+function decoderFor(coding: string): Transform | undefined {
+  switch (coding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The capturing HTTP client: every exchange it makes is written to WARC files
+ * as a response/request record pair, while callers get ordinary responses.
+ */
+export class WarcClient {
+  /** An undici Dispatcher: `undici.request(url, { dispatcher })` and undici's fetch record too. */
+  readonly dispatcher: CapturingDispatcher;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly settings: WarcClientSettings,
+    readonly writer: WarcWriter,
+    private readonly dialer: Dialer,
+    private readonly recorder: ExchangeRecorder,
+    backend: Backend,
+  ) {
+    const timeouts = resolveTimeouts(settings.timeouts);
+    this.dispatcher = new CapturingDispatcher({
+      dialer,
+      backend,
+      digestAlgorithm: settings.digestAlgorithm ?? 'sha1',
+      spool: {
+        ...(settings.spoolMemoryLimit !== undefined ? { memoryLimit: settings.spoolMemoryLimit } : {}),
+        ...(settings.spoolTempDir !== undefined ? { tempDir: settings.spoolTempDir } : {}),
+        ...(settings.fullOnDisk !== undefined ? { fullOnDisk: settings.fullOnDisk } : {}),
+      },
+      maxResponseBytes: settings.maxResponseBytes ?? 1024 ** 3,
+      timeouts,
+      connectionsPerOrigin: settings.connectionsPerOrigin ?? 32,
+      keepAliveTimeout: settings.keepAliveTimeout ?? 4000,
+      onExchange: (ex) => recorder.record(ex),
+    });
+  }
+
+  static async create(settings: WarcClientSettings): Promise<WarcClient> {
+    checkSettings(settings);
+    const backend = await loadBackend();
+    const logger: Logger = settings.logger ?? silentLogger;
+    const algorithm = settings.digestAlgorithm ?? 'sha1';
+    const writer = new WarcWriter({
+      ...settings.writer,
+      digestAlgorithm: algorithm,
+      backend,
+      ...(settings.logger ? { logger: settings.logger } : {}),
+      ...(settings.metrics ? { metrics: settings.metrics } : {}),
+    });
+    const timeouts = resolveTimeouts(settings.timeouts);
+    const dialer = new Dialer({
+      ...settings.dialer,
+      tls: { ...settings.tls, handshakeTimeout: timeouts.tlsHandshake },
+      connectTimeout: timeouts.dial,
+      logger,
+      ...(settings.metrics ? { metrics: settings.metrics } : {}),
+    });
+    const encoding = algorithm === 'sha1' ? 'base32' : 'base16';
+    const recorder = new ExchangeRecorder(writer, settings.writer.digestEncoding ?? encoding, logger, settings.discardHook);
+    return new WarcClient(settings, writer, dialer, recorder, backend);
+  }
+
+  /** What happened to the exchanges so far. */
+  get stats(): Readonly<RecorderStats> {
+    return this.recorder.stats;
+  }
+
+  async fetch(url: string | URL, init: FetchInit = {}): Promise<WarcResponse> {
+    if (this.closing) throw new ClientError('ERR_CLIENT_CLOSED', 'fetch() after close()');
+    const follow = init.followRedirects ?? this.settings.followRedirects ?? false;
+    const maxRedirects = this.settings.maxRedirects ?? 20;
+    const hops: RedirectHop[] = [];
+    let current = new URL(url);
+    let method = (init.method ?? 'GET').toUpperCase();
+    let body = init.body ?? null;
+    const headers = headerPairs(init.headers);
+    for (;;) {
+      const tag = new RequestTag();
+      const res = await request(current, {
+        dispatcher: new TaggingDispatcher(this.dispatcher, tag),
+        method: method as Dispatcher.HttpMethod,
+        headers: headers.flat(),
+        body,
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+      const location = res.headers.location;
+      if (follow && REDIRECTS.has(res.statusCode) && typeof location === 'string') {
+        hops.push({ url: current.href, status: res.statusCode, written: tag.written });
+        // Let go of the body; the capture still reads it to the end.
+        res.body.on('error', () => undefined);
+        res.body.destroy();
+        if (hops.length > maxRedirects) {
+          throw new ClientError('ERR_TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects, last to ${location}`);
+        }
+        current = new URL(location, current);
+        if (res.statusCode === 303 ? method !== 'HEAD' : (res.statusCode === 301 || res.statusCode === 302) && method === 'POST') {
+          method = 'GET';
+          body = null;
+        }
+        continue;
+      }
+      const responseHeaders = new Headers();
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (Array.isArray(v)) for (const item of v) responseHeaders.append(k, item);
+        else if (v !== undefined) responseHeaders.append(k, v);
+      }
+      let stream: Readable = res.body;
+      if ((init.decompressBody ?? this.settings.decompressBody ?? true) && method !== 'HEAD') {
+        stream = this.decoded(stream, responseHeaders);
+      }
+      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, tag.written, hops);
+    }
+  }
+
+  /** Pipes the body through decoders for its content-codings (last applied is undone first). */
+  private decoded(stream: Readable, headers: Headers): Readable {
+    const codings = (headers.get('content-encoding') ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== '' && s !== 'identity');
+    if (codings.length === 0) return stream;
+    const decoders = codings.reverse().map(decoderFor);
+    if (decoders.some((d) => d === undefined)) return stream; // unknown coding: hand over the raw bytes
+    const list = decoders as Transform[];
+    return pipeline([stream, ...list], () => undefined) as unknown as Readable;
+  }
+
+  /** Waits for running requests and pending writes, then closes the connections and the WARC files. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.dispatcher.close();
+      await this.recorder.drain();
+      await this.writer.close();
+      await this.dialer.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,91 @@
+/** What makes a response eligible for dedupe, and the small digest/date helpers the lookups share. */
+import { createHash } from 'node:crypto';
+import { DedupeError } from './errors';
+import type { DedupeCandidate } from './types';
+
+export const DEFAULT_SIZE_THRESHOLD = 2048;
+
+export interface DigestLabel {
+  algorithm: string;
+  /** The digest without its algorithm prefix, as written (base32 or base16). */
+  value: string;
+}
+
+const LABEL = /^([a-z0-9-]+):([A-Za-z0-9=]+)$/;
+
+export function parseDigestLabel(label: string): DigestLabel | undefined {
+  const m = LABEL.exec(label);
+  return m === null ? undefined : { algorithm: m[1]!, value: m[2]! };
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32(bytes: Buffer): string {
+  let out = '';
+  let bits = 0;
+  let acc = 0;
+  for (const b of bytes) {
+    acc = (acc << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(acc << (5 - bits)) & 31];
+  return out;
+}
+
+/** Digests of the empty payload in every encoding we write (uppercase for comparison). */
+const EMPTY_DIGESTS: ReadonlySet<string> = new Set(
+  ['sha1', 'sha256'].flatMap((alg) => {
+    const raw = createHash(alg).digest();
+    return [`${alg}:${base32(raw)}`, `${alg}:${raw.toString('hex').toUpperCase()}`];
+  }),
+);
+
+export function isEmptyPayloadDigest(label: string): boolean {
+  const parsed = parseDigestLabel(label);
+  return parsed !== undefined && EMPTY_DIGESTS.has(`${parsed.algorithm}:${parsed.value.toUpperCase()}`);
+}
+
+/** Throws a typed error for a candidate the client should never produce. */
+export function validateCandidate(c: DedupeCandidate): DigestLabel {
+  const label = typeof c.payloadDigest === 'string' ? parseDigestLabel(c.payloadDigest) : undefined;
+  if (label === undefined) {
+    throw new DedupeError('ERR_DEDUPE_INPUT', `payloadDigest must be a WARC digest label like "sha1:…", got ${JSON.stringify(c.payloadDigest)}`);
+  }
+  if (!Number.isSafeInteger(c.payloadLength) || c.payloadLength < 0) {
+    throw new DedupeError('ERR_DEDUPE_INPUT', `payloadLength must be a non-negative integer, got ${String(c.payloadLength)}`);
+  }
+  if (!(c.date instanceof Date) || Number.isNaN(c.date.getTime())) throw new DedupeError('ERR_DEDUPE_INPUT', 'date must be a valid Date');
+  if (typeof c.targetUri !== 'string' || c.targetUri === '') throw new DedupeError('ERR_DEDUPE_INPUT', 'targetUri must be a non-empty string');
+  if (typeof c.recordId !== 'string' || !/^<[^<>\s]+>$/.test(c.recordId)) {
+    throw new DedupeError('ERR_DEDUPE_INPUT', `recordId must be "<urn:uuid:…>", got ${JSON.stringify(c.recordId)}`);
+  }
+  return label;
+}
+
+/** Only payloads of at least `threshold` bytes, and never the empty one, are deduplicated. */
+export function isEligible(c: DedupeCandidate, threshold: number): boolean {
+  return c.payloadLength > 0 && c.payloadLength >= threshold && !isEmptyPayloadDigest(c.payloadDigest);
+}
+
+/** A CDX 14-digit timestamp (yyyyMMddHHmmss, possibly shorter) as W3C-ISO8601 UTC; undefined if malformed. */
+export function cdxTimestampToIso(ts: string): string | undefined {
+  if (!/^\d{4,14}$/.test(ts)) return undefined;
+  const p = ts.padEnd(14, '0');
+  const y = p.slice(0, 4);
+  const mo = p.slice(4, 6) === '00' ? '01' : p.slice(4, 6);
+  const d = p.slice(6, 8) === '00' ? '01' : p.slice(6, 8);
+  const iso = `${y}-${mo}-${d}T${p.slice(8, 10)}:${p.slice(10, 12)}:${p.slice(12, 14)}Z`;
+  return Number.isNaN(Date.parse(iso)) ? undefined : iso;
+}
+
+/** A record id as `<…>`, wrapping a bare `urn:uuid:…` the way some services return it. */
+export function normaliseRecordId(id: string): string | undefined {
+  const trimmed = id.trim();
+  if (/^<[^<>\s]+>$/.test(trimmed)) return trimmed;
+  if (/^[a-z][a-z0-9+.-]*:[^<>\s]+$/i.test(trimmed)) return `<${trimmed}>`;
+  return undefined;
+}

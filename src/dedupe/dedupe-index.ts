@@ -1,0 +1,213 @@
+/**
+ * The dedupe chain: local LRU → Redis (read) → Doppelganger → CDX → Redis (atomic claim).
+ * The claim comes last so that a payload a remote archive already holds is never
+ * recorded in Redis as ours; a fleet racing on a new payload still gets exactly one
+ * winner. Any service failing counts as "not found": the full record is stored.
+ */
+import { METRICS } from '../obs/metric-names';
+import { childLogger, silentLogger, type Logger } from '../obs/logger';
+import type { Counter, Histogram, MetricsRegistry } from '../obs/metrics';
+import { PrometheusRegistry } from '../obs/registry';
+import { DEFAULT_SIZE_THRESHOLD, isEligible, validateCandidate, type DigestLabel } from './candidate';
+import { lookupCdx } from './cdx';
+import { lookupDoppelganger, type RemoteRecord } from './doppelganger';
+import { DedupeError, LookupFailure } from './errors';
+import { HttpLookup } from './http-lookup';
+import { LruTable } from './lru';
+import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, DEFAULT_REDIS_TTL_SECONDS, RedisTable } from './redis-table';
+import type { DedupeCandidate, DedupeConfig, DedupeHit, DedupeIndex, DedupeSource } from './types';
+
+export const DEFAULT_LOCAL_MAX_ENTRIES = 1_000_000;
+export const DEFAULT_REMOTE_TIMEOUT_MS = 5000;
+
+interface LocalEntry {
+  recordId: string;
+  targetUri: string;
+  date: Date;
+}
+
+type RemoteSource = 'redis' | 'doppelganger' | 'cdx';
+
+export function createDedupeIndex(config: DedupeConfig): DedupeChain {
+  return new DedupeChain(config);
+}
+
+export class DedupeChain implements DedupeIndex {
+  private readonly threshold: number;
+  private readonly local?: LruTable<LocalEntry>;
+  private readonly redis?: RedisTable;
+  private readonly doppelganger?: { url: string; http: HttpLookup };
+  private readonly cdx?: { url: string; cookie?: string; http: HttpLookup };
+  private readonly logger: Logger;
+  private readonly hits: Record<DedupeSource, { count: Counter; bytes: Counter }>;
+  private readonly lookupErrors: Counter;
+  private readonly lookupDuration: Histogram;
+  /** Checks in progress per digest, so concurrent duplicates in this process wait for the first. */
+  private readonly inFlight = new Map<string, { candidate: DedupeCandidate; result: Promise<DedupeHit | null> }>();
+  private closed = false;
+
+  constructor(private readonly config: DedupeConfig) {
+    this.threshold = config.sizeThreshold ?? DEFAULT_SIZE_THRESHOLD;
+    if (!Number.isSafeInteger(this.threshold) || this.threshold < 0) {
+      throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.sizeThreshold must be a non-negative integer, got ${String(config.sizeThreshold)}`);
+    }
+    if (config.digestAlgorithm !== undefined && config.digestAlgorithm !== 'sha1' && config.digestAlgorithm !== 'sha256') {
+      throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.digestAlgorithm must be sha1 or sha256, got ${String(config.digestAlgorithm)}`);
+    }
+    if (config.local !== undefined) {
+      const max = config.local === true ? DEFAULT_LOCAL_MAX_ENTRIES : (config.local.maxEntries ?? DEFAULT_LOCAL_MAX_ENTRIES);
+      if (!Number.isSafeInteger(max) || max < 1) throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.local.maxEntries must be a positive integer, got ${String(max)}`);
+      this.local = new LruTable(max);
+    }
+    if (config.doppelganger !== undefined) {
+      this.doppelganger = { url: httpUrl('doppelganger', config.doppelganger.url), http: new HttpLookup(timeout('doppelganger', config.doppelganger.timeout)) };
+    }
+    if (config.cdx !== undefined) {
+      const { url, cookie } = config.cdx;
+      if (cookie !== undefined && /[\r\n\0]/.test(cookie)) throw new DedupeError('ERR_DEDUPE_CONFIG', 'dedupe.cdx.cookie contains CR, LF or NUL');
+      const cdxTimeout = timeout('cdx', config.cdx.timeout);
+      this.cdx = cookie === undefined ? { url: httpUrl('cdx', url), http: new HttpLookup(cdxTimeout) } : { url: httpUrl('cdx', url), cookie, http: new HttpLookup(cdxTimeout) };
+    }
+    if (config.redis !== undefined) {
+      const ttl = config.redis.ttlSeconds ?? DEFAULT_REDIS_TTL_SECONDS;
+      if (!Number.isSafeInteger(ttl) || ttl < 1) throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.redis.ttlSeconds must be a positive integer, got ${String(ttl)}`);
+      this.redis = new RedisTable({
+        url: config.redis.url,
+        ttlSeconds: ttl,
+        keyPrefix: config.redis.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX,
+        timeout: timeout('redis', config.redis.timeout ?? DEFAULT_REDIS_TIMEOUT_MS),
+      });
+    }
+    this.logger = childLogger(config.logger ?? silentLogger, { component: 'dedupe' });
+    const metrics: MetricsRegistry = config.metrics ?? new PrometheusRegistry();
+    this.hits = {
+      local: { count: metrics.counter(METRICS.localDedupedTotal), bytes: metrics.counter(METRICS.localDedupedBytesTotal) },
+      redis: { count: metrics.counter(METRICS.redisDedupedTotal), bytes: metrics.counter(METRICS.redisDedupedBytesTotal) },
+      doppelganger: { count: metrics.counter(METRICS.doppelgangerDedupedTotal), bytes: metrics.counter(METRICS.doppelgangerDedupedBytesTotal) },
+      cdx: { count: metrics.counter(METRICS.cdxDedupedTotal), bytes: metrics.counter(METRICS.cdxDedupedBytesTotal) },
+    };
+    this.lookupErrors = metrics.counter(METRICS.dedupeLookupErrors);
+    this.lookupDuration = metrics.histogram(METRICS.dedupeLookupDuration);
+  }
+
+  async check(candidate: DedupeCandidate): Promise<DedupeHit | null> {
+    if (this.closed) throw new DedupeError('ERR_DEDUPE_CLOSED', 'dedupe index is closed');
+    const label = validateCandidate(candidate);
+    if (!isEligible(candidate, this.threshold)) return null;
+
+    const digest = candidate.payloadDigest;
+    const pending = this.local === undefined ? undefined : this.inFlight.get(digest);
+    if (pending !== undefined) {
+      const first = await pending.result;
+      const hit: DedupeHit = first ?? { source: 'local', recordId: pending.candidate.recordId, targetUri: pending.candidate.targetUri, date: pending.candidate.date };
+      return this.found(candidate, hit);
+    }
+    const result = this.decide(candidate, label);
+    if (this.local === undefined) return result;
+    this.inFlight.set(digest, { candidate, result });
+    try {
+      return await result;
+    } finally {
+      this.inFlight.delete(digest);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight.values()].map((p) => p.result));
+    await Promise.all([this.redis?.close(), this.doppelganger?.http.close(), this.cdx?.http.close()]);
+    this.local?.clear();
+  }
+
+  private async decide(c: DedupeCandidate, label: DigestLabel): Promise<DedupeHit | null> {
+    const known = this.local?.get(c.payloadDigest);
+    if (known !== undefined) return this.found(c, { source: 'local', ...known });
+
+    // Both remote services index bare base32 sha1 digests; asking them about another
+    // algorithm could only miss, or worse, match by accident.
+    const algorithm = this.config.digestAlgorithm ?? label.algorithm;
+    const remoteUsable = algorithm === 'sha1' && label.algorithm === 'sha1';
+    const askRemote = remoteUsable && (this.doppelganger !== undefined || this.cdx !== undefined);
+
+    if (this.redis !== undefined && askRemote) {
+      const redis = this.redis;
+      const entry = await this.remote('redis', c, () => redis.get(c.payloadDigest));
+      if (entry) return this.found(c, { source: 'redis', ...entry });
+    }
+    if (this.doppelganger !== undefined && remoteUsable) {
+      const { http, url } = this.doppelganger;
+      const rec = await this.remote('doppelganger', c, () => lookupDoppelganger(http, url, label.value, c.targetUri));
+      if (rec) return this.foundRemote(c, 'doppelganger', rec);
+    }
+    if (this.cdx !== undefined && remoteUsable) {
+      const { http, url, cookie } = this.cdx;
+      const rec = await this.remote('cdx', c, () => lookupCdx(http, url, label.value, c.targetUri, cookie));
+      if (rec) return this.foundRemote(c, 'cdx', rec);
+    }
+    if (this.redis !== undefined) {
+      const redis = this.redis;
+      const ours = { recordId: c.recordId, targetUri: c.targetUri, date: c.date.toISOString() };
+      const theirs = await this.remote('redis', c, () => redis.claim(c.payloadDigest, ours));
+      if (theirs) return this.found(c, { source: 'redis', ...theirs });
+    }
+    this.local?.set(c.payloadDigest, { recordId: c.recordId, targetUri: c.targetUri, date: c.date });
+    return null;
+  }
+
+  /** A remote service knew the payload: tell the fleet too (best effort), then report the hit. */
+  private async foundRemote(c: DedupeCandidate, source: 'doppelganger' | 'cdx', rec: RemoteRecord): Promise<DedupeHit> {
+    if (this.redis !== undefined) {
+      const redis = this.redis;
+      await this.remote('redis', c, () => redis.claim(c.payloadDigest, rec));
+    }
+    return this.found(c, { source, ...rec });
+  }
+
+  private found(c: DedupeCandidate, hit: DedupeHit): DedupeHit {
+    this.hits[hit.source].count.inc();
+    this.hits[hit.source].bytes.inc(undefined, c.payloadLength);
+    this.logger.debug(
+      { source: hit.source, digest: c.payloadDigest, uri: c.targetUri, refersTo: hit.recordId, refersToUri: hit.targetUri },
+      'duplicate payload, writing revisit',
+    );
+    return hit;
+  }
+
+  /** Runs one remote lookup; a failure is logged, counted, and becomes `undefined` (not found). */
+  private async remote<T>(source: RemoteSource, c: DedupeCandidate, run: () => Promise<T | null>): Promise<T | undefined> {
+    const started = process.hrtime.bigint();
+    try {
+      return (await run()) ?? undefined;
+    } catch (err) {
+      if (!(err instanceof LookupFailure)) throw err;
+      this.lookupErrors.inc({ source, reason: err.reason });
+      this.logger.warn(
+        { source, reason: err.reason, digest: c.payloadDigest, uri: c.targetUri, error: err.message },
+        'dedupe lookup failed, storing full record',
+      );
+      return undefined;
+    } finally {
+      this.lookupDuration.observe(Number(process.hrtime.bigint() - started) / 1e9, { source });
+    }
+  }
+}
+
+function httpUrl(service: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.${service}.url is not a URL: ${JSON.stringify(url)}`, { cause: err });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.${service}.url must be http(s), got ${url}`);
+  }
+  return url;
+}
+
+function timeout(service: string, ms: number | undefined): number {
+  const value = ms ?? DEFAULT_REMOTE_TIMEOUT_MS;
+  if (!Number.isFinite(value) || value <= 0) throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.${service}.timeout must be a positive number of ms, got ${String(ms)}`);
+  return value;
+}

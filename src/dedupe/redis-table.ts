@@ -1,0 +1,123 @@
+/**
+ * The dedupe table a fleet shares, in Redis. `claim()` is one atomic `SET key value NX EX ttl`:
+ * of several crawlers claiming the same digest at once exactly one succeeds (and writes the
+ * full record); the others read the winner's entry back and write revisits.
+ */
+import Redis from 'ioredis';
+import { DedupeError, LookupFailure } from './errors';
+
+export const DEFAULT_REDIS_TTL_SECONDS = 30 * 24 * 3600;
+export const DEFAULT_REDIS_KEY_PREFIX = 'warcwire:dedupe:';
+export const DEFAULT_REDIS_TIMEOUT_MS = 2000;
+
+export interface RedisEntry {
+  recordId?: string;
+  targetUri: string;
+  /** W3C-ISO8601. */
+  date: string;
+}
+
+export interface RedisTableOptions {
+  url: string;
+  ttlSeconds: number;
+  keyPrefix: string;
+  timeout: number;
+}
+
+export class RedisTable {
+  private readonly client: Redis;
+  private closed = false;
+  /** The URL without its password, for messages. */
+  private readonly shownUrl: string;
+
+  constructor(private readonly options: RedisTableOptions) {
+    let parsed: URL;
+    try {
+      parsed = new URL(options.url);
+    } catch (err) {
+      throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.redis.url is not a URL: ${JSON.stringify(options.url)}`, { cause: err });
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+      throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.redis.url must be redis://host:port/db or rediss://…, got ${options.url}`);
+    }
+    if (parsed.pathname.length > 1 && !/^\/\d+$/.test(parsed.pathname)) {
+      throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.redis.url database must be a number, got ${parsed.pathname}`);
+    }
+    if (parsed.password !== '') parsed.password = '***';
+    this.shownUrl = parsed.toString();
+    this.client = new Redis(options.url, {
+      connectTimeout: options.timeout,
+      commandTimeout: options.timeout,
+      // Fail a command rather than queue it for ever while Redis is away: the caller stores
+      // the full record instead, which loses nothing.
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+      lazyConnect: false,
+      // How long disconnect() waits for a graceful end; ioredis leaves this timer running
+      // even for a socket that never connected, which would hold the process open.
+      disconnectTimeout: Math.min(options.timeout, 200),
+    });
+    // Errors surface through the commands; without a listener ioredis would print them.
+    this.client.on('error', () => {});
+  }
+
+  /** Records `entry` under `digest` unless someone did first; returns theirs, or null if ours won. */
+  async claim(digest: string, entry: RedisEntry): Promise<RedisEntry | null> {
+    const key = this.options.keyPrefix + digest;
+    const value = JSON.stringify(entry);
+    const set = await this.command(() => this.client.call('SET', key, value, 'EX', String(this.options.ttlSeconds), 'NX'));
+    if (set === 'OK') return null;
+    const existing = await this.command(() => this.client.call('GET', key));
+    // Expired between SET and GET (ttl elapsed in that instant): nobody holds it now, try once more.
+    if (existing === null) {
+      const again = await this.command(() => this.client.call('SET', key, value, 'EX', String(this.options.ttlSeconds), 'NX'));
+      if (again === 'OK') return null;
+      throw new LookupFailure('bad_response', `Redis key ${key} vanished while being read`);
+    }
+    return decode(key, existing);
+  }
+
+  /** The entry under `digest`, without claiming it. */
+  async get(digest: string): Promise<RedisEntry | null> {
+    const key = this.options.keyPrefix + digest;
+    const existing = await this.command(() => this.client.call('GET', key));
+    return existing === null ? null : decode(key, existing);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // QUIT lets pending replies arrive; when not connected it could wait for a reconnect
+    // that never comes, so then (or on any trouble) just drop the connection.
+    if (this.client.status === 'ready') {
+      const quit = this.client.quit().catch(() => undefined);
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, this.options.timeout).unref());
+      await Promise.race([quit, timer]);
+    }
+    this.client.disconnect();
+  }
+
+  private async command(run: () => Promise<unknown>): Promise<unknown> {
+    try {
+      return await run();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const reason = /timed? ?out/i.test(message) ? 'timeout' : 'network';
+      throw new LookupFailure(reason, `Redis ${this.shownUrl}: ${message}`, { cause: err });
+    }
+  }
+}
+
+function decode(key: string, raw: unknown): RedisEntry {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(raw));
+  } catch (err) {
+    throw new LookupFailure('bad_response', `Redis key ${key} does not hold JSON`, { cause: err });
+  }
+  const e = parsed as Partial<RedisEntry>;
+  if (typeof e !== 'object' || e === null || typeof e.targetUri !== 'string' || typeof e.date !== 'string') {
+    throw new LookupFailure('bad_response', `Redis key ${key} does not hold a dedupe entry`);
+  }
+  return typeof e.recordId === 'string' ? { recordId: e.recordId, targetUri: e.targetUri, date: e.date } : { targetUri: e.targetUri, date: e.date };
+}

@@ -1,0 +1,269 @@
+import { ChunkedDecoder } from './chunked';
+import { HttpParseError } from './errors';
+import { headerValues, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './head';
+
+/** Default limit of a head section (start line + fields + blank line), and of chunked trailers. */
+export const DEFAULT_MAX_HEAD_BYTES = 64 * 1024;
+
+const LF = 10;
+const CR = 13;
+
+/** Callbacks of a framer, in stream order. Every input byte goes to exactly one `onBytes`. */
+export interface FramerEvents<H> {
+  /** The first byte of a new message arrived (before its `onBytes`). */
+  onMessageStart(): void;
+  /** Raw bytes of the current message, exactly as on the wire. */
+  onBytes(data: Uint8Array): void;
+  /** A head was parsed. `interim` for 1xx responses kept in the same message. */
+  onHead(head: H, interim: boolean): void;
+  /** De-chunked body bytes (content-encoding kept): the WARC payload. */
+  onPayload(data: Uint8Array): void;
+  /** The current message ended (all its `onBytes` were delivered). */
+  onMessageEnd(): void;
+}
+
+type State = 'idle' | 'head' | 'length' | 'chunked' | 'close' | 'failed';
+
+/** How the stream ended, from `finish()`. */
+export type FinishResult = 'between-messages' | 'message-ended' | 'incomplete';
+
+/**
+ * Incremental HTTP/1.1 message framing over captured bytes (one direction of
+ * one connection). Splits the stream into messages and hands out the payload.
+ * Throws `HttpParseError` on malformed input; the framer is unusable afterwards.
+ */
+abstract class MessageFramer<H extends RequestHead | ResponseHead> {
+  protected state: State = 'idle';
+  private headParts: Uint8Array[] = [];
+  private headLength = 0;
+  private lineEmpty = true;
+  private sawContent = false;
+  private remaining = 0;
+  private chunked: ChunkedDecoder | null = null;
+  private flushFrom = 0;
+  private current: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    protected readonly events: FramerEvents<H>,
+    protected readonly maxHeadBytes: number = DEFAULT_MAX_HEAD_BYTES,
+  ) {}
+
+  /** True between messages (no partial message pending). */
+  get idle(): boolean {
+    return this.state === 'idle';
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.state === 'failed') throw new HttpParseError('ERR_HTTP_INCOMPLETE', 'framer already failed');
+    this.current = chunk;
+    this.flushFrom = 0;
+    try {
+      this.run(chunk);
+    } catch (err) {
+      this.state = 'failed';
+      throw err;
+    }
+    if (this.flushFrom < chunk.length) this.events.onBytes(chunk.subarray(this.flushFrom));
+    this.current = new Uint8Array(0);
+  }
+
+  /** The stream ended (EOF). A close-delimited body ends here. */
+  finish(): FinishResult {
+    switch (this.state) {
+      case 'idle':
+      case 'failed':
+        return 'between-messages';
+      case 'close':
+        this.state = 'idle';
+        this.events.onMessageEnd();
+        return 'message-ended';
+      default:
+        return 'incomplete';
+    }
+  }
+
+  private run(chunk: Uint8Array): void {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      switch (this.state) {
+        case 'idle':
+          this.startHead();
+          this.events.onMessageStart();
+          break;
+        case 'head':
+          i = this.scanHead(chunk, i);
+          break;
+        case 'length': {
+          const take = Math.min(this.remaining, n - i);
+          this.events.onPayload(chunk.subarray(i, i + take));
+          i += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.endMessage(i);
+          break;
+        }
+        case 'chunked': {
+          const end = this.chunked!.write(chunk, i, (d) => this.events.onPayload(d));
+          if (end < 0) i = n;
+          else {
+            i = end;
+            this.endMessage(i);
+          }
+          break;
+        }
+        case 'close':
+          this.events.onPayload(chunk.subarray(i));
+          i = n;
+          break;
+        case 'failed':
+          return;
+      }
+    }
+  }
+
+  private startHead(): void {
+    this.state = 'head';
+    this.headParts = [];
+    this.headLength = 0;
+    this.lineEmpty = true;
+    this.sawContent = false;
+  }
+
+  /** Scans for the blank line ending the head; returns the next index. */
+  private scanHead(chunk: Uint8Array, from: number): number {
+    const n = chunk.length;
+    for (let j = from; j < n; j++) {
+      const b = chunk[j]!;
+      if (++this.headLength > this.maxHeadBytes) {
+        throw new HttpParseError('ERR_HTTP_HEAD_TOO_LARGE', `head section over ${this.maxHeadBytes} bytes`);
+      }
+      if (b === LF) {
+        if (this.lineEmpty && this.sawContent) {
+          this.headParts.push(chunk.subarray(from, j + 1));
+          const bytes = Buffer.concat(this.headParts);
+          this.headParts = [];
+          // Deliver the head's raw bytes before the parsed head.
+          this.events.onBytes(chunk.subarray(this.flushFrom, j + 1));
+          this.flushFrom = j + 1;
+          this.headDone(bytes);
+          return j + 1;
+        }
+        this.lineEmpty = true;
+      } else if (b !== CR) {
+        this.lineEmpty = false;
+        this.sawContent = true;
+      }
+    }
+    // Copy: the socket may hand us views into buffers it reuses.
+    this.headParts.push(Uint8Array.prototype.slice.call(chunk, from, n));
+    return n;
+  }
+
+  protected abstract headDone(bytes: Uint8Array): void;
+
+  protected bodyByLength(length: number): void {
+    if (length === 0) this.endMessage(this.flushFrom);
+    else {
+      this.state = 'length';
+      this.remaining = length;
+    }
+  }
+
+  protected bodyChunked(): void {
+    this.state = 'chunked';
+    this.chunked = new ChunkedDecoder(this.maxHeadBytes);
+  }
+
+  protected bodyUntilClose(): void {
+    this.state = 'close';
+  }
+
+  protected noBody(): void {
+    this.endMessage(this.flushFrom);
+  }
+
+  /** Another head follows in the same message (1xx interim response). */
+  protected anotherHead(): void {
+    this.startHead();
+  }
+
+  private endMessage(at: number): void {
+    if (at > this.flushFrom) this.events.onBytes(this.current.subarray(this.flushFrom, at));
+    this.flushFrom = at;
+    this.state = 'idle';
+    this.chunked = null;
+    this.events.onMessageEnd();
+  }
+}
+
+/** Parses Content-Length; undefined when absent. Identical repeated values are accepted. */
+export function contentLength(head: RequestHead | ResponseHead): number | undefined {
+  const values = headerValues(head.headers, 'content-length').flatMap((v) => v.split(',').map((s) => s.trim()));
+  if (values.length === 0) return undefined;
+  const first = values[0]!;
+  if (!/^\d{1,15}$/.test(first) || values.some((v) => v !== first)) {
+    throw new HttpParseError('ERR_HTTP_INVALID_CONTENT_LENGTH', `invalid Content-Length ${JSON.stringify(values.join(', ').slice(0, 60))}`);
+  }
+  return Number(first);
+}
+
+/** The transfer codings, lower-cased, in order; empty when absent. */
+function transferCodings(head: RequestHead | ResponseHead): string[] {
+  return headerValues(head.headers, 'transfer-encoding')
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+}
+
+export class RequestFramer extends MessageFramer<RequestHead> {
+  protected headDone(bytes: Uint8Array): void {
+    const head = parseRequestHead(bytes);
+    this.events.onHead(head, false);
+    const codings = transferCodings(head);
+    if (codings.length > 0) {
+      if (codings[codings.length - 1] !== 'chunked') {
+        throw new HttpParseError('ERR_HTTP_INVALID_TRANSFER_ENCODING', `request transfer-encoding ${codings.join(', ')} does not end in chunked`);
+      }
+      this.bodyChunked();
+      return;
+    }
+    this.bodyByLength(contentLength(head) ?? 0);
+  }
+}
+
+export class ResponseFramer extends MessageFramer<ResponseHead> {
+  private readonly methods: string[] = [];
+
+  /** Tells the framer the method of the next request on this connection (HEAD and CONNECT change framing). */
+  expectResponseTo(method: string): void {
+    this.methods.push(method.toUpperCase());
+  }
+
+  protected headDone(bytes: Uint8Array): void {
+    const head = parseResponseHead(bytes);
+    if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+      this.events.onHead(head, true);
+      this.anotherHead();
+      return;
+    }
+    const method = this.methods.shift() ?? 'GET';
+    this.events.onHead(head, false);
+    if (head.status === 101 || (method === 'CONNECT' && head.status >= 200 && head.status < 300)) {
+      this.bodyUntilClose(); // the connection becomes a tunnel
+      return;
+    }
+    if (method === 'HEAD' || head.status === 204 || head.status === 304) {
+      this.noBody();
+      return;
+    }
+    const codings = transferCodings(head);
+    if (codings.length > 0) {
+      if (codings[codings.length - 1] === 'chunked') this.bodyChunked();
+      else this.bodyUntilClose();
+      return;
+    }
+    const length = contentLength(head);
+    if (length === undefined) this.bodyUntilClose();
+    else this.bodyByLength(length);
+  }
+}

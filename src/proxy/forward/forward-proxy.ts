@@ -1,0 +1,209 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { silentLogger, type Logger } from '../../obs/logger';
+import { ProxyServerError } from '../errors';
+import { endWithStatus } from '../raw-response';
+import { parseConnectAuthority } from '../request-target';
+import { admit } from './admission';
+import { BasicAuth } from './auth';
+import { parseForwardProxyConfig, type ForwardProxyConfig, type ForwardProxyConfigInput } from './config';
+import { HealthChecker } from './health-check';
+import { statsToPrometheus } from './metrics-text';
+import { forwardPlainRequest } from './plain-http';
+import { ProxyStats, type StatsSnapshot } from './proxy-stats';
+import { openRoute, RouteFailure, type RouteContext } from './route';
+import { serveEndpoint } from './endpoints';
+import { splice } from './tunnel';
+import { UpstreamPool } from './upstream-pool';
+
+export interface ForwardProxyOptions {
+  logger?: Logger;
+  /** Clock in epoch ms for uptime, the stats window and cooldowns. Default Date.now. */
+  now?: () => number;
+}
+
+export type ReloadResult = { ok: true } | { ok: false; error: ProxyServerError };
+
+export interface ForwardProxy {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port` */
+  readonly url: string;
+  /** The configuration in force. */
+  readonly config: ForwardProxyConfig;
+  /**
+   * Swaps in a new configuration (parsed JSON or a checked config). Open
+   * tunnels are untouched; new requests use the new users, upstreams and
+   * limits. An invalid one is refused, logged, and the old one stays.
+   */
+  reload(input: unknown): ReloadResult;
+  stats(): StatsSnapshot;
+  metrics(): string;
+  /** Stops listening and closes every connection, tunnels included. */
+  close(): Promise<void>;
+}
+
+const isChecked = (input: unknown): input is ForwardProxyConfig =>
+  typeof input === 'object' && input !== null && typeof (input as ForwardProxyConfig).listen === 'object';
+
+/**
+ * Starts the forward proxy: CONNECT tunnels and absolute-form HTTP requests,
+ * optional Basic auth, spread over upstream proxies by smooth weighted round
+ * robin with tags, failover and passive (optionally active) health; stats as
+ * JSON and Prometheus text on the same port.
+ */
+export async function createForwardProxy(
+  input: ForwardProxyConfigInput | ForwardProxyConfig,
+  options: ForwardProxyOptions = {},
+): Promise<ForwardProxy> {
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  let config = isChecked(input) ? input : parseForwardProxyConfig(input);
+  let auth = config.users ? new BasicAuth(config.users) : undefined;
+  const pool = new UpstreamPool(config, now);
+  const stats = new ProxyStats(now);
+  const checker = new HealthChecker(pool, logger);
+  const context = (): RouteContext => ({
+    pool,
+    stats,
+    retries: config.retries,
+    connectTimeoutMs: config.connectTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    logger,
+  });
+  const clients = new Set<Socket>();
+  const routes = new Set<Socket>();
+
+  const server = http.createServer({ maxHeaderSize: config.maxHeaderBytes, requestTimeout: 0, headersTimeout: 30_000 });
+  server.timeout = config.idleTimeoutMs;
+  server.keepAliveTimeout = Math.min(5000, config.idleTimeoutMs);
+
+  server.on('connection', (socket: Socket) => {
+    if (clients.size >= config.maxClients) {
+      stats.rejected.overload += 1;
+      endWithStatus(socket, 503, {}, 'too many clients\n');
+      return;
+    }
+    clients.add(socket);
+    socket.once('close', () => clients.delete(socket));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    stats.rejected.badRequest += 1;
+    endWithStatus(socket, error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400);
+  });
+
+  const refuse = (status: 400 | 407, message: string, send: (status: number, headers: Record<string, string>, body: string) => void): void => {
+    if (status === 407) stats.rejected.auth += 1;
+    else stats.rejected.badRequest += 1;
+    send(status, status === 407 ? { 'Proxy-Authenticate': 'Basic realm="warcwire", charset="UTF-8"' } : {}, `${message}\n`);
+  };
+
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    client.on('error', () => client.destroy());
+    if (!clients.has(client)) return void client.destroy(); // already answered 503
+    const target = parseConnectAuthority(req.url);
+    const send = (status: number, headers: Record<string, string>, body: string): void => endWithStatus(client, status, headers, body);
+    if (!target) return refuse(400, 'CONNECT needs host:port', send);
+    const admission = admit(req.headers, auth, pool);
+    if (!admission.ok) return refuse(admission.status, admission.message, send);
+    const started = performance.now();
+    const aborter = new AbortController();
+    const onGone = (): void => aborter.abort();
+    client.once('close', onGone);
+    openRoute(context(), target, admission.tag, aborter.signal).then(
+      (route) => {
+        client.off('close', onGone);
+        if (client.destroyed) return void route.socket.destroy();
+        const scopes = [stats.overall, ...route.scopes];
+        stats.overall.succeeded(performance.now() - started);
+        for (const scope of scopes) scope.opened();
+        routes.add(route.socket);
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        splice(client, route.socket, head, scopes, config.idleTimeoutMs, () => {
+          routes.delete(route.socket);
+          for (const scope of scopes) scope.closed();
+        });
+      },
+      (error: unknown) => {
+        client.off('close', onGone);
+        if (aborter.signal.aborted) return;
+        stats.overall.failed();
+        const status = error instanceof RouteFailure ? error.status : 502;
+        logger.info({ target: `${target.host}:${target.port}`, status }, `proxy: ${error instanceof Error ? error.message : String(error)}`);
+        endWithStatus(client, status, {}, status === 504 ? 'upstream timed out\n' : 'no route to the target\n');
+      },
+    );
+  });
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!clients.has(req.socket)) return void res.destroy(); // already answered 503
+    if (req.url?.startsWith('/')) return serveEndpoint(req, res, config, auth, { stats: api.stats, metrics: api.metrics });
+    const send = (status: number, headers: Record<string, string>, body: string): void => {
+      res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(body);
+    };
+    const admission = admit(req.headers, auth, pool);
+    if (!admission.ok) return refuse(admission.status, admission.message, send);
+    forwardPlainRequest(req, res, context(), stats.overall, admission.tag).catch((error: unknown) => {
+      logger.error({ err: error }, 'proxy: request failed');
+      res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void =>
+      reject(new ProxyServerError('ERR_PROXY_LISTEN', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`, { cause: error }));
+    server.once('error', onError);
+    server.listen(config.listen.port, config.listen.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (error) => logger.error({ err: error }, 'proxy: server error'));
+  checker.start(config);
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  logger.info({ address: `${host}:${address.port}`, upstreams: config.upstreams.length, auth: Boolean(auth) }, 'proxy: listening');
+
+  const api: ForwardProxy = {
+    host: address.address,
+    port: address.port,
+    url: `http://${host}:${address.port}`,
+    get config() {
+      return config;
+    },
+    reload(next: unknown): ReloadResult {
+      let parsed: ForwardProxyConfig;
+      try {
+        parsed = isChecked(next) ? next : parseForwardProxyConfig(next);
+      } catch (error) {
+        const failure =
+          error instanceof ProxyServerError ? error : new ProxyServerError('ERR_PROXY_CONFIG', String(error), { cause: error });
+        logger.warn({ field: failure.field }, `proxy: new configuration refused, keeping the old one: ${failure.message}`);
+        return { ok: false, error: failure };
+      }
+      if (parsed.listen.host !== config.listen.host || parsed.listen.port !== config.listen.port) {
+        logger.warn({}, 'proxy: listen address changes need a restart; still on the old one');
+      }
+      if (parsed.maxHeaderBytes !== config.maxHeaderBytes) logger.warn({}, 'proxy: maxHeaderBytes changes need a restart');
+      config = parsed;
+      auth = config.users ? new BasicAuth(config.users) : undefined;
+      pool.configure(config);
+      stats.retain(config.upstreams);
+      server.timeout = config.idleTimeoutMs;
+      server.keepAliveTimeout = Math.min(5000, config.idleTimeoutMs);
+      checker.start(config);
+      logger.info({ upstreams: config.upstreams.length, auth: Boolean(auth) }, 'proxy: configuration reloaded');
+      return { ok: true };
+    },
+    stats: () => stats.snapshot(pool.upstreams, (u) => pool.health(u)),
+    metrics: () => statsToPrometheus(api.stats()),
+    close: () =>
+      new Promise<void>((resolve) => {
+        checker.stop();
+        server.close(() => resolve());
+        for (const socket of [...clients, ...routes]) socket.destroy();
+      }),
+  };
+  return api;
+}

@@ -1,0 +1,110 @@
+import net, { type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { ProxyError } from '../../net/errors';
+import { connectViaProxy } from '../../net/proxy-connect';
+import { redactProxyUrl } from '../../net/redact';
+import type { Logger } from '../../obs/logger';
+import type { RequestTarget } from '../request-target';
+import type { Upstream } from './config';
+import type { ProxyStats } from './proxy-stats';
+import type { ScopeStats } from './scope-stats';
+import type { UpstreamPool } from './upstream-pool';
+
+/** An open path to the target: the socket is positioned at the target's first byte. */
+export interface Route {
+  socket: Socket;
+  upstream?: Upstream;
+  /** The upstream's scopes (own, tag) for byte and concurrency counting; empty when direct. */
+  scopes: ScopeStats[];
+}
+
+/** Why no route could be opened; `status` is what the client is answered. */
+export class RouteFailure extends Error {
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RouteContext {
+  pool: UpstreamPool;
+  stats: ProxyStats;
+  retries: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * Errors that say the upstream is unwell (unreachable, reset, timed out,
+ * TLS, garbage, refused our credentials). A CONNECT answered with another
+ * status, or a SOCKS rejection, usually speaks about the target: it is
+ * retried elsewhere but does not put the upstream to rest.
+ */
+function blamesUpstream(error: unknown): boolean {
+  if (!(error instanceof ProxyError)) return true;
+  return error.code !== 'ERR_PROXY_CONNECT_STATUS' && error.code !== 'ERR_PROXY_SOCKS_REJECTED' && error.code !== 'ERR_ABORTED';
+}
+
+function dialDirect(target: RequestTarget, timeoutMs: number, signal: AbortSignal): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: target.host, port: target.port, signal });
+    const timer = setTimeout(() => socket.destroy(new RouteFailure(504, `connecting to the target timed out after ${timeoutMs} ms`)), timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.setNoDelay(true);
+      resolve(socket);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error instanceof RouteFailure ? error : new RouteFailure(502, `cannot connect to the target: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+    });
+  });
+}
+
+/**
+ * Opens a path to `target`: directly when no upstreams are configured, else
+ * through upstreams picked by the pool, moving to the next one (up to
+ * `retries` more) when one cannot open the tunnel. Safe to retry: nothing has
+ * reached the target before a tunnel is open.
+ */
+export async function openRoute(
+  context: RouteContext,
+  target: RequestTarget,
+  tag: string | undefined,
+  signal: AbortSignal,
+): Promise<Route> {
+  const { pool, stats } = context;
+  if (pool.direct) return { socket: await dialDirect(target, context.connectTimeoutMs, signal), scopes: [] };
+  const tried = new Set<string>();
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= context.retries; attempt++) {
+    const upstream = pool.pick(tag, tried);
+    if (!upstream) break;
+    tried.add(upstream.key);
+    const scopes = stats.routeScopes(upstream);
+    const started = performance.now();
+    try {
+      const socket = await connectViaProxy(upstream.url, target, { timeout: context.connectTimeoutMs, signal });
+      const ms = performance.now() - started;
+      pool.recordSuccess(upstream);
+      for (const scope of scopes) scope.succeeded(ms);
+      return { socket, upstream, scopes };
+    } catch (error) {
+      if (signal.aborted) throw new RouteFailure(502, 'client went away');
+      lastError = error;
+      for (const scope of scopes) scope.failed();
+      const rest = blamesUpstream(error) ? pool.recordFailure(upstream) : 0;
+      context.logger.warn(
+        { upstream: redactProxyUrl(upstream.url), code: (error as { code?: string }).code, restMs: rest, attempt },
+        `proxy: upstream failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  if (lastError === undefined) throw new RouteFailure(502, tag === undefined ? 'no upstream enabled' : `no upstream enabled for tag ${tag}`);
+  const timedOut = lastError instanceof ProxyError && lastError.code === 'ERR_PROXY_TIMEOUT';
+  // ProxyError messages carry the proxy as scheme://host:port only.
+  throw new RouteFailure(timedOut ? 504 : 502, `all ${tried.size} upstream(s) tried failed; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+}

@@ -1,0 +1,69 @@
+/**
+ * CDXJ index lines as pywb and cdxj-indexer write them:
+ * `<SURT key> <14-digit timestamp> {"url": …, "mime": …, "status": …, "digest": …, "length": …, "offset": …, "filename": …}`.
+ */
+
+export interface CdxjEntry {
+  url: string;
+  /** WARC-Date as written. */
+  date: string;
+  mime?: string;
+  status?: number;
+  method?: string;
+  digest?: string;
+  length: number;
+  offset: number;
+  filename: string;
+}
+
+/** Sort-friendly URL key (Sort-friendly URI Reordering Transform), as the `surt` Python package builds it. */
+export function surt(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return url;
+  let host = parsed.hostname.toLowerCase().replace(/\.$/, '');
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  else if (!/^\d+\.\d+\.\d+\.\d+$/.test(host)) host = host.replace(/^www\d*\./, '').split('.').reverse().join(',');
+  const port = parsed.port ? `:${parsed.port}` : '';
+  let query = '';
+  if (parsed.search.length > 1) {
+    const params = parsed.search.slice(1).split('&');
+    params.sort();
+    query = '?' + params.join('&');
+  }
+  return `${host}${port})${parsed.pathname}${query}`.toLowerCase();
+}
+
+/** 14-digit timestamp from a W3C date (sub-seconds dropped, missing parts zero). */
+export function cdxTimestamp(date: string): string {
+  const digits = date.replace(/[^0-9]/g, '').slice(0, 14);
+  return digits.padEnd(14, '0');
+}
+
+/** One CDXJ line (no newline). Python-json spacing, numbers as strings, like cdxj-indexer. */
+export function cdxjLine(entry: CdxjEntry): string {
+  const json: Record<string, string> = { url: entry.url };
+  if (entry.mime !== undefined) json.mime = entry.mime;
+  if (entry.status !== undefined) json.status = String(entry.status);
+  if (entry.method !== undefined) json.method = entry.method;
+  // pywb and cdxj-indexer drop the `sha1:` label (other algorithms keep theirs).
+  if (entry.digest !== undefined) json.digest = entry.digest.replace(/^sha1:/i, '');
+  json.length = String(entry.length);
+  json.offset = String(entry.offset);
+  json.filename = entry.filename;
+  const body = Object.entries(json)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`)
+    .join(', ');
+  return `${surt(entry.url)} ${cdxTimestamp(entry.date)} {${body}}`;
+}
+
+/** Media type without parameters, as cdxj-indexer reports `mime`. */
+export function bareMime(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const mime = contentType.split(';')[0].trim().toLowerCase();
+  return mime === '' ? undefined : mime;
+}

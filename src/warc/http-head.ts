@@ -1,0 +1,54 @@
+/**
+ * Just enough HTTP/1.x head parsing for indexing and checking captured blocks:
+ * the start line, the header fields, and where the body begins.
+ */
+
+export interface HttpHead {
+  kind: 'response' | 'request';
+  /** Response status code, or request method. */
+  status?: number;
+  method?: string;
+  requestTarget?: string;
+  headers: Array<[string, string]>;
+  /** Offset of the body within the block. */
+  bodyOffset: number;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n');
+
+/** Parses the head at the start of `bytes`, or returns undefined when it is not a complete HTTP/1.x head. */
+export function parseHttpHead(bytes: Uint8Array): HttpHead | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let end = buf.indexOf(HEAD_END);
+  let sep = 4;
+  if (end < 0) {
+    end = buf.indexOf('\n\n');
+    sep = 2;
+    if (end < 0) return undefined;
+  }
+  const lines = buf.toString('latin1', 0, end).split(/\r?\n/);
+  const start = lines[0];
+  const headers: Array<[string, string]> = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  const response = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(start);
+  if (response) return { kind: 'response', status: Number(response[1]), headers, bodyOffset: end + sep };
+  const request = /^([A-Z][A-Z0-9_-]*)\s+(\S+)\s+HTTP\/\d(?:\.\d)?\s*$/.exec(start);
+  if (request) return { kind: 'request', method: request[1], requestTarget: request[2], headers, bodyOffset: end + sep };
+  return undefined;
+}
+
+export function headerValue(head: HttpHead, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [n, v] of head.headers) if (n.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/** True for `application/http` content types (with any msgtype parameter). */
+export function isHttpContentType(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/http\b/i.test(contentType.trim());
+}

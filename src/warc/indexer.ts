@@ -1,0 +1,30 @@
+/** CDXJ lines for the records of a WARC file (what `warcwire index` prints). */
+import { basename } from 'node:path';
+import type { Backend } from '../backend/types';
+import { cdxjLine } from './cdxj';
+import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields } from './index-entry';
+import { WarcReader, type WarcReaderOptions } from './reader';
+
+export interface IndexOptions {
+  /** Record types to index (default response, revisit, resource, metadata). */
+  types?: readonly string[];
+  backend?: Backend;
+  reader?: Omit<WarcReaderOptions, 'backend'>;
+  /** The `filename` written in each line (default: the file's base name). */
+  filename?: string;
+}
+
+export async function* indexFile(file: string, options: IndexOptions = {}): AsyncGenerator<string> {
+  const types = options.types ?? DEFAULT_INDEX_TYPES;
+  const all = types.includes('all');
+  const filename = options.filename ?? basename(file);
+  const reader = new WarcReader(file, { ...options.reader, ...(options.backend ? { backend: options.backend } : {}) });
+  for await (const record of reader) {
+    if (!all && !types.includes(record.type)) continue;
+    const start = await record.peek(HEAD_PEEK);
+    await record.finish();
+    const fields = indexFields(record.type, (name) => record.get(name), start);
+    if (!fields) continue;
+    yield cdxjLine({ ...fields, offset: record.offset, length: record.length ?? 0, filename });
+  }
+}

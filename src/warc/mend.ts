@@ -1,0 +1,78 @@
+/**
+ * Crash recovery for `.open` files: keep every complete record, cut what
+ * follows (a member or record cut short, garbage), drop the `.open` suffix.
+ */
+import { promises as fsp } from 'node:fs';
+import type { Backend } from '../backend/types';
+import { OPEN_SUFFIX } from './naming';
+import type { ReadIssue } from './read-issues';
+import { WarcReader } from './reader';
+import { verifyRecord } from './verify';
+
+export interface MendPlan {
+  file: string;
+  action: 'skip' | 'rename' | 'truncate' | 'remove';
+  /** Why, for people. */
+  reason: string;
+  /** Records kept. */
+  records: number;
+  size: number;
+  /** Bytes kept from the start of the file. */
+  keep: number;
+  /** Name after mending (without `.open`). */
+  target?: string;
+  /** The first damage, when there is one. */
+  damage?: ReadIssue;
+}
+
+export async function planMend(file: string, backend?: Backend): Promise<MendPlan> {
+  if (!file.endsWith(OPEN_SUFFIX)) {
+    return { file, action: 'skip', reason: 'not an .open file', records: 0, size: 0, keep: 0 };
+  }
+  const size = (await fsp.stat(file)).size;
+  const target = file.slice(0, -OPEN_SUFFIX.length);
+  let damage: ReadIssue | undefined;
+  const reader = new WarcReader(file, {
+    ...(backend ? { backend } : {}),
+    onIssue: (issue) => {
+      if (issue.severity === 'error') damage ??= issue;
+    },
+  });
+  const good: Array<{ offset: number; record: { length?: number } }> = [];
+  for await (const record of reader) {
+    if (damage) break;
+    await verifyRecord(record);
+    await record.finish();
+    if (damage) break;
+    good.push({ offset: record.offset, record });
+  }
+  // Lengths of records sharing a member are known only once the member ended.
+  let keep = 0;
+  let records = 0;
+  for (const g of good) {
+    if (g.record.length === undefined) break;
+    keep = Math.max(keep, g.offset + g.record.length);
+    records++;
+  }
+  const base = { file, records, size, keep, target, ...(damage ? { damage } : {}) };
+  if (records === 0) return { ...base, action: 'remove', keep: 0, reason: size === 0 ? 'empty file' : 'no complete record' };
+  if (keep < size) return { ...base, action: 'truncate', reason: damage ? `damage at offset ${damage.offset}: ${damage.message}` : 'incomplete data after the last record' };
+  return { ...base, action: 'rename', reason: 'all records complete' };
+}
+
+/** Carries out a plan. Never overwrites an existing file. */
+export async function applyMend(plan: MendPlan): Promise<void> {
+  if (plan.action === 'skip') return;
+  if (plan.action === 'remove') {
+    await fsp.unlink(plan.file);
+    return;
+  }
+  const target = plan.target as string;
+  const exists = await fsp.access(target).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw new Error(`${target} already exists; ${plan.file} left as is`);
+  if (plan.action === 'truncate') await fsp.truncate(plan.file, plan.keep);
+  await fsp.rename(plan.file, target);
+}

@@ -1,0 +1,149 @@
+/**
+ * A record as read: its header fields, where it sits in the file, and its
+ * block as a stream pulled straight from the input (never held whole).
+ */
+import { WarcError } from './errors';
+import { Break, type Cursor } from './read-cursor';
+import type { ReadIssue } from './read-issues';
+
+const SLICE = 64 * 1024;
+
+/** What the record reader needs from the file reader. */
+export interface RecordContext {
+  cursor: Cursor;
+  report(issue: ReadIssue, record?: ReadRecord): void;
+}
+
+export class ReadRecord {
+  /** Damage and notes about this record (its block and trailer included once consumed). */
+  readonly issues: ReadIssue[] = [];
+  /** Compressed length of the record's member(s); set by finish() when known. */
+  length?: number;
+  /** Bytes of the block actually read (short when the record was cut). */
+  blockRead = 0;
+  /** True once the block was read to its end without running out of input. */
+  complete = false;
+  private remaining: number;
+  private peeked?: Buffer;
+  private streaming = false;
+  private finished?: Promise<void>;
+
+  constructor(
+    private readonly ctx: RecordContext,
+    /** Compressed offset of the member where the record starts (plain files: byte offset). */
+    readonly offset: number,
+    /** e.g. `WARC/1.1` */
+    readonly version: string,
+    readonly headers: ReadonlyArray<readonly [string, string]>,
+    /** Content-Length as declared (0 when missing or invalid; see issues). */
+    readonly contentLength: number,
+    private readonly afterBlock: (record: ReadRecord) => Promise<void>,
+  ) {
+    this.remaining = contentLength;
+  }
+
+  get(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    for (const [n, v] of this.headers) if (n.toLowerCase() === lower) return v;
+    return undefined;
+  }
+
+  getAll(name: string): string[] {
+    const lower = name.toLowerCase();
+    return this.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+  }
+
+  get type(): string {
+    return this.get('WARC-Type') ?? '';
+  }
+  get id(): string {
+    return this.get('WARC-Record-ID') ?? '';
+  }
+  get date(): string | undefined {
+    return this.get('WARC-Date');
+  }
+  get targetUri(): string | undefined {
+    const uri = this.get('WARC-Target-URI');
+    return uri?.replace(/^<(.*)>$/, '$1');
+  }
+  get contentType(): string | undefined {
+    return this.get('Content-Type');
+  }
+
+  issue(kind: string, message: string, severity: 'error' | 'note' = 'error'): void {
+    this.ctx.report({ offset: this.offset, severity, kind, message, recordId: this.id, recordType: this.type }, this);
+  }
+
+  private async pull(max: number): Promise<Buffer | null> {
+    if (this.remaining === 0) {
+      this.complete = true;
+      return null;
+    }
+    const got = await this.ctx.cursor.read(Math.min(max, this.remaining));
+    if (got === null || got instanceof Break) {
+      this.issue(
+        'truncated',
+        got instanceof Break
+          ? `block cut short after ${this.blockRead} of ${this.contentLength} bytes (${got.reason})`
+          : `block cut short after ${this.blockRead} of ${this.contentLength} bytes (end of input)`,
+      );
+      this.remaining = 0;
+      return null;
+    }
+    this.remaining -= got.length;
+    this.blockRead += got.length;
+    if (this.remaining === 0) this.complete = true;
+    return got;
+  }
+
+  /** The first `n` bytes of the block (fewer if shorter), kept so block() still starts at byte 0. */
+  async peek(n: number): Promise<Buffer> {
+    if (this.streaming) throw new WarcError('ERR_WARC_BLOCK_CONSUMED', 'peek() after the block was streamed', { offset: this.offset });
+    const parts: Buffer[] = this.peeked ? [this.peeked] : [];
+    let have = this.peeked?.length ?? 0;
+    while (have < n) {
+      const got = await this.pull(n - have);
+      if (got === null) break;
+      parts.push(Buffer.from(got));
+      have += got.length;
+    }
+    this.peeked = Buffer.concat(parts);
+    return this.peeked.subarray(0, n);
+  }
+
+  /** The block as chunks; once per record, before moving to the next record. */
+  async *block(): AsyncGenerator<Buffer> {
+    if (this.streaming || this.finished) throw new WarcError('ERR_WARC_BLOCK_CONSUMED', 'the block was already read', { offset: this.offset });
+    this.streaming = true;
+    if (this.peeked && this.peeked.length > 0) {
+      const p = this.peeked;
+      this.peeked = undefined;
+      yield p;
+    }
+    for (;;) {
+      const got = await this.pull(SLICE);
+      if (got === null) return;
+      yield got;
+    }
+  }
+
+  /** The whole block in memory, refusing blocks over `limit` bytes. */
+  async readBlock(limit = 64 * 1024 * 1024): Promise<Buffer> {
+    if (this.contentLength > limit) {
+      throw new WarcError('ERR_WARC_PARSE', `block of ${this.contentLength} bytes is over the ${limit}-byte limit`, { offset: this.offset });
+    }
+    const parts: Buffer[] = [];
+    for await (const chunk of this.block()) parts.push(Buffer.from(chunk));
+    return Buffer.concat(parts);
+  }
+
+  /** Skips what is left of the block, reads the trailer, sets `length`. Idempotent. */
+  finish(): Promise<void> {
+    this.finished ??= (async () => {
+      this.peeked = undefined;
+      while ((await this.pull(SLICE)) !== null);
+      await this.afterBlock(this);
+    })();
+    return this.finished;
+  }
+}

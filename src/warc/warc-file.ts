@@ -1,0 +1,168 @@
+/**
+ * One WARC file being written: reserves a fresh name (never overwrites), opens
+ * the backend's RecordSink on `<name>.open`, writes warcinfo first, appends
+ * batches, keeps the CDXJ sidecar, and renames to the final name on close.
+ */
+import { promises as fsp, constants as fsc } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, Compression, RecordSink, Spool } from '../backend/types';
+import type { Logger } from '../obs/logger';
+import { cdxjFromWritten, type CdxjSidecar, indexFieldsOfPrepared, openCdxjSidecar } from './cdxj-sidecar';
+import { OPEN_SUFFIX, warcFileName } from './naming';
+import { blockSize, type WarcRecordType } from './record';
+
+export interface PreparedRecord {
+  id: string;
+  type: WarcRecordType;
+  fields: Array<[string, string]>;
+  header: Buffer;
+  block: Spool | Uint8Array;
+}
+
+export interface WrittenRecord {
+  id: string;
+  type: WarcRecordType;
+  /** Final file name (basename, without `.open`). */
+  filename: string;
+  /** Compressed offset of the record's member/frame in the file. */
+  offset: number;
+  /** Compressed length of the record's member/frame. */
+  length: number;
+}
+
+export interface WarcFileConfig {
+  backend: Backend;
+  directory: string;
+  prefix: string;
+  hostname: string;
+  compression: Compression;
+  level?: number;
+  dictionary?: Uint8Array;
+  preamble?: Uint8Array;
+  index: boolean;
+  logger: Logger;
+  /** Builds this file's warcinfo record (it needs the final file name). */
+  warcinfo(filename: string): PreparedRecord;
+  nextSerial(): number;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path, fsc.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function closeBlock(block: Spool | Uint8Array): void {
+  if (!(block instanceof Uint8Array)) block.close();
+}
+
+export class WarcFile {
+  /** Uncompressed bytes handed to the sink, to estimate the compression ratio. */
+  private plainBytes = 0;
+  private storedBytes = 0;
+  /** Records other than the leading warcinfo. */
+  records = 0;
+
+  private constructor(
+    readonly filename: string,
+    readonly finalPath: string,
+    readonly openPath: string,
+    private readonly sink: RecordSink,
+    private readonly sidecar: CdxjSidecar | undefined,
+  ) {}
+
+  static async create(config: WarcFileConfig): Promise<WarcFile> {
+    for (;;) {
+      const filename = warcFileName(config.prefix, new Date(), config.nextSerial(), config.hostname, config.compression);
+      const finalPath = join(config.directory, filename);
+      const openPath = finalPath + OPEN_SUFFIX;
+      if (await exists(finalPath)) continue;
+      try {
+        // 'wx' reserves the name atomically: another writer (or process) cannot take it too.
+        await (await fsp.open(openPath, 'wx')).close();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      let sink: RecordSink;
+      try {
+        sink = await config.backend.openRecordSink(openPath, {
+          compression: config.compression,
+          ...(config.level !== undefined ? { level: config.level } : {}),
+          ...(config.dictionary ? { dictionary: config.dictionary } : {}),
+          ...(config.preamble ? { preamble: config.preamble } : {}),
+        });
+      } catch (err) {
+        // Nothing was written: give the reserved name back.
+        await fsp.unlink(openPath).catch(() => undefined);
+        throw err;
+      }
+      const sidecar = config.index ? await openCdxjSidecar(finalPath + '.cdxj') : undefined;
+      const file = new WarcFile(filename, finalPath, openPath, sink, sidecar);
+      try {
+        await file.append([config.warcinfo(filename)]);
+      } catch (err) {
+        await file.abandon();
+        throw err;
+      }
+      config.logger.info({ file: openPath }, 'WARC file opened');
+      return file;
+    }
+  }
+
+  /** Bytes on disk once pending appends land. */
+  get size(): number {
+    return this.sink.size;
+  }
+
+  /** Compressed size expected for `plain` uncompressed bytes, from this file's ratio so far. */
+  estimate(plain: number): number {
+    const ratio = this.plainBytes > 0 ? Math.min(1, this.storedBytes / this.plainBytes) : 1;
+    return Math.ceil(plain * ratio);
+  }
+
+  /** Appends every record (in order); each Spool is closed once its append settles. */
+  async append(batch: readonly PreparedRecord[]): Promise<WrittenRecord[]> {
+    const indexed = this.sidecar ? batch.map(indexFieldsOfPrepared) : [];
+    const settled = await Promise.allSettled(
+      batch.map((r) => this.sink.append(r.header, r.block).finally(() => closeBlock(r.block))),
+    );
+    const written: WrittenRecord[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const s = settled[i];
+      if (s.status === 'rejected') throw s.reason;
+      const r = batch[i];
+      this.plainBytes += r.header.byteLength + blockSize(r.block) + 4;
+      this.storedBytes += s.value.length;
+      written.push({ id: r.id, type: r.type, filename: this.filename, offset: s.value.offset, length: s.value.length });
+      if (r.type !== 'warcinfo') this.records++;
+    }
+    if (this.sidecar) {
+      for (let i = 0; i < batch.length; i++) {
+        const fields = indexed[i];
+        if (fields) this.sidecar.add(cdxjFromWritten(fields, written[i]));
+      }
+      await this.sidecar.flush();
+    }
+    return written;
+  }
+
+  /** Flushes, fsyncs, closes and renames `.open` away. */
+  async close(): Promise<void> {
+    await this.sink.close();
+    if (await exists(this.finalPath)) {
+      throw new Error(`refusing to overwrite ${this.finalPath}; ${this.openPath} kept`);
+    }
+    await fsp.rename(this.openPath, this.finalPath);
+    if (this.sidecar) await this.sidecar.close();
+  }
+
+  /** After a failed write: close what can be closed, keep the `.open` name (mend repairs it). */
+  async abandon(): Promise<void> {
+    await this.sink.close().catch(() => undefined);
+    if (this.sidecar) await this.sidecar.close().catch(() => undefined);
+  }
+}

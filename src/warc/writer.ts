@@ -1,0 +1,239 @@
+/**
+ * WarcWriter: a pool of WARC files written through the backend's RecordSink.
+ * Each batch goes whole to one file (rotating first when it would pass
+ * maxFileSize); write() resolves with where every record landed.
+ */
+import { readFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import type { Backend, DigestAlgorithm, DigestEncoding } from '../backend/types';
+import { silentLogger, type Logger } from '../obs/logger';
+import type { Counter, MetricsRegistry } from '../obs/metrics';
+import { defaultBackend } from './backend';
+import { digestBlock } from './block-digest';
+import { dictionaryPreamble, rawDictionary } from './dictionary';
+import { WarcError } from './errors';
+import { findField, recordFields, serializeHeader } from './header';
+import { blockSize, type WarcRecord, type WarcRecordType } from './record';
+import { closeBlock, WarcFile, type PreparedRecord, type WarcFileConfig, type WrittenRecord } from './warc-file';
+import { buildWarcinfo } from './warcinfo';
+
+export type { WrittenRecord } from './warc-file';
+
+export interface WarcWriterOptions {
+  directory: string;
+  /** File name prefix. Default `WARC`. */
+  prefix?: string;
+  /** Default gzip. */
+  compression?: 'gzip' | 'zstd' | 'none';
+  level?: number;
+  /** zstd only: a raw dictionary (or a path to one); its compressed copy opens every file. */
+  zstdDictionary?: string | Uint8Array;
+  /** Rotate before a batch that would pass this many bytes. Default 1 GB; 0 = never. */
+  maxFileSize?: number;
+  /** Files open at once; batches are spread over them. Default 1. */
+  writers?: number;
+  /** Extra fields for each file's warcinfo record. */
+  warcinfo?: Record<string, string>;
+  /** Keep a `<file>.cdxj` sidecar. */
+  index?: boolean;
+  digestAlgorithm?: 'sha1' | 'sha256';
+  /** Default: base32 for sha1, base16 for sha256. */
+  digestEncoding?: 'base32' | 'base16';
+  hostname?: string;
+  backend?: Backend;
+  logger?: Logger;
+  metrics?: MetricsRegistry;
+}
+
+interface Slot {
+  file?: WarcFile;
+  queue: Promise<unknown>;
+  pending: number;
+}
+
+interface Ready {
+  backend: Backend;
+  config: WarcFileConfig;
+}
+
+export class WarcWriter {
+  private readonly options: WarcWriterOptions;
+  private readonly slots: Slot[];
+  private readonly logger: Logger;
+  private readonly names: string[] = [];
+  private ready?: Promise<Ready>;
+  private closing?: Promise<void>;
+  private serial = 0;
+  private nextSlot = 0;
+  private readonly recordsCounter?: Counter;
+  private readonly bytesCounter?: Counter;
+  private readonly filesCounter?: Counter;
+
+  constructor(options: WarcWriterOptions) {
+    const writers = options.writers ?? 1;
+    if (!Number.isInteger(writers) || writers < 1) throw new WarcError('ERR_WARC_INVALID_RECORD', 'writers must be a positive integer');
+    if (options.zstdDictionary !== undefined && (options.compression ?? 'gzip') !== 'zstd') {
+      throw new WarcError('ERR_WARC_DICTIONARY', 'zstdDictionary needs compression: "zstd"');
+    }
+    this.options = options;
+    this.logger = options.logger ?? silentLogger;
+    this.slots = Array.from({ length: writers }, () => ({ queue: Promise.resolve(), pending: 0 }));
+    const m = options.metrics;
+    if (m) {
+      this.recordsCounter = m.counter({ name: 'warcwire_warc_records_total', help: 'WARC records written', labelNames: ['type'] });
+      this.bytesCounter = m.counter({ name: 'warcwire_warc_bytes_total', help: 'Bytes written to WARC files (compressed)' });
+      this.filesCounter = m.counter({ name: 'warcwire_warc_files_total', help: 'WARC files opened' });
+    }
+  }
+
+  /** Final names (without `.open`) of every file this writer has opened, in opening order. */
+  get filenames(): readonly string[] {
+    return this.names;
+  }
+
+  private get digestAlgorithm(): DigestAlgorithm {
+    return this.options.digestAlgorithm ?? 'sha1';
+  }
+
+  private get digestEncoding(): DigestEncoding {
+    return this.options.digestEncoding ?? (this.digestAlgorithm === 'sha1' ? 'base32' : 'base16');
+  }
+
+  private prepareOnce(): Promise<Ready> {
+    this.ready ??= (async () => {
+      const backend = this.options.backend ?? (await defaultBackend());
+      const compression = this.options.compression ?? 'gzip';
+      let dictionary: Buffer | undefined;
+      let preamble: Buffer | undefined;
+      const dictOption = this.options.zstdDictionary;
+      if (dictOption !== undefined) {
+        const bytes = typeof dictOption === 'string' ? await readFile(dictOption) : dictOption;
+        dictionary = rawDictionary(backend, bytes);
+        preamble = await dictionaryPreamble(backend, dictionary);
+      }
+      const hostname = this.options.hostname ?? osHostname();
+      const user = this.options.warcinfo ?? {};
+      const config: WarcFileConfig = {
+        backend,
+        directory: this.options.directory,
+        prefix: this.options.prefix ?? 'WARC',
+        hostname,
+        compression,
+        ...(this.options.level !== undefined ? { level: this.options.level } : {}),
+        ...(dictionary ? { dictionary } : {}),
+        ...(preamble ? { preamble } : {}),
+        index: this.options.index ?? false,
+        logger: this.logger,
+        warcinfo: (filename) => {
+          const record = buildWarcinfo(filename, hostname, user);
+          return this.prepareRecord(backend, record, recordFields(record));
+        },
+        nextSerial: () => this.serial++,
+      };
+      return { backend, config };
+    })();
+    return this.ready;
+  }
+
+  /** Writes the batch to one file; resolves once it is on disk, with one entry per record. */
+  write(batch: readonly WarcRecord[]): Promise<WrittenRecord[]> {
+    if (this.closing) {
+      for (const r of batch) closeBlock(r.block);
+      return Promise.reject(new WarcError('ERR_WARC_WRITER_CLOSED', 'write() after close()'));
+    }
+    let fields: Array<Array<[string, string]>>;
+    try {
+      fields = batch.map((r) => recordFields(r));
+    } catch (err) {
+      for (const r of batch) closeBlock(r.block);
+      return Promise.reject(err);
+    }
+    const slot = this.pickSlot();
+    slot.pending++;
+    const result = slot.queue.then(() => this.writeOn(slot, batch, fields));
+    slot.queue = result.catch(() => undefined).finally(() => slot.pending--);
+    return result;
+  }
+
+  /** The slot with the least queued work; ties go round robin. */
+  private pickSlot(): Slot {
+    let best = this.slots[this.nextSlot];
+    for (let i = 1; i < this.slots.length; i++) {
+      const s = this.slots[(this.nextSlot + i) % this.slots.length];
+      if (s.pending < best.pending) best = s;
+    }
+    this.nextSlot = (this.slots.indexOf(best) + 1) % this.slots.length;
+    return best;
+  }
+
+  private async writeOn(slot: Slot, batch: readonly WarcRecord[], fields: Array<Array<[string, string]>>): Promise<WrittenRecord[]> {
+    let prepared: PreparedRecord[];
+    let ready: Ready;
+    try {
+      ready = await this.prepareOnce();
+      prepared = batch.map((r, i) => this.prepareRecord(ready.backend, r, fields[i]));
+    } catch (err) {
+      for (const r of batch) closeBlock(r.block);
+      throw err;
+    }
+    try {
+      const plain = prepared.reduce((n, r) => n + r.header.byteLength + blockSize(r.block) + 4, 0);
+      const max = this.options.maxFileSize ?? 1e9;
+      if (slot.file && max > 0 && slot.file.records > 0 && slot.file.size + slot.file.estimate(plain) > max) {
+        const old = slot.file;
+        slot.file = undefined;
+        await old.close();
+        this.logger.info({ file: old.finalPath }, 'WARC file rotated');
+      }
+      if (!slot.file) {
+        slot.file = await WarcFile.create(ready.config);
+        this.names.push(slot.file.filename);
+        this.filesCounter?.inc();
+      }
+    } catch (err) {
+      for (const r of prepared) closeBlock(r.block);
+      throw err;
+    }
+    const file = slot.file;
+    try {
+      const written = await file.append(prepared);
+      for (const w of written) {
+        this.recordsCounter?.inc({ type: w.type });
+        this.bytesCounter?.inc(undefined, w.length);
+      }
+      return written;
+    } catch (err) {
+      // The file may hold a partial member now: leave it `.open` for mend, start a new one next time.
+      if (slot.file === file) slot.file = undefined;
+      await file.abandon();
+      this.logger.error({ file: file.openPath, err: (err as Error).message }, 'WARC write failed; file left .open');
+      throw err;
+    }
+  }
+
+  private prepareRecord(backend: Backend, record: WarcRecord, fields: Array<[string, string]>): PreparedRecord {
+    if (findField(record.fields, 'WARC-Block-Digest') === undefined) {
+      const label = digestBlock(backend, record.block, this.digestAlgorithm, this.digestEncoding);
+      // Keep the deterministic order: the digest goes before WARC-Payload-Digest or the trailing Content-Type/Length.
+      fields = recordFields({ ...record, fields: [...(record.fields ?? []), ['WARC-Block-Digest', label]] });
+    }
+    return { id: record.id, type: record.type as WarcRecordType, fields, header: serializeHeader(fields), block: record.block };
+  }
+
+  /** Waits for every batch, closes and renames every file. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const errors: unknown[] = [];
+      for (const slot of this.slots) {
+        await slot.queue;
+        if (slot.file) {
+          const file = slot.file;
+          slot.file = undefined;
+          await file.close().catch((err: unknown) => errors.push(err));
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    })();
+    return this.closing;
+  }
+}

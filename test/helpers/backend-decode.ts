@@ -1,0 +1,38 @@
+/** Drives a MemberDecoder over a byte string the way a WARC reader would. */
+import type { MemberDecoder } from '../../src/backend/types';
+
+export interface DecodedMembers {
+  members: Buffer[];
+  /** Absolute end offset of each member in the input. */
+  ends: number[];
+  /** Bytes decoded after the last member end (a partial member). */
+  partial: Buffer;
+}
+
+/** Feeds `data` in `chunkSize` pieces, splitting the output at each reported member end. */
+export function decodeMembers(decoder: MemberDecoder, data: Buffer, chunkSize: number): DecodedMembers {
+  const members: Buffer[] = [];
+  const ends: number[] = [];
+  let current: Buffer[] = [];
+  let position = 0;
+  for (let start = 0; start < data.length; start += chunkSize) {
+    let rest = data.subarray(start, Math.min(start + chunkSize, data.length));
+    while (rest.length > 0) {
+      const step = decoder.write(rest);
+      if (step.output.length > 0) current.push(step.output);
+      if (step.consumed > rest.length) throw new Error(`decoder consumed ${step.consumed} of ${rest.length} bytes`);
+      position += step.consumed;
+      rest = rest.subarray(step.consumed);
+      if (step.memberEnd) {
+        members.push(Buffer.concat(current));
+        ends.push(position);
+        current = [];
+      } else if (step.consumed === 0) {
+        throw new Error(`decoder made no progress at offset ${position}`);
+      } else if (rest.length > 0) {
+        throw new Error(`decoder stopped at ${position} without a member end`);
+      }
+    }
+  }
+  return { members, ends, partial: Buffer.concat(current) };
+}

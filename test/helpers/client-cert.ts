@@ -1,0 +1,32 @@
+/** A self-signed certificate for 127.0.0.1 / localhost, made once per process with the openssl CLI. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface TestCert {
+  key: string;
+  cert: string;
+}
+
+let cached: TestCert | undefined;
+
+export function testCert(): TestCert {
+  if (cached) return cached;
+  const dir = mkdtempSync(join(tmpdir(), 'warcwire-client-cert-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
+        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'pipe' },
+    );
+    cached = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    return cached;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,159 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { connectViaProxy, proxySchemeOf } from '../../src/net/proxy-connect';
+import { ProxyError } from '../../src/net/errors';
+import { testCertificate } from '../helpers/net-cert';
+import { stopAllDaemons } from '../helpers/net-daemon';
+import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
+import { freePort } from '../helpers/net-ports';
+import { startDante, startMicrosocks, startSquid, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
+
+const creds = { user: 'crawler', password: 'p@ss:w/rd' }; // needs percent-encoding in the URL
+
+let httpOrigin: Origin;
+let httpsOrigin: Origin;
+let microsocks: ProxyDaemon;
+let microsocksAuth: ProxyDaemon;
+let dante: ProxyDaemon;
+let tinyproxy: ProxyDaemon;
+let squid: ProxyDaemon & { tlsPort?: number };
+
+beforeAll(async () => {
+  [httpOrigin, httpsOrigin, microsocks, microsocksAuth, dante, tinyproxy, squid] = await Promise.all([
+    startOrigin(),
+    startOrigin({ tls: true }),
+    startMicrosocks(),
+    startMicrosocks({ credentials: creds }),
+    startDante(),
+    startTinyproxy({ credentials: creds }),
+    startSquid({ credentials: creds, tls: testCertificate() }),
+  ]);
+}, 30000);
+
+afterAll(async () => {
+  await stopAllDaemons();
+  await Promise.all([httpOrigin?.close(), httpsOrigin?.close()]);
+});
+
+function squidTlsUrl(): string {
+  return `https://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@localhost:${squid.tlsPort}`;
+}
+
+const proxyTls = { ca: testCertificate().cert };
+
+const cases: Array<[string, () => string]> = [
+  ['socks5 (microsocks)', () => microsocks.url('socks5')],
+  ['socks5h with user/password (microsocks)', () => microsocksAuth.url('socks5h')],
+  ['socks4 (danted)', () => dante.url('socks4')],
+  ['socks4a (danted)', () => dante.url('socks4a')],
+  ['socks5 (danted)', () => dante.url('socks5')],
+  ['http with Basic auth (tinyproxy)', () => tinyproxy.url('http')],
+  ['http with Basic auth (squid)', () => squid.url('http')],
+  ['https with Basic auth (squid https_port)', squidTlsUrl],
+];
+
+describe.each(cases)('connectViaProxy through %s', (_name, proxyUrl) => {
+  it('tunnels to a plain http origin', async () => {
+    const socket = await connectViaProxy(new URL(proxyUrl()), { host: 'localhost', port: httpOrigin.port }, { timeout: 5000, proxyTls });
+    const before = httpOrigin.seen.length;
+    const reply = await requestOverSocket(socket, { host: `localhost:${httpOrigin.port}`, path: '/plain?x=1' });
+    expect(reply).toEqual({ status: 200, body: 'hello GET /plain?x=1' });
+    const seen = httpOrigin.seen[before]!;
+    expect(seen.url).toBe('/plain?x=1'); // origin-form: the request went through a tunnel
+    expect(seen.proxyAuthorization).toBeUndefined();
+  });
+
+  it('tunnels to an https origin (TLS end to end with the origin)', async () => {
+    const raw = await connectViaProxy(new URL(proxyUrl()), { host: 'localhost', port: httpsOrigin.port }, { timeout: 5000, proxyTls });
+    const secure = tls.connect({ socket: raw, servername: 'localhost', ca: testCertificate().cert, ALPNProtocols: ['http/1.1'] });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    expect(secure.authorized).toBe(true);
+    const reply = await requestOverSocket(secure, { host: `localhost:${httpsOrigin.port}`, path: '/secure' });
+    expect(reply).toEqual({ status: 200, body: 'hello GET /secure' });
+  });
+});
+
+describe('proxy failures are typed and never show credentials', () => {
+  const wrong = { user: 'crawler', password: 'WRONG-secret' };
+  const withWrong = (daemon: ProxyDaemon, scheme: string): URL => {
+    const url = new URL(daemon.url(scheme));
+    url.username = wrong.user;
+    url.password = wrong.password;
+    return url;
+  };
+
+  it.each([
+    ['socks5h', () => withWrong(microsocksAuth, 'socks5h'), 'ERR_PROXY_AUTH'],
+    ['http tinyproxy', () => withWrong(tinyproxy, 'http'), 'ERR_PROXY_AUTH'],
+    ['http squid', () => withWrong(squid, 'http'), 'ERR_PROXY_AUTH'],
+  ])('wrong credentials (%s) → ERR_PROXY_AUTH naming scheme://host:port', async (_name, url, code) => {
+    const proxy = url();
+    const error = await connectViaProxy(proxy, { host: 'localhost', port: httpOrigin.port }, { timeout: 5000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ProxyError);
+    const proxyError = error as ProxyError;
+    expect(proxyError.code).toBe(code);
+    expect(proxyError.proxy).toBe(`${proxy.protocol}//127.0.0.1:${proxy.port}`);
+    expect(proxyError.message).toContain(proxyError.proxy);
+    expect(proxyError.message).not.toContain('WRONG-secret');
+    expect(JSON.stringify(proxyError, Object.getOwnPropertyNames(proxyError))).not.toContain('WRONG-secret');
+    expect(String((proxyError.cause as Error | undefined)?.message ?? '')).not.toContain('WRONG-secret');
+  });
+
+  it('a CONNECT the proxy refuses (no auth given to an auth proxy) carries the status', async () => {
+    const proxy = new URL(`http://127.0.0.1:${squid.port}`);
+    const error = (await connectViaProxy(proxy, { host: 'localhost', port: httpOrigin.port }).catch((e: unknown) => e)) as ProxyError;
+    expect(error.code).toBe('ERR_PROXY_AUTH');
+    expect(error.statusCode).toBe(407);
+  });
+
+  it('a dead proxy → ERR_PROXY_REFUSED', async () => {
+    const port = await freePort();
+    const error = (await connectViaProxy(new URL(`socks5://u:secret@127.0.0.1:${port}`), { host: 'localhost', port: 1 }).catch(
+      (e: unknown) => e,
+    )) as ProxyError;
+    expect(error).toBeInstanceOf(ProxyError);
+    expect(error.code).toBe('ERR_PROXY_REFUSED');
+    expect(error.message).not.toContain('secret');
+  });
+
+  it('a proxy that never answers → ERR_PROXY_TIMEOUT within the budget, socket closed', async () => {
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      for (const scheme of ['socks5h', 'http']) {
+        const started = Date.now();
+        const error = (await connectViaProxy(new URL(`${scheme}://127.0.0.1:${port}`), { host: 'localhost', port: 80 }, { timeout: 300 }).catch(
+          (e: unknown) => e,
+        )) as ProxyError;
+        expect(error.code).toBe('ERR_PROXY_TIMEOUT');
+        expect(Date.now() - started).toBeLessThan(2000);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(accepted.every((socket) => socket.destroyed || socket.readableEnded)).toBe(true);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('an aborted signal ends the handshake with ERR_ABORTED', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = (await connectViaProxy(new URL(microsocks.url()), { host: 'localhost', port: httpOrigin.port }, { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    )) as ProxyError;
+    expect(error.code).toBe('ERR_ABORTED');
+  });
+
+  it('unknown schemes are rejected without echoing the URL', () => {
+    expect(() => proxySchemeOf(new URL('ftp://user:pw@host:21'))).toThrow(/unsupported proxy scheme "ftp:" \(proxy ftp:\/\/host:21\)/);
+  });
+});

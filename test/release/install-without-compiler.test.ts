@@ -1,0 +1,111 @@
+/**
+ * The npm tarball, installed the way a user installs it, on a PATH where no compiler, make or
+ * python can be found: it must install offline, compile nothing, and load the prebuilt addon.
+ * Needs `npm run build` (scripts/test.sh does it) and this platform's prebuild in prebuilds/.
+ */
+import { execFileSync, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+const tuple = `${process.platform}-${process.arch}`;
+const BUILD_TOOLS = ['cc', 'c++', 'gcc', 'g++', 'clang', 'make', 'cmake', 'python', 'python3'];
+
+let work = '';
+let binDir = '';
+let app = '';
+let tarball = '';
+let install: SpawnSyncReturns<string>;
+
+/** Only HOME (for ~/.npmrc and npm's cache), TMPDIR and the sandbox PATH: nothing from npm run. */
+function sandboxEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { HOME: os.homedir(), TMPDIR: os.tmpdir(), PATH: binDir, ...extra };
+}
+
+function run(cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { cwd, env: sandboxEnv(extra), encoding: 'utf8', timeout: 60_000 });
+}
+
+beforeAll(() => {
+  for (const f of ['dist/index.js', 'dist/index.mjs']) {
+    if (!fs.existsSync(path.join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
+  }
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'warcwire-release-'));
+  // --ignore-scripts: `prepare` would rebuild dist/ while other suites may be reading it.
+  const packed = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  tarball = path.join(work, (JSON.parse(packed) as Array<{ filename: string }>)[0].filename);
+
+  // A PATH holding node, npm and sh (to run package scripts) and nothing else.
+  binDir = path.join(work, 'bin');
+  fs.mkdirSync(binDir);
+  const npmCli = fs.realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  fs.symlinkSync(process.execPath, path.join(binDir, 'node'));
+  fs.symlinkSync(npmCli, path.join(binDir, 'npm'));
+  fs.symlinkSync('/bin/sh', path.join(binDir, 'sh'));
+
+  app = path.join(work, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'release-sandbox', private: true }));
+  install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
+}, 120_000);
+
+afterAll(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm tarball installed without a compiler', () => {
+  test('the tarball holds exactly the release layout', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'scripts/pack-check.js'), tarball], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test('no build tool is reachable on the sandbox PATH', () => {
+    for (const tool of BUILD_TOOLS) {
+      const r = run('sh', ['-c', `command -v ${tool}`], app);
+      expect({ tool, found: r.stdout.trim() }).toEqual({ tool, found: '' });
+    }
+  });
+
+  test('installs offline and compiles nothing', () => {
+    expect({ status: install.status, stderr: install.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    const pkg = path.join(app, 'node_modules', 'warcwire');
+    expect(fs.existsSync(path.join(pkg, 'package.json'))).toBe(true);
+    // node-gyp would have left build/ (and object files); a prebuild leaves nothing.
+    expect(fs.existsSync(path.join(pkg, 'build'))).toBe(false);
+    expect(fs.readdirSync(path.join(pkg, 'prebuilds', tuple)).filter((f) => f.endsWith('.node')).length).toBeGreaterThan(0);
+  });
+
+  test('loads the prebuilt addon and every backend primitive works', () => {
+    const out = path.join(work, 'smoke');
+    const smoke = run(
+      'node',
+      [path.join(root, 'scripts/cross/backend-smoke.js'), path.join(app, 'node_modules', 'warcwire'), out],
+      app,
+      { WARCWIRE_BACKEND: 'native', SMOKE_REQUIRE_ZSTD: '1' },
+    );
+    expect({ status: smoke.status, stderr: smoke.stderr }).toEqual({ status: 0, stderr: '' });
+    const summary = JSON.parse(smoke.stdout) as { backend: string; addon: string | null };
+    expect(summary.backend).toBe('native');
+    expect(summary.addon).toMatch(new RegExp(`^prebuilds/${tuple}/[^/]+\\.node$`));
+    // Independent decoders (host gzip and zstd CLIs) check the bytes the addon wrote.
+    const check = spawnSync('bash', [path.join(root, 'scripts/cross/check-smoke-output.sh'), out], { encoding: 'utf8' });
+    expect({ status: check.status, stderr: check.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  test('the public entry points load from the installed package (CommonJS and ESM)', () => {
+    const cjs = run('node', ['-e', "const w = require('warcwire'); process.stdout.write(typeof w.WarcwireError)"], app);
+    expect({ status: cjs.status, out: cjs.stdout, err: cjs.stderr }).toEqual({ status: 0, out: 'function', err: '' });
+    const esm = run(
+      'node',
+      ['--input-type=module', '-e', "import { WarcwireError } from 'warcwire'; process.stdout.write(typeof WarcwireError)"],
+      app,
+    );
+    expect({ status: esm.status, out: esm.stdout, err: esm.stderr }).toEqual({ status: 0, out: 'function', err: '' });
+  });
+});
