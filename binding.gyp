@@ -3,13 +3,14 @@
   # zlib and OpenSSL come from node itself: headers in <nodedir>/include/node, symbols
   # exported by the node binary. zstd is compiled in from sources fetched at build time.
   # ZSTD_MULTITHREAD stays undefined (zstd tests it with #ifdef): single-threaded zstd.
+  # ZSTD_TRACE=0: no weak undefined ZSTD_trace_* hooks another library could satisfy.
   "targets": [
     {
       "target_name": "zstd",
       "type": "static_library",
       "sources": ["<!@(node scripts/fetch-zstd.js --sources)"],
       "include_dirs": ["deps/zstd/lib", "deps/zstd/lib/common"],
-      "defines": ["XXH_NAMESPACE=ZSTD_", "ZSTDLIB_VISIBILITY=", "ZSTDERRORLIB_VISIBILITY="],
+      "defines": ["ZSTD_TRACE=0", "XXH_NAMESPACE=ZSTD_", "ZSTDLIB_VISIBILITY=", "ZSTDERRORLIB_VISIBILITY="],
       "cflags!": ["-O2", "-O0", "-O1", "-Os"],
       "cflags": ["-O3", "-fPIC", "-fvisibility=hidden"],
       "cflags_c": ["-std=c99"],
@@ -25,6 +26,7 @@
       "dependencies": ["zstd"],
       "sources": [
         "native/addon.cc",
+        "native/compressor.cc",
         "native/digest.cc",
         "native/member.cc",
         "native/member_decoder.cc",

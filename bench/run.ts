@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section>]`: runs every
  * bench/sections/*.ts module (compiled to dist-bench/), prints one table and
- * writes bench/results.json. Sections measure their contenders side by side in
- * one run; only ratios from the same run are comparable on a shared machine.
+ * writes bench/results.json (with --only, other sections' previous rows are
+ * kept). Sections measure their contenders side by side in one run; only
+ * ratios from the same run are comparable on a shared machine.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,6 +32,22 @@ function linkNativeBuild(root: string): void {
     const link = path.join(compiledRoot, name);
     const target = path.join(root, name);
     if (fs.existsSync(target) && !fs.existsSync(link)) fs.symlinkSync(target, link);
+  }
+}
+
+interface Results {
+  date?: string;
+  quick?: boolean;
+  runs?: Record<string, { date: string; quick: boolean }>;
+  rows: BenchRow[];
+}
+
+function readResults(file: string): Results | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Results;
+    return Array.isArray(parsed.rows) ? parsed : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -85,16 +102,25 @@ async function main(): Promise<void> {
     console.error(`[bench] ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   printTable(rows);
+  const out = path.join(root, 'bench', 'results.json');
+  const now = new Date().toISOString();
+  // With --only, the other sections' rows of the previous results are kept (each section says when it ran).
+  const previous = only !== undefined ? readResults(out) : undefined;
+  const kept = previous?.rows.filter((row) => !names.includes(row.section)) ?? [];
+  const runs: Record<string, { date: string; quick: boolean }> = {};
+  for (const row of kept) runs[row.section] = previous?.runs?.[row.section] ?? { date: previous?.date ?? 'unknown', quick: previous?.quick ?? false };
+  for (const name of names) runs[name] = { date: now, quick };
   const results = {
-    date: new Date().toISOString(),
+    date: now,
     quick,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    rows,
+    loadAverage: os.loadavg(),
+    runs,
+    rows: [...kept, ...rows],
   };
-  const out = path.join(root, 'bench', 'results.json');
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
   console.error(`[bench] wrote ${path.relative(process.cwd(), out) || out}`);
   if (rows.some((r) => r.case === 'FAILED')) process.exitCode = 1;

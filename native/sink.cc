@@ -2,17 +2,28 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 namespace warcwire {
 
 namespace {
 
 constexpr size_t kSpoolChunk = 1024 * 1024;
-// Bounds one batch so early appends resolve while a long queue is still being written.
+// Records up to this size are compressed ahead, in parallel, into memory.
+constexpr uint64_t kPrecompressLimit = 4ull * 1024 * 1024;
+// One compress job takes a few small records together (fewer thread hops).
+constexpr size_t kCompressJobRecords = 16;
+constexpr uint64_t kCompressJobBytes = 512 * 1024;
+// Bounds one write batch so early appends resolve while a long queue is still being written.
 constexpr size_t kMaxBatchJobs = 256;
 constexpr uint64_t kMaxBatchBytes = 64ull * 1024 * 1024;
 const uint8_t kRecordEnd[4] = {'\r', '\n', '\r', '\n'};
+
+using Job = RecordSink::Job;
 
 std::string Describe(int err) { return ErrnoText(err) + " (" + ErrnoName(err) + ")"; }
 
@@ -50,17 +61,70 @@ void OpenFile(SinkFile* file, Failure* failure) {
   file->fd = std::move(fd);
 }
 
-void AppendRecord(SinkFile* file, RecordSink::Job* job) {
-  Failure* failure = &job->failure;
+// False (with the failure set) when the sink cannot take records at all.
+bool Writable(SinkFile* file, Failure* failure) {
   if (!file->fd.valid()) {
     failure->Set("ERR_SINK_CLOSED", "the record sink for " + file->path + " is not open");
-    return;
+    return false;
   }
   if (file->damaged) {
     failure->Set("ERR_SINK_WRITE", file->path + " holds a partly written record that could not be removed; "
                                                 "no further records are appended to it");
-    return;
+    return false;
   }
+  return true;
+}
+
+// Cuts away a partial member so every earlier member still decodes.
+bool CutBack(SinkFile* file, uint64_t start) {
+  for (;;) {
+    if (ftruncate(file->fd.get(), static_cast<off_t>(start)) == 0) return true;
+    if (errno != EINTR) break;
+  }
+  file->damaged = true;
+  return false;
+}
+
+void FailWrite(SinkFile* file, Failure* failure, int err, uint64_t start) {
+  bool cut = CutBack(file, start);
+  // Same wording as the js backend.
+  std::string what = err == ENOSPC   ? "no space left on the device"
+                     : err == EFBIG  ? "file too large (beyond the file size limit)"
+                     : err == EDQUOT ? "disk quota exceeded"
+                     : err == EIO    ? "input/output error on the device"
+                     : err == EROFS  ? "read-only file system"
+                                     : ErrnoText(err);
+  failure->Set("ERR_SINK_WRITE",
+               "cannot write to " + file->path + ": " + what + " (" + ErrnoName(err) + "); the record was " +
+                   (cut ? "not written and the file was cut back to " + std::to_string(start) + " bytes"
+                        : "partly written and could not be removed"),
+               err);
+}
+
+// Header, block (spool bytes copied into `scratch`) and CRLFCRLF as parts of one member.
+bool RecordParts(Job* job, std::vector<uint8_t>* scratch, std::vector<Part>* parts) {
+  parts->clear();
+  parts->emplace_back(job->header, job->headerLen);
+  if (job->spool) {
+    scratch->resize(job->blockLen);
+    size_t got = 0;
+    if (job->blockLen > 0 && !job->spool->Read(0, scratch->data(), job->blockLen, &got, &job->failure)) return false;
+    if (got != job->blockLen) {
+      job->failure.Set("ERR_SPOOL_IO", "the spool shrank while its record was being written");
+      return false;
+    }
+    parts->emplace_back(scratch->data(), scratch->size());
+  } else {
+    parts->emplace_back(job->block, job->blockLen);
+  }
+  parts->emplace_back(kRecordEnd, sizeof kRecordEnd);
+  return true;
+}
+
+// A record too large to hold compressed in memory: compress and write it chunk by chunk.
+void AppendStreamed(SinkFile* file, Job* job) {
+  Failure* failure = &job->failure;
+  if (!Writable(file, failure)) return;
   const uint64_t start = file->size;
   uint64_t written = 0;
   int writeErr = 0;
@@ -93,30 +157,80 @@ void AppendRecord(SinkFile* file, RecordSink::Job* job) {
     job->offset = start;
     job->length = written;
     file->size = start + written;
+  } else if (writeErr != 0) {
+    FailWrite(file, failure, writeErr, start);
+  } else {
+    CutBack(file, start);  // a spool or compressor failure: its message stands
+  }
+}
+
+// writev() of whole members; *done receives the bytes written even on failure.
+bool WritevAll(int fd, std::vector<iovec>* iov, uint64_t* done, int* err) {
+  size_t index = 0;
+  *done = 0;
+  while (index < iov->size()) {
+    int count = static_cast<int>(std::min<size_t>(iov->size() - index, IOV_MAX));
+    ssize_t n = ::writev(fd, iov->data() + index, count);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *err = errno;
+      return false;
+    }
+    *done += static_cast<uint64_t>(n);
+    size_t left = static_cast<size_t>(n);
+    while (index < iov->size() && left >= (*iov)[index].iov_len) left -= (*iov)[index++].iov_len;
+    if (left > 0) {
+      (*iov)[index].iov_base = static_cast<uint8_t*>((*iov)[index].iov_base) + left;
+      (*iov)[index].iov_len -= left;
+    }
+  }
+  return true;
+}
+
+void WriteOne(SinkFile* file, Job* job) {
+  if (!Writable(file, &job->failure)) return;
+  const uint64_t start = file->size;
+  int err = 0;
+  if (!WriteAll(file->fd.get(), job->member.data(), job->member.size(), &err)) {
+    FailWrite(file, &job->failure, err, start);
     return;
   }
-  // Cut the partial member away so every earlier member still decodes.
-  // Always: a write() can land part of a chunk before it fails.
-  bool cut = false;
-  while (!cut) {
-    if (ftruncate(file->fd.get(), static_cast<off_t>(start)) == 0) cut = true;
-    else if (errno != EINTR) break;
+  job->offset = start;
+  job->length = job->member.size();
+  file->size = start + job->length;
+}
+
+// Members compressed ahead, written with as few syscalls as possible. When the
+// combined write fails, the members it completed stand and the rest go one by one,
+// so each record succeeds or fails on its own, exactly as with separate writes.
+void WritePrecompressed(SinkFile* file, const std::vector<Job*>& group) {
+  if (group.empty()) return;
+  Failure unavailable;
+  if (!Writable(file, &unavailable)) {
+    for (Job* job : group) job->failure = unavailable;
+    return;
   }
-  if (!cut) file->damaged = true;
-  if (writeErr != 0) {
-    // Same wording as the js backend.
-    std::string what = writeErr == ENOSPC   ? "no space left on the device"
-                       : writeErr == EFBIG  ? "file too large (beyond the file size limit)"
-                       : writeErr == EDQUOT ? "disk quota exceeded"
-                       : writeErr == EIO    ? "input/output error on the device"
-                       : writeErr == EROFS  ? "read-only file system"
-                                            : ErrnoText(writeErr);
-    failure->Set("ERR_SINK_WRITE",
-                 "cannot write to " + file->path + ": " + what + " (" + ErrnoName(writeErr) + "); the record was " +
-                     (cut ? "not written and the file was cut back to " + std::to_string(start) + " bytes"
-                          : "partly written and could not be removed"),
-                 writeErr);
+  std::vector<iovec> iov;
+  iov.reserve(group.size());
+  for (Job* job : group) iov.push_back({job->member.data(), job->member.size()});
+  const uint64_t start = file->size;
+  uint64_t done = 0;
+  int err = 0;
+  bool ok = WritevAll(file->fd.get(), &iov, &done, &err);
+  uint64_t at = start;
+  size_t i = 0;
+  for (; i < group.size() && (ok || at + group[i]->member.size() <= start + done); i++) {
+    group[i]->offset = at;
+    group[i]->length = group[i]->member.size();
+    at += group[i]->length;
   }
+  file->size = at;
+  if (ok) return;
+  if (!CutBack(file, at)) {
+    for (; i < group.size(); i++) FailWrite(file, &group[i]->failure, err, at);
+    return;
+  }
+  for (; i < group.size(); i++) WriteOne(file, group[i]);
 }
 
 void CloseFile(SinkFile* file, Failure* failure) {
@@ -132,25 +246,85 @@ void CloseFile(SinkFile* file, Failure* failure) {
 
 }  // namespace
 
-// Runs the jobs queued when it started, in order, on libuv's pool.
-class RecordSink::Batch : public Napi::AsyncWorker {
+// Compresses a few records ahead of the writer with a compressor borrowed from the pool.
+class RecordSink::CompressJob : public Napi::AsyncWorker {
  public:
-  Batch(RecordSink* owner, std::deque<std::unique_ptr<Job>> jobs)
-      : Napi::AsyncWorker(owner->Env(), "warcwire.sink"),
+  CompressJob(RecordSink* owner, std::vector<Job*> jobs)
+      : Napi::AsyncWorker(owner->Env(), "warcwire.compress"),
         keepOwner_(Napi::Persistent(owner->Value())),
-        owner_(owner), file_(owner->file_), jobs_(std::move(jobs)) {}
+        owner_(owner),
+        pool_(owner->file_->pool),
+        jobs_(std::move(jobs)) {}
 
   void Execute() override {
+    Failure failure;
+    std::unique_ptr<Compressor> compressor = pool_->Acquire(&failure);
+    std::vector<uint8_t> scratch;
+    std::vector<Part> parts;
+    for (Job* job : jobs_) {
+      if (!compressor) {
+        job->failure = failure;
+        continue;
+      }
+      try {
+        if (!RecordParts(job, &scratch, &parts) ||
+            !CompressParts(compressor.get(), parts, &job->member, &job->failure)) {
+          std::vector<uint8_t>().swap(job->member);
+        }
+      } catch (const std::exception& e) {
+        std::vector<uint8_t>().swap(job->member);
+        job->failure.Set("ERR_SINK_WRITE", "cannot compress a record: " + std::string(e.what()));
+      }
+    }
+    pool_->Release(std::move(compressor));
+  }
+
+  void OnOK() override {
+    for (Job* job : jobs_) owner_->CompressDone(job);
+    owner_->PumpCompress();
+    owner_->PumpWrite();
+  }
+
+ private:
+  Napi::ObjectReference keepOwner_;  // the JS object outlives the job
+  RecordSink* owner_;
+  std::shared_ptr<CompressorPool> pool_;
+  std::vector<Job*> jobs_;  // owned by the sink's queue until written
+};
+
+// Runs the jobs at the front of the queue, in order: open, writes, close.
+class RecordSink::WriteBatch : public Napi::AsyncWorker {
+ public:
+  WriteBatch(RecordSink* owner, std::vector<std::unique_ptr<Job>> jobs)
+      : Napi::AsyncWorker(owner->Env(), "warcwire.write"),
+        keepOwner_(Napi::Persistent(owner->Value())),
+        owner_(owner),
+        file_(owner->file_),
+        jobs_(std::move(jobs)) {}
+
+  void Execute() override {
+    std::vector<Job*> group;
     for (auto& job : jobs_) {
       try {
+        if (job->kind == Kind::kAppend && job->precompress) {
+          if (!job->failure.failed()) group.push_back(job.get());
+          continue;
+        }
+        WritePrecompressed(file_.get(), group);
+        group.clear();
         switch (job->kind) {
           case Kind::kOpen: OpenFile(file_.get(), &job->failure); break;
-          case Kind::kAppend: AppendRecord(file_.get(), job.get()); break;
+          case Kind::kAppend: AppendStreamed(file_.get(), job.get()); break;
           case Kind::kClose: CloseFile(file_.get(), &job->failure); break;
         }
       } catch (const std::exception& e) {
         job->failure.Set("ERR_SINK_WRITE", "cannot write to " + file_->path + ": " + e.what());
       }
+    }
+    try {
+      WritePrecompressed(file_.get(), group);
+    } catch (const std::exception& e) {
+      for (Job* job : group) job->failure.Set("ERR_SINK_WRITE", "cannot write to " + file_->path + ": " + e.what());
     }
     size_ = file_->size;
   }
@@ -172,14 +346,15 @@ class RecordSink::Batch : public Napi::AsyncWorker {
         job->deferred.Resolve(env.Undefined());
       }
     }
-    owner_->BatchDone(size_);
+    jobs_.clear();
+    owner_->WriteDone(size_);
   }
 
  private:
   Napi::ObjectReference keepOwner_;  // the JS object outlives the batch
   RecordSink* owner_;
   std::shared_ptr<SinkFile> file_;
-  std::deque<std::unique_ptr<Job>> jobs_;
+  std::vector<std::unique_ptr<Job>> jobs_;
   uint64_t size_ = 0;
 };
 
@@ -202,6 +377,7 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
     return;
   }
   if (!ParseCompressorConfig(env, info[1], true, &file_->config)) return;
+  file_->pool = std::make_shared<CompressorPool>(file_->config);
   Napi::Value preamble = info[1].As<Napi::Object>().Get("preamble");
   if (!preamble.IsUndefined()) {
     if (!preamble.IsTypedArray()) {
@@ -215,28 +391,49 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
 
 Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
   Napi::Promise promise = job->deferred.Promise();
-  pending_.push_back(std::move(job));
-  StartNext();
+  if (job->precompress) toCompress_.push_back(job.get());
+  queue_.push_back(std::move(job));
+  PumpCompress();
+  PumpWrite();
   return promise;
 }
 
-void RecordSink::StartNext() {
-  if (running_ || pending_.empty()) return;
-  std::deque<std::unique_ptr<Job>> batch;
-  uint64_t bytes = 0;
-  while (!pending_.empty() && batch.size() < kMaxBatchJobs && (batch.empty() || bytes < kMaxBatchBytes)) {
-    bytes += pending_.front()->headerLen + pending_.front()->blockLen;
-    batch.push_back(std::move(pending_.front()));
-    pending_.pop_front();
+void RecordSink::PumpCompress() {
+  while (compressing_ < ParallelCompressions() && !toCompress_.empty()) {
+    std::vector<Job*> jobs;
+    uint64_t bytes = 0;
+    while (!toCompress_.empty() && jobs.size() < kCompressJobRecords && (jobs.empty() || bytes < kCompressJobBytes)) {
+      bytes += toCompress_.front()->headerLen + toCompress_.front()->blockLen;
+      jobs.push_back(toCompress_.front());
+      toCompress_.pop_front();
+    }
+    compressing_++;
+    (new CompressJob(this, std::move(jobs)))->Queue();
   }
-  running_ = true;
-  (new Batch(this, std::move(batch)))->Queue();
 }
 
-void RecordSink::BatchDone(uint64_t size) {
-  running_ = false;
+void RecordSink::CompressDone(Job* job) { job->compressed = true; }
+
+void RecordSink::PumpWrite() {
+  if (writing_ || queue_.empty()) return;
+  std::vector<std::unique_ptr<Job>> batch;
+  uint64_t bytes = 0;
+  while (!queue_.empty() && batch.size() < kMaxBatchJobs && (batch.empty() || bytes < kMaxBatchBytes)) {
+    Job* front = queue_.front().get();
+    if (front->precompress && !front->compressed) break;  // order: wait for it
+    bytes += front->precompress ? front->member.size() : front->headerLen + front->blockLen;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  if (batch.empty()) return;
+  writing_ = true;
+  (new WriteBatch(this, std::move(batch)))->Queue();
+}
+
+void RecordSink::WriteDone(uint64_t size) {
+  writing_ = false;
   size_ = size;
-  StartNext();
+  PumpWrite();
 }
 
 Napi::Value RecordSink::Open(const Napi::CallbackInfo& info) {
@@ -281,6 +478,7 @@ Napi::Value RecordSink::Append(const Napi::CallbackInfo& info) {
   } else {
     return reject("ERR_INVALID_OPTION", "append() block must be a Uint8Array or a native Spool");
   }
+  job->precompress = file_->config.mode != Mode::kNone && job->headerLen + job->blockLen <= kPrecompressLimit;
   return Enqueue(std::move(job));
 }
 

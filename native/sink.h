@@ -1,5 +1,7 @@
-// RecordSink: appends records as one gzip member / zstd frame / verbatim each,
-// compressing and writing on libuv's pool, in call order.
+// RecordSink: appends records as one gzip member / zstd frame / verbatim each. Records up to
+// 4 MiB are compressed in parallel on libuv's pool; one writer job at a time then writes
+// them, in call order, coalesced into few write() calls. Larger records stream through the
+// writer's own compressor so they are never held in memory whole.
 #ifndef WARCWIRE_SINK_H_
 #define WARCWIRE_SINK_H_
 
@@ -11,20 +13,21 @@
 #include <string>
 #include <vector>
 
-#include "member.h"
+#include "compressor.h"
 #include "spool.h"
 #include "util.h"
 
 namespace warcwire {
 
-// State only the worker touches (one batch at a time), except where noted.
+// State the writer job touches (one at a time); `pool` is shared with compress jobs.
 struct SinkFile {
   std::string path;
   CompressorConfig config;
-  std::unique_ptr<Compressor> compressor;
+  std::shared_ptr<CompressorPool> pool;
+  std::unique_ptr<Compressor> compressor;  // the writer's own, for streamed records
+  std::vector<uint8_t> preamble;           // written first to an empty file
   UniqueFd fd;
-  std::vector<uint8_t> preamble;  // written first to an empty file
-  uint64_t size = 0;    // end of the last complete member
+  uint64_t size = 0;     // end of the last complete member
   bool damaged = false;  // a failed write could not be truncated away
 };
 
@@ -45,26 +48,34 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
     const uint8_t* block = nullptr;  // a Buffer block, or
     size_t blockLen = 0;
     std::shared_ptr<SpoolCore> spool;  // a Spool block (read up to blockLen)
-    uint64_t offset = 0;               // results
+    bool precompress = false;          // compressed ahead by a compress job into `member`
+    bool compressed = false;           // set on the main thread when that job is done
+    std::vector<uint8_t> member;
+    uint64_t offset = 0;  // results
     uint64_t length = 0;
     Failure failure;
     Job(Napi::Env env, Kind k) : kind(k), deferred(Napi::Promise::Deferred::New(env)) {}
   };
 
-  void BatchDone(uint64_t size);
+  void CompressDone(Job* job);
+  void WriteDone(uint64_t size);
 
  private:
-  class Batch;
+  class CompressJob;
+  class WriteBatch;
   Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value Append(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Enqueue(std::unique_ptr<Job> job);
-  void StartNext();
+  void PumpCompress();
+  void PumpWrite();
 
   std::shared_ptr<SinkFile> file_;
-  std::deque<std::unique_ptr<Job>> pending_;
-  bool running_ = false;
+  std::deque<std::unique_ptr<Job>> queue_;  // call order; the writer takes from the front
+  std::deque<Job*> toCompress_;             // precompress jobs not started yet
+  size_t compressing_ = 0;
+  bool writing_ = false;
   bool opened_ = false;
   bool closed_ = false;
   uint64_t size_ = 0;  // mirror of file_->size, updated on the main thread

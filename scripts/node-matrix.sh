@@ -24,8 +24,15 @@ for v in $versions; do
   PATH="$export_path" bash scripts/test.sh "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   [ "$rc" = 0 ] || status=1
-  if PATH="$export_path" bash scripts/cross/js-zstd-check.sh; then zstd_line="js zstd via node:zlib ok"; else zstd_line="js zstd via node:zlib FAILED"; status=1; fi
+  if [ "$(printf '%s\n' 22.15.0 "$v" | sort -V | head -1)" != 22.15.0 ]; then
+    zstd_line="js zstd not expected before 22.15"
+  elif PATH="$export_path" bash scripts/cross/js-zstd-check.sh; then
+    zstd_line="js zstd via node:zlib ok"
+  else
+    zstd_line="js zstd via node:zlib FAILED"; status=1
+  fi
   summary+=("node $v: $(grep -E '^tests: ' "$log" | tail -1) (exit $rc); $zstd_line")
+  while read -r failed; do summary+=("  $failed"); done < <(grep -E '^(FAIL|=== test suite)' "$log")
   rm -f "$log"
 done
 echo "=== node matrix"

@@ -34,3 +34,21 @@ export { Cooldown } from './net/cooldown';
 export type { CooldownOptions } from './net/cooldown';
 // proxy servers (src/proxy)
 export * from './proxy/index';
+// WARC files (src/warc)
+export { WarcWriter } from './warc/writer';
+export type { WarcWriterOptions, WrittenRecord } from './warc/writer';
+export { newRecordId, WARC_RECORD_TYPES } from './warc/record';
+export type { WarcRecord, WarcRecordType } from './warc/record';
+export { WarcReader, ReadRecord } from './warc/reader';
+export type { WarcReaderOptions, WarcSource, ReadIssue } from './warc/reader';
+export { WarcError } from './warc/errors';
+export type { WarcErrorCode } from './warc/errors';
+export { verifyRecord } from './warc/verify';
+export type { VerifyOutcome, DigestOutcome } from './warc/verify';
+export { checkFile } from './warc/check';
+export type { CheckReport } from './warc/check';
+export { indexFile } from './warc/indexer';
+export { surt, cdxjLine } from './warc/cdxj';
+export { planMend, applyMend } from './warc/mend';
+export type { MendPlan } from './warc/mend';
+export { recompress } from './warc/recompress';

@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
 # The repository's node_modules holds native dev-dependency bindings for linux-x64 only. To run
-# jest with a foreign node (arm64 under qemu, win32 under wine), the matching binding of jest's
+# jest with a foreign node (arm64 under qemu), the matching binding of jest's
 # resolver (unrs-resolver) is fetched with `npm pack` (no scripts run) into
 # .cache/foreign-modules/<target>/node_modules, and used through NODE_PATH, which Node consults
 # after the normal node_modules lookup fails. The shared node_modules is left untouched.
-# Usage: scripts/cross/foreign-modules.sh linux-arm64|win32-x64   (prints the NODE_PATH dir)
+# Usage: scripts/cross/foreign-modules.sh linux-arm64   (prints the NODE_PATH dir)
 set -euo pipefail
 target=$1
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 case "$target" in
   linux-arm64) suffix=linux-arm64-gnu ;;
-  win32-x64) suffix=win32-x64-msvc ;;
   *) echo "foreign-modules: unknown target $target" >&2; exit 2 ;;
 esac
 version=$(node -p "require('$root/node_modules/unrs-resolver/package.json').version")
 name="@unrs/resolver-binding-$suffix"
 dest="$root/.cache/foreign-modules/$target/node_modules"
 if [ ! -e "$dest/$name/package.json" ]; then
-  mkdir -p "$dest/$name"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm pack --silent --ignore-scripts "$name@$version" >/dev/null 2>&1)
+  # The exact version when the registry has it; else its latest (unrs-resolver only compares
+  # versions when NAPI_RS_ENFORCE_VERSION_CHECK is set).
+  if ! (cd "$tmp" && npm pack --silent --ignore-scripts "$name@$version" >/dev/null 2>&1); then
+    latest=$(npm view "$name" version 2>/dev/null)
+    echo "foreign-modules: $name@$version is not in the registry; using $latest" >&2
+    (cd "$tmp" && npm pack --silent --ignore-scripts "$name@$latest" >/dev/null 2>&1)
+  fi
+  mkdir -p "$dest/$name"
   tar -xzf "$tmp"/*.tgz -C "$dest/$name" --strip-components=1
 fi
 echo "$dest"

@@ -3,7 +3,9 @@
 # frames, gzip members and record file must pass the host's zstd and gzip CLIs.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+pkg=$("$root/scripts/cross/stage-package.sh" "$root/.cache/cross/pkg-js-$(node -v)")
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-WARCWIRE_BACKEND=js SMOKE_REQUIRE_ZSTD=1 node "$root/scripts/cross/backend-smoke.js" "$root" "$out" >/dev/null
+echo "js-zstd-check: node $(node -v)"
+WARCWIRE_BACKEND=js SMOKE_REQUIRE_ZSTD=1 node "$root/scripts/cross/backend-smoke.js" "$pkg" "$out" >/dev/null
 "$root/scripts/cross/check-smoke-output.sh" "$out"

@@ -3,10 +3,10 @@
 # under qemu, node.exe under wine) — dist/ compiled from src/backend only (so it does not wait
 # on the rest of the tree), package.json, prebuilds/ and node_modules linked from the repository,
 # and no build/ directory, so node-gyp-build can only pick a prebuild.
-# Prints the directory.
+# Usage: scripts/cross/stage-package.sh [dir]   (default .cache/cross/pkg); prints the directory.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-pkg="$root/.cache/cross/pkg"
+pkg=${1:-"$root/.cache/cross/pkg"}
 rm -rf "$pkg"
 mkdir -p "$pkg"
 "$root/node_modules/.bin/tsc" --outDir "$pkg/dist" --rootDir "$root/src" --target ES2022 --module commonjs \

@@ -1,4 +1,4 @@
-import type { DigestAlgorithm } from '../backend/types';
+import type { Backend, DigestAlgorithm } from '../backend/types';
 import type { HeaderList } from '../http/head';
 import type { DialerOptions } from '../net/dialer';
 import type { TlsOptions } from '../net/tls-options';
@@ -51,6 +51,15 @@ export interface WarcClientSettings {
   /** `fetch()` bodies are decoded (gzip, deflate, br); the WARC keeps the raw bytes. Default true. */
   decompressBody?: boolean;
   discardHook?: DiscardHook;
+  /**
+   * TLS to origins. Verified by default (`verify: false` archives broken-cert sites);
+   * ALPN offers only `http/1.1`; SNI is the host name (never an IP literal).
+   * Fingerprint knobs Node passes to OpenSSL: `ciphers` (TLS 1.2 list and TLS 1.3
+   * suites), `sigalgs`, `ecdhCurve` (groups, in order), `minVersion`/`maxVersion`.
+   * Node cannot control: GREASE values, the order and set of ClientHello
+   * extensions, padding, key-share selection beyond the group list, or certificate
+   * compression — so a browser's JA3/JA4 fingerprint cannot be reproduced exactly.
+   */
   tls?: TlsOptions;
   /** Proxies, DNS and source-address options of the dialer (TLS and timeouts come from the fields above). */
   dialer?: Omit<DialerOptions, 'tls' | 'connectTimeout' | 'logger' | 'metrics'>;
@@ -58,6 +67,8 @@ export interface WarcClientSettings {
   connectionsPerOrigin?: number;
   /** Idle keep-alive connections are closed after this many ms. Default 4000. */
   keepAliveTimeout?: number;
+  /** The hot-path backend; default `loadBackend()` (native when it loads, WARCWIRE_BACKEND forces one). */
+  backend?: Backend;
   logger?: Logger;
   metrics?: MetricsRegistry;
 }

@@ -98,7 +98,7 @@ export class WarcClient {
 
   static async create(settings: WarcClientSettings): Promise<WarcClient> {
     checkSettings(settings);
-    const backend = await loadBackend();
+    const backend = settings.backend ?? loadBackend();
     const logger: Logger = settings.logger ?? silentLogger;
     const algorithm = settings.digestAlgorithm ?? 'sha1';
     const writer = new WarcWriter({

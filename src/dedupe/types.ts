@@ -2,6 +2,13 @@
  * The dedupe contract the capturing client calls: one `check()` per response it is
  * about to write. `null` means "write the full response"; a hit means "write a
  * revisit" (see revisit.ts) that refers to the record the hit describes.
+ *
+ *   const dedupe = createDedupeIndex({ local: true, metrics, logger });
+ *   const hit = await dedupe.check({ payloadDigest, targetUri, payloadLength, date, recordId: responseId });
+ *   const record = hit === null
+ *     ? fullResponseRecord // its id is responseId
+ *     : buildRevisitRecord({ targetUri, date, responseHead, payloadDigest, hit, concurrentTo: requestId });
+ *   // ... and dedupe.close() at shutdown.
  */
 import type { Logger } from '../obs/logger';
 import type { MetricsRegistry } from '../obs/metrics';

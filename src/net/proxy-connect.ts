@@ -186,7 +186,7 @@ function httpConnect(socket: net.Socket, proxy: URL, label: string, destination:
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
     const cleanup = (): void => {
-      socket.removeListener('data', onData);
+      socket.removeListener('readable', onReadable);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
     };
@@ -196,16 +196,24 @@ function httpConnect(socket: net.Socket, proxy: URL, label: string, destination:
     };
     const onError = (error: Error): void => fail(connectFailure(error, label, false));
     const onClose = (): void => fail(new ProxyError('ERR_PROXY_RESET', label, 'proxy closed the connection before answering CONNECT'));
-    const onData = (chunk: Buffer): void => {
-      buffered = Buffer.concat([buffered, chunk]);
-      const end = buffered.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (buffered.length > MAX_CONNECT_HEAD) fail(new ProxyError('ERR_PROXY_PROTOCOL', label, 'CONNECT answer head too long'));
+    // 'readable' + read() rather than 'data': once the listener is gone the socket
+    // is back in its initial mode, so whoever reads next gets every byte.
+    const onReadable = (): void => {
+      let chunk: Buffer | null;
+      while ((chunk = socket.read() as Buffer | null) !== null) {
+        buffered = Buffer.concat([buffered, chunk]);
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (buffered.length > MAX_CONNECT_HEAD) return fail(new ProxyError('ERR_PROXY_PROTOCOL', label, 'CONNECT answer head too long'));
+          continue;
+        }
+        cleanup();
+        answered(buffered, end);
         return;
       }
-      cleanup();
-      socket.pause();
-      const statusLine = buffered.subarray(0, buffered.indexOf('\r\n')).toString('latin1');
+    };
+    const answered = (head: Buffer, end: number): void => {
+      const statusLine = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
       const match = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine);
       if (!match) {
         reject(new ProxyError('ERR_PROXY_PROTOCOL', label, 'malformed CONNECT answer'));
@@ -213,16 +221,17 @@ function httpConnect(socket: net.Socket, proxy: URL, label: string, destination:
       }
       const status = Number(match[1]);
       if (status < 200 || status > 299) {
-        const code: ProxyErrorCode = status === 407 ? 'ERR_PROXY_AUTH' : 'ERR_PROXY_CONNECT_STATUS';
+        // tinyproxy answers a failed Basic auth with 401; either way only the proxy can have said it.
+        const code: ProxyErrorCode = status === 407 || status === 401 ? 'ERR_PROXY_AUTH' : 'ERR_PROXY_CONNECT_STATUS';
         // The reason phrase is the proxy's text, never ours: it cannot hold our credentials.
         reject(new ProxyError(code, label, `CONNECT refused with status ${status} ${match[2] ?? ''}`.trimEnd(), { statusCode: status }));
         return;
       }
-      const rest = buffered.subarray(end + 4);
+      const rest = head.subarray(end + 4);
       if (rest.length > 0) socket.unshift(rest);
       resolve();
     };
-    socket.on('data', onData);
+    socket.on('readable', onReadable);
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.write(head);

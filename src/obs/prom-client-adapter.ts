@@ -22,12 +22,13 @@ import { MetricsError } from './errors';
 import type { Counter, Gauge, Histogram, HistogramOptions, Labels, MetricOptions, MetricsRegistry } from './metrics';
 import type { ScrapableRegistry } from './registry';
 
-export interface PromMetricConfig {
+/** `R` is the application's prom-client Registry class, so the config fits prom-client's own type. */
+export interface PromMetricConfig<R = PromRegistryLike> {
   name: string;
   help: string;
-  labelNames?: string[];
+  labelNames?: readonly string[];
   buckets?: number[];
-  registers?: PromRegistryLike[];
+  registers?: R[];
 }
 
 export interface PromCounterLike {
@@ -50,18 +51,18 @@ export interface PromRegistryLike {
 }
 
 /** The part of the `prom-client` module the adapter needs. */
-export interface PromClientLike {
-  Counter: new (config: PromMetricConfig) => PromCounterLike;
-  Gauge: new (config: PromMetricConfig) => PromGaugeLike;
-  Histogram: new (config: PromMetricConfig) => PromHistogramLike;
+export interface PromClientLike<R = PromRegistryLike> {
+  Counter: new (config: PromMetricConfig<R>) => PromCounterLike;
+  Gauge: new (config: PromMetricConfig<R>) => PromGaugeLike;
+  Histogram: new (config: PromMetricConfig<R>) => PromHistogramLike;
 }
 
 type Kind = 'counter' | 'gauge' | 'histogram';
 
-export function promClientRegistry(promClient: PromClientLike, registry: PromRegistryLike): MetricsRegistry & ScrapableRegistry {
+export function promClientRegistry<R extends PromRegistryLike>(promClient: PromClientLike<R>, registry: R): MetricsRegistry & ScrapableRegistry {
   const made = new Map<string, { kind: Kind; handle: Counter | Gauge | Histogram }>();
 
-  function get<T>(kind: Kind, options: MetricOptions, create: (config: PromMetricConfig) => T, wrap: (m: T) => Counter | Gauge | Histogram): Counter | Gauge | Histogram {
+  function get<T>(kind: Kind, options: MetricOptions, create: (config: PromMetricConfig<R>) => T, wrap: (m: T) => Counter | Gauge | Histogram): Counter | Gauge | Histogram {
     const known = made.get(options.name);
     if (known !== undefined) {
       if (known.kind !== kind) {
@@ -71,7 +72,7 @@ export function promClientRegistry(promClient: PromClientLike, registry: PromReg
     }
     // A metric the application registered itself under the same name is reused as is.
     const existing = registry.getSingleMetric(options.name) as T | undefined;
-    const config: PromMetricConfig = { name: options.name, help: options.help, labelNames: [...(options.labelNames ?? [])], registers: [registry] };
+    const config: PromMetricConfig<R> = { name: options.name, help: options.help, labelNames: [...(options.labelNames ?? [])], registers: [registry] };
     const buckets = (options as HistogramOptions).buckets;
     if (kind === 'histogram' && buckets !== undefined) config.buckets = [...buckets];
     const handle = wrap(existing ?? create(config));

@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import type { Spool } from '../backend/types';
 import { cdxjLine } from './cdxj';
 import { findField } from './header';
-import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields, type IndexFields } from './index-entry';
+import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields, skippedByDefault, type IndexFields } from './index-entry';
 import type { PreparedRecord, WrittenRecord } from './warc-file';
 
 export interface CdxjSidecar {
@@ -50,6 +50,7 @@ function blockStart(block: Spool | Uint8Array): Uint8Array {
 /** Index fields of a record about to be written (read before the sink closes its Spool). */
 export function indexFieldsOfPrepared(record: PreparedRecord): IndexFields | undefined {
   if (!DEFAULT_INDEX_TYPES.includes(record.type)) return undefined;
+  if (skippedByDefault(record.type, findField(record.fields, 'Content-Type'))) return undefined;
   return indexFields(record.type, (name) => findField(record.fields, name), blockStart(record.block));
 }
 

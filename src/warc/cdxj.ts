@@ -18,6 +18,11 @@ export interface CdxjEntry {
 
 /** Sort-friendly URL key (Sort-friendly URI Reordering Transform), as the `surt` Python package builds it. */
 export function surt(url: string): string {
+  // A key never holds a space: CDXJ fields are space-separated.
+  return surtOf(url).replace(/ /g, '%20');
+}
+
+function surtOf(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);

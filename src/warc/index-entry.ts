@@ -7,6 +7,11 @@ export const DEFAULT_INDEX_TYPES: readonly string[] = ['response', 'revisit', 'r
 /** Bytes of a block's start that are enough for an HTTP head. */
 export const HEAD_PEEK = 64 * 1024;
 
+/** Default indexing skips crawler-internal metadata (warc-fields), as warcio's and pywb's indexers do. */
+export function skippedByDefault(type: string, contentType: string | undefined): boolean {
+  return type === 'metadata' && /^application\/warc-fields\b/i.test((contentType ?? '').trim());
+}
+
 export type IndexFields = Omit<CdxjEntry, 'offset' | 'length' | 'filename'>;
 
 export function indexFields(
@@ -19,17 +24,20 @@ export function indexFields(
   if (url === undefined || date === undefined) return undefined;
   const contentType = get('Content-Type');
   const entry: IndexFields = { url: url.replace(/^<(.*)>$/, '$1'), date };
-  const digest = get('WARC-Payload-Digest') ?? get('WARC-Block-Digest');
+  // Like pywb / cdxj-indexer / warcio: the payload digest only (no fallback to the block digest).
+  const digest = get('WARC-Payload-Digest');
   if (isHttpContentType(contentType) && (type === 'response' || type === 'revisit' || type === 'request')) {
     const head = parseHttpHead(blockStart);
     if (head?.kind === 'response') {
       entry.status = head.status;
-      entry.mime = bareMime(headerValue(head, 'Content-Type')) ?? 'unk';
+      const mime = bareMime(headerValue(head, 'Content-Type'));
+      if (mime !== undefined) entry.mime = mime;
     } else if (head?.kind === 'request') {
       entry.method = head.method;
     }
-  } else {
-    entry.mime = bareMime(contentType);
+  } else if (contentType !== undefined && contentType.trim() !== '') {
+    // Non-HTTP records: the Content-Type as written, parameters included (as warcio's indexer does).
+    entry.mime = contentType.trim();
   }
   if (type === 'revisit') entry.mime = 'warc/revisit';
   if (digest !== undefined) entry.digest = digest;

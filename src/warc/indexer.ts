@@ -2,8 +2,8 @@
 import { basename } from 'node:path';
 import type { Backend } from '../backend/types';
 import { cdxjLine } from './cdxj';
-import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields } from './index-entry';
-import { WarcReader, type WarcReaderOptions } from './reader';
+import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields, skippedByDefault, type IndexFields } from './index-entry';
+import { WarcReader, type ReadRecord, type WarcReaderOptions } from './reader';
 
 export interface IndexOptions {
   /** Record types to index (default response, revisit, resource, metadata). */
@@ -19,12 +19,22 @@ export async function* indexFile(file: string, options: IndexOptions = {}): Asyn
   const all = types.includes('all');
   const filename = options.filename ?? basename(file);
   const reader = new WarcReader(file, { ...options.reader, ...(options.backend ? { backend: options.backend } : {}) });
+  // Lines wait here until their record's compressed length is known (whole-file gzip: at the member's end).
+  const waiting: Array<{ record: ReadRecord; fields: IndexFields }> = [];
+  const ready = function* (all: boolean): Generator<string> {
+    while (waiting.length > 0 && (all || waiting[0].record.length !== undefined)) {
+      const { record, fields } = waiting.shift() as { record: ReadRecord; fields: IndexFields };
+      yield cdxjLine({ ...fields, offset: record.offset, length: record.length ?? 0, filename });
+    }
+  };
   for await (const record of reader) {
     if (!all && !types.includes(record.type)) continue;
+    if (!all && types === DEFAULT_INDEX_TYPES && skippedByDefault(record.type, record.contentType)) continue;
     const start = await record.peek(HEAD_PEEK);
     await record.finish();
     const fields = indexFields(record.type, (name) => record.get(name), start);
-    if (!fields) continue;
-    yield cdxjLine({ ...fields, offset: record.offset, length: record.length ?? 0, filename });
+    if (fields) waiting.push({ record, fields });
+    yield* ready(false);
   }
+  yield* ready(true);
 }

@@ -40,10 +40,11 @@ export async function planMend(file: string, backend?: Backend): Promise<MendPla
   });
   const good: Array<{ offset: number; record: { length?: number } }> = [];
   for await (const record of reader) {
-    if (damage) break;
+    if (damage) break; // damage before this record: nothing after it is kept
     await verifyRecord(record);
     await record.finish();
-    if (damage) break;
+    // Damage found while looking past this record's end belongs to what follows it.
+    if (record.issues.some((i) => i.severity === 'error')) break;
     good.push({ offset: record.offset, record });
   }
   // Lengths of records sharing a member are known only once the member ended.

@@ -18,8 +18,14 @@ export class Cursor {
   private lastEnd: number | undefined;
   /** Decoded bytes consumed so far. */
   position = 0;
+  /** Member of the most recently consumed byte. */
+  lastMember = 0;
 
-  constructor(private readonly source: AsyncIterator<Segment>) {}
+  constructor(
+    private readonly source: AsyncIterator<Segment>,
+    /** Told when the reading position passes the end of a member. */
+    private readonly onMemberEnd?: (member: number, end: number) => void,
+  ) {}
 
   /** Pulls one more segment; false at end of input. */
   private async fill(): Promise<boolean> {
@@ -40,6 +46,7 @@ export class Cursor {
       if (head.broken !== undefined || this.at < head.data.length) return;
       this.lastEnd = head.end;
       this.queue.shift();
+      if (head.end !== undefined) this.onMemberEnd?.(head.member, head.end);
       this.at = 0;
     }
   }
@@ -105,6 +112,7 @@ export class Cursor {
     if (head.broken !== undefined) return new Break(head.broken);
     const n = Math.min(max, head.data.length - this.at);
     const out = head.data.subarray(this.at, this.at + n);
+    this.lastMember = head.member;
     this.at += n;
     this.position += n;
     return out;
@@ -125,6 +133,7 @@ export class Cursor {
       const stop = nl >= 0 ? nl + 1 : head.data.length;
       const take = Math.min(stop - this.at, limit - length);
       parts.push(head.data.subarray(this.at, this.at + take));
+      if (take > 0) this.lastMember = head.member;
       this.at += take;
       this.position += take;
       length += take;

@@ -88,6 +88,7 @@ export class ReadRecord {
           : `block cut short after ${this.blockRead} of ${this.contentLength} bytes (end of input)`,
       );
       this.remaining = 0;
+      if (got instanceof Break) await this.ctx.cursor.skipBreak();
       return null;
     }
     this.remaining -= got.length;

@@ -49,8 +49,10 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
   private readonly maxLine: number;
   private readonly maxHeader: number;
   private used = false;
-  /** Records read so far from a member that has not ended yet. */
-  private sharedMember: ReadRecord[] = [];
+  /** Records whose last member has not ended yet, with that member. */
+  private pending: Array<{ record: ReadRecord; member: number }> = [];
+  /** Recently ended members: start -> end (compressed offsets). */
+  private readonly ended = new Map<number, number>();
 
   constructor(
     private readonly source: WarcSource,
@@ -87,7 +89,14 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
       ...(this.options.dictionary ? { dictionary: this.options.dictionary } : {}),
       onFormat: (c) => (this.compression = c),
     });
-    const cursor = new Cursor(segments);
+    const cursor = new Cursor(segments, (member, end) => {
+      this.ended.set(member, end);
+      if (this.ended.size > 64) this.ended.delete(this.ended.keys().next().value as number);
+      // Records whose last bytes came from this member learn their compressed length.
+      if (this.pending.length === 0) return;
+      for (const p of this.pending) if (p.member === member) p.record.length = end - p.record.offset;
+      this.pending = this.pending.filter((p) => p.record.length === undefined);
+    });
     try {
       for (;;) {
         const record = await this.next(cursor);
@@ -110,8 +119,9 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
       const byte = await cursor.peek();
       if (byte === null) break;
       if (byte instanceof Break) {
+        const at = (await cursor.member()) ?? cursor.position; // the broken member's start
         const reason = await cursor.skipBreak();
-        this.report({ offset: (await cursor.member()) ?? cursor.position, severity: 'error', kind: 'truncated', message: `between records: ${reason}` });
+        this.report({ offset: at, severity: 'error', kind: 'truncated', message: `between records: ${reason}` });
         continue;
       }
       if (isPadding(byte)) {
@@ -147,6 +157,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
       const got = await cursor.readLine(this.maxLine);
       if (got === null || got instanceof Break) {
         problems.push(['truncated', got instanceof Break ? `header cut short (${got.reason})` : 'header cut short (end of input)']);
+        if (got instanceof Break) await cursor.skipBreak();
         break;
       }
       if (got.tooLong) {
@@ -186,7 +197,33 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
 
   /** Reads the `\r\n\r\n` trailer and works out the record's compressed length. */
   private async afterBlock(cursor: Cursor, record: ReadRecord, usable: boolean): Promise<void> {
-    if (!usable || !record.complete) return;
+    let lastMember = cursor.lastMember;
+    if (usable && record.complete && (await this.readTrailer(cursor, record))) lastMember = cursor.lastMember;
+    if (this.compression === 'none') {
+      record.length = cursor.position - record.offset;
+      return;
+    }
+    let atEnd = (await cursor.memberEnd()) !== undefined;
+    if (!atEnd && usable && record.complete) {
+      // Padding inside the member (e.g. NULs) still belongs to this record's member.
+      for (let b = await cursor.peek(); typeof b === 'number' && isPadding(b); b = await cursor.peek()) await cursor.read(1);
+      atEnd = (await cursor.memberEnd()) !== undefined;
+    }
+    const end = this.ended.get(lastMember);
+    if (end !== undefined && end > record.offset) {
+      record.length = end - record.offset;
+      return;
+    }
+    // The member goes on (whole-file gzip, or damage): the length is known when it ends.
+    const first = !this.pending.some((p) => p.member === lastMember);
+    this.pending.push({ record, member: lastMember });
+    if (first && !atEnd && usable && record.complete) {
+      record.issue('member', 'record shares its compressed member with the next record (not one member per record)', 'note');
+    }
+  }
+
+  /** True when the full CRLFCRLF was there. */
+  private async readTrailer(cursor: Cursor, record: ReadRecord): Promise<boolean> {
     let trailer = '';
     while (trailer.length < 4) {
       const byte = await cursor.peek();
@@ -194,40 +231,16 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
       await cursor.read(1);
       trailer += byte === CR ? '\r' : '\n';
     }
+    if (trailer === '\r\n\r\n') return true;
     const next = await cursor.peek();
     const atNextRecord = next === null || next instanceof Break || next === 0 || (next === 0x57 && (await cursor.peekBytes(5)).equals(WARC_PREFIX));
-    if (trailer !== '\r\n\r\n') {
-      if (!atNextRecord) {
-        record.issue('trailer', `no CRLFCRLF after the ${record.contentLength}-byte block: Content-Length does not match the record`);
-      } else if (trailer === '' && next === null) {
-        record.issue('trailer', 'no CRLFCRLF trailer at end of input', 'note');
-      } else {
-        record.issue('trailer', `short trailer ${JSON.stringify(trailer)} instead of CRLFCRLF`, 'note');
-      }
-    }
-    if (this.compression === 'none') {
-      record.length = cursor.position - record.offset;
-      return;
-    }
-    let end = await cursor.memberEnd();
-    if (end === undefined) {
-      // Padding inside the member (e.g. NULs) still belongs to this record's member.
-      for (let b = await cursor.peek(); typeof b === 'number' && isPadding(b); b = await cursor.peek()) await cursor.read(1);
-      end = await cursor.memberEnd();
-    }
-    const shared = this.sharedMember;
-    if (end !== undefined) {
-      record.length = end - record.offset;
-      // Records before this one in the same member (whole-file gzip) learn the member's length now.
-      for (const r of shared) if (r.offset === record.offset) r.length = end - r.offset;
-      this.sharedMember = [];
+    if (!atNextRecord) {
+      record.issue('trailer', `no CRLFCRLF after the ${record.contentLength}-byte block: Content-Length does not match the record`);
+    } else if (trailer === '' && next === null) {
+      record.issue('trailer', 'no CRLFCRLF trailer at end of input', 'note');
     } else {
-      if (shared.length === 0 || shared[0].offset !== record.offset) {
-        record.issue('member', 'record shares its compressed member with the next record (not one member per record)', 'note');
-        this.sharedMember = [record];
-      } else {
-        shared.push(record);
-      }
+      record.issue('trailer', `short trailer ${JSON.stringify(trailer)} instead of CRLFCRLF`, 'note');
     }
+    return false;
   }
 }

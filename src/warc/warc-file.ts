@@ -5,6 +5,7 @@
  */
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
+import { BackendError } from '../backend/errors';
 import type { Backend, Compression, RecordSink, Spool } from '../backend/types';
 import type { Logger } from '../obs/logger';
 import { cdxjFromWritten, type CdxjSidecar, indexFieldsOfPrepared, openCdxjSidecar } from './cdxj-sidecar';
@@ -84,8 +85,12 @@ export class WarcFile {
         // 'wx' reserves the name atomically: another writer (or process) cannot take it too.
         await (await fsp.open(openPath, 'wx')).close();
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        throw new BackendError('ERR_SINK_OPEN', `cannot create ${openPath}: ${(err as Error).message}`, {
+          cause: err,
+          ...(code !== undefined ? { syscallCode: code } : {}),
+        });
       }
       let sink: RecordSink;
       try {

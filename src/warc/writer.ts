@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import type { Backend, DigestAlgorithm, DigestEncoding } from '../backend/types';
 import { silentLogger, type Logger } from '../obs/logger';
-import type { Counter, MetricsRegistry } from '../obs/metrics';
+import { METRICS } from '../obs/metric-names';
+import type { Counter, Gauge, MetricsRegistry } from '../obs/metrics';
 import { defaultBackend } from './backend';
 import { digestBlock } from './block-digest';
 import { dictionaryPreamble, rawDictionary } from './dictionary';
@@ -68,6 +69,9 @@ export class WarcWriter {
   private readonly recordsCounter?: Counter;
   private readonly bytesCounter?: Counter;
   private readonly filesCounter?: Counter;
+  private readonly queueGauge?: Gauge;
+  /** Batches accepted and not yet settled. */
+  private queued = 0;
 
   constructor(options: WarcWriterOptions) {
     const writers = options.writers ?? 1;
@@ -80,9 +84,10 @@ export class WarcWriter {
     this.slots = Array.from({ length: writers }, () => ({ queue: Promise.resolve(), pending: 0 }));
     const m = options.metrics;
     if (m) {
-      this.recordsCounter = m.counter({ name: 'warcwire_warc_records_total', help: 'WARC records written', labelNames: ['type'] });
-      this.bytesCounter = m.counter({ name: 'warcwire_warc_bytes_total', help: 'Bytes written to WARC files (compressed)' });
-      this.filesCounter = m.counter({ name: 'warcwire_warc_files_total', help: 'WARC files opened' });
+      this.recordsCounter = m.counter(METRICS.recordsWritten);
+      this.bytesCounter = m.counter(METRICS.totalDataWritten);
+      this.filesCounter = m.counter(METRICS.filesWritten);
+      this.queueGauge = m.gauge(METRICS.writerQueueDepth);
     }
   }
 
@@ -150,8 +155,14 @@ export class WarcWriter {
     }
     const slot = this.pickSlot();
     slot.pending++;
+    this.queueGauge?.set(++this.queued);
     const result = slot.queue.then(() => this.writeOn(slot, batch, fields));
-    slot.queue = result.catch(() => undefined).finally(() => slot.pending--);
+    slot.queue = result
+      .catch(() => undefined)
+      .finally(() => {
+        slot.pending--;
+        this.queueGauge?.set(--this.queued);
+      });
     return result;
   }
 

@@ -187,6 +187,20 @@ describe(`RecordSink (${backend.name} backend)`, () => {
     expect(gunzipCli(path.join(dir, 'closed.warc.gz')).toString()).toBe('hb\r\n\r\n');
   });
 
+  test('a closed spool as block rejects the append (ERR_SPOOL_CLOSED); the sink stays usable', async () => {
+    const file = path.join(dir, 'closed-spool.warc.gz');
+    const sink = await backend.openRecordSink(file, { compression: 'gzip' });
+    const spool = backend.createSpool({ tempDir: dir });
+    spool.append(Buffer.from('block'));
+    spool.close();
+    const pending = sink.append(Buffer.from('h'), spool); // must not throw synchronously
+    expect((await rejection(pending)).code).toBe('ERR_SPOOL_CLOSED');
+    const ok = await sink.append(Buffer.from('h'), Buffer.from('b'));
+    await sink.close();
+    expect(ok.offset).toBe(0);
+    expect(gunzipCli(file).toString()).toBe('hb\r\n\r\n');
+  });
+
   test('close waits for pending appends', async () => {
     const file = path.join(dir, 'pending.warc.gz');
     const sink = await backend.openRecordSink(file, { compression: 'gzip' });

@@ -136,9 +136,10 @@ describe('methods and statuses', () => {
     expect(p[3]!.request.block.toString().endsWith('\r\n\r\na=1&b=2')).toBe(true);
   });
 
-  test('100 Continue and 103 interim responses stay in the response block before the final one', async () => {
+  // undici's HTTP/1.1 client cannot send `Expect: 100-continue` and refuses a 100 it did not ask
+  // for, so the interim response on the wire here is 103; the framer tests cover 100 itself.
+  test('1xx interim responses stay in the response block before the final one', async () => {
     const raw = await startRaw((_s, _head, body, write) => {
-      write('HTTP/1.1 100 Continue\r\n\r\n');
       write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n');
       const text = `got ${body.length} bytes`;
       write(`HTTP/1.1 200 OK\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
@@ -152,7 +153,7 @@ describe('methods and statuses', () => {
     await raw.close();
     const [{ response, request: req }] = pairs(await records()) as [{ response: ReadBack; request: ReadBack }];
     expect(response.block.equals(Buffer.concat(raw.sent[0]!))).toBe(true);
-    expect(response.block.toString()).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 103 Early Hints\r\n/);
+    expect(response.block.toString()).toMatch(/^HTTP\/1\.1 103 Early Hints\r\n[^\r]*\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
     expect(req.block.length).toBeGreaterThan(1000);
     expect(field(response, 'WARC-Payload-Digest')).toBe(sha1b32('got 1000 bytes'));
   });

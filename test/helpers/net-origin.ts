@@ -63,11 +63,10 @@ export function requestOverSocket(
   return new Promise((resolve, reject) => {
     const req = http.request({
       createConnection: () => socket,
-      host: options.host,
+      setHost: false,
       path: options.path ?? '/',
       method: options.method ?? 'GET',
       headers: { host: options.host, connection: 'close' },
-      agent: false,
     });
     req.on('error', reject);
     req.on('response', (res) => {

@@ -79,3 +79,53 @@ describe('promClientRegistry', () => {
     expect(() => m.gauge({ name: 'errors_total', help: '' })).toThrow(expect.objectContaining({ code: 'ERR_METRIC_CONFLICT' }));
   });
 });
+
+// Compile-time check (run by `tsc --noEmit -p .`): prom-client 15's declared shapes, as
+// published in its index.d.ts, must fit PromClientLike so `promClientRegistry(promClient, …)`
+// type-checks for users. Only declarations; nothing here runs.
+type PcLabelValues<T extends string> = Partial<Record<T, string | number>>;
+declare class PcRegistry {
+  metrics(): Promise<string>;
+  getSingleMetric(name: string): PcCounter | undefined;
+  readonly contentType: string;
+}
+interface PcMetricConfiguration<T extends string> {
+  name: string;
+  help: string;
+  labelNames?: readonly T[];
+  registers?: PcRegistry[];
+}
+declare class PcCounter<T extends string = string> {
+  constructor(configuration: PcMetricConfiguration<T>);
+  inc(labels?: PcLabelValues<T>, value?: number): void;
+  inc(value?: number): void;
+}
+declare class PcGauge<T extends string = string> {
+  constructor(configuration: PcMetricConfiguration<T>);
+  inc(labels?: PcLabelValues<T>, value?: number): void;
+  inc(value?: number): void;
+  dec(labels?: PcLabelValues<T>, value?: number): void;
+  dec(value?: number): void;
+  set(value: number): void;
+  set(labels: PcLabelValues<T>, value: number): void;
+}
+declare class PcHistogram<T extends string = string> {
+  constructor(configuration: PcMetricConfiguration<T> & { buckets?: number[] });
+  observe(value: number): void;
+  observe(labels: PcLabelValues<T>, value: number): void;
+}
+interface PromClientModuleShape {
+  Counter: typeof PcCounter;
+  Gauge: typeof PcGauge;
+  Histogram: typeof PcHistogram;
+  Registry: typeof PcRegistry;
+}
+type Fits<A, B> = A extends B ? true : false;
+const promClientFits: [Fits<PromClientModuleShape, PromClientLike<PcRegistry>>, Fits<PcRegistry, PromRegistryLike>] = [true, true];
+it('prom-client 15 declarations fit the adapter types (checked by tsc)', () => {
+  expect(promClientFits).toEqual([true, true]);
+});
+/** Never called: makes tsc infer the adapter's call with prom-client's shapes. */
+export function promClientCallTypeChecks(promClient: PromClientModuleShape, register: PcRegistry): void {
+  promClientRegistry(promClient, register).counter(METRICS.requests).inc();
+}

@@ -216,3 +216,35 @@ test('invalid options throw a typed error naming the field', async () => {
     field: 'faults[0].phase',
   });
 });
+
+describe('warcwire faulty-proxy', () => {
+  test('runs with faults from the command line until SIGTERM', async () => {
+    const { default: command } = await import('../../src/cli/commands/faulty-proxy');
+    const { PassThrough } = await import('node:stream');
+    const stderr = new PassThrough();
+    let log = '';
+    stderr.on('data', (c: Buffer) => (log += c.toString()));
+    const exit = command.run(['--listen', '127.0.0.1:0', '--seed', '3', '--fault', 'internal-error,rate=1'], {
+      stdout: new PassThrough(),
+      stderr,
+    });
+    for (let i = 0; i < 100 && !/listening on/.test(log); i++) await new Promise((r) => setTimeout(r, 20));
+    const url = /listening on (\S+)/.exec(log)![1]!;
+    expect((await openTunnel(Number(new URL(url).port), `127.0.0.1:${echo.port}`)).status).toBe(500);
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await exit).toBe(0);
+    expect(log).toMatch(/"internal-error":1/);
+  });
+
+  test('bad fault specs are usage errors', async () => {
+    const { default: command } = await import('../../src/cli/commands/faulty-proxy');
+    const { PassThrough } = await import('node:stream');
+    const stderr = new PassThrough();
+    let log = '';
+    stderr.on('data', (c: Buffer) => (log += c.toString()));
+    expect(await command.run(['--fault', 'reset,rate=lots'], { stdout: new PassThrough(), stderr })).toBe(2);
+    expect(log).toMatch(/bad setting "rate=lots"/);
+    expect(await command.run(['--fault', 'explode'], { stdout: new PassThrough(), stderr })).toBe(2);
+    expect(log).toMatch(/faults\[0\]\.kind/);
+  });
+});

@@ -119,6 +119,12 @@ test('the rest doubles while an upstream keeps failing and ends with a success',
   expect(await tunnel(proxy)).toBe(502);
   expect(restMs()).toBe(4000);
   expect(proxy.stats().upstreams[0]!.health.consecutiveFailures).toBe(4);
+  // It comes back: after the rest, one success forgets everything.
+  const revived = await createFaultyProxy({ port: broken.port });
+  cleanup.push(revived);
+  clock += 4001;
+  expect(await tunnel(proxy)).toBe(200);
+  expect(proxy.stats().upstreams[0]!.health).toEqual({ consecutiveFailures: 0, resting: false, restingUntil: null });
 });
 
 test('every upstream failing gives 502 after 1 + retries attempts', async () => {
@@ -191,4 +197,23 @@ test('upstream URLs are redacted everywhere they are shown', async () => {
   const shown = JSON.stringify(proxy.stats()) + proxy.metrics();
   expect(shown).not.toMatch(/hunter2|user:/);
   expect(proxy.stats().upstreams[0]!.url).toBe(up.url);
+});
+
+test('active checks mark a dead upstream failing and bring it back when it answers', async () => {
+  const placeholder = await upstream();
+  const port = placeholder.port;
+  await placeholder.close(); // nothing listens on `port` now
+  const proxy = await start({
+    upstreams: [{ url: `http://127.0.0.1:${port}` }],
+    health: { failureThreshold: 2, cooldownMs: 60_000, check: { url: `http://127.0.0.1:${web.port}/health`, intervalMs: 100, timeoutMs: 1000 } },
+  });
+  const health = (): { consecutiveFailures: number; resting: boolean } => proxy.stats().upstreams[0]!.health;
+  for (let i = 0; i < 100 && !health().resting; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(health().resting).toBe(true); // checks alone, no client traffic
+  const revived = await createFaultyProxy({ port });
+  cleanup.push(revived);
+  for (let i = 0; i < 100 && health().resting; i++) await new Promise((r) => setTimeout(r, 20));
+  expect(health()).toMatchObject({ resting: false, consecutiveFailures: 0 });
+  expect(revived.counters.connects).toBeGreaterThanOrEqual(1);
+  expect(await tunnel(proxy)).toBe(200);
 });

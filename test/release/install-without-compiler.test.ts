@@ -72,6 +72,24 @@ describe('npm tarball installed without a compiler', () => {
     }
   });
 
+  test('the sandbox really cannot compile: without the prebuild the same tarball fails to install', () => {
+    // Same package minus prebuilds/<this platform>: the install script (node-gyp-build) then
+    // falls back to node-gyp, which must fail for want of python/make/a compiler.
+    const unpacked = path.join(work, 'no-prebuild');
+    fs.mkdirSync(unpacked);
+    execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+    fs.rmSync(path.join(unpacked, 'package', 'prebuilds', tuple), { recursive: true, force: true });
+    const stripped = path.join(work, 'no-prebuild.tgz');
+    execFileSync('tar', ['-czf', stripped, '-C', unpacked, 'package']);
+    const other = path.join(work, 'app-no-prebuild');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'package.json'), JSON.stringify({ name: 'release-sandbox-2', private: true }));
+    const r = run('npm', ['install', '--offline', '--no-audit', '--no-fund', stripped], other);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/gyp/);
+    expect(fs.existsSync(path.join(other, 'node_modules', 'warcwire', 'build', 'Release'))).toBe(false);
+  });
+
   test('installs offline and compiles nothing', () => {
     expect({ status: install.status, stderr: install.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
     const pkg = path.join(app, 'node_modules', 'warcwire');
@@ -96,6 +114,28 @@ describe('npm tarball installed without a compiler', () => {
     // Independent decoders (host gzip and zstd CLIs) check the bytes the addon wrote.
     const check = spawnSync('bash', [path.join(root, 'scripts/cross/check-smoke-output.sh'), out], { encoding: 'utf8' });
     expect({ status: check.status, stderr: check.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  test('captures one exchange through WarcClient with the prebuilt addon', () => {
+    const out = path.join(work, 'capture');
+    const r = run('node', [path.join(root, 'scripts/cross/capture-smoke.js'), path.join(app, 'node_modules', 'warcwire'), out], app, {
+      WARCWIRE_BACKEND: 'native',
+    });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const summary = JSON.parse(r.stdout) as { backend: string; status: number; bodyLength: number; files: string[] };
+    expect(summary).toMatchObject({ backend: 'native', status: 200, bodyLength: 150_000 });
+    expect(summary.files).toHaveLength(1);
+    expect(summary.files[0]).toMatch(/\.warc\.gz$/);
+    // The host's gzip, not warcwire, reads the file back.
+    const warc = path.join(out, summary.files[0] as string);
+    const text = execFileSync('gzip', ['-dc', warc], { encoding: 'latin1', maxBuffer: 16 << 20 });
+    const types = [...text.matchAll(/^WARC-Type: (\S+)\r$/gm)].map((m) => m[1]);
+    expect(types).toEqual(['warcinfo', 'response', 'request']);
+    expect(text).toContain('warcwire release smoke warcwire release smoke');
+    expect(text).toMatch(/^WARC-Payload-Digest: sha1:[A-Z2-7]{32}\r$/m);
+    // The installed CLI (node_modules/.bin/warcwire) verifies the same file.
+    const cli = run(path.join(app, 'node_modules', '.bin', 'warcwire'), ['check', warc], app);
+    expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
   test('the public entry points load from the installed package (CommonJS and ESM)', () => {

@@ -43,13 +43,15 @@ function isSpool(block: Spool | Uint8Array): block is Spool {
   return !(block instanceof Uint8Array);
 }
 
+const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** Yields header, block and CRLFCRLF in bounded chunks (reads a spool piece by piece). */
 function* recordChunks(header: Uint8Array, block: Spool | Uint8Array): Generator<Buffer> {
-  if (header.byteLength > 0) yield Buffer.from(header);
+  if (header.byteLength > 0) yield view(header);
   if (isSpool(block)) {
     for (let offset = 0; offset < block.size; offset += STREAM_CHUNK) yield block.read(offset, STREAM_CHUNK);
   } else if (block.byteLength > 0) {
-    yield Buffer.from(block);
+    yield view(block);
   }
   yield RECORD_END;
 }
@@ -125,22 +127,11 @@ export class JsRecordSink implements RecordSink {
     if (this.closing !== undefined) {
       return Promise.reject(new BackendError('ERR_SINK_CLOSED', `cannot append to ${this.path}: the record sink is closed`));
     }
-    const blockSize = isSpool(block) ? block.size : block.byteLength;
-    const total = header.byteLength + blockSize + RECORD_END.length;
     let job: () => Promise<AppendResult>;
-    const settings = this.compression;
-    if (total > INLINE_LIMIT) {
-      job = () => this.writeStreamed(Readable.from(recordChunks(header, block)), settings && createMemberStream(settings, total));
-    } else {
-      // Copy now: the caller may reuse its buffers once append() returns.
-      const input = Buffer.concat([...recordChunks(header, block)], total);
-      if (settings === undefined) {
-        job = () => this.writeAtEnd([input]);
-      } else {
-        const compressed = this.limiter.run(() => compressMember(settings, input));
-        compressed.catch(() => undefined); // handled when its turn comes; avoids an unhandled rejection meanwhile
-        job = async () => this.writeAtEnd([await compressed.catch((err: unknown) => Promise.reject(this.compressError(err)))]);
-      }
+    try {
+      job = this.prepare(header, block);
+    } catch (err) {
+      return Promise.reject(err); // e.g. reading a closed spool
     }
     const result = this.tail.then(() => {
       if (this.broken !== undefined) throw this.broken;
@@ -148,6 +139,27 @@ export class JsRecordSink implements RecordSink {
     });
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Small records: copied and compression started now (bounded), written in turn.
+   * Large ones: read from the block (which must stay unchanged/open until the append
+   * resolves) and streamed when their turn comes.
+   */
+  private prepare(header: Uint8Array, block: Spool | Uint8Array): () => Promise<AppendResult> {
+    const blockSize = isSpool(block) ? block.size : block.byteLength;
+    const total = header.byteLength + blockSize + RECORD_END.length;
+    const settings = this.compression;
+    if (total > INLINE_LIMIT) {
+      const headerCopy = Buffer.from(header);
+      return () => this.writeStreamed(Readable.from(recordChunks(headerCopy, block)), settings && createMemberStream(settings, total));
+    }
+    // Copy now: the caller may reuse its buffers once append() returns.
+    const input = Buffer.concat([...recordChunks(header, block)], total);
+    if (settings === undefined) return () => this.writeAtEnd([input]);
+    const compressed = this.limiter.run(() => compressMember(settings, input));
+    compressed.catch(() => undefined); // handled when its turn comes; avoids an unhandled rejection meanwhile
+    return async () => this.writeAtEnd([await compressed.catch((err: unknown) => Promise.reject(this.compressError(err)))]);
   }
 
   close(): Promise<void> {

@@ -27,10 +27,9 @@ export class ZstdFrameScanner {
   private field: Field = 'magic';
   private need = 4;
   private acc: number[] = [];
-  /** What follows the current `skip` run: more blocks, the frame end, or the checksum. */
+  /** What follows the current `skip` run: another block header, or the frame end. */
   private afterSkip: 'blockHeader' | 'end' = 'blockHeader';
   private checksum = false;
-  private lastBlock = false;
 
   scan(input: Uint8Array): ScanStep {
     let pos = 0;
@@ -60,7 +59,6 @@ export class ZstdFrameScanner {
 
   private restart(): void {
     this.expect('magic', 4);
-    this.lastBlock = false;
     this.checksum = false;
   }
 
@@ -115,17 +113,13 @@ export class ZstdFrameScanner {
       }
       case 'blockHeader': {
         const header = a[0]! | (a[1]! << 8) | (a[2]! << 16);
-        this.lastBlock = (header & 1) === 1;
         const type = (header >> 1) & 3;
         const size = header >>> 3;
         if (type === 3) throw corrupt('reserved block type');
         const contentSize = type === 1 ? 1 : size; // RLE blocks store one byte
-        const then = this.lastBlock && !this.checksum ? 'end' : 'blockHeader';
-        if (this.lastBlock && this.checksum) {
-          // Block content, then the 4-byte checksum, then the end.
-          return this.skip(contentSize + 4, 'end');
-        }
-        return this.skip(contentSize, then);
+        if ((header & 1) === 0) return this.skip(contentSize, 'blockHeader');
+        // The last block's content, then the optional 4-byte checksum, end the frame.
+        return this.skip(contentSize + (this.checksum ? 4 : 0), 'end');
       }
       default:
         throw corrupt('internal scanner state');

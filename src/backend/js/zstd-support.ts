@@ -2,15 +2,18 @@
  * Feature detection for zstd in `node:zlib` (Node >= 22.15 / 23.8). Node 20
  * has none: the js backend then refuses zstd with ERR_ZSTD_UNAVAILABLE.
  */
+import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { BackendError } from '../errors';
 
 /** The zstd part of `node:zlib` on Nodes that have it (absent from @types/node 20). */
 export interface ZlibZstd {
   zstdCompress(buf: Uint8Array, options: ZstdCompressOptions, cb: (err: Error | null, out: Buffer) => void): void;
+  zstdCompressSync(buf: Uint8Array, options: ZstdCompressOptions): Buffer;
   zstdDecompressSync(buf: Uint8Array, options?: { dictionary?: Uint8Array }): Buffer;
-  createZstdCompress(options: ZstdCompressOptions): zlib.Gzip; // same Transform shape as the zlib streams
-  ZstdDecompress: new (options?: { dictionary?: Uint8Array; chunkSize?: number }) => zlib.InflateRaw;
+  createZstdCompress(options: ZstdCompressOptions): Transform;
+  /** A zlib engine; driven through its handle by SyncZlibEngine. */
+  ZstdDecompress: new (options?: { dictionary?: Uint8Array; chunkSize?: number }) => unknown;
 }
 
 export interface ZstdCompressOptions {
@@ -29,8 +32,6 @@ export const nodeZstd: ZlibZstd | undefined =
   typeof candidate.ZstdDecompress === 'function'
     ? (candidate as ZlibZstd)
     : undefined;
-
-export const ZSTD_MAGIC = 0xfd2fb528;
 
 export function zstdUnavailableError(detail = ''): BackendError {
   return new BackendError(
@@ -73,7 +74,7 @@ export function requireZstdDictionarySupport(): void {
     const sample = Buffer.from('warcwire dictionary probe '.repeat(8));
     try {
       const probeDict = Buffer.concat([sample, sample]);
-      const frame = (zlib as unknown as { zstdCompressSync(b: Uint8Array, o: ZstdCompressOptions): Buffer }).zstdCompressSync(sample, {
+      const frame = zstd.zstdCompressSync(sample, {
         params: zstdParams(3),
         dictionary: probeDict,
       });

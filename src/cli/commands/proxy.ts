@@ -71,7 +71,9 @@ const command: CliCommand = {
         reloadFromFile(proxy, file, logger);
       };
       process.on('SIGHUP', onHangup);
-      const signal = await untilStopped();
+      const stopped = untilStopped();
+      logger.info({ url: proxy.url, config: file, watch: !values['no-watch'] }, 'proxy: ready');
+      const signal = await stopped;
       process.off('SIGHUP', onHangup);
       stopWatching();
       logger.info({ signal }, 'proxy: stopping');

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseProxyUrl } from '../../net/proxy-connect';
 import { ProxyServerError } from '../errors';
 import { parseListenAddress, type ListenAddress } from '../listen-address';
@@ -25,6 +26,8 @@ export interface ForwardProxyConfigInput {
   /** Largest request head accepted (431 beyond). Fixed at start. Default 16384. */
   maxHeaderBytes?: number;
   health?: HealthInput;
+  /** TLS to https:// upstreams: a PEM file of CAs to trust instead of Node's, and whether to verify (default true). */
+  upstreamTls?: { caFile?: string; verify?: boolean };
 }
 
 export interface UpstreamInput {
@@ -73,9 +76,10 @@ export interface ForwardProxyConfig {
   maxClients: number;
   maxHeaderBytes: number;
   health: { failureThreshold: number; cooldownMs: number; maxCooldownMs: number; check?: { url: URL; intervalMs: number; timeoutMs: number } };
+  upstreamTls: { ca?: string; rejectUnauthorized: boolean };
 }
 
-const TOP_KEYS = ['listen', 'auth', 'upstreams', 'retries', 'statsPath', 'metricsPath', 'connectTimeoutMs', 'idleTimeoutMs', 'maxClients', 'maxHeaderBytes', 'health'];
+const TOP_KEYS = ['listen', 'auth', 'upstreams', 'retries', 'statsPath', 'metricsPath', 'connectTimeoutMs', 'idleTimeoutMs', 'maxClients', 'maxHeaderBytes', 'health', 'upstreamTls'];
 const UPSTREAM_KEYS = ['url', 'enabled', 'weight', 'tag', 'note'];
 const HEALTH_KEYS = ['failureThreshold', 'cooldownMs', 'maxCooldownMs', 'check'];
 /** Tags travel in a header and a username suffix: keep them to a safe alphabet. */
@@ -192,6 +196,21 @@ function health(value: unknown): ForwardProxyConfig['health'] {
   return result;
 }
 
+function upstreamTls(value: unknown): ForwardProxyConfig['upstreamTls'] {
+  if (value === undefined) return { rejectUnauthorized: true };
+  if (!isObject(value)) fail('upstreamTls', 'must be an object');
+  onlyKeys(value, ['caFile', 'verify'], 'upstreamTls');
+  const verify = value.verify ?? true;
+  if (typeof verify !== 'boolean') fail('upstreamTls.verify', `must be true or false, got ${JSON.stringify(verify)}`);
+  const caFile = text(value.caFile, 'upstreamTls.caFile');
+  if (caFile === undefined) return { rejectUnauthorized: verify };
+  try {
+    return { ca: fs.readFileSync(caFile, 'utf8'), rejectUnauthorized: verify };
+  } catch (error) {
+    fail('upstreamTls.caFile', `cannot read ${caFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
 /**
  * Checks a parsed JSON configuration and fills in the defaults. Throws a
  * ProxyServerError (ERR_PROXY_CONFIG) whose `field` names the bad setting,
@@ -224,5 +243,6 @@ export function parseForwardProxyConfig(input: unknown): ForwardProxyConfig {
     maxClients: integer(input.maxClients, 'maxClients', 1024, 1),
     maxHeaderBytes: integer(input.maxHeaderBytes, 'maxHeaderBytes', 16 * 1024, 1024, 1024 * 1024),
     health: health(input.health),
+    upstreamTls: upstreamTls(input.upstreamTls),
   };
 }

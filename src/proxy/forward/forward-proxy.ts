@@ -1,5 +1,5 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../../obs/logger';
 import { ProxyServerError } from '../errors';
@@ -7,6 +7,7 @@ import { endWithStatus } from '../raw-response';
 import { parseConnectAuthority } from '../request-target';
 import { admit } from './admission';
 import { BasicAuth } from './auth';
+import { readConnectHead } from './connect-head';
 import { parseForwardProxyConfig, type ForwardProxyConfig, type ForwardProxyConfigInput } from './config';
 import { HealthChecker } from './health-check';
 import { statsToPrometheus } from './metrics-text';
@@ -44,6 +45,9 @@ export interface ForwardProxy {
   close(): Promise<void>;
 }
 
+/** A client has this long to send its first request head (slowloris guard). */
+const HEAD_TIMEOUT_MS = 30_000;
+
 const isChecked = (input: unknown): input is ForwardProxyConfig =>
   typeof input === 'object' && input !== null && typeof (input as ForwardProxyConfig).listen === 'object';
 
@@ -70,16 +74,21 @@ export async function createForwardProxy(
     retries: config.retries,
     connectTimeoutMs: config.connectTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
+    upstreamTls: config.upstreamTls,
     logger,
   });
   const clients = new Set<Socket>();
   const routes = new Set<Socket>();
 
-  const server = http.createServer({ maxHeaderSize: config.maxHeaderBytes, requestTimeout: 0, headersTimeout: 30_000 });
+  // Connections land on a plain TCP server: CONNECT heads are read here, anything
+  // else is handed, bytes and all, to an HTTP server that never listens itself.
+  const front = net.createServer({ allowHalfOpen: true, noDelay: true });
+  const server = http.createServer({ maxHeaderSize: config.maxHeaderBytes, requestTimeout: 0 });
   server.timeout = config.idleTimeoutMs;
   server.keepAliveTimeout = Math.min(5000, config.idleTimeoutMs);
 
-  server.on('connection', (socket: Socket) => {
+  front.on('connection', (socket: Socket) => {
+    socket.on('error', () => socket.destroy());
     if (clients.size >= config.maxClients) {
       stats.rejected.overload += 1;
       endWithStatus(socket, 503, {}, 'too many clients\n');
@@ -87,6 +96,22 @@ export async function createForwardProxy(
     }
     clients.add(socket);
     socket.once('close', () => clients.delete(socket));
+    readConnectHead(socket, config.maxHeaderBytes, HEAD_TIMEOUT_MS, (head) => {
+      switch (head.kind) {
+        case 'connect':
+          return handleConnect(head.target, head.headers, socket, head.rest);
+        case 'other':
+          socket.unshift(head.buffered);
+          server.emit('connection', socket);
+          socket.resume();
+          return;
+        case 'error':
+          stats.rejected.badRequest += 1;
+          return endWithStatus(socket, head.status);
+        default:
+          socket.destroy();
+      }
+    });
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     stats.rejected.badRequest += 1;
@@ -99,13 +124,11 @@ export async function createForwardProxy(
     send(status, status === 407 ? { 'Proxy-Authenticate': 'Basic realm="warcwire", charset="UTF-8"' } : {}, `${message}\n`);
   };
 
-  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    client.on('error', () => client.destroy());
-    if (!clients.has(client)) return void client.destroy(); // already answered 503
-    const target = parseConnectAuthority(req.url);
-    const send = (status: number, headers: Record<string, string>, body: string): void => endWithStatus(client, status, headers, body);
+  const handleConnect = (authority: string | undefined, headers: IncomingHttpHeaders, client: Socket, head: Buffer): void => {
+    const target = parseConnectAuthority(authority);
+    const send = (status: number, extra: Record<string, string>, body: string): void => endWithStatus(client, status, extra, body);
     if (!target) return refuse(400, 'CONNECT needs host:port', send);
-    const admission = admit(req.headers, auth, pool);
+    const admission = admit(headers, auth, pool);
     if (!admission.ok) return refuse(admission.status, admission.message, send);
     const started = performance.now();
     const aborter = new AbortController();
@@ -134,6 +157,12 @@ export async function createForwardProxy(
         endWithStatus(client, status, {}, status === 504 ? 'upstream timed out\n' : 'no route to the target\n');
       },
     );
+  };
+
+  // A CONNECT after plain requests on a kept-alive connection arrives here.
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    if (!clients.has(client)) return void client.destroy();
+    handleConnect(req.url, req.headers, client, head);
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -153,15 +182,15 @@ export async function createForwardProxy(
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void =>
       reject(new ProxyServerError('ERR_PROXY_LISTEN', `cannot listen on ${config.listen.host}:${config.listen.port}: ${error.message}`, { cause: error }));
-    server.once('error', onError);
-    server.listen(config.listen.port, config.listen.host, () => {
-      server.off('error', onError);
+    front.once('error', onError);
+    front.listen(config.listen.port, config.listen.host, () => {
+      front.off('error', onError);
       resolve();
     });
   });
-  server.on('error', (error) => logger.error({ err: error }, 'proxy: server error'));
+  front.on('error', (error) => logger.error({ err: error }, 'proxy: server error'));
   checker.start(config);
-  const address = server.address() as AddressInfo;
+  const address = front.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info({ address: `${host}:${address.port}`, upstreams: config.upstreams.length, auth: Boolean(auth) }, 'proxy: listening');
 
@@ -201,7 +230,7 @@ export async function createForwardProxy(
     close: () =>
       new Promise<void>((resolve) => {
         checker.stop();
-        server.close(() => resolve());
+        front.close(() => resolve());
         for (const socket of [...clients, ...routes]) socket.destroy();
       }),
   };

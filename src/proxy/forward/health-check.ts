@@ -37,8 +37,11 @@ export class HealthChecker {
     private readonly logger: Logger,
   ) {}
 
+  private upstreamTls: ForwardProxyConfig['upstreamTls'] = { rejectUnauthorized: true };
+
   start(config: ForwardProxyConfig): void {
     this.stop();
+    this.upstreamTls = config.upstreamTls;
     const check = config.health.check;
     if (!check || this.pool.direct) return;
     this.timer = setInterval(() => void this.round(check.url, check.timeoutMs), check.intervalMs);
@@ -60,7 +63,7 @@ export class HealthChecker {
           const opened: Socket[] = [];
           const timer = setTimeout(() => opened.at(-1)?.destroy(new Error('check timed out')), timeoutMs);
           try {
-            let socket = await connectViaProxy(upstream.url, urlTarget(url), { timeout: timeoutMs });
+            let socket = await connectViaProxy(upstream.url, urlTarget(url), { timeout: timeoutMs, proxyTls: this.upstreamTls });
             opened.push(socket);
             this.inFlight.add(socket);
             if (url.protocol === 'https:') {

@@ -34,6 +34,8 @@ export interface RouteContext {
   retries: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+  /** TLS options for https:// upstreams. */
+  upstreamTls: { ca?: string; rejectUnauthorized: boolean };
   logger: Logger;
 }
 
@@ -87,7 +89,11 @@ export async function openRoute(
     const scopes = stats.routeScopes(upstream);
     const started = performance.now();
     try {
-      const socket = await connectViaProxy(upstream.url, target, { timeout: context.connectTimeoutMs, signal });
+      const socket = await connectViaProxy(upstream.url, target, {
+        timeout: context.connectTimeoutMs,
+        signal,
+        proxyTls: context.upstreamTls,
+      });
       const ms = performance.now() - started;
       pool.recordSuccess(upstream);
       for (const scope of scopes) scope.succeeded(ms);

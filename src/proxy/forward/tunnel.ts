@@ -2,9 +2,26 @@ import type { Socket } from 'node:net';
 import type { ScopeStats } from './scope-stats';
 
 /**
- * Joins the client and the route both ways with pipe() (so a slow reader
- * pauses the fast writer instead of growing buffers), counts bytes in every
- * scope, closes both sides when either goes away, and closes both after
+ * Most bytes one direction may hold in the receiving socket's buffer before
+ * the sender is paused. pipe() pauses whenever a write passes the socket's
+ * 16 KiB mark, i.e. after nearly every 64 KiB read; a larger bound keeps bulk
+ * transfers streaming while a slow reader still pins at most this much.
+ */
+const MAX_BUFFERED = 1024 * 1024;
+
+function pump(from: Socket, to: Socket, count: (bytes: number) => void): void {
+  from.on('data', (chunk: Buffer) => {
+    count(chunk.length);
+    if (!to.write(chunk) && to.writableLength >= MAX_BUFFERED) from.pause();
+  });
+  to.on('drain', () => from.resume());
+  from.once('end', () => to.end());
+  from.resume();
+}
+
+/**
+ * Joins the client and the route both ways with backpressure, counts bytes in
+ * every scope, closes both sides when either goes away, and closes both after
  * `idleTimeoutMs` without traffic either way (a socket's timer is refreshed by
  * reads and writes, and all tunnel traffic passes through the client socket).
  * `onClose` runs once, when both are gone.
@@ -27,7 +44,7 @@ export function splice(
     closed();
   });
   upstream.once('close', () => {
-    // The client still gets what the pipe holds; end() follows through the pipe.
+    // Whatever the client socket still buffers is flushed before its FIN.
     if (!client.writableEnded) client.end();
     closed();
   });
@@ -37,16 +54,14 @@ export function splice(
     client.destroy();
     upstream.destroy();
   });
-  client.on('data', (chunk: Buffer) => {
-    for (const scope of scopes) scope.bytes(chunk.length, 0);
-  });
-  upstream.on('data', (chunk: Buffer) => {
-    for (const scope of scopes) scope.bytes(0, chunk.length);
-  });
   if (head.length > 0) {
     for (const scope of scopes) scope.bytes(head.length, 0);
     upstream.write(head);
   }
-  client.pipe(upstream);
-  upstream.pipe(client);
+  pump(client, upstream, (n) => {
+    for (const scope of scopes) scope.bytes(n, 0);
+  });
+  pump(upstream, client, (n) => {
+    for (const scope of scopes) scope.bytes(0, n);
+  });
 }

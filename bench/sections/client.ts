@@ -1,0 +1,184 @@
+/**
+ * Client section. On loopback, 16 KiB and 1 MiB responses from a server in a
+ * child process: requests/s and MB/s of (a) undici's Pool not recording,
+ * (b) WarcClient's dispatcher recording with the native backend, (c) the
+ * same with the js backend — same request loop, same concurrency — and
+ * (d) `wget --warc-file` (Debian's wget) fetching the same URL list.
+ * Then the peak RSS of a child process capturing one 1 GiB response.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Pool, request, type Dispatcher } from 'undici';
+import { getBackend } from '../../src/backend';
+import type { Backend } from '../../src/backend/types';
+import { WarcClient } from '../../src/client/warc-client';
+import type { BenchRow, BenchSection } from '../types';
+
+const MB = 1e6;
+const CONCURRENCY = 8;
+
+/** Serves /16k, /1m and /big?bytes=N (deterministic bytes) with keep-alive; prints its port. */
+const SERVER = `
+const http = require('http');
+const pattern = Buffer.alloc(1 << 20);
+for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 2654435761) >>> 24;
+const small = pattern.subarray(0, 16384);
+const server = http.createServer({ keepAliveTimeout: 60000 }, (req, res) => {
+  if (req.url === '/16k') { res.setHeader('content-length', small.length); res.end(small); return; }
+  if (req.url === '/1m') { res.setHeader('content-length', pattern.length); res.end(pattern); return; }
+  const m = /^\\/big\\?bytes=(\\d+)$/.exec(req.url);
+  if (m) {
+    const total = Number(m[1]); let sent = 0;
+    res.setHeader('content-length', total);
+    const pump = () => {
+      while (sent < total) {
+        const n = Math.min(pattern.length, total - sent); sent += n;
+        if (!res.write(pattern.subarray(0, n))) { res.once('drain', pump); return; }
+      }
+      res.end();
+    };
+    pump(); return;
+  }
+  res.statusCode = 404; res.end();
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+async function startServer(): Promise<{ origin: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { origin: `http://127.0.0.1:${port}`, child };
+}
+
+/** `count` GETs of `url` with CONCURRENCY in flight through `dispatcher`, bodies read to the end. */
+async function loop(dispatcher: Dispatcher, url: string, count: number): Promise<{ seconds: number; bytes: number }> {
+  let next = 0;
+  let bytes = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < count) {
+        const res = await request(url, { dispatcher });
+        for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+      }
+    }),
+  );
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, bytes };
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'warcwire-bench-client-'));
+}
+
+async function recording(backend: Backend, url: string, count: number): Promise<{ seconds: number; bytes: number }> {
+  const dir = tempDir();
+  try {
+    const client = await WarcClient.create({ writer: { directory: dir, compression: 'gzip', maxFileSize: 0 }, backend, connectionsPerOrigin: CONCURRENCY });
+    const start = process.hrtime.bigint();
+    const r = await loop(client.dispatcher, url, count);
+    await client.close(); // every record on disk
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (client.stats.written !== count) throw new Error(`expected ${count} pairs, wrote ${client.stats.written}`);
+    return { seconds, bytes: r.bytes };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function wget(url: string, count: number): { seconds: number; bytes: number } | undefined {
+  const dir = tempDir();
+  try {
+    const list = path.join(dir, 'urls.txt');
+    // The same URL `count` times: wget fetches each line, over one kept-alive connection.
+    fs.writeFileSync(list, Array.from({ length: count }, () => url).join('\n') + '\n');
+    const start = process.hrtime.bigint();
+    execFileSync('wget', ['-q', '--no-config', '-i', list, '-O', '/dev/null', `--warc-file=${path.join(dir, 'peer')}`, '--no-warc-keep-log'], { stdio: 'ignore' });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const size = url.endsWith('/16k') ? 16384 : 1 << 20;
+    return { seconds, bytes: size * count };
+  } catch {
+    return undefined;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak RSS (MB) of a fresh process capturing one response of `bytes` (read by the caller, written gzip). */
+function peakRss(origin: string, bytes: number): { rssMB: number; seconds: number } {
+  const clientModule = path.resolve(__dirname, '../../src/client/warc-client.js');
+  const dir = tempDir();
+  const script = `
+    const { WarcClient } = require(${JSON.stringify(clientModule)});
+    (async () => {
+      const t0 = Date.now();
+      const client = await WarcClient.create({ writer: { directory: ${JSON.stringify(dir)}, compression: 'gzip', level: 1, maxFileSize: 0 }, maxResponseBytes: ${bytes + (1 << 20)} });
+      const res = await client.fetch(${JSON.stringify(`${origin}/big?bytes=${bytes}`)});
+      let n = 0;
+      for await (const c of res.nodeStream()) n += c.length;
+      const w = await res.written;
+      await client.close();
+      if (n !== ${bytes} || w.truncated) throw new Error('incomplete capture');
+      process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS, seconds: (Date.now() - t0) / 1000 }));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  try {
+    const out = execFileSync(process.execPath, ['-e', script], { maxBuffer: 1 << 20 });
+    const r = JSON.parse(out.toString()) as { rss: number; seconds: number };
+    return { rssMB: r.rss / 1024, seconds: r.seconds };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const run: BenchSection = async ({ quick }) => {
+  const rows: BenchRow[] = [];
+  const server = await startServer();
+  try {
+    for (const [name, count] of [
+      ['16k', quick ? 2000 : 20000],
+      ['1m', quick ? 200 : 2000],
+    ] as const) {
+      const url = `${server.origin}/${name}`;
+      const pool = new Pool(server.origin, { connections: CONCURRENCY });
+      await loop(pool, url, Math.min(200, count)); // warm-up
+      const plain = await loop(pool, url, count);
+      await pool.close();
+      const contenders: Array<[string, { seconds: number; bytes: number } | undefined]> = [['undici (not recording)', plain]];
+      for (const backendName of ['native', 'js'] as const) {
+        let backend: Backend;
+        try {
+          backend = getBackend(backendName);
+        } catch {
+          continue;
+        }
+        contenders.push([`warcwire ${backendName}`, await recording(backend, url, count)]);
+      }
+      contenders.push(['wget --warc-file', wget(url, Math.min(count, quick ? 500 : 5000))]);
+      const plainRps = count / plain.seconds;
+      let nativeMBs: number | undefined;
+      for (const [label, r] of contenders) {
+        if (r === undefined) {
+          rows.push({ section: 'client', case: `${name} ${label}`, metrics: { note: 'not available' } });
+          continue;
+        }
+        const requests = r.bytes / (name === '16k' ? 16384 : 1 << 20);
+        const rps = requests / r.seconds;
+        const mbs = r.bytes / MB / r.seconds;
+        if (label === 'warcwire native') nativeMBs = mbs;
+        const metrics: Record<string, number | string> = { 'requests/s': rps, 'MB/s': mbs, 'vs undici': rps / plainRps };
+        if (label.startsWith('wget') && nativeMBs !== undefined) metrics['native/wget'] = nativeMBs / mbs;
+        rows.push({ section: 'client', case: `${name} ${label}`, metrics });
+      }
+    }
+    const size = 1024 ** 3;
+    const rss = peakRss(server.origin, size);
+    rows.push({ section: 'client', case: '1 GiB response captured (gzip-1)', metrics: { 'peak RSS MB': rss.rssMB, 'MB/s': size / MB / rss.seconds } });
+  } finally {
+    server.child.kill();
+  }
+  return rows;
+};

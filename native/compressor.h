@@ -1,0 +1,74 @@
+// Compression of one member at a time: a gzip member, a zstd frame (content size and
+// checksum always set, optional dictionary) or verbatim bytes, with state reused between
+// members; and a pool of such compressors so independent members compress in parallel.
+#ifndef WARCWIRE_COMPRESSOR_H_
+#define WARCWIRE_COMPRESSOR_H_
+
+#include <napi.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "util.h"
+
+namespace warcwire {
+
+enum class Mode { kNone, kGzip, kZstd };
+
+struct CompressorConfig {
+  Mode mode = Mode::kNone;
+  int level = 0;
+  std::vector<uint8_t> dictionary;  // zstd only
+};
+
+// Reads {compression, level, dictionary} from a JS options object. `allowNone`
+// admits compression 'none'. False with a pending ERR_INVALID_OPTION otherwise.
+bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNone, CompressorConfig* out);
+
+// Receives compressed output; returns false to abort (the failure is already set).
+using Emit = std::function<bool(const uint8_t* data, size_t len)>;
+
+// Worker-thread object: never touched by two threads at once.
+class Compressor {
+ public:
+  virtual ~Compressor() = default;
+  // Starts a member of exactly `total` uncompressed bytes.
+  virtual bool Begin(uint64_t total, Failure* failure) = 0;
+  // Compresses `len` bytes; `last` ends the member and flushes everything.
+  virtual bool Feed(const uint8_t* data, size_t len, bool last, const Emit& emit, Failure* failure) = 0;
+  // An upper bound of the member size for `total` input bytes.
+  virtual size_t Bound(uint64_t total) = 0;
+
+  static std::unique_ptr<Compressor> Create(const CompressorConfig& config, Failure* failure);
+};
+
+using Part = std::pair<const uint8_t*, size_t>;
+
+// Compresses the concatenation of `parts` into one member appended to `out`.
+bool CompressParts(Compressor* compressor, const std::vector<Part>& parts, std::vector<uint8_t>* out,
+                   Failure* failure);
+
+// Compressors of one configuration, shared by worker threads: each member borrows one.
+class CompressorPool {
+ public:
+  explicit CompressorPool(CompressorConfig config) : config_(std::move(config)) {}
+  std::unique_ptr<Compressor> Acquire(Failure* failure);
+  void Release(std::unique_ptr<Compressor> compressor);
+  const CompressorConfig& config() const { return config_; }
+
+ private:
+  const CompressorConfig config_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Compressor>> free_;
+};
+
+// How many members of one encoder or sink compress at once (libuv's pool has 4 threads).
+size_t ParallelCompressions();
+
+}  // namespace warcwire
+
+#endif  // WARCWIRE_COMPRESSOR_H_

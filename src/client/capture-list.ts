@@ -1,0 +1,56 @@
+import { errorMessage } from './error-message';
+import type { WarcClient } from './warc-client';
+
+export interface CaptureProgress {
+  done: number;
+  total: number;
+  failed: number;
+  /** Body bytes the callers received. */
+  bytes: number;
+}
+
+export interface CaptureFailure {
+  url: string;
+  error: string;
+}
+
+export interface CaptureListResult {
+  requests: number;
+  failures: CaptureFailure[];
+  bytes: number;
+}
+
+/**
+ * Fetches every URL with at most `concurrency` in flight, reads each body to
+ * the end and waits for its records to be written. A URL fails when the
+ * fetch fails, or when nothing could be written for it.
+ */
+export async function captureList(
+  client: WarcClient,
+  urls: readonly string[],
+  options: { concurrency: number; onProgress?: (p: CaptureProgress) => void },
+): Promise<CaptureListResult> {
+  const failures: CaptureFailure[] = [];
+  let next = 0;
+  let done = 0;
+  let bytes = 0;
+  const report = (): void => options.onProgress?.({ done, total: urls.length, failed: failures.length, bytes });
+  const worker = async (): Promise<void> => {
+    while (next < urls.length) {
+      const url = urls[next++]!;
+      try {
+        const res = await client.fetch(url);
+        const body = res.nodeStream();
+        for await (const chunk of body) bytes += (chunk as Buffer).length;
+        await res.written;
+        for (const hop of res.redirects) await hop.written;
+      } catch (err) {
+        failures.push({ url, error: errorMessage(err) });
+      }
+      done++;
+      report();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, urls.length)) }, worker));
+  return { requests: urls.length, failures, bytes };
+}

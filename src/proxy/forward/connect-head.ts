@@ -1,0 +1,79 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What the first bytes of a client connection turned out to be. */
+export type HeadResult =
+  | { kind: 'connect'; target: string; headers: IncomingHttpHeaders; rest: Buffer }
+  /** Not a CONNECT: the bytes read so far, to hand to the HTTP server. */
+  | { kind: 'other'; buffered: Buffer }
+  | { kind: 'error'; status: 400 | 408 | 431 }
+  | { kind: 'gone' };
+
+const PREFIX = Buffer.from('CONNECT ', 'latin1');
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// eslint-disable-next-line no-control-regex
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** Headers that may legitimately repeat and must not be merged (a repeat is a client error for these). */
+const KEPT_APART = new Set(['x-warcwire-tag', 'proxy-authorization']);
+
+/** Parses a complete CONNECT head (without the final CRLFCRLF); undefined when malformed. */
+export function parseConnectHead(text: string): { target: string; headers: IncomingHttpHeaders } | undefined {
+  const lines = text.split('\r\n');
+  const request = /^CONNECT (\S+) HTTP\/1\.[01]$/.exec(lines[0]!);
+  if (!request) return undefined;
+  const headers: IncomingHttpHeaders = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon);
+    const value = line.slice(colon + 1).trim();
+    if (!TOKEN.test(name) || BAD_VALUE.test(value)) return undefined;
+    const key = name.toLowerCase();
+    const previous = headers[key];
+    if (previous === undefined) headers[key] = value;
+    else if (KEPT_APART.has(key)) headers[key] = [...(Array.isArray(previous) ? previous : [previous]), value];
+    else headers[key] = `${String(previous)}, ${value}`;
+  }
+  return { target: request[1]!, headers };
+}
+
+/**
+ * Reads a connection's first request head itself when it is a CONNECT (the
+ * common case for a crawler's proxy, and cheaper than a full HTTP server
+ * round), and gives up as soon as the first bytes say it is something else.
+ * The socket is left paused; `done` runs once.
+ */
+export function readConnectHead(socket: Socket, maxBytes: number, timeoutMs: number, done: (result: HeadResult) => void): void {
+  let buffered: Buffer = Buffer.alloc(0);
+  let finished = false;
+  const finish = (result: HeadResult): void => {
+    if (finished) return;
+    finished = true;
+    socket.off('data', onData);
+    socket.off('end', onGone);
+    socket.off('close', onGone);
+    socket.setTimeout(0);
+    socket.pause();
+    done(result);
+  };
+  const onGone = (): void => finish({ kind: 'gone' });
+  const onData = (chunk: Buffer): void => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    const prefix = Math.min(buffered.length, PREFIX.length);
+    if (buffered.compare(PREFIX, 0, prefix, 0, prefix) !== 0) return finish({ kind: 'other', buffered });
+    const end = buffered.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (buffered.length > maxBytes) finish({ kind: 'error', status: 431 });
+      return;
+    }
+    if (end + 4 > maxBytes) return finish({ kind: 'error', status: 431 });
+    const parsed = parseConnectHead(buffered.toString('latin1', 0, end));
+    if (!parsed) return finish({ kind: 'error', status: 400 });
+    finish({ kind: 'connect', target: parsed.target, headers: parsed.headers, rest: buffered.subarray(end + 4) });
+  };
+  socket.on('data', onData);
+  socket.once('end', onGone);
+  socket.once('close', onGone);
+  socket.setTimeout(timeoutMs, () => finish({ kind: 'error', status: 408 }));
+}

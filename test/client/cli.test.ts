@@ -1,0 +1,58 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import capture from '../../src/cli/commands/capture';
+import demo from '../../src/cli/commands/demo';
+import { startFaulty } from '../helpers/client-faulty';
+import { startHttp } from '../helpers/client-servers';
+
+function io() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { io: { stdout, stderr }, out: () => out, err: () => err };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warcwire-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+test('warcwire demo captures the built-in site over http and https and checks it', async () => {
+  const t = io();
+  const code = await demo.run(['-o', dir], t.io);
+  expect(t.err()).toBe('');
+  expect(code).toBe(0);
+  expect(t.out()).toMatch(/demo check passed/);
+  expect(t.out()).toMatch(/protocols seen: http\/1\.1, tls\/1\.3/);
+  expect(readdirSync(dir).filter((f) => f.endsWith('.warc.gz')).length).toBeGreaterThan(0);
+}, 60_000);
+
+test('warcwire capture: URLs and --input, summary, exit 1 naming each failed URL', async () => {
+  const server = await startHttp((req, res) => res.end(`page ${req.url}`));
+  const faulty = await startFaulty();
+  try {
+    const list = join(dir, 'urls.txt');
+    writeFileSync(list, `# a comment\n${server.url}/two\n\n${faulty.url}/bad-status\n`);
+    const t = io();
+    const code = await capture.run([`${server.url}/one`, '--input', list, '-o', dir, '--prefix', 'T', '--digest', 'sha256', '--concurrency', '2'], t.io);
+    expect(code).toBe(1);
+    expect(t.out()).toMatch(/requests: 3 \(2 ok, 1 failed\)/);
+    expect(t.out()).toMatch(/records: 4 \(2 pairs, 0 truncated\)/);
+    expect(t.err()).toContain(`${faulty.url}/bad-status`);
+    expect(readdirSync(dir).filter((f) => /^T-.*\.warc\.gz$/.test(f))).toHaveLength(1);
+
+    const ok = io();
+    expect(await capture.run([`${server.url}/three`, '-o', dir], ok.io)).toBe(0);
+    await expect(capture.run([], io().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
+    await expect(capture.run(['ftp://x/'], io().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
+  } finally {
+    await server.close();
+    await faulty.close();
+  }
+});

@@ -1,0 +1,79 @@
+/** Independent tools for checking our output: the warcio npm package (in a child node), the zstd CLI. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface WarcioRecord {
+  type: string;
+  id: string;
+  targetUri: string | null;
+  date: string;
+  blockDigest: string | null;
+  payloadDigest: string | null;
+  contentLength: number;
+  blockLength: number;
+  /** sha1 of the block as warcio returned it, base32. */
+  sha1: string;
+  offset: number;
+  length: number;
+}
+
+const SCRIPT = join(__dirname, '..', 'warc', 'warcio-read.mjs');
+
+/** Records of a WARC file as warcio (ESM, so a child process) reads them; `input` feeds stdin instead. */
+export function warcioRead(path: string | null, input?: Buffer): WarcioRecord[] {
+  const out = execFileSync(process.execPath, [SCRIPT, path ?? '-'], { input, maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(out.toString()) as WarcioRecord[];
+}
+
+export function zstdCli(args: string[], input?: Buffer): { status: number | null; stdout: Buffer; stderr: string } {
+  const r = spawnSync('zstd', args, { input, maxBuffer: 256 * 1024 * 1024 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+}
+
+export interface ZstdFrameInfo {
+  offset: number;
+  length: number;
+  skippable: boolean;
+  magic: number;
+  contentSizeFlag: boolean;
+  checksumFlag: boolean;
+  dictionaryId: number;
+}
+
+/** Walks the frames of a zstd file by their headers and block headers (RFC 8878). */
+export function zstdFrames(data: Buffer): ZstdFrameInfo[] {
+  const frames: ZstdFrameInfo[] = [];
+  let at = 0;
+  while (at < data.length) {
+    const magic = data.readUInt32LE(at);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      const size = data.readUInt32LE(at + 4);
+      frames.push({ offset: at, length: 8 + size, skippable: true, magic, contentSizeFlag: false, checksumFlag: false, dictionaryId: 0 });
+      at += 8 + size;
+      continue;
+    }
+    if (magic !== 0xfd2fb528) throw new Error(`not a zstd frame at ${at}`);
+    const fhd = data[at + 4];
+    const fcsFlag = fhd >> 6;
+    const single = (fhd >> 5) & 1;
+    const checksum = (fhd >> 2) & 1;
+    const dictFlag = fhd & 3;
+    let p = at + 5 + (single ? 0 : 1);
+    const dictSize = [0, 1, 2, 4][dictFlag];
+    const dictionaryId = dictSize === 0 ? 0 : data.readUIntLE(p, dictSize);
+    p += dictSize;
+    p += fcsFlag === 0 ? single : [0, 2, 4, 8][fcsFlag];
+    for (;;) {
+      const header = data.readUIntLE(p, 3);
+      const last = header & 1;
+      const type = (header >> 1) & 3;
+      const size = header >> 3;
+      p += 3 + (type === 1 ? 1 : size);
+      if (last) break;
+    }
+    if (checksum) p += 4;
+    frames.push({ offset: at, length: p - at, skippable: false, magic, contentSizeFlag: fcsFlag !== 0 || single === 1, checksumFlag: checksum === 1, dictionaryId });
+    at = p;
+  }
+  return frames;
+}

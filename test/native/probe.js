@@ -1,0 +1,48 @@
+'use strict';
+/**
+ * Loads one addon file and prints, as JSON, what it computes on fixed inputs:
+ * digests, and the gzip member / zstd frame it encodes (hex of sha256 of the bytes).
+ * Two builds of the same sources with the same zstd/zlib must print the same thing.
+ * Usage: node test/native/probe.js <addon.node>     (used by builds.test.ts and scripts/check-builds.sh)
+ */
+const crypto = require('node:crypto');
+
+async function main(file) {
+  const addon = require(require("node:path").resolve(file));
+  // Fixed, mildly compressible input.
+  const input = Buffer.alloc(256 * 1024);
+  let x = 12345;
+  for (let i = 0; i < input.length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    input[i] = (x >>> 24) % 16 + 97;
+  }
+  const label = (alg, enc) => {
+    const d = new addon.Digest(alg);
+    d.update(input);
+    return d.label(enc);
+  };
+  const sha = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
+  const gzip = await new addon.MemberEncoder({ compression: 'gzip', level: 6 }).encode([input]);
+  const zstd = await new addon.MemberEncoder({ compression: 'zstd', level: 3 }).encode([input]);
+  const dict = input.subarray(0, 4096);
+  const zdict = await new addon.MemberEncoder({ compression: 'zstd', level: 3, dictionary: dict }).encode([input]);
+  const decoder = new addon.MemberDecoder({ compression: 'zstd', dictionary: dict });
+  const step = decoder.write(zdict);
+  return {
+    zstdVersion: addon.zstdVersion,
+    sha1: label('sha1', 'base32'),
+    sha256: label('sha256', 'base16'),
+    gzip: sha(gzip),
+    zstd: sha(zstd),
+    zstdDict: sha(zdict),
+    dictRoundTrip: step.memberEnd && step.output.equals(input),
+  };
+}
+
+main(process.argv[2]).then(
+  (result) => process.stdout.write(JSON.stringify(result) + '\n'),
+  (err) => {
+    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,115 @@
+/**
+ * Native-only behaviour of the record sink and spool: compression stays off the main
+ * thread, a spool closed before the worker reads it fails only its own record, a spool
+ * from the js backend is accepted, and no descriptor is left behind.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BackendError } from '../../src/backend/errors';
+import { jsBackend } from '../../src/backend/js';
+import { loadNativeBackend } from '../../src/backend/native';
+import { gunzipCli, makeTempDir, removeDir, seededBytes, textBytes, unzstdCli } from '../helpers/backend-tools';
+
+const native = loadNativeBackend();
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+let dir: string;
+beforeEach(() => {
+  dir = makeTempDir('native-sink');
+});
+afterEach(() => removeDir(dir));
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+describe('native record sink', () => {
+  test('the event loop keeps turning while 24 MiB are compressed (gzip-6)', async () => {
+    const sink = await native.openRecordSink(path.join(dir, 'big.warc.gz'), { compression: 'gzip', level: 6 });
+    const blocks = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? seededBytes(2 << 20, i) : textBytes(2 << 20, i)));
+    const gaps: number[] = [];
+    let last = process.hrtime.bigint();
+    const timer = setInterval(() => {
+      const now = process.hrtime.bigint();
+      gaps.push(Number(now - last) / 1e6);
+      last = now;
+    }, 1);
+    const started = Date.now();
+    await Promise.all(blocks.map((block, i) => sink.append(Buffer.from(`H${i}\r\n\r\n`), block)));
+    const elapsed = Date.now() - started;
+    clearInterval(timer);
+    await sink.close();
+    gaps.sort((a, b) => a - b);
+    const p99 = gaps[Math.floor(gaps.length * 0.99)]!;
+    // Compressing 24 MiB takes far longer than one tick: had it run on the main thread,
+    // the timer would have stalled for the whole of it.
+    expect(elapsed).toBeGreaterThan(100);
+    expect(gaps.length).toBeGreaterThan(elapsed / 20);
+    expect(p99).toBeLessThan(50);
+    const expected = Buffer.concat(blocks.flatMap((block, i) => [Buffer.from(`H${i}\r\n\r\n`), block, CRLF2]));
+    expect(gunzipCli(path.join(dir, 'big.warc.gz')).equals(expected)).toBe(true);
+  });
+
+  test('a spool closed before the worker reads it fails that record only; the file stays whole', async () => {
+    const file = path.join(dir, 'closed-spool.warc.zst');
+    const sink = await native.openRecordSink(file, { compression: 'zstd' });
+    const first = await sink.append(Buffer.from('A\r\n\r\n'), Buffer.from('first'));
+    // A large record ahead keeps the worker busy, so the spool is read well after close().
+    const big = seededBytes(24 << 20, 3);
+    const busy = sink.append(Buffer.from('BIG\r\n\r\n'), big);
+    const spool = native.createSpool({ tempDir: dir, memoryLimit: 1024 });
+    spool.append(textBytes(100_000, 1));
+    const pending = sink.append(Buffer.from('B\r\n\r\n'), spool);
+    spool.close();
+    const second = await busy;
+    const error = await pending.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as BackendError).code).toBe('ERR_SPOOL_CLOSED');
+    const third = await sink.append(Buffer.from('C\r\n\r\n'), Buffer.from('third'));
+    expect(second.offset).toBe(first.offset + first.length);
+    expect(third.offset).toBe(second.offset + second.length);
+    await sink.close();
+    expect(fs.statSync(file).size).toBe(third.offset + third.length);
+    const expected = Buffer.concat([
+      Buffer.from('A\r\n\r\nfirst\r\n\r\nBIG\r\n\r\n'),
+      big,
+      Buffer.from('\r\n\r\nC\r\n\r\nthird\r\n\r\n'),
+    ]);
+    expect(unzstdCli(file).equals(expected)).toBe(true);
+  });
+
+  test('a spool of the js backend is accepted as a block', async () => {
+    const file = path.join(dir, 'js-spool.warc');
+    const sink = await native.openRecordSink(file, { compression: 'none' });
+    const spool = jsBackend.createSpool({ tempDir: dir, memoryLimit: 10 });
+    const data = textBytes(50_000, 7);
+    spool.append(data);
+    const result = await sink.append(Buffer.from('H\r\n\r\n'), spool);
+    spool.close();
+    await sink.close();
+    expect(result).toEqual({ offset: 0, length: 5 + data.length + 4 });
+    expect(fs.readFileSync(file).equals(Buffer.concat([Buffer.from('H\r\n\r\n'), data, CRLF2]))).toBe(true);
+  });
+
+  test('no descriptor outlives its sink or spool', async () => {
+    const before = openFds();
+    for (let i = 0; i < 20; i++) {
+      const spool = native.createSpool({ tempDir: dir, fullOnDisk: true });
+      spool.append(textBytes(10_000, i));
+      const sink = await native.openRecordSink(path.join(dir, `f${i}.warc.gz`), { compression: i % 2 ? 'gzip' : 'zstd' });
+      await sink.append(Buffer.from('H\r\n\r\n'), spool);
+      spool.close();
+      await sink.close();
+    }
+    // A sink whose open fails holds nothing either.
+    await expect(native.openRecordSink(path.join(dir, 'missing', 'x.warc'), { compression: 'none' })).rejects.toMatchObject({
+      code: 'ERR_SINK_OPEN',
+      syscallCode: 'ENOENT',
+    });
+    expect(openFds()).toBe(before);
+    expect(fs.readdirSync(dir).filter((name) => name.startsWith('warcwire-spool-'))).toEqual([]);
+  });
+});

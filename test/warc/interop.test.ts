@@ -1,0 +1,121 @@
+/** Our files read by independent implementations: the warcio npm package and the zstd CLI. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { newRecordId, type WarcRecord } from '../../src/warc/record';
+import { WarcWriter, type WrittenRecord } from '../../src/warc/writer';
+import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
+import { exchanges, httpChunkedResponse, seededBytes } from '../helpers/warc-records';
+import { warcioRead, zstdCli, zstdFrames, type WarcioRecord } from '../helpers/warc-tools';
+
+const dictionary = readFileSync(join(FIXTURES, 'gowarc--zstd-dictionary.bin'));
+
+function batches(): WarcRecord[][] {
+  const out: WarcRecord[][] = exchanges(8, 11).map((p) => [...p]);
+  out.push([
+    {
+      type: 'response',
+      id: newRecordId(),
+      date: new Date(),
+      targetUri: 'http://example.com/chunked',
+      contentType: 'application/http; msgtype=response',
+      block: httpChunkedResponse([seededBytes(5, 1000), seededBytes(6, 3000)]),
+    },
+    { type: 'resource', id: newRecordId(), date: new Date(), targetUri: 'dns:example.com', contentType: 'text/dns', block: Buffer.from('example.com. 300 IN A 127.0.0.1\n') },
+  ]);
+  return out;
+}
+
+async function writeFile(dir: string, options: Partial<ConstructorParameters<typeof WarcWriter>[0]>): Promise<{ path: string; written: WrittenRecord[]; ids: string[] }> {
+  const writer = new WarcWriter({ directory: dir, hostname: 'interop', ...options });
+  const written: WrittenRecord[] = [];
+  const ids: string[] = [];
+  for (const b of batches()) {
+    ids.push(...b.map((r) => r.id));
+    written.push(...(await writer.write(b)));
+  }
+  await writer.close();
+  return { path: join(dir, writer.filenames[0]), written, ids };
+}
+
+/** warcio.js counts a plain record's length without its CRLFCRLF trailer; we count it (offset + length = next offset). */
+function expectSameAsWritten(records: WarcioRecord[], ids: string[], written: WrittenRecord[] | undefined, trailerExcluded = 0): void {
+  expect(records[0].type).toBe('warcinfo');
+  expect(records.slice(1).map((r) => r.id)).toEqual(ids);
+  for (const r of records) {
+    // warcio's own sha1 over the block equals the WARC-Block-Digest we wrote.
+    expect(r.blockDigest).toBe(r.sha1);
+    expect(r.blockLength).toBe(r.contentLength);
+  }
+  if (written) expect(records.slice(1).map((r) => [r.offset, r.length + trailerExcluded])).toEqual(written.map((w) => [w.offset, w.length]));
+}
+
+describe(`interop (backend ${backend.name})`, () => {
+  const { dir, cleanup } = tempDir('interop');
+  afterAll(cleanup);
+
+  test('gzip: warcio reads the same records, digests, offsets and lengths', async () => {
+    const { path, written, ids } = await writeFile(dir, { compression: 'gzip', prefix: 'GZ' });
+    expectSameAsWritten(warcioRead(path), ids, written);
+  });
+
+  test('gzip: every member at the reported offset decodes alone with the gzip CLI', async () => {
+    const { path, written } = await writeFile(dir, { compression: 'gzip', prefix: 'GZ2' });
+    const data = readFileSync(path);
+    for (const w of written) {
+      const member = data.subarray(w.offset, w.offset + w.length);
+      expect(member[0]).toBe(0x1f);
+      const gz = spawnSync('gzip', ['-dc'], { input: member });
+      expect(gz.status).toBe(0);
+      const text = gz.stdout.toString('latin1');
+      expect(text.startsWith('WARC/1.1\r\n')).toBe(true);
+      expect(text.endsWith('\r\n\r\n')).toBe(true);
+      expect(text).toContain(w.id);
+    }
+  });
+
+  test('none: warcio reads the same records and digests', async () => {
+    const { path, written, ids } = await writeFile(dir, { compression: 'none', prefix: 'PLAIN' });
+    expectSameAsWritten(warcioRead(path), ids, written, 4);
+  });
+
+  (backend.zstdAvailable ? describe : describe.skip)('zstd', () => {
+    test('zstd CLI decodes the file; every frame has content size and checksum; warcio reads the result', async () => {
+      const { path, written, ids } = await writeFile(dir, { compression: 'zstd', prefix: 'ZST' });
+      const frames = zstdFrames(readFileSync(path));
+      expect(frames.length).toBe(ids.length + 1);
+      for (const f of frames) {
+        expect(f.skippable).toBe(false);
+        expect(f.contentSizeFlag).toBe(true);
+        expect(f.checksumFlag).toBe(true);
+      }
+      expect(frames.slice(1).map((f) => [f.offset, f.length])).toEqual(written.map((w) => [w.offset, w.length]));
+      const decoded = zstdCli(['-dc', path]);
+      expect(decoded.status).toBe(0);
+      expectSameAsWritten(warcioRead(null, decoded.stdout), ids, undefined);
+    });
+
+    test('dictionary: skippable frame first; the CLI decodes frames given the extracted dictionary', async () => {
+      const { path, ids } = await writeFile(dir, { compression: 'zstd', prefix: 'ZDICT', zstdDictionary: dictionary });
+      const data = readFileSync(path);
+      const frames = zstdFrames(data);
+      expect(frames[0]).toMatchObject({ offset: 0, skippable: true, magic: 0x184d2a5d });
+      const dictId = dictionary.readUInt32LE(4);
+      for (const f of frames.slice(1)) {
+        expect(f).toMatchObject({ skippable: false, contentSizeFlag: true, checksumFlag: true, dictionaryId: dictId });
+      }
+      // Extract: the skippable frame holds the dictionary as one zstd frame.
+      const payload = data.subarray(8, frames[0].length);
+      const dict = zstdCli(['-dc'], payload);
+      expect(dict.status).toBe(0);
+      expect(dict.stdout.equals(dictionary)).toBe(true);
+      const dictPath = join(dir, 'extracted.dict');
+      writeFileSync(dictPath, dict.stdout);
+      const without = zstdCli(['-dc', path]);
+      expect(without.status).not.toBe(0);
+      const decoded = zstdCli(['-dc', '-D', dictPath, path]);
+      expect(decoded.status).toBe(0);
+      expectSameAsWritten(warcioRead(null, decoded.stdout), ids, undefined);
+    });
+  });
+});

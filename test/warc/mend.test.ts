@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkFile } from '../../src/warc/check';
+import { applyMend, planMend } from '../../src/warc/mend';
+import { WarcReader } from '../../src/warc/reader';
+import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
+
+const REGISTER = join(__dirname, '..', 'helpers', 'warc-ts-register.js');
+const CHILD = join(__dirname, 'crash-writer.child.ts');
+
+async function ids(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const r of new WarcReader(path)) out.push(r.id);
+  return out;
+}
+
+/** Runs the writer child until it reported `batches` resolved writes, then SIGKILLs it. */
+function runAndKill(dir: string, compression: string, batches: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', REGISTER, CHILD, dir, compression], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env },
+    });
+    const resolved: string[] = [];
+    let buffer = '';
+    let stderr = '';
+    let killed = false;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      buffer += d.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() as string;
+      for (const line of lines) if (line.startsWith('ok ')) resolved.push(...line.slice(3).split(' '));
+      if (!killed && resolved.length >= batches * 2) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(resolved);
+      else reject(new Error(`child exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+describe(`mend (backend ${backend.name})`, () => {
+  const { dir: root, cleanup } = tempDir('mend');
+  afterAll(cleanup);
+
+  const crash = (compression: string): void => {
+    test(`crash (${compression}): after SIGKILL, mend keeps every record whose write() resolved, and check passes`, async () => {
+      const dir = join(root, `crash-${compression}`);
+      require('node:fs').mkdirSync(dir);
+      const resolved = await runAndKill(dir, compression, 40);
+      const open = readdirSync(dir).filter((f) => f.endsWith('.open'));
+      expect(open.length).toBeGreaterThanOrEqual(1);
+      const actions: string[] = [];
+      for (const f of open) {
+        const plan = await planMend(join(dir, f), backend);
+        actions.push(plan.action);
+        await applyMend(plan);
+      }
+      if (process.env.WARCWIRE_TEST_VERBOSE) console.log(compression, actions, resolved.length);
+      const files = readdirSync(dir);
+      expect(files.filter((f) => f.endsWith('.open'))).toEqual([]);
+      const present = new Set<string>();
+      for (const f of files) {
+        const report = await checkFile(join(dir, f));
+        expect({ f, errors: report.errors }).toEqual({ f, errors: [] });
+        expect(report.records[0].type).toBe('warcinfo');
+        for (const id of await ids(join(dir, f))) present.add(id);
+      }
+      const missing = resolved.filter((id) => !present.has(id));
+      expect(missing).toEqual([]);
+    });
+  };
+  crash('gzip');
+  crash('none');
+  (backend.zstdAvailable ? describe : describe.skip)('zstd', () => crash('zstd'));
+
+  test('a file cut inside its last member: mend cuts back to the last complete record', async () => {
+    const dir = join(root, 'cut');
+    require('node:fs').mkdirSync(dir);
+    const { WarcWriter } = await import('../../src/warc/writer');
+    const { exchanges } = await import('../helpers/warc-records');
+    const writer = new WarcWriter({ directory: dir, compression: 'gzip', hostname: 'cut' });
+    let last = { offset: 0, length: 0 };
+    for (const pair of exchanges(4, 2)) last = (await writer.write(pair))[1];
+    await writer.close();
+    const path = join(dir, writer.filenames[0]);
+    const data = readFileSync(path);
+    require('node:fs').writeFileSync(path + '.open', data.subarray(0, last.offset + Math.floor(last.length / 2)));
+    require('node:fs').unlinkSync(path);
+    const plan = await planMend(path + '.open', backend);
+    expect(plan).toMatchObject({ action: 'truncate', keep: last.offset, records: 8 });
+    await applyMend(plan);
+    expect(readFileSync(path).equals(data.subarray(0, last.offset))).toBe(true);
+    expect((await checkFile(path)).errors).toEqual([]);
+  });
+
+  test('gowarc .open fixtures: keep complete records, cut the rest, leave non-.open files alone', async () => {
+    const dir = join(root, 'fixtures');
+    require('node:fs').mkdirSync(dir);
+    const names = [
+      'gowarc--good.warc.gz.open',
+      'gowarc--single-record.warc.gz.open',
+      'gowarc--empty.warc.gz.open',
+      'gowarc--corrupted-mid-record.warc.gz.open',
+      'gowarc--corrupted-trailing-bytes.warc.gz.open',
+      'gowarc--skip-non-open.warc.gz',
+    ];
+    for (const n of names) copyFileSync(join(FIXTURES, n), join(dir, n));
+    const plans = new Map<string, Awaited<ReturnType<typeof planMend>>>();
+    for (const n of names) plans.set(n, await planMend(join(dir, n), backend));
+    expect(names.map((n) => [n, plans.get(n)?.action, plans.get(n)?.records])).toEqual([
+      ['gowarc--good.warc.gz.open', 'rename', 50],
+      ['gowarc--single-record.warc.gz.open', 'rename', 1],
+      ['gowarc--empty.warc.gz.open', 'remove', 0],
+      ['gowarc--corrupted-mid-record.warc.gz.open', 'truncate', 12],
+      ['gowarc--corrupted-trailing-bytes.warc.gz.open', 'truncate', 30],
+      ['gowarc--skip-non-open.warc.gz', 'skip', 0],
+    ]);
+    const skipBefore = readFileSync(join(dir, 'gowarc--skip-non-open.warc.gz'));
+    for (const plan of plans.values()) await applyMend(plan);
+    expect(readdirSync(dir).sort()).toEqual([
+      'gowarc--corrupted-mid-record.warc.gz',
+      'gowarc--corrupted-trailing-bytes.warc.gz',
+      'gowarc--good.warc.gz',
+      'gowarc--single-record.warc.gz',
+      'gowarc--skip-non-open.warc.gz',
+    ]);
+    expect(readFileSync(join(dir, 'gowarc--skip-non-open.warc.gz')).equals(skipBefore)).toBe(true);
+    expect(statSync(join(dir, 'gowarc--corrupted-trailing-bytes.warc.gz')).size).toBe(2362);
+    for (const f of readdirSync(dir)) expect((await checkFile(join(dir, f))).errors).toEqual([]);
+    expect(await ids(join(dir, 'gowarc--corrupted-mid-record.warc.gz'))).toHaveLength(12);
+  });
+});
