@@ -31,6 +31,7 @@
         "native/member.cc",
         "native/member_decoder.cc",
         "native/sink.cc",
+        "native/sink_io.cc",
         "native/spool.cc",
         "native/util.cc"
       ],

@@ -1,247 +1,28 @@
 #include "sink.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
-#include <algorithm>
+#include "sink_io.h"
 
 namespace warcwire {
 
 namespace {
 
-constexpr size_t kSpoolChunk = 1024 * 1024;
-// Records up to this size are compressed ahead, in parallel, into memory.
-constexpr uint64_t kPrecompressLimit = 4ull * 1024 * 1024;
+// Records up to this size are compressed ahead, in parallel, into memory; larger ones
+// stream through the writer so they are never held whole.
+constexpr uint64_t kPrecompressLimit = 16ull * 1024 * 1024;
+// Input bytes compressed ahead but not yet handed to the writer: bounds the memory held
+// when a slow record at the front makes later ones wait.
+constexpr uint64_t kMaxAheadBytes = 64ull * 1024 * 1024;
 // One compress job takes a few small records together (fewer thread hops).
 constexpr size_t kCompressJobRecords = 16;
 constexpr uint64_t kCompressJobBytes = 512 * 1024;
 // Bounds one write batch so early appends resolve while a long queue is still being written.
 constexpr size_t kMaxBatchJobs = 256;
 constexpr uint64_t kMaxBatchBytes = 64ull * 1024 * 1024;
-const uint8_t kRecordEnd[4] = {'\r', '\n', '\r', '\n'};
 
 using Job = RecordSink::Job;
 
-std::string Describe(int err) { return ErrnoText(err) + " (" + ErrnoName(err) + ")"; }
-
 const uint8_t* BytesOf(const Napi::TypedArray& array) {
   return static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-}
-
-void OpenFile(SinkFile* file, Failure* failure) {
-  UniqueFd fd(::open(file->path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd.valid()) {
-    int err = errno;
-    std::string why = err == ENOENT ? "the directory does not exist (ENOENT)" : Describe(err);
-    failure->Set("ERR_SINK_OPEN", "cannot open " + file->path + " for writing: " + why, err);
-    return;
-  }
-  // lseek rather than fstat: fstat64 would tie the prebuild to glibc >= 2.33.
-  off_t end = lseek(fd.get(), 0, SEEK_END);
-  if (end < 0) {
-    int err = errno;
-    failure->Set("ERR_SINK_OPEN", "cannot find the end of " + file->path + ": " + Describe(err), err);
-    return;
-  }
-  file->compressor = Compressor::Create(file->config, failure);
-  if (!file->compressor) return;
-  file->size = static_cast<uint64_t>(end);
-  if (file->size == 0 && !file->preamble.empty()) {
-    int err = 0;
-    if (!WriteAll(fd.get(), file->preamble.data(), file->preamble.size(), &err)) {
-      if (ftruncate(fd.get(), 0) != 0) file->damaged = true;
-      failure->Set("ERR_SINK_WRITE", "cannot write the preamble of " + file->path + ": " + Describe(err), err);
-      return;
-    }
-    file->size = file->preamble.size();
-  }
-  file->fd = std::move(fd);
-}
-
-// False (with the failure set) when the sink cannot take records at all.
-bool Writable(SinkFile* file, Failure* failure) {
-  if (!file->fd.valid()) {
-    failure->Set("ERR_SINK_CLOSED", "the record sink for " + file->path + " is not open");
-    return false;
-  }
-  if (file->damaged) {
-    failure->Set("ERR_SINK_WRITE", file->path + " holds a partly written record that could not be removed; "
-                                                "no further records are appended to it");
-    return false;
-  }
-  return true;
-}
-
-// Cuts away a partial member so every earlier member still decodes.
-bool CutBack(SinkFile* file, uint64_t start) {
-  for (;;) {
-    if (ftruncate(file->fd.get(), static_cast<off_t>(start)) == 0) return true;
-    if (errno != EINTR) break;
-  }
-  file->damaged = true;
-  return false;
-}
-
-void FailWrite(SinkFile* file, Failure* failure, int err, uint64_t start) {
-  bool cut = CutBack(file, start);
-  // Same wording as the js backend.
-  std::string what = err == ENOSPC   ? "no space left on the device"
-                     : err == EFBIG  ? "file too large (beyond the file size limit)"
-                     : err == EDQUOT ? "disk quota exceeded"
-                     : err == EIO    ? "input/output error on the device"
-                     : err == EROFS  ? "read-only file system"
-                                     : ErrnoText(err);
-  failure->Set("ERR_SINK_WRITE",
-               "cannot write to " + file->path + ": " + what + " (" + ErrnoName(err) + "); the record was " +
-                   (cut ? "not written and the file was cut back to " + std::to_string(start) + " bytes"
-                        : "partly written and could not be removed"),
-               err);
-}
-
-// Header, block (spool bytes copied into `scratch`) and CRLFCRLF as parts of one member.
-bool RecordParts(Job* job, std::vector<uint8_t>* scratch, std::vector<Part>* parts) {
-  parts->clear();
-  parts->emplace_back(job->header, job->headerLen);
-  if (job->spool) {
-    scratch->resize(job->blockLen);
-    size_t got = 0;
-    if (job->blockLen > 0 && !job->spool->Read(0, scratch->data(), job->blockLen, &got, &job->failure)) return false;
-    if (got != job->blockLen) {
-      job->failure.Set("ERR_SPOOL_IO", "the spool shrank while its record was being written");
-      return false;
-    }
-    parts->emplace_back(scratch->data(), scratch->size());
-  } else {
-    parts->emplace_back(job->block, job->blockLen);
-  }
-  parts->emplace_back(kRecordEnd, sizeof kRecordEnd);
-  return true;
-}
-
-// A record too large to hold compressed in memory: compress and write it chunk by chunk.
-void AppendStreamed(SinkFile* file, Job* job) {
-  Failure* failure = &job->failure;
-  if (!Writable(file, failure)) return;
-  const uint64_t start = file->size;
-  uint64_t written = 0;
-  int writeErr = 0;
-  Emit emit = [&](const uint8_t* data, size_t len) {
-    if (!WriteAll(file->fd.get(), data, len, &writeErr)) return false;
-    written += len;
-    return true;
-  };
-  Compressor* c = file->compressor.get();
-  uint64_t total = job->headerLen + job->blockLen + sizeof kRecordEnd;
-  bool ok = c->Begin(total, failure) && c->Feed(job->header, job->headerLen, false, emit, failure);
-  if (ok && job->spool) {
-    std::vector<uint8_t> chunk(static_cast<size_t>(std::min<uint64_t>(kSpoolChunk, job->blockLen)));
-    for (uint64_t at = 0; ok && at < job->blockLen;) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), job->blockLen - at));
-      size_t got = 0;
-      ok = job->spool->Read(at, chunk.data(), want, &got, failure);
-      if (ok && got != want) {
-        failure->Set("ERR_SPOOL_IO", "the spool shrank while its record was being written");
-        ok = false;
-      }
-      if (ok) ok = c->Feed(chunk.data(), got, false, emit, failure);
-      at += got;
-    }
-  } else if (ok) {
-    ok = c->Feed(job->block, job->blockLen, false, emit, failure);
-  }
-  if (ok) ok = c->Feed(kRecordEnd, sizeof kRecordEnd, true, emit, failure);
-  if (ok) {
-    job->offset = start;
-    job->length = written;
-    file->size = start + written;
-  } else if (writeErr != 0) {
-    FailWrite(file, failure, writeErr, start);
-  } else {
-    CutBack(file, start);  // a spool or compressor failure: its message stands
-  }
-}
-
-// writev() of whole members; *done receives the bytes written even on failure.
-bool WritevAll(int fd, std::vector<iovec>* iov, uint64_t* done, int* err) {
-  size_t index = 0;
-  *done = 0;
-  while (index < iov->size()) {
-    int count = static_cast<int>(std::min<size_t>(iov->size() - index, IOV_MAX));
-    ssize_t n = ::writev(fd, iov->data() + index, count);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *err = errno;
-      return false;
-    }
-    *done += static_cast<uint64_t>(n);
-    size_t left = static_cast<size_t>(n);
-    while (index < iov->size() && left >= (*iov)[index].iov_len) left -= (*iov)[index++].iov_len;
-    if (left > 0) {
-      (*iov)[index].iov_base = static_cast<uint8_t*>((*iov)[index].iov_base) + left;
-      (*iov)[index].iov_len -= left;
-    }
-  }
-  return true;
-}
-
-void WriteOne(SinkFile* file, Job* job) {
-  if (!Writable(file, &job->failure)) return;
-  const uint64_t start = file->size;
-  int err = 0;
-  if (!WriteAll(file->fd.get(), job->member.data(), job->member.size(), &err)) {
-    FailWrite(file, &job->failure, err, start);
-    return;
-  }
-  job->offset = start;
-  job->length = job->member.size();
-  file->size = start + job->length;
-}
-
-// Members compressed ahead, written with as few syscalls as possible. When the
-// combined write fails, the members it completed stand and the rest go one by one,
-// so each record succeeds or fails on its own, exactly as with separate writes.
-void WritePrecompressed(SinkFile* file, const std::vector<Job*>& group) {
-  if (group.empty()) return;
-  Failure unavailable;
-  if (!Writable(file, &unavailable)) {
-    for (Job* job : group) job->failure = unavailable;
-    return;
-  }
-  std::vector<iovec> iov;
-  iov.reserve(group.size());
-  for (Job* job : group) iov.push_back({job->member.data(), job->member.size()});
-  const uint64_t start = file->size;
-  uint64_t done = 0;
-  int err = 0;
-  bool ok = WritevAll(file->fd.get(), &iov, &done, &err);
-  uint64_t at = start;
-  size_t i = 0;
-  for (; i < group.size() && (ok || at + group[i]->member.size() <= start + done); i++) {
-    group[i]->offset = at;
-    group[i]->length = group[i]->member.size();
-    at += group[i]->length;
-  }
-  file->size = at;
-  if (ok) return;
-  if (!CutBack(file, at)) {
-    for (; i < group.size(); i++) FailWrite(file, &group[i]->failure, err, at);
-    return;
-  }
-  for (; i < group.size(); i++) WriteOne(file, group[i]);
-}
-
-void CloseFile(SinkFile* file, Failure* failure) {
-  if (!file->fd.valid()) return;
-  int err = 0;
-  // EINVAL: the path is a pipe or device that cannot be synced; nothing to flush.
-  if (fsync(file->fd.get()) != 0 && errno != EINVAL) err = errno;
-  int closeErr = file->fd.Reset();
-  if (err == 0) err = closeErr;
-  file->compressor.reset();
-  if (err != 0) failure->Set("ERR_SINK_WRITE", "cannot flush " + file->path + " to disk: " + Describe(err), err);
 }
 
 }  // namespace
@@ -281,6 +62,7 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
 
   void OnOK() override {
     for (Job* job : jobs_) owner_->CompressDone(job);
+    owner_->compressing_--;
     owner_->PumpCompress();
     owner_->PumpWrite();
   }
@@ -399,7 +181,8 @@ Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
 }
 
 void RecordSink::PumpCompress() {
-  while (compressing_ < ParallelCompressions() && !toCompress_.empty()) {
+  while (compressing_ < ParallelCompressions() && !toCompress_.empty() &&
+         (compressing_ == 0 || aheadBytes_ < kMaxAheadBytes)) {
     std::vector<Job*> jobs;
     uint64_t bytes = 0;
     while (!toCompress_.empty() && jobs.size() < kCompressJobRecords && (jobs.empty() || bytes < kCompressJobBytes)) {
@@ -407,6 +190,7 @@ void RecordSink::PumpCompress() {
       jobs.push_back(toCompress_.front());
       toCompress_.pop_front();
     }
+    aheadBytes_ += bytes;
     compressing_++;
     (new CompressJob(this, std::move(jobs)))->Queue();
   }
@@ -422,6 +206,7 @@ void RecordSink::PumpWrite() {
     Job* front = queue_.front().get();
     if (front->precompress && !front->compressed) break;  // order: wait for it
     bytes += front->precompress ? front->member.size() : front->headerLen + front->blockLen;
+    if (front->precompress) aheadBytes_ -= front->headerLen + front->blockLen;
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }

@@ -1,5 +1,5 @@
 // RecordSink: appends records as one gzip member / zstd frame / verbatim each. Records up to
-// 4 MiB are compressed in parallel on libuv's pool; one writer job at a time then writes
+// 16 MiB are compressed in parallel on libuv's pool; one writer job at a time then writes
 // them, in call order, coalesced into few write() calls. Larger records stream through the
 // writer's own compressor so they are never held in memory whole.
 #ifndef WARCWIRE_SINK_H_
@@ -75,6 +75,7 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
   std::deque<std::unique_ptr<Job>> queue_;  // call order; the writer takes from the front
   std::deque<Job*> toCompress_;             // precompress jobs not started yet
   size_t compressing_ = 0;
+  uint64_t aheadBytes_ = 0;  // input bytes of records compressing or compressed, not yet written
   bool writing_ = false;
   bool opened_ = false;
   bool closed_ = false;

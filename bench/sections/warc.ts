@@ -107,32 +107,42 @@ async function warcioWriter(input: Response[], dir: string): Promise<{ seconds: 
   return { seconds: seconds(start), bytes: fs.statSync(file).size };
 }
 
-async function writerRows(corpus: Corpus, list: Backend[]): Promise<BenchRow[]> {
+/** Best of `reps` alternating runs per contender (one in quick mode): the machine is shared and noisy. */
+async function writerRows(corpus: Corpus, list: Backend[], reps: number): Promise<BenchRow[]> {
   const input = responses(corpus);
   const plain = input.reduce((n, r) => n + r.head.length + r.body.length, 0);
-  const rows: BenchRow[] = [];
-  const results = new Map<string, number>();
-  for (const backend of list) {
+  const best = new Map<string, { seconds: number; bytes: number }>();
+  const keep = (name: string, r: { seconds: number; bytes: number }): void => {
+    const old = best.get(name);
+    if (!old || r.seconds < old.seconds) best.set(name, r);
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const backend of list) {
+      const dir = tempDir();
+      try {
+        keep(backend.name, await ourWriter(backend, input, dir));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
     const dir = tempDir();
     try {
-      const r = await ourWriter(backend, input, dir);
-      results.set(backend.name, r.seconds);
-      rows.push({ section: 'warc', case: `writer gzip-6 ${corpus.name} ${backend.name}`, metrics: { 'records/s': input.length / r.seconds, 'MB/s': plain / MB / r.seconds, 'out MB': r.bytes / MB } });
+      keep('warcio', await warcioWriter(input, dir));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  const dir = tempDir();
-  try {
-    const r = await warcioWriter(input, dir);
-    results.set('warcio', r.seconds);
-    rows.push({ section: 'warc', case: `writer gzip ${corpus.name} warcio`, metrics: { 'records/s': input.length / r.seconds, 'MB/s': plain / MB / r.seconds, 'out MB': r.bytes / MB } });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  const base = results.get('warcio')!;
-  for (const row of rows) if (!row.case.endsWith('warcio')) row.metrics['x warcio'] = base / results.get(row.case.split(' ').pop()!)!;
-  return rows;
+  const base = best.get('warcio')!.seconds;
+  return [...best].map(([name, r]) => ({
+    section: 'warc',
+    case: `writer gzip${name === 'warcio' ? '' : '-6'} ${corpus.name} ${name}`,
+    metrics: {
+      'records/s': input.length / r.seconds,
+      'MB/s': plain / MB / r.seconds,
+      'out MB': r.bytes / MB,
+      ...(name === 'warcio' ? {} : { 'x warcio': base / r.seconds }),
+    },
+  }));
 }
 
 /** A gzip WARC of about `target` compressed bytes, cycling the corpus. */
@@ -196,8 +206,9 @@ export const run: BenchSection = async ({ quick }) => {
   }
   list.push(getBackend('js'));
   const rows: BenchRow[] = [];
-  rows.push(...(await writerRows(webCorpus({ quick }), list)));
-  rows.push(...(await writerRows(smallCorpus({ quick }), list)));
+  const reps = quick ? 1 : 2;
+  rows.push(...(await writerRows(webCorpus({ quick }), list, reps)));
+  rows.push(...(await writerRows(smallCorpus({ quick }), list, reps)));
   rows.push(...(await indexRows(quick, list)));
   if (note) rows.push({ section: 'warc', case: 'native backend unavailable', metrics: { error: note.slice(0, 120) } });
   const target = (name: string, want: number): void => {

@@ -7,7 +7,8 @@
 # headers from the host's include/node (arch-independent). It runs in a staging copy under
 # .cache/cross/ so the host's build/ directory is never touched.
 # Test: scripts/cross/backend-smoke.js + independent gzip/zstd CLI checks, then (unless
-# --no-suite) the backend and WARC jest suites with the native backend, in-band under qemu.
+# --no-suite) the backend and WARC jest suites with the native backend, in band under qemu
+# (ARM64_SUITES overrides which); child node processes the tests spawn run under qemu too.
 #
 # Usage: npm run prebuild:arm64 [-- --no-suite] [-- --no-build]
 # Needs: g++-aarch64-linux-gnu qemu-user-static (scripts/cross/apt-cross.txt).
@@ -66,11 +67,19 @@ bash scripts/cross/check-smoke-output.sh "$smoke_out"
 if [ "$suite" = 1 ]; then
   foreign=$(scripts/cross/foreign-modules.sh linux-arm64)
   echo "prebuild-linux-arm64: jest $SUITES under qemu (native backend, in band)"
-  # -i: jest workers are forked with process.execPath, which the host kernel cannot exec
-  # (no binfmt_misc here); in-band keeps everything in the emulated process. For the same
-  # reason full-disk.test.ts (it runs its writer in a child `node` under ulimit -f) is left out.
+  # The host kernel cannot exec an arm64 binary (no binfmt_misc here), yet tests spawn
+  # process.execPath or `node`: both are pointed at a wrapper that execs qemu with the arm64
+  # node (scripts/cross/exec-path-preload.js). -i keeps jest itself in one emulated process.
+  mkdir -p "$stage/bin"
+  printf '#!/bin/sh\nexec qemu-aarch64-static -L /usr/%s "%s" "$@"\n' "$TRIPLE" "$node_bin" >"$stage/bin/node"
+  chmod +x "$stage/bin/node"
+  result="$stage/jest-result.json"
+  rm -f "$result"
   # PREBUILDS_ONLY: node-gyp-build skips the host's build/Release (x64) and takes prebuilds/.
-  NODE_PATH="$foreign" PREBUILDS_ONLY=1 WARCWIRE_BACKEND=native \
-    qnode node_modules/jest/bin/jest.js -i --testPathIgnorePatterns=full-disk $SUITES
+  PATH="$stage/bin:$PATH" NODE_PATH="$foreign" PREBUILDS_ONLY=1 WARCWIRE_BACKEND=native \
+    WARCWIRE_EMULATED_NODE="$stage/bin/node" NODE_OPTIONS="--require $root/scripts/cross/exec-path-preload.js" \
+    qnode node_modules/jest/bin/jest.js -i --json --outputFile="$result" $SUITES || true
+  # Any test still unable to start its child is listed apart from real failures.
+  node scripts/cross/emulated-jest-report.js "$result"
 fi
 echo "prebuild-linux-arm64: ok ($out)"

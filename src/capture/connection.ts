@@ -86,6 +86,7 @@ export class CaptureConnection<Tag> {
         },
         onPayload: (d) => {
           const ex = this.open[0]!;
+          ex.payloadLength += d.byteLength;
           if (ex.truncated === undefined) ex.payloadDigest!.update(d);
         },
         onMessageEnd: () => {

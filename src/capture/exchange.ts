@@ -36,6 +36,8 @@ export class CapturedExchange<Tag> {
   interimHeads: ResponseHead[] = [];
   responseHead: ResponseHead | undefined;
   responseComplete = false;
+  /** Payload bytes (de-chunked body) of the final response. */
+  payloadLength = 0;
   /** Set when the response block is cut short; the record then carries WARC-Truncated. */
   truncated: TruncationReason | undefined;
   /** A framing error or a connection failure that ended this exchange. */
@@ -57,6 +59,11 @@ export class CapturedExchange<Tag> {
     this.response = this.backend.createSpool(this.spoolOptions);
     this.responseDigest = this.backend.createDigest(this.digestAlgorithm);
     this.payloadDigest = this.backend.createDigest(this.digestAlgorithm);
+  }
+
+  /** Where the final response head starts in the response block (after any 1xx interim heads). */
+  get finalHeadOffset(): number {
+    return this.interimHeads.reduce((n, h) => n + h.length, 0);
   }
 
   /** True when the response can be written as a record (its head was parsed). */

@@ -1,5 +1,5 @@
 import type { Spool } from '../backend/types';
-import { ClientError } from './errors';
+import { callerError, ClientError } from './errors';
 import type { RequestTag } from './request-tag';
 
 /** undici's handler interface as its Client calls it (the "legacy" callbacks). */
@@ -22,6 +22,8 @@ export interface CaptureHandlerOptions {
   requestTimeout: number;
   /** Called once when the request is over (complete or failed). */
   onDone(): void;
+  /** Removes the request from the dispatcher's queue if it is still waiting for a connection; true when it was. */
+  dequeue(): boolean;
   /** Spool for body bytes the caller has not taken yet (RAM, then a temp file). */
   createSpool(): Spool;
   /** After the response ended, a caller that takes nothing for this long is let go (ms). */
@@ -71,6 +73,8 @@ export class CaptureHandler implements LegacyHandler {
     this.timedOut = new ClientError('ERR_REQUEST_TIMEOUT', `the request did not finish within ${this.options.requestTimeout} ms`);
     this.tag.truncation = 'time';
     if (this.abortRequest !== undefined) this.abortRequest(this.timedOut);
+    else if (this.options.dequeue()) this.onError(this.timedOut);
+    // Otherwise undici holds it while connecting: the dial timeout bounds that, and onConnect aborts at once.
   }
 
   /** The caller's abort: before the head it really aborts; after it, the caller is let go and the body drained. */
@@ -205,8 +209,9 @@ export class CaptureHandler implements LegacyHandler {
     this.finish();
     this.releaseOverflow();
     this.pendingComplete = undefined;
-    if (!this.tag.taken) this.tag.reject(this.timedOut ?? err);
-    if (!this.detached) this.inner.onError?.(this.timedOut ?? err);
+    const reason = this.timedOut ?? this.tag.captureError ?? callerError(err);
+    if (!this.tag.taken) this.tag.reject(reason);
+    if (!this.detached) this.inner.onError?.(reason);
   }
 
   onUpgrade(statusCode: number, headers: Buffer[] | string[] | null, socket: unknown): void {

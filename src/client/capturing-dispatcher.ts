@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { Client, Dispatcher, type buildConnector } from 'undici';
 import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { CaptureConnection } from '../capture/connection';
@@ -60,8 +61,8 @@ export class CapturingDispatcher extends Dispatcher {
     return this.dispatchTagged(opts, handler, new RequestTag());
   }
 
-  /** Dispatches with a tag the caller keeps, to learn where the exchange was written. */
-  dispatchTagged(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tag: RequestTag): boolean {
+  /** Dispatches with a tag the caller keeps, to learn where the exchange was written. `requestTimeout` overrides the client's. */
+  dispatchTagged(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tag: RequestTag, requestTimeout?: number): boolean {
     const legacy = UnwrapHandler.unwrap(handler as object);
     if (this.closed) {
       const err = new ClientError('ERR_CLIENT_CLOSED', 'the client is closed');
@@ -71,17 +72,26 @@ export class CapturingDispatcher extends Dispatcher {
     }
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
     const pool = this.poolFor(origin);
-    const run = (lane: Lane): void => {
-      lane.busy = true;
-      lane.tag = tag;
-      const wrapped = new CaptureHandler(legacy, tag, {
-        drainLimit: this.options.maxResponseBytes,
-        requestTimeout: this.options.timeouts.request,
-        onDone: () => this.release(pool, lane),
-        createSpool: () => this.options.backend.createSpool(this.options.spool),
-        callerIdleTimeout: this.options.timeouts.idleRead,
-      });
-      lane.client.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
+    let lane: Lane | undefined;
+    const wrapped = new CaptureHandler(legacy, tag, {
+      drainLimit: this.options.maxResponseBytes,
+      requestTimeout: requestTimeout ?? this.options.timeouts.request,
+      onDone: () => {
+        if (lane !== undefined) this.release(pool, lane);
+      },
+      dequeue: () => {
+        const i = pool.waiting.indexOf(run);
+        if (i >= 0) pool.waiting.splice(i, 1);
+        return i >= 0;
+      },
+      createSpool: () => this.options.backend.createSpool(this.options.spool),
+      callerIdleTimeout: this.options.timeouts.idleRead,
+    });
+    const run = (l: Lane): void => {
+      lane = l;
+      l.busy = true;
+      l.tag = tag;
+      l.client.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
     };
     const idle = pool.lanes.find((l) => !l.busy);
     if (idle !== undefined) run(idle);
@@ -134,6 +144,8 @@ export class CapturingDispatcher extends Dispatcher {
       { timeout: this.options.timeouts.dial, tlsHandshakeTimeout: this.options.timeouts.tlsHandshake },
     );
     const defaultPort = protocol === 'https:' ? 443 : 80;
+    // WARC-Cipher-Suite uses the IANA name (TLS_ECDHE_..._WITH_...), which OpenSSL's short name is not for TLS 1.2.
+    const cipher = result.socket instanceof TLSSocket ? (result.socket.getCipher()?.standardName ?? result.cipher) : result.cipher;
     const capture = new CaptureConnection<RequestTag>({
       backend: this.options.backend,
       digestAlgorithm: this.options.digestAlgorithm,
@@ -145,7 +157,7 @@ export class CapturingDispatcher extends Dispatcher {
         proxied: result.proxied,
         ...(result.remoteAddress !== undefined ? { remoteAddress: result.remoteAddress } : {}),
         ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
-        ...(result.cipher !== undefined ? { cipher: result.cipher } : {}),
+        ...(cipher !== undefined ? { cipher } : {}),
       },
       takeTag: () => {
         const tag = lane.tag;

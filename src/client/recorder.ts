@@ -1,9 +1,12 @@
 import type { DigestEncoding } from '../backend/types';
 import type { CapturedExchange } from '../capture/exchange';
-import { exchangeRecords, targetUri } from '../capture/records';
+import { HttpParseError } from '../http/errors';
+import { exchangeRecords, targetUri, type RecordPair } from '../capture/records';
+import type { DedupeIndex } from '../dedupe/types';
 import type { Logger } from '../obs/logger';
 import type { WarcWriter } from '../warc/writer';
 import { ClientError, DiscardedError } from './errors';
+import { dedupePair } from './dedupe-step';
 import type { RequestTag } from './request-tag';
 import type { DiscardHook } from './settings';
 
@@ -12,6 +15,8 @@ export interface RecorderStats {
   written: number;
   truncated: number;
   discarded: number;
+  /** Responses written as revisits (dedupe hits). */
+  revisits: number;
   failed: number;
   /** Sum of request + response block bytes handed to the writer. */
   bytes: number;
@@ -21,16 +26,35 @@ export interface RecorderStats {
  * Decides the WARC outcome of each captured exchange and writes the pair:
  * complete or truncated responses are written (response then request);
  * exchanges without a parsed response head, or with malformed HTTP, are not.
+ *
+ * | fault                          | caller gets                    | WARC                                   |
+ * |--------------------------------|--------------------------------|----------------------------------------|
+ * | reset / early close mid-body   | ERR_CONNECTION_CLOSED          | pair, `WARC-Truncated: disconnect`     |
+ * | idle read timeout mid-body     | ERR_IDLE_READ_TIMEOUT          | pair, `WARC-Truncated: time`           |
+ * | whole-request timeout          | ERR_REQUEST_TIMEOUT            | pair, `WARC-Truncated: time` (if a head came) |
+ * | response over maxResponseBytes | the whole body                 | pair, `WARC-Truncated: length`         |
+ * | malformed status line / header | ERR_HTTP_MALFORMED_*           | nothing (`written` rejects, same code) |
+ * | invalid chunk size             | ERR_HTTP_INVALID_CHUNK         | nothing                                |
+ * | head section over 64 KiB       | ERR_HTTP_HEAD_TOO_LARGE        | nothing                                |
+ * | no response head in time       | ERR_RESPONSE_HEADERS_TIMEOUT   | nothing (ERR_CAPTURE_NO_RESPONSE)      |
+ * | TLS / dial failure             | ERR_TLS_HANDSHAKE, ERR_DIAL_*  | nothing (no bytes were exchanged)      |
+ * | DiscardHook says discard       | the response as usual          | nothing (`written`: ERR_DISCARDED)     |
+ *
+ * Truncated records carry no WARC-Payload-Digest (the payload is incomplete);
+ * their WARC-Block-Digest covers the bytes kept.
  */
 export class ExchangeRecorder {
-  readonly stats: RecorderStats = { written: 0, truncated: 0, discarded: 0, failed: 0, bytes: 0 };
+  readonly stats: RecorderStats = { written: 0, truncated: 0, discarded: 0, revisits: 0, failed: 0, bytes: 0 };
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** With dedupe, lookups run side by side but pairs are written in capture order. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly writer: WarcWriter,
     private readonly encoding: DigestEncoding,
     private readonly logger: Logger,
     private readonly discardHook: DiscardHook | undefined,
+    private readonly dedupe: DedupeIndex | undefined,
   ) {}
 
   record(ex: CapturedExchange<RequestTag>): void {
@@ -45,6 +69,7 @@ export class ExchangeRecorder {
       ex.discard();
       this.stats.failed++;
       const cause = ex.error ?? new ClientError('ERR_NOT_WRITTEN', 'the exchange has no response');
+      if (tag !== undefined && cause instanceof HttpParseError) tag.captureError = cause;
       this.logger.debug({ code: (cause as { code?: string }).code }, 'exchange not written');
       tag?.reject(cause);
       return;
@@ -68,19 +93,35 @@ export class ExchangeRecorder {
     const truncated = ex.truncated;
     const bytes = ex.request.size + ex.response!.size;
     const pair = exchangeRecords(ex, this.encoding);
-    const p = this.writer.write([pair.response, pair.request]).then(
-      ([response, request]) => {
-        this.stats.written++;
-        if (truncated !== undefined) this.stats.truncated++;
-        this.stats.bytes += bytes;
-        tag?.resolve({ url, status: head.status, response: response!, request: request!, ...(truncated ? { truncated } : {}) });
-      },
-      (err: Error) => {
-        this.stats.failed++;
-        this.logger.error({ err: err.message, url }, 'writing a record pair failed');
-        tag?.reject(err);
-      },
-    );
+    const write = (chosen: RecordPair): Promise<void> =>
+      this.writer.write([chosen.response, chosen.request]).then(
+        ([response, request]) => {
+          this.stats.written++;
+          if (truncated !== undefined) this.stats.truncated++;
+          const revisit = chosen.response.type === 'revisit';
+          if (revisit) this.stats.revisits++;
+          this.stats.bytes += bytes;
+          tag?.resolve({ url, status: head.status, response: response!, request: request!, ...(truncated ? { truncated } : {}), ...(revisit ? { revisit } : {}) });
+        },
+        (err: Error) => {
+          this.stats.failed++;
+          this.logger.error({ err: err.message, url }, 'writing a record pair failed');
+          tag?.reject(err);
+        },
+      );
+    let p: Promise<void>;
+    if (this.dedupe === undefined) p = write(pair);
+    else {
+      const decided = dedupePair(ex, pair, this.dedupe).then(
+        (r) => r ?? pair,
+        (err: Error) => {
+          this.logger.warn({ err: err.message, url }, 'dedupe lookup failed; writing the full response');
+          return pair;
+        },
+      );
+      p = Promise.all([decided, this.tail]).then(([chosen]) => write(chosen));
+      this.tail = p;
+    }
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }

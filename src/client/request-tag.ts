@@ -9,6 +9,8 @@ export interface WrittenExchange {
   request: WrittenRecord;
   /** Set when the response record carries WARC-Truncated. */
   truncated?: TruncationReason;
+  /** The response was written as a revisit (the dedupe index knew its payload). */
+  revisit?: boolean;
 }
 
 /**
@@ -21,6 +23,8 @@ export class RequestTag {
   private done = false;
   /** Why the handler cut the response short (read by the capture when it records the truncation). */
   truncation: TruncationReason | undefined;
+  /** The capture's framing error (malformed HTTP), more precise than what undici reports for the same bytes. */
+  captureError: Error | undefined;
   readonly written: Promise<WrittenExchange>;
   private resolveFn!: (w: WrittenExchange) => void;
   private rejectFn!: (e: Error) => void;

@@ -1,4 +1,5 @@
 import type { Backend, DigestAlgorithm } from '../backend/types';
+import type { DedupeIndex } from '../dedupe/types';
 import type { HeaderList } from '../http/head';
 import type { DialerOptions } from '../net/dialer';
 import type { TlsOptions } from '../net/tls-options';
@@ -51,6 +52,11 @@ export interface WarcClientSettings {
   /** `fetch()` bodies are decoded (gzip, deflate, br); the WARC keeps the raw bytes. Default true. */
   decompressBody?: boolean;
   discardHook?: DiscardHook;
+  /**
+   * Deduplication (`createDedupeIndex()` from the dedupe module): a complete response whose
+   * payload is already archived is written as a revisit. The client does not close it.
+   */
+  dedupe?: DedupeIndex;
   /**
    * TLS to origins. Verified by default (`verify: false` archives broken-cert sites);
    * ALPN offers only `http/1.1`; SNI is the host name (never an IP literal).

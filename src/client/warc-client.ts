@@ -22,6 +22,8 @@ export interface FetchInit {
   followRedirects?: boolean;
   /** Overrides the client's decompressBody for this call. */
   decompressBody?: boolean;
+  /** Overrides timeouts.request (ms, 0 for none) for each hop of this call. */
+  timeout?: number;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -31,11 +33,12 @@ class TaggingDispatcher extends Dispatcher {
   constructor(
     private readonly target: CapturingDispatcher,
     private readonly tag: RequestTag,
+    private readonly requestTimeout: number | undefined,
   ) {
     super();
   }
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.target.dispatchTagged(opts, handler, this.tag);
+    return this.target.dispatchTagged(opts, handler, this.tag, this.requestTimeout);
   }
   override async close(): Promise<void> {}
   override async destroy(): Promise<void> {}
@@ -117,7 +120,7 @@ export class WarcClient {
       ...(settings.metrics ? { metrics: settings.metrics } : {}),
     });
     const encoding = algorithm === 'sha1' ? 'base32' : 'base16';
-    const recorder = new ExchangeRecorder(writer, settings.writer.digestEncoding ?? encoding, logger, settings.discardHook);
+    const recorder = new ExchangeRecorder(writer, settings.writer.digestEncoding ?? encoding, logger, settings.discardHook, settings.dedupe);
     return new WarcClient(settings, writer, dialer, recorder, backend);
   }
 
@@ -128,6 +131,9 @@ export class WarcClient {
 
   async fetch(url: string | URL, init: FetchInit = {}): Promise<WarcResponse> {
     if (this.closing) throw new ClientError('ERR_CLIENT_CLOSED', 'fetch() after close()');
+    if (init.timeout !== undefined && !(Number.isFinite(init.timeout) && init.timeout >= 0)) {
+      throw new ClientError('ERR_INVALID_SETTING', `timeout must be a non-negative number of ms, got ${String(init.timeout)}`);
+    }
     const follow = init.followRedirects ?? this.settings.followRedirects ?? false;
     const maxRedirects = this.settings.maxRedirects ?? 20;
     const hops: RedirectHop[] = [];
@@ -138,7 +144,7 @@ export class WarcClient {
     for (;;) {
       const tag = new RequestTag();
       const res = await request(current, {
-        dispatcher: new TaggingDispatcher(this.dispatcher, tag),
+        dispatcher: new TaggingDispatcher(this.dispatcher, tag, init.timeout),
         method: method as Dispatcher.HttpMethod,
         headers: headers.flat(),
         body,

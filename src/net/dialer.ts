@@ -5,7 +5,7 @@ import { METRICS } from '../obs/metric-names';
 import type { Counter, Gauge, Histogram, MetricsRegistry } from '../obs/metrics';
 import type { CooldownOptions } from './cooldown';
 import { DnsResolver } from './dns-resolver';
-import type { DnsCapture, DnsOptions } from './dns-types';
+import type { DnsCapture, DnsOptions, ResolvedAddresses } from './dns-types';
 import { NetError, ProxyError } from './errors';
 import { connectHappyEyeballs } from './happy-eyeballs';
 import { LocalAddressPicker } from './local-address';
@@ -58,7 +58,7 @@ export interface DialerOptions {
   localAddresses?: readonly string[];
   /** Send direct connections from a random global address of this machine. */
   randomLocalIp?: boolean;
-  /** IPv6 direct connections from a random address of an interface's /64. */
+  /** IPv6 direct connections from a random address of an interface's /64 (Linux: `ip -6 route add local <prefix>/64 dev lo` and `sysctl net.ipv6.ip_nonlocal_bind=1`). */
   ipv6AnyIP?: boolean;
   /** Default DialOptions.timeout in ms. Default 30000. */
   connectTimeout?: number;
@@ -180,17 +180,32 @@ export class Dialer {
   }
 
   private async dialDirect(host: string, port: number, timeout: number, signal?: AbortSignal): Promise<net.Socket> {
-    const addresses = await this.resolver.resolve(host, signal ? { signal } : {});
+    const started = Date.now();
+    const addresses = await this.resolveWithin(host, timeout, signal);
     const socket = await connectHappyEyeballs({
       port,
       ipv6: addresses.ipv6,
       ipv4: addresses.ipv4,
-      timeout,
+      timeout: Math.max(1, timeout - (Date.now() - started)),
       ...(signal ? { signal } : {}),
       ...(this.localAddresses.active ? { localAddress: (family: 4 | 6) => this.localAddresses.pick(family) } : {}),
     });
     socket.setNoDelay(true);
     return socket;
+  }
+
+  /** Resolution bounded by the dial budget (the resolver's own per-query timeouts may add up to more). */
+  private async resolveWithin(host: string, timeout: number, signal?: AbortSignal): Promise<ResolvedAddresses> {
+    const budget = AbortSignal.timeout(timeout);
+    const combined = signal ? AbortSignal.any([signal, budget]) : budget;
+    try {
+      return await this.resolver.resolve(host, { signal: combined });
+    } catch (error) {
+      if (budget.aborted && !signal?.aborted) {
+        throw new NetError('ERR_DIAL_TIMEOUT', `resolving ${host} took longer than the ${timeout} ms dial budget`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   /** Tries `first`, then other eligible proxies, up to proxyRetries more when the proxy dial fails. */

@@ -19,6 +19,12 @@ export interface DnsResolverOptions extends DnsOptions {
   now?: () => number;
 }
 
+interface SharedLookup {
+  promise: Promise<ResolvedAddresses>;
+  controller: AbortController;
+  waiters: number;
+}
+
 /** What the cache holds: addresses, or the error a negative answer gave. */
 type CacheEntry = { addresses: { ipv4: string[]; ipv6: string[] } } | { error: DnsError };
 
@@ -36,7 +42,7 @@ export class DnsResolver {
   private readonly options: DnsResolverOptions;
   private readonly hosts: HostsFile;
   private readonly cache: ExpiringLru<string, CacheEntry>;
-  private readonly inflight = new Map<string, Promise<ResolvedAddresses>>();
+  private readonly inflight = new Map<string, SharedLookup>();
   private readonly logger: Logger;
   private readonly queries?: Counter;
   private readonly cacheHits?: Counter;
@@ -79,10 +85,54 @@ export class DnsResolver {
     }
     let shared = this.inflight.get(host);
     if (!shared) {
-      shared = this.lookupNetwork(host).finally(() => this.inflight.delete(host));
+      const controller = new AbortController();
+      const lookup: SharedLookup = { controller, waiters: 0, promise: Promise.resolve() as unknown as Promise<ResolvedAddresses> };
+      lookup.promise = this.lookupNetwork(host, controller.signal).finally(() => this.inflight.delete(host));
+      shared = lookup;
       this.inflight.set(host, shared);
     }
-    return waitWithSignal(shared, host, options.signal);
+    return this.wait(shared, host, options.signal);
+  }
+
+  /**
+   * Waits for a shared lookup. A caller's abort ends only its own wait; when
+   * the last waiter has gone, the queries themselves are cancelled.
+   */
+  private wait(shared: SharedLookup, host: string, signal?: AbortSignal): Promise<ResolvedAddresses> {
+    const aborted = (): DnsError => new DnsError('ERR_ABORTED', host, `DNS lookup of ${host} aborted`);
+    if (signal?.aborted) {
+      if (shared.waiters === 0) shared.controller.abort();
+      shared.promise.catch(() => undefined);
+      return Promise.reject(aborted());
+    }
+    shared.waiters += 1;
+    return new Promise<ResolvedAddresses>((resolve, reject) => {
+      let done = false;
+      const leave = (): void => {
+        done = true;
+        shared.waiters -= 1;
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        if (done) return;
+        leave();
+        if (shared.waiters === 0) shared.controller.abort();
+        reject(aborted());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (value) => {
+          if (done) return;
+          leave();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (done) return;
+          leave();
+          reject(error);
+        },
+      );
+    });
   }
 
   async close(): Promise<void> {
@@ -103,7 +153,7 @@ export class DnsResolver {
     return this.servers;
   }
 
-  private async lookupNetwork(host: string): Promise<ResolvedAddresses> {
+  private async lookupNetwork(host: string, cancel: AbortSignal): Promise<ResolvedAddresses> {
     const servers = this.serverList(host);
     this.queries?.inc();
     const types: QueryType[] = [];
@@ -120,11 +170,13 @@ export class DnsResolver {
     let failure: DnsReply | undefined;
     const problems: string[] = [];
     const stop = new AbortController();
+    const onCancel = (): void => stop.abort();
+    cancel.addEventListener('abort', onCancel, { once: true });
     const complete = (): boolean => nxdomain !== undefined || types.every((type) => answers.has(type));
     let next = 0;
 
     const worker = async (): Promise<void> => {
-      while (!complete() && next < order.length) {
+      while (!complete() && !stop.signal.aborted && next < order.length) {
         const server = order[next++]!;
         const wanted = types.filter((type) => !answers.has(type));
         await Promise.all(
@@ -149,6 +201,8 @@ export class DnsResolver {
     };
     await Promise.all(Array.from({ length: workers }, worker));
     stop.abort();
+    cancel.removeEventListener('abort', onCancel);
+    if (cancel.aborted) throw new DnsError('ERR_ABORTED', host, `DNS lookup of ${host} cancelled: nobody waits for it`);
     const date = new Date();
 
     if (nxdomain) {
@@ -223,24 +277,4 @@ function normalise(hostname: string): string {
   let host = hostname.trim().toLowerCase();
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   return host.endsWith('.') ? host.slice(0, -1) : host;
-}
-
-/** Waits for a shared lookup; the caller's abort ends only its own wait. */
-function waitWithSignal<T>(promise: Promise<T>, host: string, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new DnsError('ERR_ABORTED', host, `DNS lookup of ${host} aborted`));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new DnsError('ERR_ABORTED', host, `DNS lookup of ${host} aborted`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

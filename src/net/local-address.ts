@@ -10,7 +10,8 @@ export interface LocalAddressOptions {
   randomLocalIp?: boolean;
   /**
    * IPv6 targets leave from a random address inside the /64 of an interface's
-   * global IPv6 address. Needs `ip -6 route add local <prefix>/64 dev lo`.
+   * global IPv6 address. On Linux this needs `ip -6 route add local <prefix>/64 dev lo`
+   * and `sysctl net.ipv6.ip_nonlocal_bind=1`.
    */
   ipv6AnyIP?: boolean;
   /** How often the interface list is read again, in ms. Default 60000. */

@@ -2,7 +2,7 @@ import * as dns from 'node:dns';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { SocksClient } from 'socks';
-import { NetError, ProxyError, type ProxyErrorCode } from './errors';
+import { DnsError, NetError, ProxyError, type ProxyErrorCode } from './errors';
 import { DEFAULT_PROXY_PORTS, redactProxyUrl } from './redact';
 
 export type ProxyScheme = 'socks4' | 'socks4a' | 'socks5' | 'socks5h' | 'http' | 'https';
@@ -97,6 +97,7 @@ export async function connectViaProxy(
 function openToProxy(proxy: URL, scheme: ProxyScheme, label: string, options: ProxyConnectOptions): Promise<net.Socket> {
   const host = unbracket(proxy.hostname);
   const port = proxy.port !== '' ? Number(proxy.port) : (DEFAULT_PROXY_PORTS[proxy.protocol.toLowerCase()] ?? 1080);
+  // A proxy given by name is resolved by the system (getaddrinfo): it is not a crawl target, so not archived.
   return new Promise((resolve, reject) => {
     let socket: net.Socket;
     const connectOptions = { host, port, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
@@ -316,8 +317,15 @@ function destroyIfSocket(value: unknown): void {
   if (value instanceof net.Socket) value.destroy();
 }
 
+/** Default local resolution for socks4/socks5 when the caller gives no resolver (not archived). */
 function lookupOne(host: string): Promise<string> {
-  return dns.promises.lookup(host).then((result) => result.address);
+  return dns.promises.lookup(host).then(
+    (result) => result.address,
+    (error: NodeJS.ErrnoException) => {
+      const code = error.code === 'ENOTFOUND' ? 'ERR_DNS_NXDOMAIN' : 'ERR_DNS_SERVFAIL';
+      throw new DnsError(code, host, `cannot resolve ${host}: ${error.code ?? error.message}`);
+    },
+  );
 }
 
 function unbracket(host: string): string {

@@ -19,6 +19,8 @@ export function endWithStatus(
   for (const [name, value] of Object.entries(extraHeaders)) lines.push(`${name}: ${value}`);
   lines.push('Content-Type: text/plain; charset=utf-8', `Content-Length: ${Buffer.byteLength(body)}`, 'Connection: close');
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  // Read (and drop) whatever else comes, so the peer's FIN is seen and the socket closes.
+  socket.resume();
   // A peer that never reads must not keep the socket alive.
   socket.setTimeout(5000, () => socket.destroy());
 }

@@ -19,16 +19,20 @@ export interface CdxjSidecar {
 export async function openCdxjSidecar(path: string): Promise<CdxjSidecar> {
   const handle = await fsp.open(path, 'a');
   let pending: string[] = [];
+  let chain: Promise<void> = Promise.resolve();
   let closed = false;
   const sidecar: CdxjSidecar = {
     add(line) {
       pending.push(line + '\n');
     },
-    async flush() {
-      if (pending.length === 0) return;
-      const text = pending.join('');
-      pending = [];
-      await handle.appendFile(text);
+    flush() {
+      if (pending.length > 0) {
+        const text = pending.join('');
+        pending = [];
+        // One append at a time: concurrent appends on one handle may interleave.
+        chain = chain.then(() => handle.appendFile(text));
+      }
+      return chain;
     },
     async close() {
       if (closed) return;

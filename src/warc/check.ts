@@ -21,20 +21,30 @@ export interface CheckReport {
   errors: ReadIssue[];
 }
 
-export async function checkFile(file: string, options: Omit<WarcReaderOptions, 'strict'> = {}): Promise<CheckReport> {
-  const reader = new WarcReader(file, { ...options, strict: false });
+export interface CheckOptions extends Omit<WarcReaderOptions, 'strict'> {
+  /** Called for each record once checked. */
+  onRecord?: (record: CheckedRecord) => void | Promise<void>;
+  /** Keep every record in the report (default true; false keeps memory flat on huge files). */
+  keepRecords?: boolean;
+}
+
+export async function checkFile(file: string, options: CheckOptions = {}): Promise<CheckReport> {
+  const { onRecord, keepRecords = true, ...readerOptions } = options;
+  const reader = new WarcReader(file, { ...readerOptions, strict: false });
   const records: CheckedRecord[] = [];
   for await (const record of reader) {
     const digests = await verifyRecord(record);
     await record.finish();
-    records.push({
+    const checked: CheckedRecord = {
       offset: record.offset,
       id: record.id,
       type: record.type,
       ...(record.length !== undefined ? { length: record.length } : {}),
       digests,
       issues: record.issues,
-    });
+    };
+    if (keepRecords) records.push(checked);
+    await onRecord?.(checked);
   }
   return { file, records, issues: reader.issues, errors: reader.issues.filter((i) => i.severity === 'error') };
 }

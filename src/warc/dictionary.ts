@@ -3,6 +3,7 @@
  * (magic 0x184D2A5D) first in the file, holding the dictionary zstd-compressed
  * (or raw, which readers also accept).
  */
+import { BackendError } from '../backend/errors';
 import type { Backend } from '../backend/types';
 import { WarcError } from './errors';
 
@@ -41,7 +42,8 @@ export function rawDictionary(backend: Backend, payload: Uint8Array): Buffer {
     }
     return Buffer.concat(parts);
   } catch (err) {
-    if (err instanceof WarcError) throw err;
+    // Only damage is ours to explain; e.g. ERR_ZSTD_UNAVAILABLE passes through as is.
+    if (err instanceof WarcError || (err instanceof BackendError && err.code !== 'ERR_DECODE')) throw err;
     throw new WarcError('ERR_WARC_DICTIONARY', `cannot decompress the zstd dictionary: ${(err as Error).message}`, { cause: err });
   } finally {
     decoder.close();

@@ -3,6 +3,8 @@ import { WarcwireError } from '../errors';
 export type WarcErrorCode =
   | 'ERR_WARC_INVALID_RECORD' // a record fails validation before writing (names the field)
   | 'ERR_WARC_WRITER_CLOSED' // write() after close()
+  | 'ERR_WARC_INVALID_OPTION' // a WarcWriter option that cannot work (writers < 1, dictionary without zstd...)
+  | 'ERR_WARC_INPUT' // the input cannot be read at all (missing file, a directory, I/O error)
   | 'ERR_WARC_PARSE' // input is not a well-formed WARC at some offset (strict reading)
   | 'ERR_WARC_HEADER_TOO_LONG' // a header line or block of header lines passes the reader's bound
   | 'ERR_WARC_TRUNCATED' // input ends inside a record or compressed member

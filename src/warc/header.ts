@@ -114,6 +114,27 @@ export function recordFields(record: WarcRecord): Array<[string, string]> {
   return out;
 }
 
+/**
+ * Adds a known field (e.g. WARC-Block-Digest) to fields from recordFields(),
+ * at its place in the deterministic order.
+ */
+export function insertKnownField(fields: Array<[string, string]>, name: string, value: string): Array<[string, string]> {
+  const rank = ORDER_INDEX.get(name.toLowerCase());
+  if (rank === undefined) throw new Error(`${name} is not a field with a fixed place`);
+  checkValue(name, value);
+  let at = fields.length - 1; // before Content-Length at the latest
+  for (let i = 3; i < fields.length; i++) {
+    const lower = fields[i][0].toLowerCase();
+    if (lower === 'warc-target-uri') continue;
+    const other = ORDER_INDEX.get(lower);
+    if (other === undefined || other > rank) {
+      at = i;
+      break;
+    }
+  }
+  return [...fields.slice(0, at), [name, value], ...fields.slice(at)];
+}
+
 /** Finds a field in a [name, value] list, case-insensitively. */
 export function findField(fields: ReadonlyArray<readonly [string, string]> | undefined, name: string): string | undefined {
   if (!fields) return undefined;

@@ -51,7 +51,16 @@ export async function* decodeSegments(input: AsyncIterable<Uint8Array>, options:
   let eof = false;
   const more = async (): Promise<boolean> => {
     if (eof) return false;
-    const r = await it.next();
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (err) {
+      if (err instanceof WarcError) throw err;
+      throw new WarcError('ERR_WARC_INPUT', `cannot read the input at offset ${rawPos + pending.length}: ${(err as Error).message}`, {
+        cause: err,
+        offset: rawPos + pending.length,
+      });
+    }
     if (r.done) {
       eof = true;
       return false;
@@ -142,6 +151,10 @@ export async function* decodeSegments(input: AsyncIterable<Uint8Array>, options:
         } else if (step.consumed === 0 && step.output.length === 0) {
           if (!(await more())) break;
         }
+      }
+      if (!inMember && pending.length > 0) {
+        // Bytes the decoder would not even start on (e.g. half a member header).
+        inMember = true;
       }
       if (inMember) {
         const reason = `${compression} member cut short at end of input`;

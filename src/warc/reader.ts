@@ -144,12 +144,22 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
   }
 
   private async next(cursor: Cursor): Promise<ReadRecord | undefined> {
-    if (!(await this.seekRecord(cursor))) return undefined;
-    const offset = this.compression === 'none' ? cursor.position : ((await cursor.member()) ?? cursor.position);
-    const start = cursor.position;
-    const versionLine = await cursor.readLine(this.maxLine);
-    if (versionLine === null || versionLine instanceof Break) return undefined;
-    const version = versionLine.line.toString('latin1').trim();
+    let offset: number;
+    let start: number;
+    let version: string;
+    for (;;) {
+      if (!(await this.seekRecord(cursor))) return undefined;
+      offset = this.compression === 'none' ? cursor.position : ((await cursor.member()) ?? cursor.position);
+      start = cursor.position;
+      const versionLine = await cursor.readLine(this.maxLine);
+      if (versionLine === null) return undefined;
+      if (!(versionLine instanceof Break)) {
+        version = versionLine.line.toString('latin1').trim();
+        break;
+      }
+      this.report({ offset, severity: 'error', kind: 'truncated', message: `record cut short in its first line (${versionLine.reason})` });
+      await cursor.skipBreak();
+    }
     const headers: Array<[string, string]> = [];
     const problems: Array<[string, string]> = [];
     let ended = false;

@@ -64,7 +64,9 @@ export class WarcFile {
   /** Uncompressed bytes handed to the sink, to estimate the compression ratio. */
   private plainBytes = 0;
   private storedBytes = 0;
-  /** Records other than the leading warcinfo. */
+  /** Uncompressed bytes handed to the sink that have not landed yet. */
+  private pendingPlain = 0;
+  /** Records other than the leading warcinfo, counted when handed to the sink. */
   records = 0;
 
   private constructor(
@@ -108,7 +110,7 @@ export class WarcFile {
       const sidecar = config.index ? await openCdxjSidecar(finalPath + '.cdxj') : undefined;
       const file = new WarcFile(filename, finalPath, openPath, sink, sidecar);
       try {
-        await file.append([config.warcinfo(filename)]);
+        await file.enqueue([config.warcinfo(filename)]);
       } catch (err) {
         await file.abandon();
         throw err;
@@ -118,41 +120,51 @@ export class WarcFile {
     }
   }
 
-  /** Bytes on disk once pending appends land. */
-  get size(): number {
-    return this.sink.size;
+  /** Bytes the file will hold, estimated, once pending appends and `plain` more uncompressed bytes land. */
+  projectedSize(plain: number): number {
+    return this.sink.size + this.estimate(this.pendingPlain + plain);
   }
 
   /** Compressed size expected for `plain` uncompressed bytes, from this file's ratio so far. */
-  estimate(plain: number): number {
+  private estimate(plain: number): number {
     const ratio = this.plainBytes > 0 ? Math.min(1, this.storedBytes / this.plainBytes) : 1;
     return Math.ceil(plain * ratio);
   }
 
-  /** Appends every record (in order); each Spool is closed once its append settles. */
-  async append(batch: readonly PreparedRecord[]): Promise<WrittenRecord[]> {
+  /**
+   * Hands every record to the sink now, in order (so batches queued after this
+   * one land after it), and resolves once all have landed. Each Spool is
+   * closed once its append settles.
+   */
+  enqueue(batch: readonly PreparedRecord[]): Promise<WrittenRecord[]> {
+    // Index fields are read before the sink may close a Spool.
     const indexed = this.sidecar ? batch.map(indexFieldsOfPrepared) : [];
-    const settled = await Promise.allSettled(
-      batch.map((r) => this.sink.append(r.header, r.block).finally(() => closeBlock(r.block))),
-    );
-    const written: WrittenRecord[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const s = settled[i];
-      if (s.status === 'rejected') throw s.reason;
-      const r = batch[i];
-      this.plainBytes += r.header.byteLength + blockSize(r.block) + 4;
-      this.storedBytes += s.value.length;
-      written.push({ id: r.id, type: r.type, filename: this.filename, offset: s.value.offset, length: s.value.length });
-      if (r.type !== 'warcinfo') this.records++;
-    }
-    if (this.sidecar) {
+    const sizes = batch.map((r) => r.header.byteLength + blockSize(r.block) + 4);
+    const plain = sizes.reduce((a, b) => a + b, 0);
+    this.pendingPlain += plain;
+    for (const r of batch) if (r.type !== 'warcinfo') this.records++;
+    const appends = batch.map((r) => this.sink.append(r.header, r.block).finally(() => closeBlock(r.block)));
+    return (async () => {
+      const settled = await Promise.allSettled(appends);
+      this.pendingPlain -= plain;
+      const written: WrittenRecord[] = [];
       for (let i = 0; i < batch.length; i++) {
-        const fields = indexed[i];
-        if (fields) this.sidecar.add(cdxjFromWritten(fields, written[i]));
+        const s = settled[i];
+        if (s.status === 'rejected') throw s.reason;
+        const r = batch[i];
+        this.plainBytes += sizes[i];
+        this.storedBytes += s.value.length;
+        written.push({ id: r.id, type: r.type, filename: this.filename, offset: s.value.offset, length: s.value.length });
       }
-      await this.sidecar.flush();
-    }
-    return written;
+      if (this.sidecar) {
+        for (let i = 0; i < batch.length; i++) {
+          const fields = indexed[i];
+          if (fields) this.sidecar.add(cdxjFromWritten(fields, written[i]));
+        }
+        await this.sidecar.flush();
+      }
+      return written;
+    })();
   }
 
   /** Flushes, fsyncs, closes and renames `.open` away. */

@@ -13,7 +13,7 @@ import { defaultBackend } from './backend';
 import { digestBlock } from './block-digest';
 import { dictionaryPreamble, rawDictionary } from './dictionary';
 import { WarcError } from './errors';
-import { findField, recordFields, serializeHeader } from './header';
+import { findField, insertKnownField, recordFields, serializeHeader } from './header';
 import { blockSize, type WarcRecord, type WarcRecordType } from './record';
 import { closeBlock, WarcFile, type PreparedRecord, type WarcFileConfig, type WrittenRecord } from './warc-file';
 import { buildWarcinfo } from './warcinfo';
@@ -72,13 +72,16 @@ export class WarcWriter {
   private readonly queueGauge?: Gauge;
   /** Batches accepted and not yet settled. */
   private queued = 0;
+  private readonly inFlight = new Set<Promise<WrittenRecord[]>>();
 
   constructor(options: WarcWriterOptions) {
     const writers = options.writers ?? 1;
-    if (!Number.isInteger(writers) || writers < 1) throw new WarcError('ERR_WARC_INVALID_RECORD', 'writers must be a positive integer');
+    if (!Number.isInteger(writers) || writers < 1) throw new WarcError('ERR_WARC_INVALID_OPTION', `writers must be a positive integer, got ${writers}`);
     if (options.zstdDictionary !== undefined && (options.compression ?? 'gzip') !== 'zstd') {
-      throw new WarcError('ERR_WARC_DICTIONARY', 'zstdDictionary needs compression: "zstd"');
+      throw new WarcError('ERR_WARC_INVALID_OPTION', 'zstdDictionary needs compression: "zstd"');
     }
+    const max = options.maxFileSize;
+    if (max !== undefined && !(Number.isFinite(max) && max >= 0)) throw new WarcError('ERR_WARC_INVALID_OPTION', `maxFileSize must be a number >= 0, got ${max}`);
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.slots = Array.from({ length: writers }, () => ({ queue: Promise.resolve(), pending: 0 }));
@@ -112,7 +115,12 @@ export class WarcWriter {
       let preamble: Buffer | undefined;
       const dictOption = this.options.zstdDictionary;
       if (dictOption !== undefined) {
-        const bytes = typeof dictOption === 'string' ? await readFile(dictOption) : dictOption;
+        const bytes =
+          typeof dictOption === 'string'
+            ? await readFile(dictOption).catch((err: Error) => {
+                throw new WarcError('ERR_WARC_DICTIONARY', `cannot read the zstd dictionary ${dictOption}: ${err.message}`, { cause: err });
+              })
+            : dictOption;
         dictionary = rawDictionary(backend, bytes);
         preamble = await dictionaryPreamble(backend, dictionary);
       }
@@ -156,13 +164,21 @@ export class WarcWriter {
     const slot = this.pickSlot();
     slot.pending++;
     this.queueGauge?.set(++this.queued);
-    const result = slot.queue.then(() => this.writeOn(slot, batch, fields));
-    slot.queue = result
-      .catch(() => undefined)
-      .finally(() => {
-        slot.pending--;
-        this.queueGauge?.set(--this.queued);
-      });
+    // The slot's queue orders the hand-over to the sink; the sink compresses and
+    // writes while later batches are being digested (appends land in call order).
+    const started = slot.queue.then(() => this.startOn(slot, batch, fields));
+    slot.queue = started.then(
+      () => undefined,
+      () => undefined,
+    );
+    const result = started.then((s) => s.done);
+    const settle = (): void => {
+      slot.pending--;
+      this.queueGauge?.set(--this.queued);
+      this.inFlight.delete(result);
+    };
+    this.inFlight.add(result);
+    result.then(settle, settle);
     return result;
   }
 
@@ -177,7 +193,8 @@ export class WarcWriter {
     return best;
   }
 
-  private async writeOn(slot: Slot, batch: readonly WarcRecord[], fields: Array<Array<[string, string]>>): Promise<WrittenRecord[]> {
+  /** Digests, rotates if needed, hands the batch to the file's sink. `done` settles when it landed. */
+  private async startOn(slot: Slot, batch: readonly WarcRecord[], fields: Array<Array<[string, string]>>): Promise<{ done: Promise<WrittenRecord[]> }> {
     let prepared: PreparedRecord[];
     let ready: Ready;
     try {
@@ -190,7 +207,7 @@ export class WarcWriter {
     try {
       const plain = prepared.reduce((n, r) => n + r.header.byteLength + blockSize(r.block) + 4, 0);
       const max = this.options.maxFileSize ?? 1e9;
-      if (slot.file && max > 0 && slot.file.records > 0 && slot.file.size + slot.file.estimate(plain) > max) {
+      if (slot.file && max > 0 && slot.file.records > 0 && slot.file.projectedSize(plain) > max) {
         const old = slot.file;
         slot.file = undefined;
         await old.close();
@@ -206,27 +223,29 @@ export class WarcWriter {
       throw err;
     }
     const file = slot.file;
-    try {
-      const written = await file.append(prepared);
-      for (const w of written) {
-        this.recordsCounter?.inc({ type: w.type });
-        this.bytesCounter?.inc(undefined, w.length);
-      }
-      return written;
-    } catch (err) {
-      // The file may hold a partial member now: leave it `.open` for mend, start a new one next time.
-      if (slot.file === file) slot.file = undefined;
-      await file.abandon();
-      this.logger.error({ file: file.openPath, err: (err as Error).message }, 'WARC write failed; file left .open');
-      throw err;
-    }
+    const done = file.enqueue(prepared).then(
+      (written) => {
+        for (const w of written) {
+          this.recordsCounter?.inc({ type: w.type });
+          this.bytesCounter?.inc(undefined, w.length);
+        }
+        return written;
+      },
+      async (err: unknown) => {
+        // The file may hold a partial member now: leave it `.open` for mend, start a new one next time.
+        if (slot.file === file) slot.file = undefined;
+        await file.abandon();
+        this.logger.error({ file: file.openPath, err: (err as Error).message }, 'WARC write failed; file left .open');
+        throw err;
+      },
+    );
+    return { done };
   }
 
   private prepareRecord(backend: Backend, record: WarcRecord, fields: Array<[string, string]>): PreparedRecord {
     if (findField(record.fields, 'WARC-Block-Digest') === undefined) {
       const label = digestBlock(backend, record.block, this.digestAlgorithm, this.digestEncoding);
-      // Keep the deterministic order: the digest goes before WARC-Payload-Digest or the trailing Content-Type/Length.
-      fields = recordFields({ ...record, fields: [...(record.fields ?? []), ['WARC-Block-Digest', label]] });
+      fields = insertKnownField(fields, 'WARC-Block-Digest', label);
     }
     return { id: record.id, type: record.type as WarcRecordType, fields, header: serializeHeader(fields), block: record.block };
   }
@@ -235,6 +254,7 @@ export class WarcWriter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const errors: unknown[] = [];
+      await Promise.allSettled([...this.inFlight]);
       for (const slot of this.slots) {
         await slot.queue;
         if (slot.file) {

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main';
@@ -107,7 +107,7 @@ describe('warcwire CLI (WARC commands)', () => {
 
   test('extract: whole record, --headers, --payload (de-chunked)', async () => {
     const sub = join(dir, 'extract');
-    require('node:fs').mkdirSync(sub);
+    mkdirSync(sub);
     const writer = new WarcWriter({ directory: sub, compression: 'gzip', hostname: 'x' });
     const chunks = [seededBytes(1, 3000), seededBytes(2, 5000)];
     const block = httpChunkedResponse(chunks);
@@ -130,7 +130,7 @@ describe('warcwire CLI (WARC commands)', () => {
 
   test('mend: --dry-run changes nothing; without --yes off a terminal nothing changes; --yes mends', async () => {
     const sub = join(dir, 'mend');
-    require('node:fs').mkdirSync(sub);
+    mkdirSync(sub);
     const open = join(sub, 'gowarc--corrupted-trailing-bytes.warc.gz.open');
     copyFileSync(fx('gowarc--corrupted-trailing-bytes.warc.gz.open'), open);
     copyFileSync(fx('gowarc--skip-non-open.warc.gz'), join(sub, 'gowarc--skip-non-open.warc.gz'));
@@ -185,5 +185,17 @@ describe('warcwire CLI (WARC commands)', () => {
     expect(r.code).toBe(0);
     expect(execFileSync('zstd', ['-dc', zst]).toString('latin1')).toContain('WARC-Type: revisit');
     expect(await recordsOf(zst)).toEqual(await recordsOf(fx('warcio--example.warc.gz')));
+  });
+
+  // bin/warcwire.js runs the compiled CLI; `npm test` builds dist/ first.
+  const bin = join(__dirname, '..', '..', 'bin', 'warcwire.js');
+  (existsSync(join(__dirname, '..', '..', 'dist', 'cli', 'main.js')) ? test : test.skip)('bin/warcwire.js: --help, and check exit codes', () => {
+    const help = spawnSync(process.execPath, [bin, '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout.toString()).toMatch(/^  check +verify WARC files/m);
+    expect(spawnSync(process.execPath, [bin, 'check', fx('warcio--example.warc')]).status).toBe(0);
+    const bad = spawnSync(process.execPath, [bin, 'check', fx('warcio--example-digest.warc')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout.toString()).toMatch(/^offset 0 <urn:uuid:a9c5c23a-0221-11e7-8fe3-0242ac120007> request: /);
   });
 });

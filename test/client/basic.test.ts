@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { fetch as undiciFetch, request } from 'undici';
 import { WarcClient } from '../../src/client';
 import { startHttp, startHttps, startRaw, type Running } from '../helpers/client-servers';
 import { testCert } from '../helpers/client-cert';
@@ -82,6 +82,17 @@ describe('WarcClient over http and https', () => {
     expect(field(resp!, 'WARC-Cipher-Suite')).toMatch(/^TLS_/);
   });
 
+  test('TLS 1.2 when capped: tls/1.2 and the IANA cipher suite name', async () => {
+    const client = await WarcClient.create({ writer: { directory: dir }, tls: { ca: testCert().cert, maxVersion: 'TLSv1.2' } });
+    const res = await client.fetch(`${tlsServer.url}/hello`);
+    await res.text();
+    await res.written;
+    await client.close();
+    const [resp] = await records();
+    expect(fields(resp!, 'WARC-Protocol')).toEqual(['http/1.1', 'tls/1.2']);
+    expect(field(resp!, 'WARC-Cipher-Suite')).toMatch(/^TLS_ECDHE_ECDSA_WITH_/);
+  });
+
   test('https with an untrusted certificate fails unless tls.verify is false', async () => {
     const strict = await WarcClient.create({ writer: { directory: dir } });
     await expect(strict.fetch(`${tlsServer.url}/hello`)).rejects.toMatchObject({ code: 'ERR_TLS_HANDSHAKE' });
@@ -123,4 +134,27 @@ function base32(bytes: Buffer): string {
   while (out.length % 8) out += '=';
   return out;
 }
-void startRaw;
+test('undici fetch with client.dispatcher records too; decompressBody: false hands over raw bytes', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const raw = gzipSync(Buffer.from('zipped'));
+  const server = await startRaw((_s, _h, _b, write) => {
+    write(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${raw.length}\r\n\r\n`);
+    write(raw);
+  });
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const viaFetch = await undiciFetch(`${server.url}/f`, { dispatcher: client.dispatcher });
+  expect(await viaFetch.text()).toBe('zipped');
+  const rawRes = await client.fetch(`${server.url}/r`, { decompressBody: false });
+  expect((await rawRes.bytes()).equals(raw)).toBe(true);
+  await rawRes.written;
+  await client.close();
+  await server.close();
+  const recs = await records();
+  expect(recs.map((r) => [r.type, field(r, 'WARC-Target-URI')])).toEqual([
+    ['response', `${server.url}/f`],
+    ['request', `${server.url}/f`],
+    ['response', `${server.url}/r`],
+    ['request', `${server.url}/r`],
+  ]);
+  expect(recs[0]!.block.equals(Buffer.concat(server.sent[0]!.slice(0, 2)))).toBe(true);
+});

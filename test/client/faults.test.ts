@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient, type WarcClientSettings } from '../../src/client';
+import { WarcwireError } from '../../src/errors';
 import { startFaulty, type FaultyServer } from '../helpers/client-faulty';
 import { openFds } from '../helpers/client-servers';
 import { startHttps, type Running } from '../helpers/client-servers';
@@ -61,13 +62,14 @@ async function attempt(client: WarcClient, path: string) {
 }
 
 test.each([
-  ['/reset-mid-body', 'disconnect'],
-  ['/early-close', 'disconnect'],
-  ['/stall-body', 'time'],
-])('%s: caller gets an error; the response is written truncated (%s)', async (path, reason) => {
+  ['/reset-mid-body', 'disconnect', 'ERR_CONNECTION_CLOSED'],
+  ['/early-close', 'disconnect', 'ERR_CONNECTION_CLOSED'],
+  ['/stall-body', 'time', 'ERR_IDLE_READ_TIMEOUT'],
+])('%s: caller gets a typed error; the response is written truncated (%s)', async (path, reason, callerCode) => {
   const client = await WarcClient.create(settings());
   const { callerError, settled } = await attempt(client, path);
-  expect(callerError).toBeDefined();
+  expect(callerError).toBeInstanceOf(WarcwireError);
+  expect(callerError).toMatchObject({ code: callerCode });
   expect(settled).toEqual({ ok: expect.objectContaining({ truncated: reason }) });
   await client.close();
   const [resp] = await records();
@@ -77,22 +79,25 @@ test.each([
 });
 
 test.each([
-  ['/bad-status', 'ERR_HTTP_MALFORMED_STATUS'],
-  ['/bad-chunk', 'ERR_HTTP_INVALID_CHUNK'],
-  ['/huge-head', 'ERR_HTTP_HEAD_TOO_LARGE'],
-  ['/stall-headers', 'ERR_CAPTURE_NO_RESPONSE'],
-])('%s: typed error, nothing written', async (path, code) => {
+  ['/bad-status', 'ERR_HTTP_MALFORMED_STATUS', 'ERR_HTTP_MALFORMED_STATUS'],
+  ['/bad-chunk', 'ERR_HTTP_INVALID_CHUNK', 'ERR_HTTP_INVALID_CHUNK'],
+  ['/huge-head', 'ERR_HTTP_HEAD_TOO_LARGE', 'ERR_HTTP_HEAD_TOO_LARGE'],
+  ['/stall-headers', 'ERR_CAPTURE_NO_RESPONSE', 'ERR_RESPONSE_HEADERS_TIMEOUT'],
+])('%s: typed error, nothing written', async (path, code, callerCode) => {
   const client = await WarcClient.create(settings());
   const res = client.fetch(`${server.url}${path}`);
   // Malformed heads fail the fetch itself; a bad chunk fails while reading the body.
   let tag: Promise<unknown> | undefined;
+  let seen: unknown;
   await res.then(
     async (r) => {
       tag = r.written;
-      await expect(r.text()).rejects.toBeDefined();
+      await r.text().catch((e: unknown) => (seen = e));
     },
-    () => undefined,
+    (e: unknown) => (seen = e),
   );
+  expect(seen).toBeInstanceOf(WarcwireError);
+  expect(seen).toMatchObject({ code: callerCode });
   if (tag !== undefined) await expect(tag).rejects.toMatchObject({ code });
   await client.close();
   expect(await records()).toHaveLength(0);
@@ -124,10 +129,37 @@ test('whole-request timeout: ERR_REQUEST_TIMEOUT, written truncated with `time`'
   await client.close();
 });
 
+test('a request waiting for a free connection times out in its queue', async () => {
+  const client = await WarcClient.create({ ...settings(), connectionsPerOrigin: 1, timeouts: { responseHeaders: 5000 } });
+  const holder = client.fetch(`${server.url}/stall-headers`, { timeout: 1500 });
+  const started = Date.now();
+  await expect(client.fetch(`${server.url}/ok`, { timeout: 200 })).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
+  expect(Date.now() - started).toBeLessThan(1000);
+  await expect(holder).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
+  await client.close();
+  expect(await records()).toHaveLength(0);
+});
+
 test('TLS failure: typed error, nothing written', async () => {
   const client = await WarcClient.create(settings());
   await expect(client.fetch(`${tlsServer.url}/`)).rejects.toMatchObject({ code: 'ERR_TLS_HANDSHAKE' });
   await client.close();
+  expect(await records()).toHaveLength(0);
+});
+
+test('TLS handshake timeout: a server that accepts but never answers the ClientHello', async () => {
+  const net = await import('node:net');
+  const sockets: import('node:net').Socket[] = [];
+  const mute = net.createServer((s) => sockets.push(s.on('error', () => undefined)));
+  await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+  const port = (mute.address() as import('node:net').AddressInfo).port;
+  const client = await WarcClient.create({ ...settings(), timeouts: { tlsHandshake: 200 } });
+  const started = Date.now();
+  await expect(client.fetch(`https://127.0.0.1:${port}/`)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_(TLS_HANDSHAKE|DIAL_TIMEOUT)$/) });
+  expect(Date.now() - started).toBeLessThan(5000);
+  await client.close();
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((r) => mute.close(() => r()));
   expect(await records()).toHaveLength(0);
 });
 

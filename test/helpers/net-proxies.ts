@@ -176,3 +176,59 @@ export function writeDaemonFile(daemon: Daemon, name: string, text: string): str
   writeFileSync(path, text);
   return path;
 }
+
+export interface DnsmasqOptions {
+  /** name → addresses (IPv4 and/or IPv6), served from a hosts file with `ttl`. */
+  records: Record<string, readonly string[]>;
+  /** Names under these domains that are not in `records` get NXDOMAIN. Default ['test']. */
+  localDomains?: readonly string[];
+  /** TTL of the answers in seconds. Default 60. */
+  ttl?: number;
+  /** Extra dnsmasq arguments. */
+  extraArgs?: readonly string[];
+}
+
+/**
+ * dnsmasq on a free loopback port (UDP and TCP) answering only from a hosts
+ * file: fixed A/AAAA answers, NXDOMAIN for unknown names in `localDomains`.
+ * Every query is logged (`query[A] name from 127.0.0.1`); see queries().
+ */
+export async function startDnsmasq(options: DnsmasqOptions): Promise<Daemon & { server: string; queries(name?: string): string[] }> {
+  const port = await freePort();
+  const hosts = Object.entries(options.records)
+    .flatMap(([name, addresses]) => addresses.map((address) => `${address} ${name}`))
+    .join('\n');
+  const daemon = await spawnDaemon({
+    name: 'dnsmasq',
+    command: 'dnsmasq',
+    args: (dir) => [
+      '-k',
+      '--conf-file=/dev/null',
+      `--port=${port}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--no-resolv',
+      '--no-hosts',
+      '--user=root',
+      `--addn-hosts=${join(dir, 'hosts')}`,
+      `--local-ttl=${options.ttl ?? 60}`,
+      ...(options.localDomains ?? ['test']).map((domain) => `--local=/${domain}/`),
+      '--log-queries',
+      `--log-facility=${join(dir, 'dnsmasq.log')}`,
+      `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+      ...(options.extraArgs ?? []),
+    ],
+    files: () => ({ hosts: `${hosts}\n` }),
+    logFile: 'dnsmasq.log',
+    port,
+  });
+  return Object.assign(daemon, {
+    server: `127.0.0.1:${port}`,
+    queries(name?: string): string[] {
+      return daemon
+        .log()
+        .split('\n')
+        .filter((line) => /query\[(A|AAAA)\]/.test(line) && (name === undefined || line.includes(` ${name} `)));
+    },
+  });
+}

@@ -62,10 +62,12 @@ export async function startSshSocks(): Promise<ProxyDaemon> {
       port: socksPort,
     });
     const server = sshd;
+    const stopClient = client.stop.bind(client);
     return Object.assign(client, {
       url: (scheme = 'socks4a') => `${scheme}://127.0.0.1:${socksPort}`,
       stop: async () => {
-        await Promise.all([Daemon.prototype === undefined ? undefined : undefined, stopBoth(client, server)]);
+        await stopClient();
+        await server.stop();
         rmSync(keys, { recursive: true, force: true });
       },
     });

@@ -28,7 +28,27 @@ async function main(file) {
   const zdict = await new addon.MemberEncoder({ compression: 'zstd', level: 3, dictionary: dict }).encode([input]);
   const decoder = new addon.MemberDecoder({ compression: 'zstd', dictionary: dict });
   const step = decoder.write(zdict);
+  // The sink and spool too (a missing object file would only show when called).
+  const os = require('node:os');
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warcwire-probe-'));
+  let sinkFile;
+  try {
+    const sink = new addon.RecordSink(path.join(dir, 'p.warc.gz'), { compression: 'gzip', level: 6 });
+    await sink.open();
+    const spool = new addon.Spool({ memoryLimit: 1000, tempDir: dir });
+    spool.append(input);
+    await sink.append(Buffer.from('H\r\n\r\n'), spool);
+    await sink.append(Buffer.from('H\r\n\r\n'), input.subarray(0, 5000));
+    spool.close();
+    await sink.close();
+    sinkFile = sha(fs.readFileSync(path.join(dir, 'p.warc.gz')));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
   return {
+    sinkFile,
     zstdVersion: addon.zstdVersion,
     sha1: label('sha1', 'base32'),
     sha256: label('sha256', 'base16'),

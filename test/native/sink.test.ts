@@ -50,15 +50,46 @@ describe('native record sink', () => {
     expect(gunzipCli(path.join(dir, 'big.warc.gz')).equals(expected)).toBe(true);
   });
 
+  test('records compressed ahead and streamed ones interleave in call order (zstd, 300 appends)', async () => {
+    const file = path.join(dir, 'mixed.warc.zst');
+    const sink = await native.openRecordSink(file, { compression: 'zstd', level: 3 });
+    const sizes = [100, 3000, 200_000, 0, 40_000];
+    const blocks = Array.from({ length: 300 }, (_, i) =>
+      // Records 7 and 157 are over the 16 MiB compress-ahead limit (157 spooled): they stream.
+      i % 150 === 7 ? textBytes(17 << 20, i) : i % 2 ? textBytes(sizes[i % sizes.length]!, i) : seededBytes(sizes[i % sizes.length]!, i),
+    );
+    const spools: ReturnType<typeof native.createSpool>[] = [];
+    const results = await Promise.all(
+      blocks.map((block, i) => {
+        if (i % 3 !== 0) return sink.append(Buffer.from(`H${i}\r\n\r\n`), block);
+        const spool = native.createSpool({ tempDir: dir, memoryLimit: 64 * 1024 });
+        spool.append(block);
+        spools.push(spool);
+        return sink.append(Buffer.from(`H${i}\r\n\r\n`), spool);
+      }),
+    );
+    await sink.close();
+    for (const spool of spools) spool.close();
+    let offset = 0;
+    for (const result of results) {
+      expect(result.offset).toBe(offset);
+      offset += result.length;
+    }
+    expect(fs.statSync(file).size).toBe(offset);
+    const expected = Buffer.concat(blocks.flatMap((block, i) => [Buffer.from(`H${i}\r\n\r\n`), block, CRLF2]));
+    expect(unzstdCli(file).equals(expected)).toBe(true);
+  });
+
   test('a spool closed before the worker reads it fails that record only; the file stays whole', async () => {
     const file = path.join(dir, 'closed-spool.warc.zst');
     const sink = await native.openRecordSink(file, { compression: 'zstd' });
     const first = await sink.append(Buffer.from('A\r\n\r\n'), Buffer.from('first'));
-    // A large record ahead keeps the worker busy, so the spool is read well after close().
+    // Records over 16 MiB stream through the single writer; a large one ahead keeps it
+    // busy, so the spooled record is read well after close().
     const big = seededBytes(24 << 20, 3);
     const busy = sink.append(Buffer.from('BIG\r\n\r\n'), big);
     const spool = native.createSpool({ tempDir: dir, memoryLimit: 1024 });
-    spool.append(textBytes(100_000, 1));
+    spool.append(textBytes(17 << 20, 1));
     const pending = sink.append(Buffer.from('B\r\n\r\n'), spool);
     spool.close();
     const second = await busy;

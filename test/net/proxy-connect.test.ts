@@ -6,6 +6,7 @@ import { testCertificate } from '../helpers/net-cert';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
 import { freePort } from '../helpers/net-ports';
+import { startSshSocks } from '../helpers/net-ssh-socks';
 import { startDante, startMicrosocks, startSquid, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
 
 const creds = { user: 'crawler', password: 'p@ss:w/rd' }; // needs percent-encoding in the URL
@@ -17,6 +18,7 @@ let httpsOrigin: Origin;
 let microsocks: ProxyDaemon;
 let microsocksAuth: ProxyDaemon;
 let dante: ProxyDaemon;
+let sshSocks: ProxyDaemon;
 let tinyproxy: ProxyDaemon;
 let squid: ProxyDaemon & { tlsPort?: number };
 
@@ -28,6 +30,7 @@ beforeAll(async () => {
     startMicrosocks().then((d) => (microsocks = d)),
     startMicrosocks({ credentials: creds }).then((d) => (microsocksAuth = d)),
     startDante().then((d) => (dante = d)),
+    startSshSocks().then((d) => (sshSocks = d)),
     startTinyproxy({ credentials: tinyCreds }).then((d) => (tinyproxy = d)),
     startSquid({ credentials: creds, tls: testCertificate() }).then((d) => (squid = d)),
   ]);
@@ -48,7 +51,7 @@ const cases: Array<[string, () => string]> = [
   ['socks5 (microsocks)', () => microsocks.url('socks5')],
   ['socks5h with user/password (microsocks)', () => microsocksAuth.url('socks5h')],
   ['socks4 (danted)', () => dante.url('socks4')],
-  ['socks4a (danted)', () => dante.url('socks4a')],
+  ['socks4a (OpenSSH ssh -D; danted has no 4a)', () => sshSocks.url('socks4a')],
   ['socks5 (danted)', () => dante.url('socks5')],
   ['http with Basic auth (tinyproxy)', () => tinyproxy.url('http')],
   ['http with Basic auth (squid)', () => squid.url('http')],

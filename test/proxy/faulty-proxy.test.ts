@@ -206,6 +206,18 @@ describe('faults inside the tunnel', () => {
   });
 });
 
+test('phase both applies a fault before the tunnel and again inside it', async () => {
+  const proxy = await proxyWith([{ kind: 'latency', phase: 'both', latencyMs: 100 }]);
+  let started = Date.now();
+  const tunnel = await openTunnel(proxy.port, `127.0.0.1:${echo.port}`);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+  started = Date.now();
+  expect(await echoThrough(tunnel.socket, 'both')).toBe('both');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(190); // delayed going up and coming back
+  tunnel.socket.destroy();
+  expect(proxy.counters.faults.latency).toBe(2);
+});
+
 test('invalid options throw a typed error naming the field', async () => {
   await expect(createFaultyProxy({ faults: [{ kind: 'reset', rate: 1.5 }] })).rejects.toMatchObject({
     code: 'ERR_FAULT_OPTIONS',

@@ -140,6 +140,50 @@ describe('limits and malformed input', () => {
     }
   });
 
+  test('a CONNECT after a plain request on the same kept-alive connection still tunnels', async () => {
+    const proxy = await start();
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    socket.write(`GET http://127.0.0.1:${web.port}/first HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\n\r\n`);
+    let got = '';
+    await new Promise<void>((resolve) => {
+      const onData = (c: Buffer): void => {
+        got += c.toString('latin1');
+        if (got.includes('hello GET /first\n')) {
+          socket.off('data', onData);
+          resolve();
+        }
+      };
+      socket.on('data', onData);
+    });
+    expect(got).toMatch(/^HTTP\/1\.1 200 /);
+    socket.write(`CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const answer = await new Promise<string>((resolve) => socket.once('data', (c: Buffer) => resolve(c.toString('latin1'))));
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await echoThrough(socket, 'after')).toBe('after');
+    socket.destroy();
+  });
+
+  test('CONNECT heads split over many small writes, and a repeated tag header, are handled', async () => {
+    const proxy = await start();
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    const head = `CONNECT 127.0.0.1:${echo.port} HTTP/1.1\r\nHost: x\r\n\r\nearly`;
+    for (const ch of head) {
+      socket.write(ch);
+      await new Promise((r) => setImmediate(r));
+    }
+    const got = await new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (c: Buffer) => {
+        text += c.toString('latin1');
+        if (text.endsWith('early')) resolve(text);
+      });
+    });
+    expect(got).toBe('HTTP/1.1 200 Connection Established\r\n\r\nearly'); // bytes sent with the head reach the target
+    socket.destroy();
+    const twice = await openTunnel(proxy.port, `127.0.0.1:${echo.port}`, { 'X-Warcwire-Tag': 'a', 'x-warcwire-tag': 'b' });
+    expect(twice.status).toBe(400);
+  });
+
   test('a head larger than maxHeaderBytes gets 431', async () => {
     const proxy = await start({ maxHeaderBytes: 2048 });
     const socket = net.connect(proxy.port, '127.0.0.1');

@@ -3,6 +3,7 @@ import { ProxyServerError } from '../../src/proxy/errors';
 import { BasicAuth, parseBasic } from '../../src/proxy/forward/auth';
 import { parseListenAddress } from '../../src/proxy/listen-address';
 import { parseConnectAuthority } from '../../src/proxy/request-target';
+import { parseConnectHead } from '../../src/proxy/forward/connect-head';
 
 function fieldOf(input: unknown): string | undefined {
   try {
@@ -106,4 +107,23 @@ test('Basic auth: every user checked, tag suffix only for the base user', () => 
   expect(auth.check(undefined)).toEqual({ ok: false, reason: 'missing' });
   expect(parseBasic('basic   ' + Buffer.from('u:p:q').toString('base64'))).toEqual({ username: 'u', password: 'p:q' });
   expect(parseBasic('Digest abc')).toBeUndefined();
+});
+
+test('CONNECT head parsing', () => {
+  expect(parseConnectHead('CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\nX-Warcwire-Tag:  fast \r\nX-A: 1\r\nx-a: 2')).toEqual({
+    target: 'a:1',
+    headers: { host: 'a:1', 'x-warcwire-tag': 'fast', 'x-a': '1, 2' },
+  });
+  for (const bad of [
+    'CONNECT a:1 HTTP/2.0',
+    'CONNECT a:1',
+    'GET a:1 HTTP/1.1',
+    'CONNECT a:1 HTTP/1.1\r\nno colon',
+    'CONNECT a:1 HTTP/1.1\r\nBad Name: x',
+    'CONNECT a:1 HTTP/1.1\r\nX: a\u0001b',
+    'CONNECT a:1 HTTP/1.1\r\nX-Warcwire-Tag: a\r\nX-Warcwire-Tag: b',
+    'CONNECT a:1 HTTP/1.1\r\nProxy-Authorization: Basic eDp5\r\nProxy-Authorization: Basic eDp5',
+  ]) {
+    expect(parseConnectHead(bad)).toBeUndefined();
+  }
 });

@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { checkFile } from '../../src/warc/check';
@@ -31,7 +31,7 @@ async function readStrict(path: string): Promise<void> {
 
 async function writeSample(compression: 'gzip' | 'zstd', name: string): Promise<{ path: string; lastOffset: number }> {
   const sub = join(dir, name);
-  require('node:fs').mkdirSync(sub);
+  mkdirSync(sub);
   const writer = new WarcWriter({ directory: sub, compression, hostname: 'bad' });
   let lastOffset = 0;
   for (const pair of exchanges(5, 9)) lastOffset = (await writer.write(pair))[1].offset;
@@ -80,6 +80,63 @@ describe(`bad input (backend ${backend.name})`, () => {
     await expect(readStrict(fakeGzip)).rejects.toMatchObject({ code: 'ERR_WARC_PARSE', offset: 0 });
   });
 
+  test('a corrupted member in the middle: that record is reported, the ones after it are read', async () => {
+    const sub = join(dir, 'corrupt-mid');
+    mkdirSync(sub);
+    const writer = new WarcWriter({ directory: sub, compression: 'gzip', hostname: 'c' });
+    const written = [];
+    for (const pair of exchanges(5, 12)) written.push(...(await writer.write(pair)));
+    await writer.close();
+    const data = Buffer.from(readFileSync(join(sub, writer.filenames[0])));
+    const victim = written[4]; // the third response
+    for (let i = victim.offset + 20; i < victim.offset + victim.length - 12; i += 7) data[i] ^= 0x5a;
+    const path = join(dir, 'corrupt-mid.warc.gz');
+    writeFileSync(path, data);
+    const reader = new WarcReader(path);
+    const ids: string[] = [];
+    for await (const r of reader) {
+      await r.finish();
+      ids.push(r.id);
+    }
+    const errors = reader.issues.filter((i) => i.severity === 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors[0].offset).toBe(victim.offset);
+    // Every record after the damaged member is read again.
+    const after = written.slice(5).map((w) => w.id);
+    expect(ids.slice(-after.length)).toEqual(after);
+    expect(ids).toEqual(expect.arrayContaining(written.slice(0, 4).map((w) => w.id)));
+    await expect(readStrict(path)).rejects.toMatchObject({ offset: victim.offset });
+  });
+
+  test('a gzip file ending in half a member header is reported, not ignored', async () => {
+    const { path } = await writeSample('gzip', 'half-header');
+    const cut = join(dir, 'half-header.warc.gz');
+    writeFileSync(cut, Buffer.concat([readFileSync(path), Buffer.from([0x1f, 0x8b])]));
+    const { types, issues } = await readTolerant(cut);
+    expect(types).toHaveLength(11);
+    expect(issues).toEqual([expect.objectContaining({ kind: 'truncated', offset: readFileSync(path).length })]);
+  });
+
+  test('writer options that cannot work are typed errors', () => {
+    expect(() => new WarcWriter({ directory: dir, writers: 0 })).toThrow(expect.objectContaining({ code: 'ERR_WARC_INVALID_OPTION' }));
+    expect(() => new WarcWriter({ directory: dir, compression: 'gzip', zstdDictionary: Buffer.alloc(8) })).toThrow(expect.objectContaining({ code: 'ERR_WARC_INVALID_OPTION' }));
+    expect(() => new WarcWriter({ directory: dir, maxFileSize: -1 })).toThrow(expect.objectContaining({ code: 'ERR_WARC_INVALID_OPTION' }));
+  });
+
+  test('a missing dictionary file is a typed error, and nothing is written', async () => {
+    const sub = join(dir, 'nodict');
+    mkdirSync(sub);
+    const writer = new WarcWriter({ directory: sub, compression: 'zstd', zstdDictionary: join(sub, 'missing.dict') });
+    await expect(writer.write(exchanges(1)[0])).rejects.toMatchObject({ code: 'ERR_WARC_DICTIONARY', message: expect.stringMatching(/ENOENT/) });
+    await writer.close();
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
+  test('an unreadable input is a typed error', async () => {
+    await expect(readTolerant(join(dir, 'missing.warc'))).rejects.toMatchObject({ code: 'ERR_WARC_INPUT', message: expect.stringMatching(/ENOENT/) });
+    await expect(readTolerant(dir)).rejects.toMatchObject({ code: 'ERR_WARC_INPUT', message: expect.stringMatching(/EISDIR/) });
+  });
+
   test('an empty file has no records and no problems', async () => {
     const empty = join(dir, 'empty.warc');
     writeFileSync(empty, '');
@@ -126,7 +183,7 @@ describe(`bad input (backend ${backend.name})`, () => {
 
   test('reads from a stream; a block streams in bounded chunks', async () => {
     const sub = join(dir, 'stream');
-    require('node:fs').mkdirSync(sub);
+    mkdirSync(sub);
     const writer = new WarcWriter({ directory: sub, compression: 'gzip', hostname: 's' });
     const spool = backend.createSpool({ memoryLimit: 64 * 1024 });
     const big = seededBytes(7, 8 * 1024 * 1024, false);

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     for (;;) {
       const n = i++;
       // Mixed sizes, some large, so the kill often lands inside a member.
-      const size = n % 7 === 0 ? 400_000 : 500 + ((n * 7919) % 20_000);
+      const size = n % 7 === 0 ? 3_000_000 : 500 + ((n * 7919) % 20_000);
       const pair = exchange(`http://example.com/crash/${n}`, seededBytes(n + 1, size, n % 2 === 0));
       const written = await writer.write(pair);
       writeSync(1, `ok ${written.map((w) => w.id).join(' ')}\n`);

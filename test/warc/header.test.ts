@@ -1,5 +1,5 @@
 import { WarcError } from '../../src/warc/errors';
-import { recordFields, serializeHeader } from '../../src/warc/header';
+import { insertKnownField, recordFields, serializeHeader } from '../../src/warc/header';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
 
 const base = (over: Partial<WarcRecord>): WarcRecord => ({
@@ -110,6 +110,25 @@ describe('record header', () => {
     expect(invalidField(base({ fields: [['WARC-Target-URI', 'http://other/']] }))).toBe('WARC-Target-URI');
     expect(invalidField(base({ fields: [['Content-Length', '3']] }))).toBe('Content-Length');
     expect(invalidField(base({ fields: [['Bad Name', 'x']] }))).toBe('"Bad Name"');
+  });
+
+  test('a block digest added later takes its place in the order', () => {
+    const fields = recordFields(base({ type: 'response', fields: [['X-Custom', 'a'], ['WARC-Payload-Digest', 'sha1:P'], ['WARC-IP-Address', '1.2.3.4']] }));
+    const withDigest = insertKnownField(fields, 'WARC-Block-Digest', 'sha1:B');
+    expect(withDigest.map(([n]) => n)).toEqual([
+      'WARC-Type',
+      'WARC-Record-ID',
+      'WARC-Date',
+      'WARC-Target-URI',
+      'WARC-IP-Address',
+      'WARC-Block-Digest',
+      'WARC-Payload-Digest',
+      'X-Custom',
+      'Content-Type',
+      'Content-Length',
+    ]);
+    const bare = insertKnownField(recordFields(base({ type: 'metadata', targetUri: undefined, contentType: undefined })), 'WARC-Block-Digest', 'sha1:B');
+    expect(bare.map(([n]) => n)).toEqual(['WARC-Type', 'WARC-Record-ID', 'WARC-Date', 'WARC-Block-Digest', 'Content-Length']);
   });
 
   test('Content-Type and Target-URI may come through fields', () => {

@@ -2,7 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WarcReader } from '../../src/warc/reader';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
+import { verifyRecord } from '../../src/warc/verify';
 import { WarcWriter, type WrittenRecord } from '../../src/warc/writer';
 import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
 import { exchanges, httpChunkedResponse, seededBytes } from '../helpers/warc-records';
@@ -116,6 +118,25 @@ describe(`interop (backend ${backend.name})`, () => {
       const decoded = zstdCli(['-dc', '-D', dictPath, path]);
       expect(decoded.status).toBe(0);
       expectSameAsWritten(warcioRead(null, decoded.stdout), ids, undefined);
+    });
+
+    test('a dictionary frame holding the raw dictionary (not compressed) reads too', async () => {
+      const { path, ids } = await writeFile(dir, { compression: 'zstd', prefix: 'ZRAW', zstdDictionary: dictionary });
+      const data = readFileSync(path);
+      const first = zstdFrames(data)[0];
+      const rawFrame = Buffer.alloc(8);
+      rawFrame.writeUInt32LE(0x184d2a5d, 0);
+      rawFrame.writeUInt32LE(dictionary.length, 4);
+      const rewritten = join(dir, 'raw-dict.warc.zst');
+      writeFileSync(rewritten, Buffer.concat([rawFrame, dictionary, data.subarray(first.length)]));
+      const seen: string[] = [];
+      const reader = new WarcReader(rewritten, { strict: true });
+      for await (const r of reader) {
+        expect((await verifyRecord(r)).block).toBe('ok');
+        seen.push(r.id);
+      }
+      expect(seen.slice(1)).toEqual(ids);
+      expect(reader.compression).toBe('zstd');
     });
   });
 });

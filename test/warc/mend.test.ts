@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFile } from '../../src/warc/check';
 import { applyMend, planMend } from '../../src/warc/mend';
 import { WarcReader } from '../../src/warc/reader';
+import { WarcWriter } from '../../src/warc/writer';
+import { exchanges } from '../helpers/warc-records';
 import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
 
 const REGISTER = join(__dirname, '..', 'helpers', 'warc-ts-register.js');
@@ -51,7 +53,7 @@ describe(`mend (backend ${backend.name})`, () => {
   const crash = (compression: string): void => {
     test(`crash (${compression}): after SIGKILL, mend keeps every record whose write() resolved, and check passes`, async () => {
       const dir = join(root, `crash-${compression}`);
-      require('node:fs').mkdirSync(dir);
+      mkdirSync(dir);
       const resolved = await runAndKill(dir, compression, 40);
       const open = readdirSync(dir).filter((f) => f.endsWith('.open'));
       expect(open.length).toBeGreaterThanOrEqual(1);
@@ -81,17 +83,15 @@ describe(`mend (backend ${backend.name})`, () => {
 
   test('a file cut inside its last member: mend cuts back to the last complete record', async () => {
     const dir = join(root, 'cut');
-    require('node:fs').mkdirSync(dir);
-    const { WarcWriter } = await import('../../src/warc/writer');
-    const { exchanges } = await import('../helpers/warc-records');
+    mkdirSync(dir);
     const writer = new WarcWriter({ directory: dir, compression: 'gzip', hostname: 'cut' });
     let last = { offset: 0, length: 0 };
     for (const pair of exchanges(4, 2)) last = (await writer.write(pair))[1];
     await writer.close();
     const path = join(dir, writer.filenames[0]);
     const data = readFileSync(path);
-    require('node:fs').writeFileSync(path + '.open', data.subarray(0, last.offset + Math.floor(last.length / 2)));
-    require('node:fs').unlinkSync(path);
+    writeFileSync(path + '.open', data.subarray(0, last.offset + Math.floor(last.length / 2)));
+    unlinkSync(path);
     const plan = await planMend(path + '.open', backend);
     expect(plan).toMatchObject({ action: 'truncate', keep: last.offset, records: 8 });
     await applyMend(plan);
@@ -101,7 +101,7 @@ describe(`mend (backend ${backend.name})`, () => {
 
   test('gowarc .open fixtures: keep complete records, cut the rest, leave non-.open files alone', async () => {
     const dir = join(root, 'fixtures');
-    require('node:fs').mkdirSync(dir);
+    mkdirSync(dir);
     const names = [
       'gowarc--good.warc.gz.open',
       'gowarc--single-record.warc.gz.open',

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WarcReader } from '../../src/warc/reader';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
@@ -23,7 +23,7 @@ describe(`writer pool and rotation (backend ${backend.name})`, () => {
   let n = 0;
   const fresh = (): string => {
     const d = join(root, String(n++));
-    require('node:fs').mkdirSync(d);
+    mkdirSync(d);
     return d;
   };
 

@@ -35,8 +35,17 @@ const command: CliCommand = {
     for (const file of positionals) {
       const prefix = positionals.length > 1 ? `${file}: ` : '';
       let report: CheckReport;
+      let count = 0;
       try {
-        report = await checkFile(file);
+        report = await checkFile(file, {
+          keepRecords: Boolean(values.json),
+          onRecord: async (r) => {
+            count++;
+            if (!values.verbose || values.json) return;
+            const bad = r.issues.some((i) => i.severity === 'error');
+            await out.line(`${prefix}offset ${r.offset} ${r.id || '-'} ${r.type || '-'}: ${bad ? 'FAIL' : 'ok'} (${describeDigests(r)})`);
+          },
+        });
       } catch (err) {
         failed = true;
         reports.push({ file, error: errorMessage(err) });
@@ -47,12 +56,8 @@ const command: CliCommand = {
       if (report.errors.length > 0) failed = true;
       if (values.json) continue;
       if (values.verbose) {
-        for (const r of report.records) {
-          const bad = r.issues.some((i) => i.severity === 'error');
-          await out.line(`${prefix}offset ${r.offset} ${r.id || '-'} ${r.type || '-'}: ${bad ? 'FAIL' : 'ok'} (${describeDigests(r)})`);
-        }
         for (const issue of report.issues) await out.line(`${prefix}${issue.severity === 'note' ? 'note ' : ''}${formatIssue(issue)}`);
-        await out.line(`${prefix}${report.records.length} records, ${report.errors.length} problems`);
+        await out.line(`${prefix}${count} records, ${report.errors.length} problems`);
       } else {
         for (const issue of report.errors) await out.line(`${prefix}${formatIssue(issue)}`);
       }

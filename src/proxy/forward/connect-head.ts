@@ -13,8 +13,8 @@ const PREFIX = Buffer.from('CONNECT ', 'latin1');
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-/** Headers that may legitimately repeat and must not be merged (a repeat is a client error for these). */
-const KEPT_APART = new Set(['x-warcwire-tag', 'proxy-authorization']);
+/** Headers whose repetition is ambiguous (whose credentials? which tag?): a client error. */
+const SINGLE = new Set(['x-warcwire-tag', 'proxy-authorization']);
 
 /** Parses a complete CONNECT head (without the final CRLFCRLF); undefined when malformed. */
 export function parseConnectHead(text: string): { target: string; headers: IncomingHttpHeaders } | undefined {
@@ -32,7 +32,7 @@ export function parseConnectHead(text: string): { target: string; headers: Incom
     const key = name.toLowerCase();
     const previous = headers[key];
     if (previous === undefined) headers[key] = value;
-    else if (KEPT_APART.has(key)) headers[key] = [...(Array.isArray(previous) ? previous : [previous]), value];
+    else if (SINGLE.has(key)) return undefined;
     else headers[key] = `${String(previous)}, ${value}`;
   }
   return { target: request[1]!, headers };

@@ -45,6 +45,7 @@ export interface ForwardProxy {
   close(): Promise<void>;
 }
 
+const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
 /** A client has this long to send its first request head (slowloris guard). */
 const HEAD_TIMEOUT_MS = 30_000;
 
@@ -83,20 +84,24 @@ export async function createForwardProxy(
   // Connections land on a plain TCP server: CONNECT heads are read here, anything
   // else is handed, bytes and all, to an HTTP server that never listens itself.
   const front = net.createServer({ allowHalfOpen: true, noDelay: true });
-  const server = http.createServer({ maxHeaderSize: config.maxHeaderBytes, requestTimeout: 0 });
+  // Fixed at start for both paths (the HTTP server cannot change it later).
+  const maxHeaderBytes = config.maxHeaderBytes;
+  const server = http.createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 0 });
   server.timeout = config.idleTimeoutMs;
   server.keepAliveTimeout = Math.min(5000, config.idleTimeoutMs);
 
   front.on('connection', (socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    if (clients.size >= config.maxClients) {
+    const full = clients.size >= config.maxClients;
+    // Tracked either way, so close() also ends connections being refused.
+    clients.add(socket);
+    socket.once('close', () => clients.delete(socket));
+    if (full) {
       stats.rejected.overload += 1;
       endWithStatus(socket, 503, {}, 'too many clients\n');
       return;
     }
-    clients.add(socket);
-    socket.once('close', () => clients.delete(socket));
-    readConnectHead(socket, config.maxHeaderBytes, HEAD_TIMEOUT_MS, (head) => {
+    readConnectHead(socket, maxHeaderBytes, HEAD_TIMEOUT_MS, (head) => {
       switch (head.kind) {
         case 'connect':
           return handleConnect(head.target, head.headers, socket, head.rest);
@@ -131,26 +136,21 @@ export async function createForwardProxy(
     const admission = admit(headers, auth, pool);
     if (!admission.ok) return refuse(admission.status, admission.message, send);
     const started = performance.now();
-    const aborter = new AbortController();
-    const onGone = (): void => aborter.abort();
-    client.once('close', onGone);
-    openRoute(context(), target, admission.tag, aborter.signal).then(
+    openRoute(context(), target, admission.tag, client).then(
       (route) => {
-        client.off('close', onGone);
         if (client.destroyed) return void route.socket.destroy();
         const scopes = [stats.overall, ...route.scopes];
         stats.overall.succeeded(performance.now() - started);
         for (const scope of scopes) scope.opened();
         routes.add(route.socket);
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        client.write(ESTABLISHED);
         splice(client, route.socket, head, scopes, config.idleTimeoutMs, () => {
           routes.delete(route.socket);
           for (const scope of scopes) scope.closed();
         });
       },
       (error: unknown) => {
-        client.off('close', onGone);
-        if (aborter.signal.aborted) return;
+        if (error instanceof RouteFailure && error.aborted) return;
         stats.overall.failed();
         const status = error instanceof RouteFailure ? error.status : 502;
         logger.info({ target: `${target.host}:${target.port}`, status }, `proxy: ${error instanceof Error ? error.message : String(error)}`);
@@ -161,12 +161,10 @@ export async function createForwardProxy(
 
   // A CONNECT after plain requests on a kept-alive connection arrives here.
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
-    if (!clients.has(client)) return void client.destroy();
     handleConnect(req.url, req.headers, client, head);
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!clients.has(req.socket)) return void res.destroy(); // already answered 503
     if (req.url?.startsWith('/')) return serveEndpoint(req, res, config, auth, { stats: api.stats, metrics: api.metrics });
     const send = (status: number, headers: Record<string, string>, body: string): void => {
       res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(body);
@@ -214,7 +212,7 @@ export async function createForwardProxy(
       if (parsed.listen.host !== config.listen.host || parsed.listen.port !== config.listen.port) {
         logger.warn({}, 'proxy: listen address changes need a restart; still on the old one');
       }
-      if (parsed.maxHeaderBytes !== config.maxHeaderBytes) logger.warn({}, 'proxy: maxHeaderBytes changes need a restart');
+      if (parsed.maxHeaderBytes !== maxHeaderBytes) logger.warn({}, 'proxy: maxHeaderBytes changes need a restart');
       config = parsed;
       auth = config.users ? new BasicAuth(config.users) : undefined;
       pool.configure(config);

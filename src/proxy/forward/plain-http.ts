@@ -29,19 +29,15 @@ export async function forwardPlainRequest(
   const url = parseAbsoluteHttpUrl(req.url);
   if (!url) return answer(res, 400, 'expected an absolute http:// URL');
   const started = performance.now();
-  const aborter = new AbortController();
-  const onGone = (): void => aborter.abort();
-  res.once('close', onGone);
   let route;
   try {
-    route = await openRoute(context, urlTarget(url), tag, aborter.signal);
+    route = await openRoute(context, urlTarget(url), tag, res);
   } catch (error) {
-    res.off('close', onGone);
-    if (!aborter.signal.aborted) overall.failed();
+    if (error instanceof RouteFailure && error.aborted) return;
+    overall.failed();
     if (error instanceof RouteFailure) context.logger.info({ target: url.host, status: error.status }, `proxy: ${error.message}`);
     return answer(res, error instanceof RouteFailure ? error.status : 502, 'no route to the target');
   }
-  res.off('close', onGone);
   const socket = route.socket;
   const scopes = [overall, ...route.scopes];
   overall.succeeded(performance.now() - started);

@@ -23,9 +23,17 @@ export class RouteFailure extends Error {
   constructor(
     readonly status: 502 | 504,
     message: string,
+    /** The client went away while the route was being opened. */
+    readonly aborted = false,
   ) {
     super(message);
   }
+}
+
+/** The client side of a request: its 'close' cancels the dial. */
+export interface Watched {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
 }
 
 export interface RouteContext {
@@ -50,17 +58,22 @@ function blamesUpstream(error: unknown): boolean {
   return error.code !== 'ERR_PROXY_CONNECT_STATUS' && error.code !== 'ERR_PROXY_SOCKS_REJECTED' && error.code !== 'ERR_ABORTED';
 }
 
-function dialDirect(target: RequestTarget, timeoutMs: number, signal: AbortSignal): Promise<Socket> {
+const GONE = 'client went away';
+
+function dialDirect(target: RequestTarget, timeoutMs: number, client: Watched): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port, signal });
+    const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
+    const onGone = (): void => void socket.destroy(new RouteFailure(502, GONE, true));
     const timer = setTimeout(() => socket.destroy(new RouteFailure(504, `connecting to the target timed out after ${timeoutMs} ms`)), timeoutMs);
+    client.once('close', onGone);
     socket.once('connect', () => {
       clearTimeout(timer);
-      socket.setNoDelay(true);
+      client.off('close', onGone);
       resolve(socket);
     });
     socket.once('error', (error) => {
       clearTimeout(timer);
+      client.off('close', onGone);
       reject(error instanceof RouteFailure ? error : new RouteFailure(502, `cannot connect to the target: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
     });
   });
@@ -76,10 +89,22 @@ export async function openRoute(
   context: RouteContext,
   target: RequestTarget,
   tag: string | undefined,
-  signal: AbortSignal,
+  client: Watched,
 ): Promise<Route> {
   const { pool, stats } = context;
-  if (pool.direct) return { socket: await dialDirect(target, context.connectTimeoutMs, signal), scopes: [] };
+  if (pool.direct) return { socket: await dialDirect(target, context.connectTimeoutMs, client), scopes: [] };
+  const aborter = new AbortController();
+  const onGone = (): void => aborter.abort();
+  client.once('close', onGone);
+  try {
+    return await throughUpstreams(context, target, tag, aborter.signal);
+  } finally {
+    client.off('close', onGone);
+  }
+}
+
+async function throughUpstreams(context: RouteContext, target: RequestTarget, tag: string | undefined, signal: AbortSignal): Promise<Route> {
+  const { pool, stats } = context;
   const tried = new Set<string>();
   let lastError: unknown;
   for (let attempt = 0; attempt <= context.retries; attempt++) {
@@ -99,7 +124,7 @@ export async function openRoute(
       for (const scope of scopes) scope.succeeded(ms);
       return { socket, upstream, scopes };
     } catch (error) {
-      if (signal.aborted) throw new RouteFailure(502, 'client went away');
+      if (signal.aborted) throw new RouteFailure(502, GONE, true);
       lastError = error;
       for (const scope of scopes) scope.failed();
       const rest = blamesUpstream(error) ? pool.recordFailure(upstream) : 0;

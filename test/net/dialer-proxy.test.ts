@@ -1,0 +1,229 @@
+import type * as tls from 'node:tls';
+import { Dialer, type DialerOptions } from '../../src/net/dialer';
+import type { DnsCapture } from '../../src/net/dns-types';
+import { ProxyError, NetError } from '../../src/net/errors';
+import type { Logger, LogFields } from '../../src/obs/logger';
+import { PrometheusRegistry } from '../../src/obs/registry';
+import { testCertificate } from '../helpers/net-cert';
+import { stopAllDaemons, type Daemon } from '../helpers/net-daemon';
+import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
+import { freePort } from '../helpers/net-ports';
+import { startDante, startDnsmasq, startMicrosocks, startSquid, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
+import { startSshSocks } from '../helpers/net-ssh-socks';
+
+const creds = { user: 'crawler', password: 's3cr3t:p@ss' };
+const tinyCreds = { user: 'crawler', password: 'tiny-s3cr3t' };
+
+let httpOrigin: Origin;
+let httpsOrigin: Origin;
+let microsocks: ProxyDaemon;
+let microsocksAuth: ProxyDaemon;
+let dante: ProxyDaemon;
+let sshSocks: ProxyDaemon;
+let tinyproxy: ProxyDaemon;
+let squid: ProxyDaemon & { tlsPort?: number };
+let dns: Daemon & { server: string; queries(name?: string): string[] };
+
+beforeAll(async () => {
+  await Promise.all([
+    startOrigin().then((o) => (httpOrigin = o)),
+    startOrigin({ tls: true }).then((o) => (httpsOrigin = o)),
+    startMicrosocks().then((d) => (microsocks = d)),
+    startMicrosocks({ credentials: creds }).then((d) => (microsocksAuth = d)),
+    startDante().then((d) => (dante = d)),
+    startSshSocks().then((d) => (sshSocks = d)),
+    startTinyproxy({ credentials: tinyCreds }).then((d) => (tinyproxy = d)),
+    startSquid({ credentials: creds, tls: testCertificate() }).then((d) => (squid = d)),
+    startDnsmasq({ records: { 'origin.test': ['127.0.0.1'] } }).then((d) => (dns = d)),
+  ]);
+}, 30000);
+
+afterAll(async () => {
+  await stopAllDaemons();
+  await Promise.all([httpOrigin?.close(), httpsOrigin?.close()]);
+});
+
+interface Harness {
+  dialer: Dialer;
+  captures: DnsCapture[];
+  logs: string[];
+  registry: PrometheusRegistry;
+}
+
+function harness(options: DialerOptions): Harness {
+  const captures: DnsCapture[] = [];
+  const logs: string[] = [];
+  const log =
+    (level: string) =>
+    (fields: LogFields, msg: string): void => {
+      logs.push(`${level} ${msg} ${JSON.stringify(fields)}`);
+    };
+  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const registry = new PrometheusRegistry();
+  const dialer = new Dialer({
+    dns: { servers: [dns.server], timeout: 2000 },
+    tls: { ca: testCertificate().cert },
+    proxyTls: { ca: testCertificate().cert },
+    onDnsRecord: (c) => captures.push(c),
+    logger,
+    metrics: registry,
+    ...options,
+  });
+  return { dialer, captures, logs, registry };
+}
+
+const squidTls = (): string => `https://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@localhost:${squid.tlsPort}`;
+
+// [name, proxy URL, does the proxy resolve the name (remote DNS)?]
+const schemes: Array<[string, () => string, boolean]> = [
+  ['socks5 microsocks', () => microsocks.url('socks5'), false],
+  ['socks5 microsocks + auth', () => microsocksAuth.url('socks5'), false],
+  ['socks4 danted', () => dante.url('socks4'), false],
+  ['socks5 danted', () => dante.url('socks5'), false],
+  ['socks4a ssh -D', () => sshSocks.url('socks4a'), true],
+  ['socks5h microsocks + auth', () => microsocksAuth.url('socks5h'), true],
+  ['http tinyproxy + auth', () => tinyproxy.url('http'), true],
+  ['http squid + auth', () => squid.url('http'), true],
+  ['https squid + auth', squidTls, true],
+];
+
+describe.each(schemes)('Dialer through %s', (_name, proxyUrl, remoteDns) => {
+  // Remote-DNS proxies resolve with the system resolver (no dnsmasq): use localhost.
+  const host = remoteDns ? 'localhost' : 'origin.test';
+
+  it.each([['http:'], ['https:']] as const)('%s target: tunnel, no remote address, redacted proxy, DNS archived only when local', async (protocol) => {
+    const h = harness({ proxies: [proxyUrl()] });
+    const origin = protocol === 'https:' ? httpsOrigin : httpOrigin;
+    const before = origin.seen.length;
+    const result = await h.dialer.dial({ protocol, hostname: host, port: origin.port });
+    expect(result.proxied).toBe(true);
+    expect(result.remoteAddress).toBeUndefined();
+    const proxy = new URL(proxyUrl());
+    expect(result.proxy).toBe(`${proxy.protocol}//${proxy.hostname}:${proxy.port}`);
+    if (protocol === 'https:') {
+      expect((result.socket as tls.TLSSocket).authorized).toBe(true);
+      expect(result.tlsProtocol).toBeDefined();
+    }
+    const reply = await requestOverSocket(result.socket, { host: `${host}:${origin.port}`, path: '/via' });
+    expect(reply).toEqual({ status: 200, body: 'hello GET /via' });
+    const seen = origin.seen[before]!;
+    expect(seen.url).toBe('/via'); // origin-form even through an HTTP proxy: CONNECT tunnel
+    expect(seen.proxyAuthorization).toBeUndefined();
+    expect(h.captures.map((c) => c.host)).toEqual(remoteDns ? [] : ['origin.test']);
+    for (const line of [...h.logs, h.registry.toPrometheus()]) {
+      expect(line).not.toContain('s3cr3t');
+    }
+    expect(h.registry.toPrometheus()).toContain(`proxy_requests_total{proxy="${result.proxy}"} 1`);
+    await h.dialer.close();
+  });
+});
+
+describe('Dialer proxy behaviour', () => {
+  it('socks5h sends the host name, socks5 sends the IP it resolved (microsocks log)', async () => {
+    const remote = harness({ proxies: [microsocks.url('socks5h')] });
+    const local = harness({ proxies: [microsocks.url('socks5')] });
+    (await remote.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).socket.destroy();
+    (await local.dialer.dial({ protocol: 'http:', hostname: 'origin.test', port: httpOrigin.port })).socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const log = microsocks.log();
+    expect(log).toContain(`connected to localhost:${httpOrigin.port}`);
+    expect(log).toContain(`connected to 127.0.0.1:${httpOrigin.port}`);
+    expect(log).not.toContain('origin.test'); // the name never reached the proxy
+    expect(local.captures.map((c) => c.host)).toEqual(['origin.test']);
+  });
+
+  it('socks4a sends the host name (OpenSSH logs the request)', async () => {
+    const h = harness({ proxies: [sshSocks.url('socks4a')] });
+    (await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sshSocks.log()).toMatch(new RegExp(`socks4 host localhost port ${httpOrigin.port}`));
+  });
+
+  it('a dead proxy fails over to the next one and the request succeeds; stats and metrics show it', async () => {
+    const dead = `socks5://u:s3cr3t@127.0.0.1:${await freePort()}`;
+    const h = harness({ proxies: [dead, microsocks.url('socks5h')] });
+    const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port });
+    expect(result.proxy).toBe(microsocks.url('socks5h'));
+    await expect(requestOverSocket(result.socket, { host: 'localhost' })).resolves.toMatchObject({ status: 200 });
+    const stats = h.dialer.proxyStats();
+    expect(stats[0]).toMatchObject({ proxy: dead.replace('u:s3cr3t@', ''), requests: 1, errors: 1, consecutiveFailures: 1 });
+    expect(stats[1]).toMatchObject({ requests: 1, errors: 0 });
+    expect(stats[1]!.lastUsed).toBeInstanceOf(Date);
+    expect(typeof stats[1]!.lastDialMs).toBe('number');
+    const text = h.registry.toPrometheus();
+    expect(text).toContain(`proxy_errors_total{proxy="${dead.replace('u:s3cr3t@', '')}"} 1`);
+    expect(text).toMatch(/proxy_last_used_nanoseconds\{proxy="socks5h:\/\/127\.0\.0\.1:\d+"\} \d/);
+    expect(text).not.toContain('s3cr3t');
+    expect(h.logs.join('\n')).toContain('proxy dial failed');
+    expect(h.logs.join('\n')).not.toContain('s3cr3t');
+  });
+
+  it('gives up after proxyRetries and throws the last typed error', async () => {
+    const deads = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const h = harness({ proxies: deads.map((p) => `http://127.0.0.1:${p}`), proxyRetries: 2 });
+    const error = (await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: 1 }).catch((e: unknown) => e)) as ProxyError;
+    expect(error).toBeInstanceOf(ProxyError);
+    expect(error.code).toBe('ERR_PROXY_REFUSED');
+    expect(h.dialer.proxyStats().reduce((n, s) => n + s.requests, 0)).toBe(3); // first try + 2 retries
+  });
+
+  it('wrong credentials → typed auth error naming the redacted proxy, never the password', async () => {
+    const url = new URL(microsocksAuth.url('socks5h'));
+    url.password = 'WRONG-s3cr3t';
+    const h = harness({ proxies: [url.href], proxyRetries: 0 });
+    const error = (await h.dialer.dial({ protocol: 'https:', hostname: 'localhost', port: httpsOrigin.port }).catch((e: unknown) => e)) as ProxyError;
+    expect(error).toBeInstanceOf(ProxyError);
+    expect(error.code).toBe('ERR_PROXY_AUTH');
+    expect(error.proxy).toBe(`socks5h://127.0.0.1:${url.port}`);
+    expect(error.message).toContain(error.proxy);
+    expect(`${error.message} ${h.logs.join('\n')} ${h.registry.toPrometheus()}`).not.toContain('s3cr3t');
+  });
+
+  it('a proxy that keeps failing rests (cooldown) and is skipped', async () => {
+    const dead = `socks5://127.0.0.1:${await freePort()}`;
+    const h = harness({ proxies: [dead, microsocks.url('socks5h')], proxyCooldown: { failureThreshold: 1, baseMs: 60_000 } });
+    for (let i = 0; i < 4; i++) (await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).socket.destroy();
+    const [deadStats, liveStats] = h.dialer.proxyStats();
+    expect(deadStats).toMatchObject({ requests: 1, errors: 1 });
+    expect(deadStats!.restingUntil).toBeInstanceOf(Date);
+    expect(liveStats).toMatchObject({ requests: 4, errors: 0 });
+  });
+
+  it('no eligible proxy: typed error, or direct with allowDirectFallback', async () => {
+    const proxies = [{ url: microsocks.url('socks5h'), type: 'residential' as const, allowedDomains: ['*.example.com'] }];
+    const strict = harness({ proxies });
+    await expect(strict.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port }, { proxyType: 'residential' })).rejects.toMatchObject({
+      code: 'ERR_NO_PROXY',
+    });
+    await expect(strict.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).rejects.toBeInstanceOf(NetError);
+    const lenient = harness({ proxies, allowDirectFallback: true });
+    const direct = await lenient.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port }, { proxyType: 'residential' });
+    direct.socket.destroy();
+    expect(direct).toMatchObject({ proxied: false, remoteAddress: '127.0.0.1' });
+  });
+
+  it('1:3 weights over real dials: exactly 25%/75% of 400 tunnels (smooth WRR is deterministic)', async () => {
+    const h = harness({
+      proxies: [
+        { url: microsocks.url('socks5h'), weight: 1 },
+        { url: microsocksAuth.url('socks5h'), weight: 3 },
+      ],
+    });
+    const used: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port });
+      result.socket.destroy();
+      used.push(result.proxy!);
+    }
+    const light = used.filter((p) => p === h.dialer.proxyStats()[0]!.proxy).length;
+    expect(light).toBe(100);
+    expect(h.dialer.proxyStats().map((s) => s.requests)).toEqual([100, 300]);
+  });
+
+  it('local addresses are ignored when proxied', async () => {
+    const h = harness({ proxies: [microsocks.url('socks5h')], localAddresses: ['127.0.0.9'] });
+    const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port });
+    expect(result.socket.localAddress).not.toBe('127.0.0.9');
+    result.socket.destroy();
+  });
+});
