@@ -4,7 +4,8 @@
  * squid (a peer forward proxy) on the same workload. Targets: set-up rate
  * >= squid's, throughput >= 80 % of direct.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import { createForwardProxy } from '../../src/proxy/forward/forward-proxy';
 import { startSquid } from '../../test/helpers/net-proxies';
@@ -136,19 +137,32 @@ async function startOurProxy(): Promise<{ port: number; child: ChildProcess }> {
   return { port, child };
 }
 
+const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; NaN when unknown. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export const run: BenchSection = async ({ quick }) => {
-  const setups = quick ? 1000 : 5000;
+  const setups = quick ? 3000 : 10000;
   const concurrency = 32;
   const bytes = (quick ? 32 : 128) * 1024 * 1024;
   const streams = 4;
   // The machine is shared: contenders take turns, round after round, and each
   // reports its median, so a burst of load elsewhere does not hit only one.
-  const rounds = 3;
+  const rounds = quick ? 5 : 7;
   const targets = await startTargets(bytes);
   const ours = await startOurProxy();
   let squid: Daemon | undefined;
@@ -164,19 +178,43 @@ export const run: BenchSection = async ({ quick }) => {
       ['warcwire proxy', (port) => viaConnect(ours.port, port)],
       ...(squid ? ([['squid', (port: number) => viaConnect(squid!.port, port)]] as [string, (port: number) => Opener][]) : []),
     ];
-    const samples = new Map<string, { rate: number[]; mbps: number[] }>(contenders.map(([name]) => [name, { rate: [], mbps: [] }]));
+    // The proxy's own CPU per unit of work does not depend on what else the machine runs.
+    const squidPid = squid ? Number(fs.readFileSync(`${squid.dir}/squid.pid`, 'utf8').trim()) : undefined;
+    const pids: Record<string, number | undefined> = { direct: undefined, 'warcwire proxy': ours.child.pid, squid: squidPid };
+    const samples = new Map<string, { rate: number[]; mbps: number[]; setupCpu: number; bulkCpu: number }>(
+      contenders.map(([name]) => [name, { rate: [], mbps: [], setupCpu: 0, bulkCpu: 0 }]),
+    );
     // Warm-up: a long-running proxy is JIT-compiled; measure that, not start-up.
     for (const [, opener] of contenders) await setupRate(opener(targets.echo), 3000, concurrency);
     for (let round = 0; round < rounds; round++) {
       for (const [name, opener] of contenders) {
-        samples.get(name)!.rate.push(await setupRate(opener(targets.echo), setups, concurrency));
-        samples.get(name)!.mbps.push(await throughput(opener(targets.source), streams, bytes));
+        const sample = samples.get(name)!;
+        let cpu = cpuMs(pids[name]);
+        sample.rate.push(await setupRate(opener(targets.echo), setups, concurrency));
+        sample.setupCpu += cpuMs(pids[name]) - cpu;
+        cpu = cpuMs(pids[name]);
+        sample.mbps.push(await throughput(opener(targets.source), streams, bytes));
+        sample.bulkCpu += cpuMs(pids[name]) - cpu;
       }
     }
-    const results = Object.fromEntries([...samples].map(([name, s]) => [name, { rate: median(s.rate), mbps: median(s.mbps) }]));
+    const results = Object.fromEntries(
+      [...samples].map(([name, s]) => [
+        name,
+        {
+          rate: median(s.rate),
+          mbps: median(s.mbps),
+          cpuUsPerTunnel: (s.setupCpu * 1000) / (rounds * setups),
+          cpuMsPerGB: s.bulkCpu / ((rounds * streams * bytes) / 1e9),
+        },
+      ]),
+    );
     for (const [name, r] of Object.entries(results)) {
       const metrics: Record<string, number | string> = { 'tunnels/s': r.rate, 'MB/s': r.mbps };
-      if (name !== 'direct') metrics['MB/s vs direct'] = r.mbps / results.direct!.mbps;
+      if (name !== 'direct') {
+        metrics['MB/s vs direct'] = r.mbps / results.direct!.mbps;
+        metrics['proxy CPU us/tunnel'] = r.cpuUsPerTunnel;
+        metrics['proxy CPU ms/GB'] = r.cpuMsPerGB;
+      }
       if (name === 'warcwire proxy' && results.squid) metrics['tunnels/s vs squid'] = r.rate / results.squid.rate;
       rows.push({
         section: 'proxy',

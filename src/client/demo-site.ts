@@ -33,7 +33,7 @@ const INDEX = page(
   'warcwire demo',
   `<ul>${DEMO_PATHS.slice(1).map((p) => `<li><a href="${p}">${p}</a></li>`).join('')}</ul>`,
 );
-const SAME = Buffer.from('The same payload at two URLs: a deduplicating archive stores it once.\n');
+const SAME = Buffer.from('The same payload at two URLs: a deduplicating archive stores it once.\n'.repeat(64));
 
 /** Deterministic bytes, so two runs capture the same payload. */
 function largeChunk(offset: number, length: number): Buffer {

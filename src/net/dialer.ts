@@ -136,12 +136,17 @@ export class Dialer {
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       throw new NetError('ERR_INVALID_OPTION', `cannot dial protocol "${String(target.protocol)}"`);
     }
+    if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+      throw new NetError('ERR_INVALID_OPTION', `invalid port ${String(target.port)} for ${target.hostname}`);
+    }
     const host = unbracket(target.hostname);
     const timeout = options.timeout ?? this.options.connectTimeout ?? 30_000;
     const proxy = this.pool.size > 0 ? this.pool.select(this.criteria(host, options)) : undefined;
     if (this.pool.size > 0 && !proxy) {
       const wanted = options.proxyType === undefined ? '' : ` of type ${options.proxyType}`;
-      if (!this.options.allowDirectFallback) throw new NetError('ERR_NO_PROXY', `no eligible proxy${wanted} for ${host}`);
+      if (!this.options.allowDirectFallback) {
+        throw new NetError('ERR_NO_PROXY', `no eligible proxy${wanted} for ${host} (type, network and allowedDomains filters; resting proxies are skipped)`);
+      }
       this.logger.debug({ host, proxyType: options.proxyType }, 'no eligible proxy, connecting directly');
     }
 

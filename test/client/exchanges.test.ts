@@ -289,3 +289,30 @@ test('DiscardHook: a discarded pair is not written and written rejects with the 
   expect(client.stats.discarded).toBe(1);
   expect(pairs(await records()).map((p) => field(p.response, 'WARC-Target-URI'))).toEqual([`${server.url}/keep`]);
 });
+
+test('with a dedupe index, a repeated payload is written as a revisit pointing at the first response', async () => {
+  const { createDedupeIndex } = await import('../../src/dedupe');
+  const payload = Buffer.alloc(5000, 'p');
+  const server = await startHttp((_req, res) => res.end(payload));
+  const dedupe = createDedupeIndex({ local: true });
+  const client = await WarcClient.create({ writer: { directory: dir }, dedupe });
+  const first = await client.fetch(`${server.url}/one`);
+  await first.text();
+  expect((await first.written).revisit).toBeUndefined();
+  const second = await client.fetch(`${server.url}/two`);
+  expect((await second.bytes()).equals(payload)).toBe(true);
+  expect((await second.written).revisit).toBe(true);
+  await client.close();
+  await dedupe.close();
+  await server.close();
+  const recs = await records();
+  expect(recs.map((r) => r.type)).toEqual(['response', 'request', 'revisit', 'request']);
+  const [resp, , revisit, req2] = recs as [ReadBack, ReadBack, ReadBack, ReadBack];
+  expect(field(revisit, 'WARC-Refers-To')).toBe(resp.id);
+  expect(field(revisit, 'WARC-Refers-To-Target-URI')).toBe(`${server.url}/one`);
+  expect(field(revisit, 'WARC-Payload-Digest')).toBe(sha1b32(payload));
+  expect(field(revisit, 'WARC-Concurrent-To')).toBe(req2.id);
+  expect(field(req2, 'WARC-Concurrent-To')).toBe(revisit.id);
+  expect(revisit.block.toString('latin1')).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\n$/);
+  expect(client.stats.revisits).toBe(1);
+});

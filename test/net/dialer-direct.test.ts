@@ -160,6 +160,7 @@ describe('Dialer, direct', () => {
     await expect(d.dial({ protocol: 'http:', hostname: '127.0.0.1', port: httpOrigin.port }, { signal: controller.signal })).rejects.toMatchObject({
       code: 'ERR_ABORTED',
     });
+    await expect(d.dial({ protocol: 'http:', hostname: '127.0.0.1', port: 70000 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
     await d.close();
     await expect(d.dial({ protocol: 'http:', hostname: '127.0.0.1', port: 1 })).rejects.toMatchObject({ code: 'ERR_DIALER_CLOSED' });
   });

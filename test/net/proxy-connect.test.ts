@@ -118,6 +118,28 @@ describe('proxy failures are typed and never show credentials', () => {
     expect(error.statusCode).toBe(407);
   });
 
+  it('the proxy cannot reach the target: CONNECT status / SOCKS rejection, typed', async () => {
+    const closed = await freePort();
+    const connectError = (await connectViaProxy(new URL(tinyproxy.url('http')), { host: '127.0.0.1', port: closed }).catch(
+      (e: unknown) => e,
+    )) as ProxyError;
+    expect(connectError.code).toBe('ERR_PROXY_CONNECT_STATUS');
+    expect(connectError.statusCode).toBeGreaterThanOrEqual(500);
+    expect(connectError.message).not.toContain(tinyCreds.password);
+    const socksError = (await connectViaProxy(new URL(dante.url('socks5')), { host: '127.0.0.1', port: closed }).catch(
+      (e: unknown) => e,
+    )) as ProxyError;
+    expect(socksError.code).toBe('ERR_PROXY_SOCKS_REJECTED');
+  });
+
+  it('an https proxy with an untrusted certificate → ERR_PROXY_TLS', async () => {
+    const error = (await connectViaProxy(new URL(squidTlsUrl()), { host: 'localhost', port: httpOrigin.port }).catch((e: unknown) => e)) as ProxyError;
+    expect(error).toBeInstanceOf(ProxyError);
+    expect(error.code).toBe('ERR_PROXY_TLS');
+    expect(error.message).toContain(`https://localhost:${squid.tlsPort}`);
+    expect(error.message).not.toContain(creds.password);
+  });
+
   it('a dead proxy → ERR_PROXY_REFUSED', async () => {
     const port = await freePort();
     const error = (await connectViaProxy(new URL(`socks5://u:secret@127.0.0.1:${port}`), { host: 'localhost', port: 1 }).catch(

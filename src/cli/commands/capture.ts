@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureList, type CaptureProgress } from '../../client/capture-list';
@@ -107,6 +107,7 @@ const command: CliCommand = {
     const concurrency = Number(values.concurrency ?? '8');
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
 
+    await mkdir(values.output ?? '.', { recursive: true });
     const client = await WarcClient.create({
       writer: { directory: values.output ?? '.', prefix: values.prefix ?? 'WARC', compression },
       digestAlgorithm: digest,

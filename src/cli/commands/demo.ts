@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureList } from '../../client/capture-list';
 import { DEMO_PATHS, startDemoSite } from '../../client/demo-site';
 import { WarcClient } from '../../client/warc-client';
+import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { checkFile } from '../../warc/check';
 import { WarcReader } from '../../warc/reader';
 import { UsageError, write } from '../args';
@@ -16,8 +17,8 @@ Serves a small built-in site on loopback (HTML pages, a chunked response, a
 gzip-encoded one, a redirect, an 8 MiB binary, two URLs with identical
 payloads) over http and over https with a certificate generated for the run,
 captures it with the full pipeline (TLS verified against that certificate,
-redirects followed), reads the WARC files back, checks every digest, and
-prints where the files are. Exit status 1 when anything did not check out.
+redirects followed, local deduplication on), reads the WARC files back,
+checks every digest, and prints where the files are. Exit status 1 when anything did not check out.
 
   -o, --output DIR     where to write (default: a new directory under the system temp dir)
       --compression C  gzip | zstd | none (default: gzip)
@@ -35,6 +36,7 @@ const command: CliCommand = {
     const compression = values.compression ?? 'gzip';
     if (compression !== 'gzip' && compression !== 'zstd' && compression !== 'none') throw new UsageError('--compression must be gzip, zstd or none');
     const out = resolve(values.output ?? mkdtempSync(join(tmpdir(), 'warcwire-demo-')));
+    mkdirSync(out, { recursive: true });
     const say = (line: string): Promise<void> => write(io.stdout, `${line}\n`);
 
     const site = await startDemoSite();
@@ -43,10 +45,12 @@ const command: CliCommand = {
     try {
       await say(`demo site: ${site.httpOrigin} and ${site.httpsOrigin}`);
       const urls = [site.httpOrigin, site.httpsOrigin].flatMap((o) => DEMO_PATHS.map((p) => `${o}${p}`));
+      const dedupe = createDedupeIndex({ local: true });
       const client = await WarcClient.create({
         writer: { directory: out, prefix: 'DEMO', compression },
         followRedirects: true,
         tls: { ca: site.certificate },
+        dedupe,
       });
       const started = Date.now();
       let result;
@@ -54,14 +58,19 @@ const command: CliCommand = {
         result = await captureList(client, urls, { concurrency: 4 });
       } finally {
         await client.close();
+        await dedupe.close();
       }
       const seconds = (Date.now() - started) / 1000;
       for (const f of result.failures) problems.push(`${f.url}: ${f.error}`);
       files = client.writer.filenames.map((f) => resolve(out, f));
-      await say(`captured ${result.requests} URLs (+ redirect hops) in ${seconds.toFixed(2)} s: ${client.stats.written} pairs, ${client.stats.truncated} truncated`);
+      await say(
+        `captured ${result.requests} URLs (+ redirect hops) in ${seconds.toFixed(2)} s: ${client.stats.written} pairs ` +
+          `(${client.stats.revisits} as revisits of identical payloads), ${client.stats.truncated} truncated`,
+      );
 
       // Read everything back: digests, and the facts the site was built to show.
       let records = 0;
+      let revisits = 0;
       const payloadByUri = new Map<string, string>();
       const protocols = new Set<string>();
       for (const file of files) {
@@ -74,7 +83,8 @@ const command: CliCommand = {
         }
         for await (const r of new WarcReader(file)) {
           const get = (n: string): string | undefined => r.headers.find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1];
-          if (r.type === 'response') {
+          if (r.type === 'revisit') revisits++;
+          if (r.type === 'response' || r.type === 'revisit') {
             payloadByUri.set(get('WARC-Target-URI') ?? '', get('WARC-Payload-Digest') ?? '');
             for (const [k, v] of r.headers) if (k.toLowerCase() === 'warc-protocol') protocols.add(v);
           }
@@ -89,9 +99,11 @@ const command: CliCommand = {
         const b = payloadByUri.get(`${origin}/same/b`);
         if (a === undefined || a !== b) problems.push(`${origin}/same/a and /same/b should share a payload digest (${a} vs ${b})`);
       }
+      // /same/b repeats /same/a, and every https payload over the size threshold repeats its http twin.
+      if (revisits < 2) problems.push(`expected revisit records for repeated payloads, found ${revisits}`);
       if (!protocols.has('tls/1.3') && !protocols.has('tls/1.2')) problems.push('no https response carries a WARC-Protocol tls/… field');
       await say(`read back ${records} records (${files.length} warcinfo); block and payload digests ${problems.length === 0 ? 'all verified' : 'checked'}`);
-      await say(`identical payloads: /same/a and /same/b → ${payloadByUri.get(`${site.httpOrigin}/same/a`) ?? '?'}`);
+      await say(`identical payloads: /same/a and /same/b → ${payloadByUri.get(`${site.httpOrigin}/same/a`) ?? '?'} (${revisits} revisit records)`);
       await say(`protocols seen: ${[...protocols].sort().join(', ')}`);
     } finally {
       await site.close();
