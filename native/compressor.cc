@@ -7,7 +7,6 @@
 #include <cstring>
 #include <string>
 #include <thread>
-#include <cstdlib>
 
 namespace warcwire {
 
@@ -261,9 +260,7 @@ void CompressorPool::Release(std::unique_ptr<Compressor> compressor) {
 }
 
 size_t ParallelCompressions() {
-  // WARCWIRE_PAR (temporary experiment)
-  const char* v = getenv("WARCWIRE_PAR");
-  if (v) return static_cast<size_t>(atoi(v));
+  // At least 2, at most 3: leaves one of libuv's 4 threads for the sink's writer.
   unsigned cores = std::thread::hardware_concurrency();
   return std::max<size_t>(2, std::min<size_t>(3, cores));
 }

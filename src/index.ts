@@ -60,3 +60,4 @@ export type { CaptureErrorCode } from './capture/errors';
 export type { TruncationReason } from './capture/exchange';
 export { HttpParseError, RequestFramer, ResponseFramer, parseRequestHead, parseResponseHead } from './http/index';
 export type { HttpParseErrorCode, RequestHead, ResponseHead, HeaderList, FramerEvents } from './http/index';
+export { dnsResourceRecord } from './net/dns-record';

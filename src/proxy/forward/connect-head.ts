@@ -10,6 +10,7 @@ export type HeadResult =
   | { kind: 'gone' };
 
 const PREFIX = Buffer.from('CONNECT ', 'latin1');
+const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -62,7 +63,7 @@ export function readConnectHead(socket: Socket, maxBytes: number, timeoutMs: num
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
     const prefix = Math.min(buffered.length, PREFIX.length);
     if (buffered.compare(PREFIX, 0, prefix, 0, prefix) !== 0) return finish({ kind: 'other', buffered });
-    const end = buffered.indexOf('\r\n\r\n');
+    const end = buffered.indexOf(END_OF_HEAD);
     if (end < 0) {
       if (buffered.length > maxBytes) finish({ kind: 'error', status: 431 });
       return;

@@ -86,9 +86,13 @@ export async function createForwardProxy(
   const front = net.createServer({ allowHalfOpen: true, noDelay: true });
   // Fixed at start for both paths (the HTTP server cannot change it later).
   const maxHeaderBytes = config.maxHeaderBytes;
-  const server = http.createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 0 });
+  const server = http.createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 0, connectionsCheckingInterval: 5000 });
   server.timeout = config.idleTimeoutMs;
   server.keepAliveTimeout = Math.min(5000, config.idleTimeoutMs);
+  server.headersTimeout = HEAD_TIMEOUT_MS;
+  // The HTTP server enforces headersTimeout from a timer it starts on 'listening';
+  // it never listens itself (the front server does), so start that timer by hand.
+  server.emit('listening');
 
   front.on('connection', (socket: Socket) => {
     socket.on('error', () => socket.destroy());
@@ -120,7 +124,8 @@ export async function createForwardProxy(
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     stats.rejected.badRequest += 1;
-    endWithStatus(socket, error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400);
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    endWithStatus(socket, status);
   });
 
   const refuse = (status: 400 | 407, message: string, send: (status: number, headers: Record<string, string>, body: string) => void): void => {
@@ -228,6 +233,7 @@ export async function createForwardProxy(
     close: () =>
       new Promise<void>((resolve) => {
         checker.stop();
+        server.close(() => undefined); // stops its timer; it has no socket of its own
         front.close(() => resolve());
         for (const socket of [...clients, ...routes]) socket.destroy();
       }),
