@@ -46,7 +46,7 @@ const server = http.createServer({ keepAliveTimeout: 60000 }, (req, res) => {
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-async function startServer(): Promise<{ origin: string; child: ChildProcess }> {
+export async function startServer(): Promise<{ origin: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
@@ -109,7 +109,7 @@ function wget(url: string, count: number): { seconds: number; bytes: number } | 
 }
 
 /** Peak RSS (MB) of a fresh process capturing one response of `bytes` (read by the caller, written gzip). */
-function peakRss(origin: string, bytes: number): { rssMB: number; seconds: number } {
+export function peakRss(origin: string, bytes: number): { rssMB: number; seconds: number } {
   const clientModule = path.resolve(__dirname, '../../src/client/warc-client.js');
   const dir = tempDir();
   const script = `

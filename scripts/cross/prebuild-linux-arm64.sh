@@ -69,7 +69,8 @@ if [ "$suite" = 1 ]; then
   echo "prebuild-linux-arm64: jest $SUITES under qemu (native backend, in band)"
   # The host kernel cannot exec an arm64 binary (no binfmt_misc here), yet tests spawn
   # process.execPath or `node`: both are pointed at a wrapper that execs qemu with the arm64
-  # node (scripts/cross/exec-path-preload.js). -i keeps jest itself in one emulated process.
+  # node (scripts/cross/exec-path-preload.js). -i keeps jest itself in one emulated process;
+  # emulation is ~10x slower, so per-test timeouts (there to catch hangs) are 180 s.
   mkdir -p "$stage/bin"
   printf '#!/bin/sh\nexec qemu-aarch64-static -L /usr/%s "%s" "$@"\n' "$TRIPLE" "$node_bin" >"$stage/bin/node"
   chmod +x "$stage/bin/node"
@@ -78,7 +79,7 @@ if [ "$suite" = 1 ]; then
   # PREBUILDS_ONLY: node-gyp-build skips the host's build/Release (x64) and takes prebuilds/.
   PATH="$stage/bin:$PATH" NODE_PATH="$foreign" PREBUILDS_ONLY=1 WARCWIRE_BACKEND=native \
     WARCWIRE_EMULATED_NODE="$stage/bin/node" NODE_OPTIONS="--require $root/scripts/cross/exec-path-preload.js" \
-    qnode node_modules/jest/bin/jest.js -i --json --outputFile="$result" $SUITES || true
+    qnode node_modules/jest/bin/jest.js -i --testTimeout=180000 --json --outputFile="$result" $SUITES || true
   # Any test still unable to start its child is listed apart from real failures.
   node scripts/cross/emulated-jest-report.js "$result"
 fi
