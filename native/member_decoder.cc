@@ -132,7 +132,7 @@ bool MemberDecoder::WriteZstd(Napi::Env env, const uint8_t* data, size_t len, si
 Napi::Value MemberDecoder::Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (closed_) {
-    ThrowError(env, "ERR_INVALID_OPTION", "write() called after close()");
+    ThrowError(env, "ERR_DECODE", "MemberDecoder.write() called after close()");
     return env.Undefined();
   }
   if (info.Length() < 1 || !info[0].IsTypedArray()) {

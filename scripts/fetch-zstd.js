@@ -35,9 +35,9 @@ function log(message) {
   process.stderr.write(`fetch-zstd: ${message}\n`);
 }
 
+/** Thrown (not process.exit) so that `finally` blocks remove the work directory. */
 function fail(message) {
-  log(`error: ${message}`);
-  process.exit(1);
+  throw new Error(message);
 }
 
 /** Runs npm pack through the npm that launched us when there is one (npm install / npm run). */
@@ -102,9 +102,13 @@ function listSources() {
   return out;
 }
 
-if (!fs.existsSync(path.join(libDir, 'zstd.h'))) fetchSources();
-
-const mode = process.argv[2];
-if (mode === '--sources') process.stdout.write(listSources().join('\n') + '\n');
-else if (mode === '--dir') process.stdout.write(libDir + '\n');
-else if (mode !== undefined) fail(`unknown option ${mode}`);
+try {
+  const mode = process.argv[2];
+  if (mode !== undefined && mode !== '--sources' && mode !== '--dir') fail(`unknown option ${mode}`);
+  if (!fs.existsSync(path.join(libDir, 'zstd.h'))) fetchSources();
+  if (mode === '--sources') process.stdout.write(listSources().join('\n') + '\n');
+  if (mode === '--dir') process.stdout.write(libDir + '\n');
+} catch (err) {
+  log(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+}

@@ -109,11 +109,18 @@ function wget(url: string, count: number): { seconds: number; bytes: number } | 
 }
 
 /** Peak RSS (MB) of a fresh process capturing one response of `bytes` (read by the caller, written gzip). */
-export function peakRss(origin: string, bytes: number): { rssMB: number; seconds: number } {
+export function peakRss(origin: string, bytes: number): { rssMB: number; seconds: number; heapMB: number; externalMB: number } {
   const clientModule = path.resolve(__dirname, '../../src/client/warc-client.js');
   const dir = tempDir();
   const script = `
     const { WarcClient } = require(${JSON.stringify(clientModule)});
+    // VmHWM is this process image's peak RSS; getrusage's maxRSS also counts the parent's RSS at fork (Linux keeps it across exec).
+    const hwmKiB = () => Number(/VmHWM:\\s+(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]);
+    const peak = { heap: 0, external: 0, arrayBuffers: 0 };
+    setInterval(() => {
+      const m = process.memoryUsage();
+      peak.heap = Math.max(peak.heap, m.heapUsed); peak.external = Math.max(peak.external, m.external); peak.arrayBuffers = Math.max(peak.arrayBuffers, m.arrayBuffers);
+    }, 200).unref();
     (async () => {
       const t0 = Date.now();
       const client = await WarcClient.create({ writer: { directory: ${JSON.stringify(dir)}, compression: 'gzip', level: 1, maxFileSize: 0 }, maxResponseBytes: ${bytes + (1 << 20)} });
@@ -123,12 +130,12 @@ export function peakRss(origin: string, bytes: number): { rssMB: number; seconds
       const w = await res.written;
       await client.close();
       if (n !== ${bytes} || w.truncated) throw new Error('incomplete capture');
-      process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS, seconds: (Date.now() - t0) / 1000 }));
+      process.stdout.write(JSON.stringify({ rss: hwmKiB(), seconds: (Date.now() - t0) / 1000, peak }));
     })().catch((e) => { console.error(e); process.exit(1); });`;
   try {
     const out = execFileSync(process.execPath, ['-e', script], { maxBuffer: 1 << 20 });
-    const r = JSON.parse(out.toString()) as { rss: number; seconds: number };
-    return { rssMB: r.rss / 1024, seconds: r.seconds };
+    const r = JSON.parse(out.toString()) as { rss: number; seconds: number; peak: { heap: number; external: number; arrayBuffers: number } };
+    return { rssMB: r.rss / 1024, seconds: r.seconds, heapMB: r.peak.heap / 2 ** 20, externalMB: r.peak.external / 2 ** 20 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -176,7 +183,7 @@ export const run: BenchSection = async ({ quick }) => {
     }
     const size = 1024 ** 3;
     const rss = peakRss(server.origin, size);
-    rows.push({ section: 'client', case: '1 GiB response captured (gzip-1)', metrics: { 'peak RSS MB': rss.rssMB, 'MB/s': size / MB / rss.seconds } });
+    rows.push({ section: 'client', case: '1 GiB response captured (gzip-1)', metrics: { 'peak RSS MB': rss.rssMB, 'peak heap MB': rss.heapMB, 'peak external MB': rss.externalMB, 'MB/s': size / MB / rss.seconds } });
   } finally {
     server.child.kill();
   }

@@ -9,8 +9,9 @@
  * library made from node.exe's own export table (gendef + dlltool), so N-API, zlib and OpenSSL
  * resolve to the running node.exe as they do on Linux; libstdc++, libgcc and winpthread are
  * linked statically so the .node file needs only system DLLs and node.exe.
- * The addon's POSIX calls (pread, mkostemp, fsync...) map onto Win32 through
- * scripts/cross/win32/posix-compat.h, force-included into the C++ sources.
+ * The addon's POSIX calls (pread, mkostemp, fsync, writev...) map onto Win32 through
+ * scripts/cross/win32/posix-compat.h, force-included into the C++ sources, and the headers in
+ * scripts/cross/win32/include/.
  *
  * Usage: node scripts/cross/build-win32.js <node.exe> <output .node>
  * Work files: .cache/cross/win32-x64/ (import library, gyp dump, objects).
@@ -132,7 +133,14 @@ async function compileTarget(target, objDir) {
     let args;
     if (/\.(cc|cpp|cxx)$/.test(source)) {
       cmd = CXX;
-      args = [...flags, ...target.cflagsCC.filter((f) => !DROP.has(f)), '-include', path.join(__dirname, 'win32', 'posix-compat.h')];
+      args = [
+        ...flags,
+        ...target.cflagsCC.filter((f) => !DROP.has(f)),
+        '-include',
+        path.join(__dirname, 'win32', 'posix-compat.h'),
+        // POSIX headers the Windows runtime lacks (sys/uio.h).
+        `-I${path.join(__dirname, 'win32', 'include')}`,
+      ];
     } else if (/\.S$/.test(source)) {
       cmd = CC;
       args = [...flags];
