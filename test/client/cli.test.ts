@@ -48,7 +48,9 @@ test('warcwire capture: URLs and --input, summary, exit 1 naming each failed URL
     expect(readdirSync(dir).filter((f) => /^T-.*\.warc\.gz$/.test(f))).toHaveLength(1);
 
     const ok = io();
-    expect(await capture.run([`${server.url}/three`, '-o', dir], ok.io)).toBe(0);
+    expect(await capture.run([`${server.url}/three`, '-o', join(dir, 'new', 'sub')], ok.io)).toBe(0);
+    expect(ok.out()).toMatch(/requests: 1 \(1 ok, 0 failed\)/);
+    expect(readdirSync(join(dir, 'new', 'sub')).filter((f) => f.endsWith('.warc.gz'))).toHaveLength(1);
     await expect(capture.run([], io().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
     await expect(capture.run(['ftp://x/'], io().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
   } finally {

@@ -269,6 +269,32 @@ test('gzip body is decoded for the caller, kept raw in the WARC', async () => {
   expect(field(response, 'WARC-Payload-Digest')).toBe(sha1b32(raw));
 });
 
+test('deflate and br bodies are decoded too; an unknown coding is handed over raw', async () => {
+  const { deflateSync, brotliCompressSync } = await import('node:zlib');
+  const text = 'encoded body '.repeat(50);
+  const bodies: Record<string, [string, Buffer]> = {
+    '/deflate': ['deflate', deflateSync(Buffer.from(text))],
+    '/br': ['br', brotliCompressSync(Buffer.from(text))],
+    '/odd': ['x-unknown', Buffer.from('as is')],
+  };
+  const server = await startHttp((req, res) => {
+    const [coding, body] = bodies[req.url!]!;
+    res.setHeader('content-encoding', coding);
+    res.end(body);
+  });
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  for (const path of ['/deflate', '/br']) expect(await (await client.fetch(`${server.url}${path}`)).text()).toBe(text);
+  expect(await (await client.fetch(`${server.url}/odd`)).text()).toBe('as is');
+  await client.close();
+  await server.close();
+  const p = pairs(await records());
+  expect(p).toHaveLength(3);
+  for (const { response } of p) {
+    const [, body] = bodies[new URL(field(response, 'WARC-Target-URI')!).pathname]!;
+    expect(field(response, 'WARC-Payload-Digest')).toBe(sha1b32(body));
+  }
+});
+
 test('DiscardHook: a discarded pair is not written and written rejects with the reason', async () => {
   const server = await startHttp((req, res) => {
     res.statusCode = req.url === '/drop' ? 500 : 200;
