@@ -259,6 +259,131 @@ void CompressorPool::Release(std::unique_ptr<Compressor> compressor) {
   free_.push_back(std::move(compressor));
 }
 
+SliceDeflater::~SliceDeflater() {
+  if (z_ != nullptr) {
+    deflateEnd(z_);
+    delete z_;
+  }
+}
+
+bool SliceDeflater::Init(Failure* failure) {
+  z_ = new z_stream();
+  // Negative windowBits: raw deflate, the gzip wrapper is written around the joined slices.
+  if (deflateInit2(z_, level_, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    delete z_;
+    z_ = nullptr;
+    failure->Set("ERR_INVALID_OPTION", "zlib could not start a deflate compressor");
+    return false;
+  }
+  return true;
+}
+
+bool SliceDeflater::Compress(const uint8_t* dict, size_t dictLen, const uint8_t* data, size_t len, bool last,
+                             std::vector<uint8_t>* out, Failure* failure) {
+  if (deflateReset(z_) != Z_OK ||
+      (dictLen > 0 && deflateSetDictionary(z_, dict, static_cast<uInt>(dictLen)) != Z_OK)) {
+    failure->Set("ERR_INVALID_OPTION", "zlib could not prepare a deflate slice");
+    return false;
+  }
+  size_t start = out->size();
+  out->resize(start + deflateBound(z_, static_cast<uLong>(len)) + 16);
+  z_->next_in = const_cast<Bytef*>(data);
+  z_->avail_in = static_cast<uInt>(len);
+  const int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
+  for (;;) {
+    size_t used = start + z_->total_out;
+    if (used == out->size()) out->resize(out->size() + 64 * 1024);
+    z_->next_out = out->data() + used;
+    z_->avail_out = static_cast<uInt>(out->size() - used);
+    int rc = deflate(z_, flush);
+    if (rc == Z_STREAM_ERROR) {
+      failure->Set("ERR_INVALID_OPTION", "zlib deflate failed");
+      return false;
+    }
+    // Done when the final block is out, or (sync flush) when input is used up with room left.
+    if (last ? rc == Z_STREAM_END : (z_->avail_in == 0 && z_->avail_out != 0)) break;
+  }
+  out->resize(start + z_->total_out);
+  return true;
+}
+
+std::unique_ptr<SliceDeflater> SliceDeflaterPool::Acquire(Failure* failure) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!free_.empty()) {
+      std::unique_ptr<SliceDeflater> deflater = std::move(free_.back());
+      free_.pop_back();
+      return deflater;
+    }
+  }
+  auto deflater = std::make_unique<SliceDeflater>(level_);
+  if (!deflater->Init(failure)) return nullptr;
+  return deflater;
+}
+
+void SliceDeflaterPool::Release(std::unique_ptr<SliceDeflater> deflater) {
+  if (!deflater) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  free_.push_back(std::move(deflater));
+}
+
+void AppendGzipHeader(int level, std::vector<uint8_t>* out) {
+  // As deflate() writes it: no name, no mtime, XFL from the level, OS = Unix.
+  const uint8_t xfl = level == 9 ? 2 : level < 2 ? 4 : 0;
+  const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3};
+  out->insert(out->end(), header, header + sizeof header);
+}
+
+void AppendGzipTrailer(uint32_t crc, uint64_t total, std::vector<uint8_t>* out) {
+  const uint32_t size = static_cast<uint32_t>(total);
+  for (int i = 0; i < 4; i++) out->push_back(static_cast<uint8_t>(crc >> (8 * i)));
+  for (int i = 0; i < 4; i++) out->push_back(static_cast<uint8_t>(size >> (8 * i)));
+}
+
+uint32_t Crc32(uint32_t crc, const uint8_t* data, size_t len) {
+  while (len > 0) {
+    size_t step = len < kZlibStep ? len : kZlibStep;
+    crc = static_cast<uint32_t>(crc32(crc, data, static_cast<uInt>(step)));
+    data += step;
+    len -= step;
+  }
+  return crc;
+}
+
+namespace {
+
+// CRC-32 arithmetic in GF(2)[x] modulo the (bit-reflected) CRC polynomial, so the CRC of
+// A||B follows from crc(A), crc(B) and |B| without the bytes: crc(A) * x^(8|B|) + crc(B).
+constexpr uint32_t kCrcPoly = 0xedb88320u;
+
+uint32_t MulModPoly(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t bit = 1u << 31; bit != 0; bit >>= 1) {
+    if (a & bit) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ kCrcPoly : b >> 1;  // b *= x
+  }
+  return product;
+}
+
+// x^(8 * bytes) modulo the polynomial, by squaring (x^1 is 1 << 30 in reflected form).
+uint32_t ShiftFor(uint64_t bytes) {
+  uint32_t result = 1u << 31;  // x^0
+  uint32_t square = 1u << 30;  // x^(2^0)
+  uint64_t bits = bytes * 8;
+  while (bits != 0) {
+    if (bits & 1) result = MulModPoly(square, result);
+    square = MulModPoly(square, square);
+    bits >>= 1;
+  }
+  return result;
+}
+
+}  // namespace
+
+uint32_t Crc32Combine(uint32_t first, uint32_t second, uint64_t secondLen) {
+  return MulModPoly(ShiftFor(secondLen), first) ^ second;
+}
+
 size_t ParallelCompressions() {
   // At least 2, at most 3: leaves one of libuv's 4 threads for the sink's writer.
   unsigned cores = std::thread::hardware_concurrency();

@@ -15,6 +15,8 @@
 
 #include "util.h"
 
+struct z_stream_s;
+
 namespace warcwire {
 
 enum class Mode { kNone, kGzip, kZstd };
@@ -68,6 +70,46 @@ class CompressorPool {
 
 // How many members of one encoder or sink compress at once (libuv's pool has 4 threads).
 size_t ParallelCompressions();
+
+// One slice of a large gzip member, compressed on its own so the slices of one record run in
+// parallel (as pigz does): raw deflate primed with the 32 KiB of input before the slice, ended
+// with a sync flush (the final block for the last slice), so the slices concatenate into one
+// valid deflate stream at the same level. Worker-thread object, reused between slices.
+class SliceDeflater {
+ public:
+  static constexpr size_t kWindow = 32 * 1024;
+  explicit SliceDeflater(int level) : level_(level) {}
+  ~SliceDeflater();
+  SliceDeflater(const SliceDeflater&) = delete;
+  SliceDeflater& operator=(const SliceDeflater&) = delete;
+  bool Init(Failure* failure);
+  // Appends the raw deflate of `data` to `out`; `dict` (at most kWindow bytes) precedes it.
+  bool Compress(const uint8_t* dict, size_t dictLen, const uint8_t* data, size_t len, bool last,
+                std::vector<uint8_t>* out, Failure* failure);
+
+ private:
+  int level_;
+  z_stream_s* z_ = nullptr;
+};
+
+// SliceDeflaters of one level, shared by worker threads.
+class SliceDeflaterPool {
+ public:
+  explicit SliceDeflaterPool(int level) : level_(level) {}
+  std::unique_ptr<SliceDeflater> Acquire(Failure* failure);
+  void Release(std::unique_ptr<SliceDeflater> deflater);
+
+ private:
+  const int level_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<SliceDeflater>> free_;
+};
+
+// The 10-byte gzip header zlib writes for `level`, and the trailer (CRC-32, size mod 2^32).
+void AppendGzipHeader(int level, std::vector<uint8_t>* out);
+void AppendGzipTrailer(uint32_t crc, uint64_t total, std::vector<uint8_t>* out);
+uint32_t Crc32(uint32_t crc, const uint8_t* data, size_t len);
+uint32_t Crc32Combine(uint32_t first, uint32_t second, uint64_t secondLen);
 
 }  // namespace warcwire
 

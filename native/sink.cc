@@ -2,6 +2,9 @@
 
 #include "sink_io.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace warcwire {
 
 namespace {
@@ -15,6 +18,9 @@ constexpr uint64_t kMaxAheadBytes = 64ull * 1024 * 1024;
 // One compress job takes a few small records together (fewer thread hops).
 constexpr size_t kCompressJobRecords = 16;
 constexpr uint64_t kCompressJobBytes = 512 * 1024;
+// Gzip records of at least this size are compressed as slices of kSliceBytes in parallel.
+constexpr uint64_t kSliceMinRecord = 1024 * 1024;
+constexpr uint64_t kSliceBytes = 512 * 1024;
 // Bounds one write batch so early appends resolve while a long queue is still being written.
 constexpr size_t kMaxBatchJobs = 256;
 constexpr uint64_t kMaxBatchBytes = 64ull * 1024 * 1024;
@@ -25,24 +31,98 @@ const uint8_t* BytesOf(const Napi::TypedArray& array) {
   return static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
 }
 
+// Bytes [from, to) of the record header + block + CRLFCRLF, copied into `out`.
+bool GatherRecord(Job* job, uint64_t from, uint64_t to, std::vector<uint8_t>* out, Failure* failure) {
+  static const uint8_t kRecordEnd[4] = {'\r', '\n', '\r', '\n'};
+  out->resize(static_cast<size_t>(to - from));
+  uint8_t* dst = out->data();
+  const uint64_t blockStart = job->headerLen;
+  const uint64_t blockEnd = blockStart + job->blockLen;
+  auto copy = [&](const uint8_t* src, uint64_t start, uint64_t end) {
+    uint64_t a = std::max(from, start);
+    uint64_t b = std::min(to, end);
+    if (a < b) std::memcpy(dst + (a - from), src + (a - start), static_cast<size_t>(b - a));
+  };
+  copy(job->header, 0, blockStart);
+  copy(kRecordEnd, blockEnd, blockEnd + sizeof kRecordEnd);
+  uint64_t a = std::max(from, blockStart);
+  uint64_t b = std::min(to, blockEnd);
+  if (a >= b) return true;
+  if (!job->spool) {
+    std::memcpy(dst + (a - from), job->block + (a - blockStart), static_cast<size_t>(b - a));
+    return true;
+  }
+  size_t got = 0;
+  if (!job->spool->Read(a - blockStart, dst + (a - from), static_cast<size_t>(b - a), &got, failure)) return false;
+  if (got != b - a) {
+    failure->Set("ERR_SPOOL_IO", "the spool shrank while its record was being written");
+    return false;
+  }
+  return true;
+}
+
+uint64_t RecordTotal(const Job* job) { return job->headerLen + job->blockLen + 4; }
+
+size_t SliceCount(const Job* job) { return static_cast<size_t>((RecordTotal(job) + kSliceBytes - 1) / kSliceBytes); }
+
+// Gzip header + the slices (one deflate stream) + trailer with the combined CRC-32.
+void JoinSlices(Job* job, int level) {
+  for (Failure& failure : job->sliceFailures) {
+    if (failure.failed()) {
+      job->failure = failure;
+      break;
+    }
+  }
+  if (!job->failure.failed()) {
+    size_t size = 18;
+    for (const auto& slice : job->slices) size += slice.size();
+    job->member.reserve(size);
+    AppendGzipHeader(level, &job->member);
+    uint32_t crc = job->sliceCrcs[0];
+    for (size_t i = 0; i < job->slices.size(); i++) {
+      job->member.insert(job->member.end(), job->slices[i].begin(), job->slices[i].end());
+      if (i > 0) {
+        uint64_t len = std::min<uint64_t>(kSliceBytes, RecordTotal(job) - i * kSliceBytes);
+        crc = Crc32Combine(crc, job->sliceCrcs[i], len);
+      }
+    }
+    AppendGzipTrailer(crc, RecordTotal(job), &job->member);
+  }
+  std::vector<std::vector<uint8_t>>().swap(job->slices);
+}
+
 }  // namespace
 
-// Compresses a few records ahead of the writer with a compressor borrowed from the pool.
+// Compresses a few records (or slices of a large record) ahead of the writer with
+// compressors borrowed from the pools.
 class RecordSink::CompressJob : public Napi::AsyncWorker {
  public:
-  CompressJob(RecordSink* owner, std::vector<Job*> jobs)
+  CompressJob(RecordSink* owner, std::vector<Task> tasks)
       : Napi::AsyncWorker(owner->Env(), "warcwire.compress"),
         keepOwner_(Napi::Persistent(owner->Value())),
         owner_(owner),
-        pool_(owner->file_->pool),
-        jobs_(std::move(jobs)) {}
+        file_(owner->file_),
+        tasks_(std::move(tasks)) {}
 
   void Execute() override {
     Failure failure;
-    std::unique_ptr<Compressor> compressor = pool_->Acquire(&failure);
+    std::unique_ptr<Compressor> compressor;
+    std::unique_ptr<SliceDeflater> deflater;
     std::vector<uint8_t> scratch;
     std::vector<Part> parts;
-    for (Job* job : jobs_) {
+    for (const Task& task : tasks_) {
+      Job* job = task.job;
+      if (task.slice != kWhole) {
+        CompressSlice(job, task.slice, &deflater, &scratch);
+        // acq_rel: the thread joining the slices sees what the other threads wrote.
+        if (job->slicesLeft.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          JoinSlices(job, file_->config.level);
+          finished_.push_back(job);
+        }
+        continue;
+      }
+      finished_.push_back(job);
+      if (!compressor && !failure.failed()) compressor = file_->pool->Acquire(&failure);
       if (!compressor) {
         job->failure = failure;
         continue;
@@ -57,21 +137,42 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
         job->failure.Set("ERR_SINK_WRITE", "cannot compress a record: " + std::string(e.what()));
       }
     }
-    pool_->Release(std::move(compressor));
+    file_->pool->Release(std::move(compressor));
+    if (file_->slicePool) file_->slicePool->Release(std::move(deflater));
   }
 
   void OnOK() override {
-    for (Job* job : jobs_) owner_->CompressDone(job);
+    for (Job* job : finished_) owner_->CompressDone(job);
     owner_->compressing_--;
     owner_->PumpCompress();
     owner_->PumpWrite();
   }
 
  private:
+  void CompressSlice(Job* job, size_t slice, std::unique_ptr<SliceDeflater>* deflater, std::vector<uint8_t>* scratch) {
+    Failure* failure = &job->sliceFailures[slice];
+    try {
+      if (!*deflater) *deflater = file_->slicePool->Acquire(failure);
+      if (!*deflater) return;
+      const uint64_t start = slice * kSliceBytes;
+      const uint64_t end = std::min<uint64_t>(start + kSliceBytes, RecordTotal(job));
+      const uint64_t dictStart = start > SliceDeflater::kWindow ? start - SliceDeflater::kWindow : 0;
+      if (!GatherRecord(job, dictStart, end, scratch, failure)) return;
+      const uint8_t* data = scratch->data() + (start - dictStart);
+      const size_t len = static_cast<size_t>(end - start);
+      job->sliceCrcs[slice] = Crc32(0, data, len);
+      (*deflater)->Compress(scratch->data(), static_cast<size_t>(start - dictStart), data, len, end == RecordTotal(job),
+                            &job->slices[slice], failure);
+    } catch (const std::exception& e) {
+      failure->Set("ERR_SINK_WRITE", "cannot compress a record: " + std::string(e.what()));
+    }
+  }
+
   Napi::ObjectReference keepOwner_;  // the JS object outlives the job
   RecordSink* owner_;
-  std::shared_ptr<CompressorPool> pool_;
-  std::vector<Job*> jobs_;  // owned by the sink's queue until written
+  std::shared_ptr<SinkFile> file_;
+  std::vector<Task> tasks_;     // jobs owned by the sink's queue until written
+  std::vector<Job*> finished_;  // jobs whose member this job completed
 };
 
 // Runs the jobs at the front of the queue, in order: open, writes, close.
@@ -160,6 +261,9 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
   }
   if (!ParseCompressorConfig(env, info[1], true, &file_->config)) return;
   file_->pool = std::make_shared<CompressorPool>(file_->config);
+  if (file_->config.mode == Mode::kGzip && file_->config.level > 0) {
+    file_->slicePool = std::make_shared<SliceDeflaterPool>(file_->config.level);
+  }
   Napi::Value preamble = info[1].As<Napi::Object>().Get("preamble");
   if (!preamble.IsUndefined()) {
     if (!preamble.IsTypedArray()) {
@@ -173,7 +277,16 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
 
 Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
   Napi::Promise promise = job->deferred.Promise();
-  if (job->precompress) toCompress_.push_back(job.get());
+  if (job->precompress && file_->slicePool && RecordTotal(job.get()) >= kSliceMinRecord) {
+    size_t count = SliceCount(job.get());
+    job->slices.resize(count);
+    job->sliceCrcs.resize(count);
+    job->sliceFailures.resize(count);
+    job->slicesLeft.store(count, std::memory_order_relaxed);
+    for (size_t i = 0; i < count; i++) toCompress_.push_back({job.get(), i});
+  } else if (job->precompress) {
+    toCompress_.push_back({job.get(), kWhole});
+  }
   queue_.push_back(std::move(job));
   PumpCompress();
   PumpWrite();
@@ -183,16 +296,19 @@ Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
 void RecordSink::PumpCompress() {
   while (compressing_ < ParallelCompressions() && !toCompress_.empty() &&
          (compressing_ == 0 || aheadBytes_ < kMaxAheadBytes)) {
-    std::vector<Job*> jobs;
+    std::vector<Task> tasks;
     uint64_t bytes = 0;
-    while (!toCompress_.empty() && jobs.size() < kCompressJobRecords && (jobs.empty() || bytes < kCompressJobBytes)) {
-      bytes += toCompress_.front()->headerLen + toCompress_.front()->blockLen;
-      jobs.push_back(toCompress_.front());
+    while (!toCompress_.empty() && tasks.size() < kCompressJobRecords && (tasks.empty() || bytes < kCompressJobBytes)) {
+      const Task& task = toCompress_.front();
+      const uint64_t total = RecordTotal(task.job);
+      bytes += task.slice == kWhole ? total : std::min<uint64_t>(kSliceBytes, total - task.slice * kSliceBytes);
+      // The ahead budget counts a record once (PumpWrite gives it back once).
+      if (task.slice == kWhole || task.slice == 0) aheadBytes_ += task.job->headerLen + task.job->blockLen;
+      tasks.push_back(task);
       toCompress_.pop_front();
     }
-    aheadBytes_ += bytes;
     compressing_++;
-    (new CompressJob(this, std::move(jobs)))->Queue();
+    (new CompressJob(this, std::move(tasks)))->Queue();
   }
 }
 

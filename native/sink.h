@@ -1,12 +1,14 @@
 // RecordSink: appends records as one gzip member / zstd frame / verbatim each. Records up to
-// 16 MiB are compressed in parallel on libuv's pool; one writer job at a time then writes
-// them, in call order, coalesced into few write() calls. Larger records stream through the
+// 16 MiB are compressed in parallel on libuv's pool (a gzip record of 1 MiB or more as
+// slices in parallel, joined into one member); one writer job at a time then writes them,
+// in call order, coalesced into few write() calls. Larger records stream through the
 // writer's own compressor so they are never held in memory whole.
 #ifndef WARCWIRE_SINK_H_
 #define WARCWIRE_SINK_H_
 
 #include <napi.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -24,6 +26,7 @@ struct SinkFile {
   std::string path;
   CompressorConfig config;
   std::shared_ptr<CompressorPool> pool;
+  std::shared_ptr<SliceDeflaterPool> slicePool;  // gzip only
   std::unique_ptr<Compressor> compressor;  // the writer's own, for streamed records
   std::vector<uint8_t> preamble;           // written first to an empty file
   UniqueFd fd;
@@ -51,6 +54,12 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
     bool precompress = false;          // compressed ahead by a compress job into `member`
     bool compressed = false;           // set on the main thread when that job is done
     std::vector<uint8_t> member;
+    // A sliced gzip record: each slice compressed by whichever thread takes it; the thread
+    // finishing the last one joins them into `member`.
+    std::vector<std::vector<uint8_t>> slices;
+    std::vector<uint32_t> sliceCrcs;
+    std::vector<Failure> sliceFailures;
+    std::atomic<size_t> slicesLeft{0};
     uint64_t offset = 0;  // results
     uint64_t length = 0;
     Failure failure;
@@ -73,7 +82,12 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
 
   std::shared_ptr<SinkFile> file_;
   std::deque<std::unique_ptr<Job>> queue_;  // call order; the writer takes from the front
-  std::deque<Job*> toCompress_;             // precompress jobs not started yet
+  struct Task {
+    Job* job;
+    size_t slice;  // kWhole, or the index of a slice of a sliced record
+  };
+  static constexpr size_t kWhole = SIZE_MAX;
+  std::deque<Task> toCompress_;             // precompress work not started yet
   size_t compressing_ = 0;
   uint64_t aheadBytes_ = 0;  // input bytes of records compressing or compressed, not yet written
   bool writing_ = false;

@@ -17,6 +17,8 @@ export interface CaptureConnectionOptions<Tag> {
   info: ConnectionInfo;
   /** The caller's tag for the request whose first byte is being written now. */
   takeTag(): Tag | undefined;
+  /** A new exchange started (its request's first byte); it will reach onExchange later. */
+  onExchangeStart?(exchange: CapturedExchange<Tag>): void;
   /** An exchange is over (complete, truncated or failed). Ownership of its spools passes on. */
   onExchange(exchange: CapturedExchange<Tag>): void;
 }
@@ -51,6 +53,7 @@ export class CaptureConnection<Tag> {
           const ex = new CapturedExchange<Tag>(options.backend, options.digestAlgorithm, options.spool, options.info, options.takeTag());
           this.writing = ex;
           this.open.push(ex);
+          options.onExchangeStart?.(ex);
         },
         onBytes: (d) => {
           const ex = this.writing!;

@@ -1,4 +1,5 @@
 /** Small helpers shared by the `warcwire` commands. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { WarcwireError } from '../errors';
 
 /** A mistake in how a command was called: the dispatcher prints usage and exits 2. */
@@ -6,6 +7,31 @@ export class UsageError extends WarcwireError {
   constructor(message: string) {
     super('ERR_USAGE', message);
   }
+}
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+type CommandConfig<O extends OptionsConfig> = { args: string[]; allowPositionals: true; options: O };
+/** The option values `parseArgs` gives for `options`, typed per option. */
+export type OptionValues<O extends OptionsConfig> = ReturnType<typeof parseArgs<CommandConfig<O>>>['values'];
+
+/**
+ * Parses a command's argv (unknown options are errors) and checks its operands
+ * against `operands`, named as in the usage line: `['FILE...']` takes one or
+ * more, `['FILE', 'OFFSET']` exactly those. A wrong count is a UsageError.
+ */
+export function parseCommandArgs<O extends OptionsConfig>(
+  argv: string[],
+  options: O,
+  operands: readonly string[],
+): { values: OptionValues<O>; positionals: string[] } {
+  const { values, positionals } = parseArgs<CommandConfig<O>>({ args: argv, allowPositionals: true, options });
+  const last = operands[operands.length - 1] ?? '';
+  if (last.endsWith('...')) {
+    if (positionals.length < operands.length) throw new UsageError(`no ${last.slice(0, -3)} given`);
+  } else if (positionals.length !== operands.length) {
+    throw new UsageError(operands.length === 0 ? 'expected no operands' : `expected ${operands.join(' and ')}`);
+  }
+  return { values, positionals };
 }
 
 export function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {

@@ -28,6 +28,8 @@ export interface CaptureHandlerOptions {
   createSpool(): Spool;
   /** After the response ended, a caller that takes nothing for this long is let go (ms). */
   callerIdleTimeout: number;
+  /** The request failed for its caller for a reason other than the caller's own abort (for metrics). */
+  onFailure?(reason: Error): void;
 }
 
 const PUMP_PIECE = 64 * 1024;
@@ -45,6 +47,8 @@ export class CaptureHandler implements LegacyHandler {
   private resume: (() => void) | undefined;
   private headersSeen = false;
   private detached = false;
+  /** The caller aborted before the response head: its error is not a failure of ours. */
+  private callerAborted = false;
   private finished = false;
   private drained = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -86,6 +90,7 @@ export class CaptureHandler implements LegacyHandler {
     }
     if (this.finished) return;
     if (!this.headersSeen) {
+      this.callerAborted = true;
       this.abortRequest?.(err);
       return;
     }
@@ -211,6 +216,7 @@ export class CaptureHandler implements LegacyHandler {
     this.pendingComplete = undefined;
     const reason = this.timedOut ?? this.tag.captureError ?? callerError(err);
     if (!this.tag.taken) this.tag.reject(reason);
+    if (!this.detached && !this.callerAborted) this.options.onFailure?.(reason);
     if (!this.detached) this.inner.onError?.(reason);
   }
 

@@ -28,7 +28,7 @@ export interface CaptureListResult {
 export async function captureList(
   client: WarcClient,
   urls: readonly string[],
-  options: { concurrency: number; onProgress?: (p: CaptureProgress) => void },
+  options: { concurrency: number; onProgress?: (p: CaptureProgress) => void; proxyType?: string },
 ): Promise<CaptureListResult> {
   const failures: CaptureFailure[] = [];
   let next = 0;
@@ -39,7 +39,7 @@ export async function captureList(
     while (next < urls.length) {
       const url = urls[next++]!;
       try {
-        const res = await client.fetch(url);
+        const res = await client.fetch(url, options.proxyType !== undefined ? { proxyType: options.proxyType } : {});
         const body = res.nodeStream();
         for await (const chunk of body) bytes += (chunk as Buffer).length;
         await res.written;

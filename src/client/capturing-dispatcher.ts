@@ -7,6 +7,7 @@ import type { CapturedExchange } from '../capture/exchange';
 import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
 import type { Dialer } from '../net/dialer';
 import { CaptureHandler, type LegacyHandler } from './capture-handler';
+import type { ClientObserver } from './client-observer';
 import { ClientError } from './errors';
 import { RequestTag } from './request-tag';
 import type { ResolvedTimeouts } from './settings';
@@ -25,6 +26,7 @@ export interface CapturingDispatcherOptions {
   connectionsPerOrigin: number;
   keepAliveTimeout: number;
   onExchange(exchange: CapturedExchange<RequestTag>): void;
+  observer: ClientObserver;
 }
 
 /**
@@ -61,8 +63,13 @@ export class CapturingDispatcher extends Dispatcher {
     return this.dispatchTagged(opts, handler, new RequestTag());
   }
 
-  /** Dispatches with a tag the caller keeps, to learn where the exchange was written. `requestTimeout` overrides the client's. */
-  dispatchTagged(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tag: RequestTag, requestTimeout?: number): boolean {
+  /**
+   * Dispatches with a tag the caller keeps, to learn where the exchange was written.
+   * `requestTimeout` overrides the client's; `proxyType` is handed to the dialer's proxy
+   * selection (connections are pooled per origin and proxy type, so a kept-alive
+   * connection is only reused by requests that asked for the same type).
+   */
+  dispatchTagged(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tag: RequestTag, requestTimeout?: number, proxyType?: string): boolean {
     const legacy = UnwrapHandler.unwrap(handler as object);
     if (this.closed) {
       const err = new ClientError('ERR_CLIENT_CLOSED', 'the client is closed');
@@ -70,8 +77,9 @@ export class CapturingDispatcher extends Dispatcher {
       queueMicrotask(() => legacy.onError?.(err));
       return false;
     }
+    this.options.observer.requestStarted();
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
-    const pool = this.poolFor(origin);
+    const pool = this.poolFor(proxyType === undefined ? origin : `${origin} ${proxyType}`);
     let lane: Lane | undefined;
     const wrapped = new CaptureHandler(legacy, tag, {
       drainLimit: this.options.maxResponseBytes,
@@ -86,6 +94,7 @@ export class CapturingDispatcher extends Dispatcher {
       },
       createSpool: () => this.options.backend.createSpool(this.options.spool),
       callerIdleTimeout: this.options.timeouts.idleRead,
+      onFailure: (reason) => this.options.observer.requestFailed(reason),
     });
     const run = (l: Lane): void => {
       lane = l;
@@ -95,7 +104,7 @@ export class CapturingDispatcher extends Dispatcher {
     };
     const idle = pool.lanes.find((l) => !l.busy);
     if (idle !== undefined) run(idle);
-    else if (pool.lanes.length < this.options.connectionsPerOrigin) run(this.newLane(origin, pool));
+    else if (pool.lanes.length < this.options.connectionsPerOrigin) run(this.newLane(origin, pool, proxyType));
     else pool.waiting.push(run);
     return true;
   }
@@ -116,7 +125,7 @@ export class CapturingDispatcher extends Dispatcher {
     if (next !== undefined) next(lane);
   }
 
-  private newLane(origin: string, pool: OriginPool): Lane {
+  private newLane(origin: string, pool: OriginPool, proxyType: string | undefined): Lane {
     const lane: Lane = { client: undefined as unknown as Client, busy: false, tag: undefined };
     const t = this.options.timeouts;
     lane.client = new Client(origin, {
@@ -126,7 +135,7 @@ export class CapturingDispatcher extends Dispatcher {
       bodyTimeout: t.idleRead,
       maxHeaderSize: DEFAULT_MAX_HEAD_BYTES,
       connect: ((co: ConnectOptions, cb: (err: Error | null, socket: Socket | null) => void) => {
-        this.openConnection(lane, co).then(
+        this.openConnection(lane, co, proxyType).then(
           (socket) => cb(null, socket),
           (err: Error) => cb(err, null),
         );
@@ -136,16 +145,36 @@ export class CapturingDispatcher extends Dispatcher {
     return lane;
   }
 
-  private async openConnection(lane: Lane, co: ConnectOptions): Promise<Socket> {
+  private async openConnection(lane: Lane, co: ConnectOptions, proxyType: string | undefined): Promise<Socket> {
     const protocol = co.protocol === 'https:' ? 'https:' : 'http:';
     const port = Number(co.port) || (protocol === 'https:' ? 443 : 80);
-    const result = await this.options.dialer.dial(
-      { protocol, hostname: co.hostname, port },
-      { timeout: this.options.timeouts.dial, tlsHandshakeTimeout: this.options.timeouts.tlsHandshake },
-    );
+    const observer = this.options.observer;
+    let result: Awaited<ReturnType<Dialer['dial']>>;
+    try {
+      result = await this.options.dialer.dial(
+        { protocol, hostname: co.hostname, port },
+        {
+          timeout: this.options.timeouts.dial,
+          tlsHandshakeTimeout: this.options.timeouts.tlsHandshake,
+          ...(proxyType !== undefined ? { proxyType } : {}),
+        },
+      );
+    } catch (err) {
+      observer.connectFailed(co.hostname, port, err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
     const defaultPort = protocol === 'https:' ? 443 : 80;
     // WARC-Cipher-Suite uses the IANA name (TLS_ECDHE_..._WITH_...), which OpenSSL's short name is not for TLS 1.2.
     const cipher = result.socket instanceof TLSSocket ? (result.socket.getCipher()?.standardName ?? result.cipher) : result.cipher;
+    observer.connected({
+      host: co.hostname,
+      port,
+      https: protocol === 'https:',
+      ...(result.proxy !== undefined ? { proxy: result.proxy } : {}),
+      ...(result.remoteAddress !== undefined ? { remoteAddress: result.remoteAddress } : {}),
+      ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
+      ...(cipher !== undefined ? { cipher } : {}),
+    });
     const capture = new CaptureConnection<RequestTag>({
       backend: this.options.backend,
       digestAlgorithm: this.options.digestAlgorithm,
@@ -165,6 +194,7 @@ export class CapturingDispatcher extends Dispatcher {
         if (tag !== undefined) tag.taken = true;
         return tag;
       },
+      onExchangeStart: (ex) => observer.exchangeStarted(ex),
       onExchange: (ex) => this.options.onExchange(ex),
     });
     capture.attach(result.socket);

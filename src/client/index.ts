@@ -1,4 +1,4 @@
-export { WarcClient, type FetchInit } from './warc-client';
+export { WarcClient, type FetchInit, type ClientStats } from './warc-client';
 export { WarcResponse, type RedirectHop } from './response';
 export { CapturingDispatcher } from './capturing-dispatcher';
 export { ClientError, DiscardedError, type ClientErrorCode } from './errors';

@@ -5,6 +5,7 @@ import { exchangeRecords, targetUri, type RecordPair } from '../capture/records'
 import type { DedupeIndex } from '../dedupe/types';
 import type { Logger } from '../obs/logger';
 import type { WarcWriter } from '../warc/writer';
+import type { ClientObserver } from './client-observer';
 import { ClientError, DiscardedError } from './errors';
 import { dedupePair } from './dedupe-step';
 import type { RequestTag } from './request-tag';
@@ -55,10 +56,13 @@ export class ExchangeRecorder {
     private readonly logger: Logger,
     private readonly discardHook: DiscardHook | undefined,
     private readonly dedupe: DedupeIndex | undefined,
+    /** Metrics and the seeds' log events (bytes, spool gauges, records written, failures). */
+    private readonly observer: ClientObserver,
   ) {}
 
   record(ex: CapturedExchange<RequestTag>): void {
     const tag = ex.tag;
+    this.observer.exchangeCaptured(ex);
     if (tag?.truncation !== undefined && ex.truncated !== undefined && ex.truncated !== 'length' && !ex.responseComplete) {
       // The handler knows why it cut the connection (e.g. the whole-request timeout).
       ex.truncated = tag.truncation;
@@ -67,6 +71,7 @@ export class ExchangeRecorder {
     const fatal = ex.error !== undefined && (ex.truncated === undefined || !ex.hasResponse);
     if (fatal || !ex.hasResponse || ex.requestHead === undefined) {
       ex.discard();
+      this.observer.exchangeSettled(ex);
       this.stats.failed++;
       const cause = ex.error ?? new ClientError('ERR_NOT_WRITTEN', 'the exchange has no response');
       if (tag !== undefined && cause instanceof HttpParseError) tag.captureError = cause;
@@ -85,8 +90,11 @@ export class ExchangeRecorder {
       }
       if (verdict.discard) {
         ex.discard();
+        this.observer.exchangeSettled(ex);
         this.stats.discarded++;
-        tag?.reject(new DiscardedError(verdict.reason ?? 'no reason given'));
+        const reason = verdict.reason ?? 'no reason given';
+        this.observer.discarded(url, head.status, reason);
+        tag?.reject(new DiscardedError(reason));
         return;
       }
     }
@@ -95,7 +103,10 @@ export class ExchangeRecorder {
     const pair = exchangeRecords(ex, this.encoding);
     const write = (chosen: RecordPair): Promise<void> =>
       this.writer.write([chosen.response, chosen.request]).then(
-        ([response, request]) => {
+        (records) => {
+          const [response, request] = records;
+          this.observer.exchangeSettled(ex);
+          this.observer.recordsWritten(records, url);
           this.stats.written++;
           if (truncated !== undefined) this.stats.truncated++;
           const revisit = chosen.response.type === 'revisit';
@@ -104,8 +115,9 @@ export class ExchangeRecorder {
           tag?.resolve({ url, status: head.status, response: response!, request: request!, ...(truncated ? { truncated } : {}), ...(revisit ? { revisit } : {}) });
         },
         (err: Error) => {
+          this.observer.exchangeSettled(ex);
           this.stats.failed++;
-          this.logger.error({ err: err.message, url }, 'writing a record pair failed');
+          this.observer.writeFailed(err, url);
           tag?.reject(err);
         },
       );

@@ -67,6 +67,11 @@ export interface WarcClientSettings {
    * compression — so a browser's JA3/JA4 fingerprint cannot be reproduced exactly.
    */
   tls?: TlsOptions;
+  /**
+   * Write every DNS resolution that went to the network as a WARC `resource` record
+   * (`dns:<host>`, `text/dns`). Default true. `dialer.onDnsRecord`, if given, is called too.
+   */
+  archiveDns?: boolean;
   /** Proxies, DNS and source-address options of the dialer (TLS and timeouts come from the fields above). */
   dialer?: Omit<DialerOptions, 'tls' | 'connectTimeout' | 'logger' | 'metrics'>;
   /** Connections kept per origin. Default 32. */

@@ -7,6 +7,8 @@ import { Dialer } from '../net/dialer';
 import { silentLogger, type Logger } from '../obs/logger';
 import { WarcWriter } from '../warc/writer';
 import { CapturingDispatcher } from './capturing-dispatcher';
+import { ClientObserver } from './client-observer';
+import { DnsArchive } from './dns-archive';
 import { ClientError } from './errors';
 import { ExchangeRecorder, type RecorderStats } from './recorder';
 import { RequestTag } from './request-tag';
@@ -24,6 +26,17 @@ export interface FetchInit {
   decompressBody?: boolean;
   /** Overrides timeouts.request (ms, 0 for none) for each hop of this call. */
   timeout?: number;
+  /**
+   * Proxy type wanted for this call's connections ('any', 'mobile', 'residential',
+   * 'datacenter'). Absent: only proxies of type 'any' are eligible; 'any': every proxy.
+   */
+  proxyType?: string;
+}
+
+/** What happened so far: the exchanges (see RecorderStats) and the DNS records archived. */
+export interface ClientStats extends RecorderStats {
+  /** DNS resolutions written as `resource` records. */
+  dnsRecords: number;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -34,11 +47,12 @@ class TaggingDispatcher extends Dispatcher {
     private readonly target: CapturingDispatcher,
     private readonly tag: RequestTag,
     private readonly requestTimeout: number | undefined,
+    private readonly proxyType: string | undefined,
   ) {
     super();
   }
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.target.dispatchTagged(opts, handler, this.tag, this.requestTimeout);
+    return this.target.dispatchTagged(opts, handler, this.tag, this.requestTimeout, this.proxyType);
   }
   override async close(): Promise<void> {}
   override async destroy(): Promise<void> {}
@@ -79,6 +93,8 @@ export class WarcClient {
     readonly writer: WarcWriter,
     private readonly dialer: Dialer,
     private readonly recorder: ExchangeRecorder,
+    private readonly observer: ClientObserver,
+    private readonly dns: DnsArchive,
     backend: Backend,
   ) {
     const timeouts = resolveTimeouts(settings.timeouts);
@@ -96,6 +112,7 @@ export class WarcClient {
       connectionsPerOrigin: settings.connectionsPerOrigin ?? 32,
       keepAliveTimeout: settings.keepAliveTimeout ?? 4000,
       onExchange: (ex) => recorder.record(ex),
+      observer,
     });
   }
 
@@ -111,22 +128,29 @@ export class WarcClient {
       ...(settings.logger ? { logger: settings.logger } : {}),
       ...(settings.metrics ? { metrics: settings.metrics } : {}),
     });
+    const observer = new ClientObserver(logger, settings.metrics);
+    const dns = new DnsArchive(writer, observer);
+    const userDnsHook = settings.dialer?.onDnsRecord;
     const timeouts = resolveTimeouts(settings.timeouts);
     const dialer = new Dialer({
       ...settings.dialer,
+      onDnsRecord: (capture) => {
+        if (settings.archiveDns ?? true) dns.archive(capture);
+        userDnsHook?.(capture);
+      },
       tls: { ...settings.tls, handshakeTimeout: timeouts.tlsHandshake },
       connectTimeout: timeouts.dial,
       logger,
       ...(settings.metrics ? { metrics: settings.metrics } : {}),
     });
     const encoding = algorithm === 'sha1' ? 'base32' : 'base16';
-    const recorder = new ExchangeRecorder(writer, settings.writer.digestEncoding ?? encoding, logger, settings.discardHook, settings.dedupe);
-    return new WarcClient(settings, writer, dialer, recorder, backend);
+    const recorder = new ExchangeRecorder(writer, settings.writer.digestEncoding ?? encoding, logger, settings.discardHook, settings.dedupe, observer);
+    return new WarcClient(settings, writer, dialer, recorder, observer, dns, backend);
   }
 
   /** What happened to the exchanges so far. */
-  get stats(): Readonly<RecorderStats> {
-    return this.recorder.stats;
+  get stats(): Readonly<ClientStats> {
+    return { ...this.recorder.stats, dnsRecords: this.dns.written };
   }
 
   async fetch(url: string | URL, init: FetchInit = {}): Promise<WarcResponse> {
@@ -144,7 +168,7 @@ export class WarcClient {
     for (;;) {
       const tag = new RequestTag();
       const res = await request(current, {
-        dispatcher: new TaggingDispatcher(this.dispatcher, tag, init.timeout),
+        dispatcher: new TaggingDispatcher(this.dispatcher, tag, init.timeout, init.proxyType),
         method: method as Dispatcher.HttpMethod,
         headers: headers.flat(),
         body,
@@ -197,8 +221,15 @@ export class WarcClient {
     this.closing ??= (async () => {
       await this.dispatcher.close();
       await this.recorder.drain();
-      await this.writer.close();
+      // No request runs now, so no new DNS answers: close the resolver, then write what it reported.
       await this.dialer.close();
+      await this.dns.drain();
+      try {
+        await this.writer.close();
+      } finally {
+        this.observer.writerClosed(this.writer.filenames);
+        this.observer.close();
+      }
     })();
     return this.closing;
   }

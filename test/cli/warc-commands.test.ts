@@ -1,23 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main';
 import { WarcReader } from '../../src/warc/reader';
 import { WarcWriter } from '../../src/warc/writer';
 import { newRecordId } from '../../src/warc/record';
-import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
+import { captureIO } from '../helpers/cli-io';
+import { backend, expectZstdMissingByDesign, FIXTURES, tempDir } from '../helpers/warc-backend';
 import { httpChunkedResponse, seededBytes } from '../helpers/warc-records';
+import { zstdFileFromCli } from '../helpers/warc-tools';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
+  const captured = captureIO();
+  const code = await main(argv, captured.io);
+  return { code, out: captured.out(), err: captured.err() };
 }
 
 const fx = (name: string): string => join(FIXTURES, name);
@@ -48,6 +44,19 @@ describe('warcwire CLI (WARC commands)', () => {
     expect(noFile.err).toMatch(/no FILE given/);
     const badOption = await cli('check', '--bogus', fx('warcio--example.warc'));
     expect(badOption.code).toBe(2);
+    // Operand counts, as each usage line names them.
+    for (const [argv, message] of [
+      [['ls'], /no FILE given/],
+      [['index', '--sort'], /no FILE given/],
+      [['mend', '--dry-run'], /no FILE given/],
+      [['extract', fx('warcio--example.warc')], /expected FILE and OFFSET/],
+      [['recompress', 'a', 'b', 'c'], /expected IN and OUT/],
+    ] as const) {
+      const r = await cli(...argv);
+      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+      expect(r.err).toMatch(message);
+      expect(r.err).toMatch(/Usage: warcwire /);
+    }
   });
 
   test('check: silent and 0 on a good file; one line per problem and 1 on a damaged one', async () => {
@@ -187,9 +196,34 @@ describe('warcwire CLI (WARC commands)', () => {
     expect(await recordsOf(zst)).toEqual(await recordsOf(fx('warcio--example.warc.gz')));
   });
 
-  // bin/warcwire.js runs the compiled CLI; `npm test` builds dist/ first.
+  test(`check and mend on zstd files made by the zstd CLI (backend ${backend.name})`, async () => {
+    const sub = join(dir, 'from-cli');
+    mkdirSync(sub);
+    const zst = join(sub, 'example.warc.zst');
+    zstdFileFromCli(fx('warcio--example.warc'), zst);
+    const open = join(sub, 'crashed.warc.zst.open');
+    copyFileSync(zst, open);
+    const check = await cli('check', zst);
+    const mend = await cli('mend', '--yes', open);
+    if (backend.zstdAvailable) {
+      expect(check).toEqual({ code: 0, out: '', err: '' });
+      expect(mend.code).toBe(0);
+      expect(readdirSync(sub).sort()).toEqual(['crashed.warc.zst', 'example.warc.zst']);
+      return;
+    }
+    expectZstdMissingByDesign();
+    expect(check.code).toBe(1);
+    expect(check.out).toMatch(/^cannot read: zstd is not available .*\[ERR_ZSTD_UNAVAILABLE\]$/m);
+    expect(mend.code).toBe(1);
+    expect(mend.out).toMatch(/^cannot read .*crashed\.warc\.zst\.open: .*\[ERR_ZSTD_UNAVAILABLE\]$/m);
+    expect(readdirSync(sub).sort()).toEqual(['crashed.warc.zst.open', 'example.warc.zst']);
+  });
+
+  // bin/warcwire.js runs the compiled CLI: scripts/test.sh builds dist/ before jest runs.
   const bin = join(__dirname, '..', '..', 'bin', 'warcwire.js');
-  (existsSync(join(__dirname, '..', '..', 'dist', 'cli', 'main.js')) ? test : test.skip)('bin/warcwire.js: --help, and check exit codes', () => {
+  test('bin/warcwire.js: --help, and check exit codes', () => {
+    const compiled = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+    if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run \`npm run build\` first (scripts/test.sh does)`);
     const help = spawnSync(process.execPath, [bin, '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout.toString()).toMatch(/^  check +verify WARC files/m);

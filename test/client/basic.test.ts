@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fetch as undiciFetch, request } from 'undici';
 import { WarcClient } from '../../src/client';
 import { startHttp, startHttps, startRaw, type Running } from '../helpers/client-servers';
-import { testCert } from '../helpers/client-cert';
+import { testCertificate as testCert } from '../helpers/tls-cert';
 import { readAll, type ReadBack } from '../helpers/warc-read';
 
 const field = (r: ReadBack, name: string): string | undefined => r.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];

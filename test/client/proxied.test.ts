@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient } from '../../src/client';
-import { testCert } from '../helpers/client-cert';
+import { testCertificate as testCert } from '../helpers/tls-cert';
 import { startHttp, startHttps } from '../helpers/client-servers';
 import { readAll, type ReadBack } from '../helpers/warc-read';
 

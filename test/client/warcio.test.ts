@@ -1,21 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient } from '../../src/client';
 import { startHttp } from '../helpers/client-servers';
-
-interface WarcioEntry {
-  type: string;
-  id: string;
-  targetUri: string | null;
-  concurrentTo: string | null;
-  payloadDigest: string | null;
-  status: number | null;
-  method: string | null;
-  contentSha1?: string;
-  content?: string;
-}
+import { warcioReadHttp } from '../helpers/warc-tools';
 
 test('the warcio npm package reads our output: pairs, HTTP heads, payload digests', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warcwire-client-'));
@@ -34,8 +22,7 @@ test('the warcio npm package reads our output: pairs, HTTP heads, payload digest
     }
     await client.close();
     const [file] = readdirSync(dir).filter((f) => f.endsWith('.warc.gz'));
-    const out = execFileSync(process.execPath, [join(__dirname, 'warcio-http.mjs'), join(dir, file!)]);
-    const recs = (JSON.parse(out.toString()) as WarcioEntry[]).filter((r) => r.type !== 'warcinfo');
+    const recs = warcioReadHttp(join(dir, file!)).filter((r) => r.type !== 'warcinfo');
     expect(recs.map((r) => [r.type, r.status ?? r.method, r.targetUri])).toEqual([
       ['response', 200, `${server.url}/a`],
       ['request', 'GET', `${server.url}/a`],
@@ -50,8 +37,8 @@ test('the warcio npm package reads our output: pairs, HTTP heads, payload digest
       expect(req.concurrentTo).toBe(resp.id);
       expect(resp.payloadDigest).toBe(resp.contentSha1);
     }
-    expect(recs[2]!.content).toBe('first part, second part');
-    expect(recs[5]!.content).toBe('x=1');
+    expect(recs[2]!.text).toBe('first part, second part');
+    expect(recs[5]!.text).toBe('x=1');
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
-import { testCert } from './client-cert';
+import { testCertificate as testCert } from './tls-cert';
 
 export interface Running {
   url: string;

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
-import { testCertificate } from './net-cert';
+import { testCertificate } from './tls-cert';
 
 export interface SeenRequest {
   method: string;

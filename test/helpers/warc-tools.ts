@@ -2,27 +2,64 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-export interface WarcioRecord {
+/** What warcio sees of every record, in either mode. */
+interface WarcioEntry {
   type: string;
   id: string;
   targetUri: string | null;
   date: string;
+  contentType: string | null;
+  ipAddress: string | null;
+  concurrentTo: string | null;
   blockDigest: string | null;
   payloadDigest: string | null;
+  /** The WARC Content-Length header. */
   contentLength: number;
-  blockLength: number;
-  /** sha1 of the block as warcio returned it, base32. */
-  sha1: string;
   offset: number;
   length: number;
 }
 
-const SCRIPT = join(__dirname, '..', 'warc', 'warcio-read.mjs');
+/** A record read without HTTP parsing: the block as stored. */
+export interface WarcioRecord extends WarcioEntry {
+  blockLength: number;
+  /** sha1 of the block as warcio returned it, base32. */
+  sha1: string;
+}
+
+/** A record read with warcio's HTTP parsing. */
+export interface WarcioHttpRecord extends WarcioEntry {
+  status: number | null;
+  method: string | null;
+  statusline: string | null;
+  /** HTTP header lines, `Name: value`. */
+  headers: string[];
+  /** sha1 of the content (payload without transfer encoding), base32. */
+  contentSha1: string;
+  /** The content as UTF-8, first 500 characters. */
+  text: string;
+}
+
+const SCRIPT = join(__dirname, 'warcio-read.mjs');
+
+function runWarcio(args: string[], input?: Buffer): unknown {
+  const out = execFileSync(process.execPath, [SCRIPT, ...args], { input, maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(out.toString());
+}
 
 /** Records of a WARC file as warcio (ESM, so a child process) reads them; `input` feeds stdin instead. */
 export function warcioRead(path: string | null, input?: Buffer): WarcioRecord[] {
-  const out = execFileSync(process.execPath, [SCRIPT, path ?? '-'], { input, maxBuffer: 256 * 1024 * 1024 });
-  return JSON.parse(out.toString()) as WarcioRecord[];
+  return runWarcio([path ?? '-'], input) as WarcioRecord[];
+}
+
+/** Records of a WARC file as warcio reads them when it parses the HTTP messages. */
+export function warcioReadHttp(path: string): WarcioHttpRecord[] {
+  return runWarcio([path, '--http']) as WarcioHttpRecord[];
+}
+
+/** Compresses `source` into `target` with the zstd CLI: one frame over the whole file, as other tools make them. */
+export function zstdFileFromCli(source: string, target: string): void {
+  const r = zstdCli(['-q', '-f', source, '-o', target]);
+  if (r.status !== 0) throw new Error(`zstd ${source} failed: ${r.stderr}`);
 }
 
 export function zstdCli(args: string[], input?: Buffer): { status: number | null; stdout: Buffer; stderr: string } {

@@ -1,25 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient } from '../../src/client';
-import { testCertificate } from '../helpers/net-cert';
+import { testCertificate } from '../helpers/tls-cert';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { startOrigin, type Origin } from '../helpers/net-origin';
 import { startDante, startMicrosocks, startSquid, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
 import { startSshSocks } from '../helpers/net-ssh-socks';
+import { warcioReadHttp, type WarcioHttpRecord } from '../helpers/warc-tools';
 
 // The whole path: WarcClient → Dialer → proxy → origin, then the WARC read back
 // with warcio. Checks what the proxy must not leave in the archive.
-interface Entry {
-  type: string;
-  targetUri: string | null;
-  ipAddress: string | null;
-  statusline: string | null;
-  headers: string[];
-  text?: string;
-}
-
 const creds = { user: 'crawler', password: 's3cr3t:p@ss' };
 const tinyCreds = { user: 'crawler', password: 'tiny-s3cr3t' };
 
@@ -57,7 +48,7 @@ const schemes: Array<[string, () => string]> = [
   ['https', () => `https://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@localhost:${squid.tlsPort}`],
 ];
 
-async function capture(proxy: string | undefined, urls: string[]): Promise<Entry[]> {
+async function capture(proxy: string | undefined, urls: string[]): Promise<WarcioHttpRecord[]> {
   const dir = mkdtempSync(join(tmpdir(), 'warcwire-net-client-'));
   try {
     const client = await WarcClient.create({
@@ -77,8 +68,7 @@ async function capture(proxy: string | undefined, urls: string[]): Promise<Entry
     }
     const files = readdirSync(dir).filter((f) => f.endsWith('.warc.gz'));
     expect(files).toHaveLength(1);
-    const out = execFileSync(process.execPath, [join(__dirname, 'warcio-records.mjs'), join(dir, files[0]!)]);
-    return (JSON.parse(out.toString()) as Entry[]).filter((e) => e.type !== 'warcinfo');
+    return warcioReadHttp(join(dir, files[0]!)).filter((e) => e.type !== 'warcinfo');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import { Dialer } from '../../src/net/dialer';
 import type { DnsCapture } from '../../src/net/dns-types';
 import { NetError } from '../../src/net/errors';
 import { connectHappyEyeballs, interleave } from '../../src/net/happy-eyeballs';
-import { testCertificate } from '../helpers/net-cert';
+import { testCertificate } from '../helpers/tls-cert';
 import { stopAllDaemons, type Daemon } from '../helpers/net-daemon';
 import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
 import { freePort } from '../helpers/net-ports';

@@ -4,7 +4,7 @@ import type { DnsCapture } from '../../src/net/dns-types';
 import { ProxyError, NetError } from '../../src/net/errors';
 import type { Logger, LogFields } from '../../src/obs/logger';
 import { PrometheusRegistry } from '../../src/obs/registry';
-import { testCertificate } from '../helpers/net-cert';
+import { testCertificate } from '../helpers/tls-cert';
 import { stopAllDaemons, type Daemon } from '../helpers/net-daemon';
 import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
 import { freePort } from '../helpers/net-ports';

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +8,11 @@ import type { DnsCapture } from '../../src/net/dns-types';
 import { WarcWriter } from '../../src/warc/writer';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { startDnsmasq } from '../helpers/net-proxies';
+import { warcioReadHttp } from '../helpers/warc-tools';
 
 afterAll(async () => {
   await stopAllDaemons();
 });
-
-interface Entry {
-  type: string;
-  targetUri: string | null;
-  contentType: string | null;
-  text?: string;
-}
 
 test('a DNS answer from dnsmasq becomes a resource record warcio reads back', async () => {
   const dns = await startDnsmasq({ records: { 'both.test': ['127.0.0.1', '::1'] }, ttl: 120 });
@@ -33,8 +26,7 @@ test('a DNS answer from dnsmasq becomes a resource record warcio reads back', as
     await writer.write(captures.map(dnsResourceRecord));
     await writer.close();
     const [file] = readdirSync(dir).filter((f) => f.endsWith('.warc.gz'));
-    const out = execFileSync(process.execPath, [join(__dirname, 'warcio-records.mjs'), join(dir, file!)]);
-    const records = (JSON.parse(out.toString()) as Entry[]).filter((r) => r.type !== 'warcinfo');
+    const records = warcioReadHttp(join(dir, file!)).filter((r) => r.type !== 'warcinfo');
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ type: 'resource', targetUri: 'dns:both.test', contentType: 'text/dns' });
     expect(records[0]!.text).toBe(captures[0]!.block);

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { connectViaProxy, proxySchemeOf } from '../../src/net/proxy-connect';
 import { ProxyError } from '../../src/net/errors';
-import { testCertificate } from '../helpers/net-cert';
+import { testCertificate } from '../helpers/tls-cert';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
 import { freePort } from '../helpers/net-ports';

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { checkFile } from '../../src/warc/check';
 import { WarcReader, type ReadIssue } from '../../src/warc/reader';
 import { WarcWriter } from '../../src/warc/writer';
-import { backend, tempDir } from '../helpers/warc-backend';
+import { backend, expectZstdMissingByDesign, FIXTURES, tempDir, zstdUnavailable } from '../helpers/warc-backend';
 import { exchanges, seededBytes } from '../helpers/warc-records';
 
 const { dir, cleanup } = tempDir('bad');
@@ -62,7 +62,20 @@ describe(`bad input (backend ${backend.name})`, () => {
     });
   };
   truncation('gzip');
-  (backend.zstdAvailable ? describe : describe.skip)('zstd', () => truncation('zstd'));
+  if (backend.zstdAvailable) truncation('zstd');
+  else
+    test('zstd missing (by design on this backend): writing zstd, with or without a dictionary, rejects with ERR_ZSTD_UNAVAILABLE and leaves no file', async () => {
+      expectZstdMissingByDesign();
+      const dictionary = readFileSync(join(FIXTURES, 'gowarc--zstd-dictionary.bin'));
+      for (const [name, extra] of [['no-zstd', {}], ['no-zstd-dict', { zstdDictionary: dictionary }]] as const) {
+        const sub = join(dir, name);
+        mkdirSync(sub);
+        const writer = new WarcWriter({ directory: sub, compression: 'zstd', hostname: 'bad', ...extra });
+        await expect(writer.write(exchanges(1)[0])).rejects.toMatchObject(zstdUnavailable());
+        await writer.close();
+        expect(readdirSync(sub)).toEqual([]);
+      }
+    });
 
   test('a file that is not WARC at all: no records, one clear problem; strict throws at offset 0', async () => {
     const text = join(dir, 'not-a-warc.txt');

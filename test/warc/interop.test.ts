@@ -1,14 +1,16 @@
 /** Our files read by independent implementations: the warcio npm package and the zstd CLI. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkFile } from '../../src/warc/check';
 import { WarcReader } from '../../src/warc/reader';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
 import { verifyRecord } from '../../src/warc/verify';
 import { WarcWriter, type WrittenRecord } from '../../src/warc/writer';
-import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
+import { backend, expectZstdMissingByDesign, FIXTURES, tempDir, zstdUnavailable } from '../helpers/warc-backend';
+import { readAll } from '../helpers/warc-read';
 import { exchanges, httpChunkedResponse, seededBytes } from '../helpers/warc-records';
-import { warcioRead, zstdCli, zstdFrames, type WarcioRecord } from '../helpers/warc-tools';
+import { warcioRead, zstdCli, zstdFileFromCli, zstdFrames, type WarcioRecord } from '../helpers/warc-tools';
 
 const dictionary = readFileSync(join(FIXTURES, 'gowarc--zstd-dictionary.bin'));
 
@@ -81,7 +83,48 @@ describe(`interop (backend ${backend.name})`, () => {
     expectSameAsWritten(warcioRead(path), ids, written, 4);
   });
 
-  (backend.zstdAvailable ? describe : describe.skip)('zstd', () => {
+  /** A plain fixture, and the same bytes as one zstd frame made by the zstd CLI. */
+  const plainFixture = join(FIXTURES, 'warcio--example.warc');
+  const zstdFromCli = (): string => {
+    const path = join(dir, 'from-cli.warc.zst');
+    zstdFileFromCli(plainFixture, path);
+    return path;
+  };
+
+  if (!backend.zstdAvailable) {
+    describe('zstd missing (by design on this backend)', () => {
+      test('a .warc.zst made by the zstd CLI: strict, tolerant and check all fail with ERR_ZSTD_UNAVAILABLE, no fd left open', async () => {
+        expectZstdMissingByDesign();
+        const path = zstdFromCli();
+        const fds = (): number => readdirSync('/proc/self/fd').length;
+        const before = fds();
+        for (const strict of [true, false]) {
+          const seen: string[] = [];
+          const read = async (): Promise<void> => {
+            for await (const r of new WarcReader(path, { strict })) seen.push(r.type);
+          };
+          await expect(read()).rejects.toMatchObject(zstdUnavailable());
+          expect(seen).toEqual([]);
+        }
+        await expect(checkFile(path)).rejects.toMatchObject(zstdUnavailable());
+        // The file stream closes asynchronously after the error.
+        for (let i = 0; i < 40 && fds() > before; i++) await new Promise((r) => setTimeout(r, 25));
+        expect(fds()).toBeLessThanOrEqual(before);
+      });
+    });
+    return;
+  }
+
+  describe('zstd', () => {
+    test('a .warc.zst made by the zstd CLI (one frame for the whole file) reads as the plain file does', async () => {
+      const path = zstdFromCli();
+      const zst = await readAll(path, { strict: true });
+      const plain = await readAll(plainFixture, { strict: true });
+      expect(zst.records.length).toBeGreaterThan(0);
+      expect(zst.records.map((r) => [r.type, r.id, r.headers, r.block])).toEqual(plain.records.map((r) => [r.type, r.id, r.headers, r.block]));
+      expect((await checkFile(path)).errors).toEqual([]);
+    });
+
     test('zstd CLI decodes the file; every frame has content size and checksum; warcio reads the result', async () => {
       const { path, written, ids } = await writeFile(dir, { compression: 'zstd', prefix: 'ZST' });
       const frames = zstdFrames(readFileSync(path));

@@ -6,7 +6,8 @@ import { applyMend, planMend } from '../../src/warc/mend';
 import { WarcReader } from '../../src/warc/reader';
 import { WarcWriter } from '../../src/warc/writer';
 import { exchanges } from '../helpers/warc-records';
-import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
+import { backend, expectZstdMissingByDesign, FIXTURES, tempDir, zstdUnavailable } from '../helpers/warc-backend';
+import { zstdFileFromCli } from '../helpers/warc-tools';
 
 const REGISTER = join(__dirname, '..', 'helpers', 'warc-ts-register.js');
 const CHILD = join(__dirname, 'crash-writer.child.ts');
@@ -79,7 +80,20 @@ describe(`mend (backend ${backend.name})`, () => {
   };
   crash('gzip');
   crash('none');
-  (backend.zstdAvailable ? describe : describe.skip)('zstd', () => crash('zstd'));
+  if (backend.zstdAvailable) crash('zstd');
+  else
+    test('zstd missing (by design on this backend): planning to mend a .warc.zst.open fails with ERR_ZSTD_UNAVAILABLE, the file untouched', async () => {
+      expectZstdMissingByDesign();
+      const dir = join(root, 'no-zstd');
+      mkdirSync(dir);
+      const open = join(dir, 'from-cli.warc.zst.open');
+      zstdFileFromCli(join(FIXTURES, 'warcio--example.warc'), open);
+      const before = readFileSync(open);
+      // Unreadable is not damage: mend must not plan to remove or cut a file it cannot read.
+      await expect(planMend(open, backend)).rejects.toMatchObject(zstdUnavailable());
+      expect(readdirSync(dir)).toEqual(['from-cli.warc.zst.open']);
+      expect(readFileSync(open).equals(before)).toBe(true);
+    });
 
   test('a file cut inside its last member: mend cuts back to the last complete record', async () => {
     const dir = join(root, 'cut');

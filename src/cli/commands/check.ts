@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { checkFile, formatIssue, type CheckReport } from '../../warc/check';
-import { errorMessage, LineWriter, UsageError } from '../args';
+import { errorMessage, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire check [--json] [-v] FILE...
@@ -23,12 +22,8 @@ const command: CliCommand = {
   summary: 'verify WARC files: digests, lengths, trailers, compression (exit 1 on damage)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } },
-    });
-    if (positionals.length === 0) throw new UsageError('no FILE given');
+    const options = { json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } } as const;
+    const { values, positionals } = parseCommandArgs(argv, options, ['FILE...']);
     const out = new LineWriter(io.stdout);
     const reports: Array<CheckReport | { file: string; error: string }> = [];
     let failed = false;

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { Dechunker } from '../../warc/dechunk';
 import { headerValue, isHttpContentType, parseHttpHead } from '../../warc/http-head';
 import { HEAD_PEEK } from '../../warc/index-entry';
 import { withRecordAt } from '../../warc/open-at';
-import { UsageError, write } from '../args';
+import { parseCommandArgs, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire extract FILE OFFSET [--payload | --headers]
@@ -20,12 +19,8 @@ const command: CliCommand = {
   summary: 'print one record (or its headers, or its payload) from a WARC file',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { payload: { type: 'boolean' }, headers: { type: 'boolean' } },
-    });
-    if (positionals.length !== 2) throw new UsageError('expected FILE and OFFSET');
+    const options = { payload: { type: 'boolean' }, headers: { type: 'boolean' } } as const;
+    const { values, positionals } = parseCommandArgs(argv, options, ['FILE', 'OFFSET']);
     if (values.payload && values.headers) throw new UsageError('--payload and --headers exclude each other');
     const [file, offsetText] = positionals;
     if (!/^\d+$/.test(offsetText)) throw new UsageError(`OFFSET must be a byte offset, got ${JSON.stringify(offsetText)}`);

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_INDEX_TYPES } from '../../warc/index-entry';
 import { indexFile } from '../../warc/indexer';
-import { LineWriter, UsageError } from '../args';
+import { LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire index [--records TYPES] [--sort] FILE...
@@ -19,12 +18,7 @@ const command: CliCommand = {
   summary: 'print a CDXJ index of WARC files (pywb / cdxj-indexer compatible)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { records: { type: 'string' }, sort: { type: 'boolean' } },
-    });
-    if (positionals.length === 0) throw new UsageError('no FILE given');
+    const { values, positionals } = parseCommandArgs(argv, { records: { type: 'string' }, sort: { type: 'boolean' } }, ['FILE...']);
     const types = values.records ? values.records.split(',').map((t) => t.trim()).filter((t) => t !== '') : DEFAULT_INDEX_TYPES;
     const out = new LineWriter(io.stdout);
     const sorted: string[] = [];

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { HEAD_PEEK } from '../../warc/index-entry';
 import { isHttpContentType, parseHttpHead } from '../../warc/http-head';
 import { WarcReader } from '../../warc/reader';
-import { LineWriter, UsageError } from '../args';
+import { LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire ls FILE...
@@ -16,8 +15,7 @@ const command: CliCommand = {
   summary: 'list the records of WARC files (offset, type, status or method, URL)',
   usage,
   async run(argv, io) {
-    const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
-    if (positionals.length === 0) throw new UsageError('no FILE given');
+    const { positionals } = parseCommandArgs(argv, {}, ['FILE...']);
     const out = new LineWriter(io.stdout);
     for (const file of positionals) {
       if (positionals.length > 1) await out.line(`# ${file}`);

@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import { applyMend, planMend, type MendPlan } from '../../warc/mend';
-import { errorMessage, LineWriter, UsageError } from '../args';
+import { errorMessage, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire mend [--dry-run] [--yes] FILE...
@@ -32,12 +31,8 @@ const command: CliCommand = {
   summary: 'repair .open WARC files after a crash (keep complete records, cut the rest)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } },
-    });
-    if (positionals.length === 0) throw new UsageError('no FILE given');
+    const options = { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } } as const;
+    const { values, positionals } = parseCommandArgs(argv, options, ['FILE...']);
     const out = new LineWriter(io.stdout);
     const plans: MendPlan[] = [];
     let failed = false;

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { compressionForName, recompress } from '../../warc/recompress';
-import { UsageError, write } from '../args';
+import { parseCommandArgs, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire recompress [options] IN OUT
@@ -21,17 +20,11 @@ const command: CliCommand = {
   summary: 'rewrite a WARC as one member per record, or convert gzip <-> zstd <-> plain',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        level: { type: 'string' },
-        dictionary: { type: 'string' },
-        tolerant: { type: 'boolean' },
-        force: { type: 'boolean' },
-      },
-    });
-    if (positionals.length !== 2) throw new UsageError('expected IN and OUT');
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { level: { type: 'string' }, dictionary: { type: 'string' }, tolerant: { type: 'boolean' }, force: { type: 'boolean' } },
+      ['IN', 'OUT'],
+    );
     const [input, output] = positionals;
     if (values.level !== undefined && !/^-?\d+$/.test(values.level)) throw new UsageError(`--level must be an integer, got ${values.level}`);
     const compression = compressionForName(output);

@@ -1,26 +1,31 @@
-/** A self-signed certificate for 127.0.0.1 / localhost, made once per process with the openssl CLI. */
+/**
+ * The one self-signed test certificate (made once per process with the openssl
+ * CLI) for localhost, *.test and the loopback IPs. Servers use `key` and
+ * `cert`; clients trust it by passing `cert` as the CA.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface TestCert {
+export interface TestCertificate {
   key: string;
   cert: string;
 }
 
-let cached: TestCert | undefined;
+let cached: TestCertificate | undefined;
 
-export function testCert(): TestCert {
+export function testCertificate(): TestCertificate {
   if (cached) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'warcwire-client-cert-'));
+  const dir = mkdtempSync(join(tmpdir(), 'warcwire-cert-'));
   try {
     execFileSync(
       'openssl',
       [
         'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
         '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-subj', '/CN=localhost',
+        '-addext', 'subjectAltName=DNS:localhost,DNS:*.test,DNS:origin.test,IP:127.0.0.1,IP:::1',
       ],
       { stdio: 'pipe' },
     );
