@@ -63,6 +63,11 @@ bool GatherRecord(Job* job, uint64_t from, uint64_t to, std::vector<uint8_t>* ou
 
 uint64_t RecordTotal(const Job* job) { return job->headerLen + job->blockLen + 4; }
 
+// Input bytes of one unit of compress work: a whole record or one slice of it.
+uint64_t TaskBytes(const Job* job, size_t slice, size_t whole) {
+  return slice == whole ? RecordTotal(job) : std::min<uint64_t>(kSliceBytes, RecordTotal(job) - slice * kSliceBytes);
+}
+
 size_t SliceCount(const Job* job) { return static_cast<size_t>((RecordTotal(job) + kSliceBytes - 1) / kSliceBytes); }
 
 // Gzip header + the slices (one deflate stream) + trailer with the combined CRC-32.
@@ -284,8 +289,10 @@ Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
     job->sliceFailures.resize(count);
     job->slicesLeft.store(count, std::memory_order_relaxed);
     for (size_t i = 0; i < count; i++) toCompress_.push_back({job.get(), i});
+    queuedBytes_ += RecordTotal(job.get());
   } else if (job->precompress) {
     toCompress_.push_back({job.get(), kWhole});
+    queuedBytes_ += RecordTotal(job.get());
   }
   queue_.push_back(std::move(job));
   PumpCompress();
@@ -296,16 +303,19 @@ Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
 void RecordSink::PumpCompress() {
   while (compressing_ < ParallelCompressions() && !toCompress_.empty() &&
          (compressing_ == 0 || aheadBytes_ < kMaxAheadBytes)) {
+    // While a job runs, a few small records wait to go together when it ends: one thread
+    // hop per record would cost more than compressing them.
+    if (compressing_ > 0 && toCompress_.size() < kCompressJobRecords / 2 && queuedBytes_ < kCompressJobBytes / 2) break;
     std::vector<Task> tasks;
     uint64_t bytes = 0;
     while (!toCompress_.empty() && tasks.size() < kCompressJobRecords && (tasks.empty() || bytes < kCompressJobBytes)) {
       const Task& task = toCompress_.front();
-      const uint64_t total = RecordTotal(task.job);
-      bytes += task.slice == kWhole ? total : std::min<uint64_t>(kSliceBytes, total - task.slice * kSliceBytes);
+      bytes += TaskBytes(task.job, task.slice, kWhole);
       // The ahead budget counts a record once (PumpWrite gives it back once).
       if (task.slice == kWhole || task.slice == 0) aheadBytes_ += task.job->headerLen + task.job->blockLen;
       tasks.push_back(task);
       toCompress_.pop_front();
+      queuedBytes_ -= TaskBytes(task.job, task.slice, kWhole);
     }
     compressing_++;
     (new CompressJob(this, std::move(tasks)))->Queue();

@@ -88,6 +88,7 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
   };
   static constexpr size_t kWhole = SIZE_MAX;
   std::deque<Task> toCompress_;             // precompress work not started yet
+  uint64_t queuedBytes_ = 0;  // input bytes of the work in toCompress_
   size_t compressing_ = 0;
   uint64_t aheadBytes_ = 0;  // input bytes of records compressing or compressed, not yet written
   bool writing_ = false;

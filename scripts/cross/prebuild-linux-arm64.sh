@@ -63,6 +63,12 @@ smoke_out=$(mktemp -d)
 trap 'rm -rf "$smoke_out"' EXIT
 WARCWIRE_BACKEND=native SMOKE_REQUIRE_ZSTD=1 qnode scripts/cross/backend-smoke.js "$pkg" "$smoke_out"
 bash scripts/cross/check-smoke-output.sh "$smoke_out"
+# One real capture through WarcClient with the repository's dist/ and the arm64 prebuild.
+full=$(STAGE_DIST=repo scripts/cross/stage-package.sh "$root/.cache/cross/pkg-full")
+cap_out=$(mktemp -d)
+trap 'rm -rf "$smoke_out" "$cap_out"' EXIT
+WARCWIRE_BACKEND=native qnode scripts/cross/capture-smoke.js "$full" "$cap_out"
+node scripts/cross/check-capture-output.js "$cap_out"
 
 if [ "$suite" = 1 ]; then
   foreign=$(scripts/cross/foreign-modules.sh linux-arm64)
@@ -72,7 +78,8 @@ if [ "$suite" = 1 ]; then
   # node (scripts/cross/exec-path-preload.js). -i keeps jest itself in one emulated process;
   # emulation is ~10x slower, so per-test timeouts (there to catch hangs) are 180 s.
   mkdir -p "$stage/bin"
-  printf '#!/bin/sh\nexec qemu-aarch64-static -L /usr/%s "%s" "$@"\n' "$TRIPLE" "$node_bin" >"$stage/bin/node"
+  # qemu by absolute path: some tests run children with a PATH of their own.
+  printf '#!/bin/sh\nexec %s -L /usr/%s "%s" "$@"\n' "$(command -v qemu-aarch64-static)" "$TRIPLE" "$node_bin" >"$stage/bin/node"
   chmod +x "$stage/bin/node"
   result="$stage/jest-result.json"
   rm -f "$result"

@@ -5,9 +5,11 @@
 # Build: scripts/cross/build-win32.js (binding.gyp's sources and flags, evaluated by gyp for
 # OS=win; import library from node.exe via gendef + dlltool; zstd compiled in from deps/zstd).
 # Test: scripts/cross/backend-smoke.js under wine from a package root with no build/ directory,
-# its outputs checked on the host by the gzip and zstd CLIs. jest itself cannot run under this
-# wine (8.0): jest 30's resolver binding for win32 imports bcryptprimitives.dll, which wine 8.0
-# lacks — so Windows gets the smoke test here, and the jest suites on a Windows CI runner.
+# its outputs checked on the host by the gzip and zstd CLIs; then one capture through
+# WarcClient (scripts/cross/capture-smoke.js), its WARC file checked on the host.
+# jest itself cannot run under this wine (8.0): jest 30's resolver binding for win32 imports
+# bcryptprimitives.dll, which wine 8.0 lacks — so Windows gets these smoke tests here, and
+# the jest suites on a Windows CI runner.
 #
 # Usage: npm run prebuild:win32 [-- --no-build]
 # Needs: mingw-w64 mingw-w64-tools wine64 (scripts/cross/apt-cross.txt).
@@ -47,5 +49,17 @@ if ! WARCWIRE_BACKEND=native SMOKE_REQUIRE_ZSTD=1 wnode scripts/cross/backend-sm
 fi
 cat "$smoke_out.stdout"
 bash scripts/cross/check-smoke-output.sh "$smoke_out"
+
+# One real capture through WarcClient (node:http server on 127.0.0.1, undici, the writer) with
+# the repository's dist/ and the win32 prebuild; the WARC file is checked on the host.
+full=$(STAGE_DIST=repo scripts/cross/stage-package.sh "$root/.cache/cross/pkg-full")
+cap_out=$(mktemp -d)
+trap 'rm -rf "$smoke_out" "$smoke_out.stdout" "$smoke_out.stderr" "$cap_out" "$cap_out.stdout" "$cap_out.stderr"' EXIT
+if ! WARCWIRE_BACKEND=native wnode scripts/cross/capture-smoke.js "$full" "$cap_out" >"$cap_out.stdout" 2>"$cap_out.stderr"; then
+  cat "$cap_out.stdout" "$cap_out.stderr" >&2
+  exit 1
+fi
+cat "$cap_out.stdout"
+node scripts/cross/check-capture-output.js "$cap_out"
 
 echo "prebuild-win32-x64: ok ($out)"

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { WarcwireError } from '../../src/errors';
 import { checkFile } from '../../src/warc/check';
 import { WarcReader } from '../../src/warc/reader';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
@@ -103,7 +104,9 @@ describe(`interop (backend ${backend.name})`, () => {
           const read = async (): Promise<void> => {
             for await (const r of new WarcReader(path, { strict })) seen.push(r.type);
           };
-          await expect(read()).rejects.toMatchObject(zstdUnavailable());
+          const error: unknown = await read().then(() => undefined, (e: unknown) => e);
+          expect(error).toBeInstanceOf(WarcwireError);
+          expect(error).toMatchObject(zstdUnavailable());
           expect(seen).toEqual([]);
         }
         await expect(checkFile(path)).rejects.toMatchObject(zstdUnavailable());
