@@ -52,7 +52,7 @@ beforeAll(async () => {
     if (req.url === '/scrape' && onScrape) onScrape().then(answer, (err: Error) => res.writeHead(500).end(err.message));
     else answer();
   });
-}, 20_000);
+}, 60_000);
 
 afterAll(async () => {
   await stopAllDaemons();
@@ -78,7 +78,7 @@ test('--proxy / --proxy-type: every URL goes through microsocks; no WARC-IP-Addr
   const responses = (await recordsIn(dir)).filter((r) => r.type === 'response');
   expect(responses.map((r) => field(r, 'WARC-Target-URI')).sort()).toEqual(urls);
   for (const r of responses) expect(field(r, 'WARC-IP-Address')).toBeUndefined();
-}, 20_000);
+}, 60_000);
 
 test('--proxy socks5:// resolves locally through --dns-server: the proxy gets an IP and the answer is archived', async () => {
   const t = io();
@@ -97,7 +97,7 @@ test('--proxy socks5:// resolves locally through --dns-server: the proxy gets an
     ['request', url],
   ]);
   expect(field(records[2]!, 'WARC-IP-Address')).toBeUndefined();
-}, 20_000);
+}, 60_000);
 
 test('--dedupe local: duplicate payloads become revisits and the summary shows the savings', async () => {
   const t = io();
@@ -112,7 +112,7 @@ test('--dedupe local: duplicate payloads become revisits and the summary shows t
   expect(revisits.map((r) => field(r, 'WARC-Target-URI'))).toEqual([urls[1], urls[2]]);
   for (const r of revisits) expect(field(r, 'WARC-Refers-To-Target-URI')).toBe(urls[0]);
   expect(records.filter((r) => r.type === 'response')).toHaveLength(2);
-}, 20_000);
+}, 60_000);
 
 test('--metrics-port serves /metrics during the capture; --dns-server archives the answer', async () => {
   const port = await freePort();
@@ -155,7 +155,7 @@ test('--metrics-port serves /metrics during the capture; --dns-server archives t
   ).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   const records = await recordsIn(dir);
   expect(records.filter((r) => r.type === 'resource').map((r) => field(r, 'WARC-Target-URI'))).toEqual(['dns:cli.test']);
-}, 20_000);
+}, 60_000);
 
 test('bad flag values: a clear message and exit 2', async () => {
   const busy = await startHttp((_q, r) => r.end());
@@ -187,7 +187,7 @@ test('bad flag values: a clear message and exit 2', async () => {
   } finally {
     await busy.close();
   }
-}, 20_000);
+}, 60_000);
 
 test('usage text names the new flags', () => {
   for (const flag of ['--proxy URL', '--proxy-type TYPE', '--dns-server', '--no-ipv4', '--no-ipv6', '--local-address', '--ipv6-anyip', '--dedupe SPEC', '--metrics-port N']) {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   dns = await startDnsmasq({ records: { 'site.test': ['127.0.0.1'] }, ttl: 60 });
   a = await startHttp((req, res) => res.end(`a ${req.url}`));
   b = await startHttp((req, res) => res.end(`b ${req.url}`));
-}, 20_000);
+}, 60_000);
 
 afterAll(async () => {
   await stopAllDaemons();
@@ -84,7 +84,7 @@ test('a network resolution writes one dns: resource record; a cache hit writes n
   // An independent reader sees the same record.
   const seen = warcioRead(join(dir, files[0]!)).filter((r) => r.type === 'resource');
   expect(seen.map((r) => [r.targetUri, r.contentType, r.blockLength])).toEqual([['dns:site.test', 'text/dns', rec.block.length]]);
-}, 20_000);
+}, 60_000);
 
 test('NXDOMAIN is archived too, and the request fails with a typed DNS error counted as kind "dns"', async () => {
   const metrics = new PrometheusRegistry();
@@ -103,7 +103,7 @@ test('NXDOMAIN is archived too, and the request fails with a typed DNS error cou
     ['warcinfo', undefined],
     ['resource', 'dns:missing.test'],
   ]);
-}, 20_000);
+}, 60_000);
 
 test('archiveDns: false writes no DNS record but still resolves through the configured server', async () => {
   const client = await WarcClient.create({
@@ -121,4 +121,4 @@ test('archiveDns: false writes no DNS record but still resolves through the conf
   const files = readdirSync(dir).filter((f) => f.endsWith('.warc.gz'));
   const { records } = await readAll(join(dir, files[0]!));
   expect(records.filter((r) => r.type === 'resource')).toHaveLength(0);
-}, 20_000);
+}, 60_000);

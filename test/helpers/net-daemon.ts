@@ -87,7 +87,7 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<Daemon> 
   try {
     const alive = (): boolean => !exited;
     if (options.ready) await options.ready(daemon, alive);
-    else await waitForPort(options.port, host, options.startTimeoutMs ?? 8000, alive);
+    else await waitForPort(options.port, host, options.startTimeoutMs ?? 30000, alive);
   } catch (error) {
     const log = daemon.log();
     await daemon.stop();

@@ -163,7 +163,7 @@ export async function startSquid(
     logFile: 'access.log',
     worldWritableDir: true,
     port,
-    startTimeoutMs: 15000,
+    startTimeoutMs: 45000,
   });
   const result = withUrl(daemon, 'http', options.credentials) as ProxyDaemon & { tlsPort?: number };
   if (tlsPort !== undefined) result.tlsPort = tlsPort;

@@ -32,7 +32,7 @@ beforeAll(async () => {
     startTinyproxy({ credentials: tinyCreds }).then((d) => (tinyproxy = d)),
     startSquid({ credentials: creds, tls: testCertificate() }).then((d) => (squid = d)),
   ]);
-}, 30000);
+}, 90000);
 
 afterAll(async () => {
   await stopAllDaemons();

@@ -21,7 +21,7 @@ beforeAll(async () => {
     startOrigin({ host: '::1' }).then((o) => (v6Origin = o)),
     startDnsmasq({ records: { 'origin.test': ['127.0.0.1'], 'dual.test': ['127.0.0.1', '::1'] } }).then((d) => (dns = d)),
   ]);
-}, 20000);
+}, 90000);
 
 afterAll(async () => {
   await stopAllDaemons();

@@ -36,7 +36,7 @@ beforeAll(async () => {
     startSquid({ credentials: creds, tls: testCertificate() }).then((d) => (squid = d)),
     startDnsmasq({ records: { 'origin.test': ['127.0.0.1'] } }).then((d) => (dns = d)),
   ]);
-}, 30000);
+}, 90000);
 
 afterAll(async () => {
   await stopAllDaemons();

@@ -34,7 +34,7 @@ beforeAll(async () => {
     startDnsmasq({ records }).then((d) => (dnsA = d)),
     startDnsmasq({ records }).then((d) => (dnsB = d)),
   ]);
-}, 20000);
+}, 90000);
 
 afterAll(async () => {
   await stopAllDaemons();

@@ -33,7 +33,7 @@ beforeAll(async () => {
     startMicrosocks({ credentials: CREDS }),
     startDante(),
   ]);
-}, 30_000);
+}, 90_000);
 afterAll(async () => {
   await stopAllDaemons();
   await Promise.all([web?.close(), secure?.close()]);
