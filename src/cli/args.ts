@@ -1,6 +1,8 @@
 /** Small helpers shared by the `warcwire` commands. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { WarcwireError } from '../errors';
+import { formatIssue } from '../warc/check';
+import type { ReadIssue } from '../warc/read-issues';
 
 /** A mistake in how a command was called: the dispatcher prints usage and exits 2. */
 export class UsageError extends WarcwireError {
@@ -34,11 +36,57 @@ export function parseCommandArgs<O extends OptionsConfig>(
   return { values, positionals };
 }
 
+/**
+ * The reader of our output went away (`warcwire ls | head`): not a failure of
+ * the command. main() ends the command quietly with exit 0.
+ */
+export class OutputClosedError extends WarcwireError {
+  constructor(cause?: unknown) {
+    super('ERR_OUTPUT_CLOSED', 'output closed by its reader', { cause });
+  }
+}
+
+function closedOutput(stream: NodeJS.WritableStream): boolean {
+  const s = stream as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
+  return s.destroyed === true || s.writableEnded === true;
+}
+
+/** True for write failures that mean the reader is gone (EPIPE and kin), not a fault. */
+export function isBrokenPipe(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof OutputClosedError || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END';
+}
+
+/**
+ * Writes and waits for room. Rejects with OutputClosedError when the stream
+ * was closed by its reader (EPIPE) instead of waiting for a drain that never comes.
+ */
 export function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
+  if (closedOutput(stream)) return Promise.reject(new OutputClosedError());
   return new Promise((resolve, reject) => {
-    const ok = stream.write(text, (err) => (err ? reject(err) : undefined));
+    const cleanup = (): void => {
+      stream.removeListener('drain', onDrain);
+      stream.removeListener('error', onError);
+      stream.removeListener('close', onClose);
+    };
+    const onError = (err: unknown): void => {
+      cleanup();
+      reject(isBrokenPipe(err) ? new OutputClosedError(err) : err);
+    };
+    const onDrain = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onClose = (): void => onError(new OutputClosedError());
+    const ok = stream.write(text, (err) => {
+      if (err) onError(err);
+    });
     if (ok) resolve();
-    else stream.once('drain', () => resolve());
+    else {
+      stream.once('drain', onDrain);
+      stream.once('error', onError);
+      stream.once('close', onClose);
+    }
   });
 }
 
@@ -62,4 +110,34 @@ export function errorMessage(err: unknown): string {
   if (err instanceof WarcwireError) return `${err.message} [${err.code}]`;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * Reading damage met by commands other than `check` (ls, index): each error on
+ * stderr in check's format, counted so the command can exit 1. Notes are not
+ * damage and stay quiet.
+ */
+export class DamageLog {
+  errors = 0;
+  /** Put before each line (the file name when a command reads several). */
+  prefix = '';
+  private pending: string[] = [];
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+  readonly add = (issue: ReadIssue): void => {
+    if (issue.severity !== 'error') return;
+    this.errors++;
+    this.pending.push(this.prefix + formatIssue(issue));
+  };
+  /** A file that cannot be read at all. */
+  cannotRead(file: string, err: unknown): void {
+    if (err instanceof OutputClosedError) throw err;
+    this.errors++;
+    this.pending.push(`${file}: cannot read: ${errorMessage(err)}`);
+  }
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    await write(this.stream, text);
+  }
 }

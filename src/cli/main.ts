@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage, UsageError, write } from './args';
+import { errorMessage, isBrokenPipe, OutputClosedError, UsageError, write } from './args';
 import type { CliCommand, CliIO } from './command';
 
 const MODULE = /^([a-z][a-z0-9-]*)\.(js|ts)$/;
@@ -88,9 +88,16 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     await write(io.stdout, command.usage.endsWith('\n') ? command.usage : command.usage + '\n');
     return 0;
   }
+  // A reader that goes away (EPIPE) makes the stream emit 'error'; with no
+  // listener that is an uncaught exception. The failed write() rejects instead.
+  const ignore = (): void => undefined;
+  io.stdout.on('error', ignore);
+  io.stderr.on('error', ignore);
   try {
     return await command.run(rest, io);
   } catch (err) {
+    // Like `ls | head`: output cut by its reader is no failure, and not worth a word.
+    if (err instanceof OutputClosedError) return 0;
     const usageProblem = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     await write(io.stderr, `warcwire ${name}: ${errorMessage(err)}\n`);
     if (usageProblem) {
@@ -98,11 +105,20 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       return 2;
     }
     return 1;
+  } finally {
+    io.stdout.removeListener('error', ignore);
+    io.stderr.removeListener('error', ignore);
   }
 }
 
 /** Entry point of bin/warcwire.js. */
 export function runMain(): void {
+  // Late EPIPE errors (a write that had already returned) must not crash the process either.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: unknown) => {
+      if (!isBrokenPipe(err)) process.exitCode = 1;
+    });
+  }
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;

@@ -16,7 +16,15 @@ export interface CdxjEntry {
   filename: string;
 }
 
-/** Sort-friendly URL key (Sort-friendly URI Reordering Transform), as the `surt` Python package builds it. */
+/**
+ * Sort-friendly URL key (Sort-friendly URI Reordering Transform), as warcio's
+ * `cdx-index` builds it (the reference): every host is reversed at its dots,
+ * IPv4 addresses included (`1,0,0,127:8080)/`); IPv6 literals keep their
+ * brackets (`[::1]:8080)/`); default ports go, others stay; a leading
+ * `www`/`wwwN.` label goes. Two deliberate differences, both as Python's `surt`
+ * (which pywb uses for lookups) does it: `WWW.` is stripped whatever its case,
+ * and a trailing dot of the host is dropped.
+ */
 export function surt(url: string): string {
   // A key never holds a space: CDXJ fields are space-separated.
   return surtOf(url).replace(/ /g, '%20');
@@ -25,14 +33,15 @@ export function surt(url: string): string {
 function surtOf(url: string): string {
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    // Before parsing, as warcio does: `www.127.0.0.1` is no valid host, `127.0.0.1` is.
+    parsed = new URL(url.replace(/^(https?:\/\/)www\d*\./i, '$1'));
   } catch {
     return url;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return url;
-  let host = parsed.hostname.toLowerCase().replace(/\.$/, '');
-  if (host.startsWith('[')) host = host.slice(1, -1);
-  else if (!/^\d+\.\d+\.\d+\.\d+$/.test(host)) host = host.replace(/^www\d*\./, '').split('.').reverse().join(',');
+  // WHATWG hostnames are lower-case, IPv4 normalised to dotted decimal, IPv6 bracketed.
+  let host = parsed.hostname.replace(/\.$/, '');
+  if (!host.startsWith('[')) host = host.split('.').reverse().join(',');
   const port = parsed.port ? `:${parsed.port}` : '';
   let query = '';
   if (parsed.search.length > 1) {

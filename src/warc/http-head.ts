@@ -5,10 +5,16 @@
 
 export interface HttpHead {
   kind: 'response' | 'request';
-  /** Response status code, or request method. */
+  /** e.g. `HTTP/1.1` */
+  version: string;
+  /** Response status code. */
   status?: number;
+  /** Response reason phrase (may be empty). */
+  reason?: string;
+  /** Request method. */
   method?: string;
   requestTarget?: string;
+  /** In message order, repeats kept (e.g. several Set-Cookie); names as written. Bytes read as latin1. */
   headers: Array<[string, string]>;
   /** Offset of the body within the block. */
   bodyOffset: number;
@@ -35,11 +41,19 @@ export function parseHttpHead(bytes: Uint8Array): HttpHead | undefined {
     if (colon <= 0) continue;
     headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
   }
-  const response = /^HTTP\/\d(?:\.\d)?\s+(\d{3})/.exec(start);
-  if (response) return { kind: 'response', status: Number(response[1]), headers, bodyOffset: end + sep };
-  const request = /^([A-Z][A-Z0-9_-]*)\s+(\S+)\s+HTTP\/\d(?:\.\d)?\s*$/.exec(start);
-  if (request) return { kind: 'request', method: request[1], requestTarget: request[2], headers, bodyOffset: end + sep };
+  const response = /^(HTTP\/\d(?:\.\d)?)\s+(\d{3})(?:\s+(.*?))?\s*$/.exec(start);
+  if (response) {
+    return { kind: 'response', version: response[1], status: Number(response[2]), reason: response[3] ?? '', headers, bodyOffset: end + sep };
+  }
+  const request = /^([A-Z][A-Z0-9_-]*)\s+(\S+)\s+(HTTP\/\d(?:\.\d)?)\s*$/.exec(start);
+  if (request) return { kind: 'request', version: request[3], method: request[1], requestTarget: request[2], headers, bodyOffset: end + sep };
   return undefined;
+}
+
+/** Every value of a header, in order. */
+export function headerValues(head: HttpHead, name: string): string[] {
+  const lower = name.toLowerCase();
+  return head.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
 }
 
 export function headerValue(head: HttpHead, name: string): string | undefined {

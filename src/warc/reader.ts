@@ -147,6 +147,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
     let offset: number;
     let start: number;
     let version: string;
+    let raw: Buffer[];
     for (;;) {
       if (!(await this.seekRecord(cursor))) return undefined;
       offset = this.compression === 'none' ? cursor.position : ((await cursor.member()) ?? cursor.position);
@@ -155,6 +156,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
       if (versionLine === null) return undefined;
       if (!(versionLine instanceof Break)) {
         version = versionLine.line.toString('latin1').trim();
+        raw = [versionLine.line];
         break;
       }
       this.report({ offset, severity: 'error', kind: 'truncated', message: `record cut short in its first line (${versionLine.reason})` });
@@ -178,6 +180,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
         problems.push(['header-too-long', `header larger than ${this.maxHeader} bytes`]);
         break;
       }
+      raw.push(got.line);
       const text = got.line.toString('utf8').replace(/\r?\n$/, '');
       if (text === '') {
         ended = true;
@@ -200,6 +203,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
       headers,
       usable ? declared : 0,
       (rec) => this.afterBlock(cursor, rec, usable),
+      Buffer.concat(raw),
     );
     for (const [kind, message] of problems) record.issue(kind, message);
     return record;

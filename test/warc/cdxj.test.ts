@@ -5,7 +5,7 @@ import { cdxTimestamp, cdxjLine, surt } from '../../src/warc/cdxj';
 import { indexFile } from '../../src/warc/indexer';
 import { WarcWriter } from '../../src/warc/writer';
 import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
-import { exchanges } from '../helpers/warc-records';
+import { exchange, exchanges, seededBytes } from '../helpers/warc-records';
 
 const WARCIO_CLI = join(__dirname, '..', '..', 'node_modules', 'warcio', 'dist', 'cli.js');
 
@@ -32,7 +32,10 @@ describe('CDXJ', () => {
     expect(surt('http://www.Example.com/Path?b=2&a=1#frag')).toBe('com,example)/path?a=1&b=2');
     expect(surt('https://sub.example.co.uk:8443/x')).toBe('uk,co,example,sub:8443)/x');
     expect(surt('http://example.com')).toBe('com,example)/');
-    expect(surt('http://127.0.0.1:8080/a')).toBe('127.0.0.1:8080)/a');
+    // Hosts that are IP addresses, as warcio / Python surt key them.
+    expect(surt('http://127.0.0.1:8080/a')).toBe('1,0,0,127:8080)/a');
+    expect(surt('http://[::1]:8080/a')).toBe('[::1]:8080)/a');
+    expect(surt('https://www.10.0.0.1:443/')).toBe('1,0,0,10)/');
     expect(surt('dns:example.com')).toBe('dns:example.com');
     expect(surt('file:///a b.png')).toBe('file:///a%20b.png');
   });
@@ -43,6 +46,41 @@ describe('CDXJ', () => {
     expect(
       cdxjLine({ url: 'http://example.com/', date: '2024-05-06T07:08:09Z', mime: 'text/html', status: 200, digest: 'sha1:ABC', length: 10, offset: 20, filename: 'f.warc.gz' }),
     ).toBe('com,example)/ 20240506070809 {"url": "http://example.com/", "mime": "text/html", "status": "200", "digest": "ABC", "length": "10", "offset": "20", "filename": "f.warc.gz"}');
+  });
+
+  // The reference is warcio's own key function (a child node: warcio is ESM).
+  test('SURT keys equal warcio getSurt for IP hosts, ports and www', () => {
+    const urls = [
+      'http://127.0.0.1:18080/a?b=1&a=2',
+      'http://10.0.0.1/',
+      'https://192.168.1.20:443/x',
+      'http://0x7f.0.0.1:81/',
+      'http://[::1]:8080/x',
+      'http://[2001:DB8::1]/y',
+      'http://www.127.0.0.1/',
+      'http://www2.example.com:8080/Path',
+      'https://www.example.com:443/',
+      'http://sub.www.example.com/',
+    ];
+    const script = `import { getSurt } from 'warcio/utils'; process.stdout.write(JSON.stringify(JSON.parse(process.argv[1]).map(getSurt)));`;
+    const theirs = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(urls)], { cwd: join(__dirname, '..', '..') }).toString()) as string[];
+    expect(urls.map(surt)).toEqual(theirs);
+  });
+
+  test(`index of a file with IP-host URLs equals warcio cdx-index (backend ${backend.name})`, async () => {
+    const { dir, cleanup } = tempDir('cdxj-ip');
+    try {
+      const writer = new WarcWriter({ directory: dir, compression: 'gzip', hostname: 'idx' });
+      const urls = ['http://127.0.0.1:18080/page?b=2&a=1', 'http://[::1]:8080/v6', 'https://10.1.2.3/x', 'http://www.example.com:8081/'];
+      for (const [i, url] of urls.entries()) await writer.write(exchange(url, seededBytes(i + 1, 500)));
+      await writer.close();
+      const path = join(dir, writer.filenames[0]);
+      const ours = (await ourIndex(path)).map(parse);
+      expect(ours.map((l) => l.key)).toEqual(['1,0,0,127:18080)/page?a=1&b=2', '[::1]:8080)/v6', '3,2,1,10)/x', 'com,example:8081)/']);
+      expect(ours).toEqual(warcioIndex(path).map(parse));
+    } finally {
+      cleanup();
+    }
   });
 
   // Not compared: warcio--post-test (warcio appends POST bodies to the key; we do not),

@@ -1,5 +1,5 @@
 import { checkFile, formatIssue, type CheckReport } from '../../warc/check';
-import { errorMessage, LineWriter, parseCommandArgs } from '../args';
+import { errorMessage, LineWriter, OutputClosedError, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire check [--json] [-v] FILE...
@@ -42,6 +42,7 @@ const command: CliCommand = {
           },
         });
       } catch (err) {
+        if (err instanceof OutputClosedError) throw err;
         failed = true;
         reports.push({ file, error: errorMessage(err) });
         if (!values.json) await out.line(`${prefix}cannot read: ${errorMessage(err)}`);

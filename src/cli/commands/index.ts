@@ -1,6 +1,7 @@
 import { DEFAULT_INDEX_TYPES } from '../../warc/index-entry';
 import { indexFile } from '../../warc/indexer';
-import { LineWriter, parseCommandArgs } from '../args';
+import { WARC_RECORD_TYPES } from '../../warc/record';
+import { DamageLog, LineWriter, parseCommandArgs, UsageError } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire index [--records TYPES] [--sort] FILE...
@@ -9,9 +10,25 @@ Prints a CDXJ index (pywb / cdxj-indexer format) to stdout:
   <SURT key> <14-digit timestamp> {"url": ..., "mime": ..., "status": ..., "digest": ..., "length": ..., "offset": ..., "filename": ...}
 
   --records TYPES   comma-separated record types to index, or "all"
-                    (default ${DEFAULT_INDEX_TYPES.join(',')})
+                    (default ${DEFAULT_INDEX_TYPES.join(',')};
+                    types: ${WARC_RECORD_TYPES.join(', ')})
   --sort            sort the lines (as CDXJ readers expect) instead of file order
+
+Damage (garbage, a cut record, a file that is not WARC) is reported on stderr,
+one line per problem (offset N <record-id> <type>: <what>), and makes the exit
+status 1; the good records are still indexed, a cut or unreadable record never is.
 `;
+
+function recordTypes(text: string | undefined): readonly string[] {
+  if (text === undefined) return DEFAULT_INDEX_TYPES;
+  const types = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const valid: readonly string[] = [...WARC_RECORD_TYPES, 'all'];
+  const unknown = types.filter((t) => !valid.includes(t));
+  if (types.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--records: ${unknown.length > 0 ? `unknown type ${unknown.map((t) => JSON.stringify(t)).join(', ')}` : 'no type given'}; valid types: ${valid.join(', ')}`);
+  }
+  return types;
+}
 
 const command: CliCommand = {
   name: 'index',
@@ -19,21 +36,29 @@ const command: CliCommand = {
   usage,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { records: { type: 'string' }, sort: { type: 'boolean' } }, ['FILE...']);
-    const types = values.records ? values.records.split(',').map((t) => t.trim()).filter((t) => t !== '') : DEFAULT_INDEX_TYPES;
+    const types = recordTypes(values.records);
     const out = new LineWriter(io.stdout);
+    const damage = new DamageLog(io.stderr);
     const sorted: string[] = [];
     for (const file of positionals) {
-      for await (const line of indexFile(file, { types })) {
-        if (values.sort) sorted.push(line);
-        else await out.line(line);
+      damage.prefix = positionals.length > 1 ? `${file}: ` : '';
+      try {
+        for await (const line of indexFile(file, { types, onIssue: damage.add })) {
+          if (values.sort) sorted.push(line);
+          else await out.line(line);
+          await damage.flush();
+        }
+      } catch (err) {
+        damage.cannotRead(file, err);
       }
+      await damage.flush();
     }
     if (values.sort) {
       sorted.sort();
       for (const line of sorted) await out.line(line);
     }
     await out.flush();
-    return 0;
+    return damage.errors > 0 ? 1 : 0;
   },
 };
 

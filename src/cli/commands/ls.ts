@@ -1,13 +1,15 @@
-import { HEAD_PEEK } from '../../warc/index-entry';
-import { isHttpContentType, parseHttpHead } from '../../warc/http-head';
 import { WarcReader } from '../../warc/reader';
-import { LineWriter, parseCommandArgs } from '../args';
+import { DamageLog, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire ls FILE...
 
 Lists the records of WARC files, one per line:
   offset  type  status-or-method  URL
+
+Damage (garbage, a cut record, a file that is not WARC) is reported on stderr,
+one line per problem (offset N <record-id> <type>: <what>), and makes the exit
+status 1. A cut record is still listed, so its offset can be found.
 `;
 
 const command: CliCommand = {
@@ -17,20 +19,26 @@ const command: CliCommand = {
   async run(argv, io) {
     const { positionals } = parseCommandArgs(argv, {}, ['FILE...']);
     const out = new LineWriter(io.stdout);
+    const damage = new DamageLog(io.stderr);
     for (const file of positionals) {
+      damage.prefix = positionals.length > 1 ? `${file}: ` : '';
       if (positionals.length > 1) await out.line(`# ${file}`);
-      for await (const record of new WarcReader(file)) {
-        let what = '-';
-        if (isHttpContentType(record.contentType)) {
-          const head = parseHttpHead(await record.peek(HEAD_PEEK));
-          if (head?.kind === 'response') what = String(head.status);
-          else if (head?.kind === 'request') what = head.method ?? '-';
+      try {
+        for await (const record of new WarcReader(file, { onIssue: damage.add })) {
+          const head = await record.httpHead();
+          const what = (head?.kind === 'response' ? String(head.status) : head?.method) ?? '-';
+          await out.line(`${record.offset}\t${record.type || '-'}\t${what}\t${record.targetUri ?? '-'}`);
+          await damage.flush();
         }
-        await out.line(`${record.offset}\t${record.type || '-'}\t${what}\t${record.targetUri ?? '-'}`);
+      } catch (err) {
+        damage.cannotRead(file, err);
       }
+      // Lines so far first, so the damage reads after the records before it.
+      await out.flush();
+      await damage.flush();
     }
     await out.flush();
-    return 0;
+    return damage.errors > 0 ? 1 : 0;
   },
 };
 

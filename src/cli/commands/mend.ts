@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { applyMend, planMend, type MendPlan } from '../../warc/mend';
-import { errorMessage, LineWriter, parseCommandArgs } from '../args';
+import { errorMessage, LineWriter, OutputClosedError, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire mend [--dry-run] [--yes] FILE...
@@ -42,6 +42,7 @@ const command: CliCommand = {
         plans.push(plan);
         await out.line((values['dry-run'] ? 'would ' : '') + describe(plan));
       } catch (err) {
+        if (err instanceof OutputClosedError) throw err; // nothing changed yet: stop quietly
         failed = true;
         await out.line(`cannot read ${file}: ${errorMessage(err)}`);
       }
