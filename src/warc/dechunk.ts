@@ -6,10 +6,16 @@ export class Dechunker {
   private state: State = 'size';
   private line = '';
   private left = 0;
+  private sized = false;
   /** False once the input stopped looking like valid chunked coding. */
   valid = true;
 
   constructor(private readonly emit: (data: Buffer) => void) {}
+
+  /** True once a first chunk-size line was read: the input is chunked coding, not a body mislabelled as one. */
+  get started(): boolean {
+    return this.sized;
+  }
 
   get finished(): boolean {
     return this.state === 'done';
@@ -41,6 +47,7 @@ export class Dechunker {
           break;
         }
         this.left = parseInt(m[1], 16);
+        this.sized = true;
         this.state = this.left === 0 ? 'trailer' : 'data';
       } else if (this.state === 'data-end') {
         if (line !== '') {

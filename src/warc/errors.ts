@@ -9,7 +9,8 @@ export type WarcErrorCode =
   | 'ERR_WARC_HEADER_TOO_LONG' // a header line or block of header lines passes the reader's bound
   | 'ERR_WARC_TRUNCATED' // input ends inside a record or compressed member
   | 'ERR_WARC_BLOCK_CONSUMED' // a record's block was read twice, or after moving on
-  | 'ERR_WARC_DICTIONARY'; // a zstd dictionary frame or file is unusable
+  | 'ERR_WARC_DICTIONARY' // a zstd dictionary frame or file is unusable
+  | 'ERR_WARC_CONTENT_ENCODING'; // a payload's Content-Encoding cannot be decoded (unknown coding, corrupt data)
 
 /** Errors about WARC content: validation on write, parse damage on read. */
 export class WarcError extends WarcwireError {

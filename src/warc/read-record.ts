@@ -3,10 +3,14 @@
  * block as a stream pulled straight from the input (never held whole).
  */
 import { WarcError } from './errors';
+import { isHttpContentType, parseHttpHead, type HttpHead } from './http-head';
+import { httpPayload, type PayloadOptions } from './payload';
 import { Break, type Cursor } from './read-cursor';
 import type { ReadIssue } from './read-issues';
 
 const SLICE = 64 * 1024;
+/** An HTTP head longer than this is not looked for (the bytes stay in memory until the block is streamed). */
+export const MAX_HTTP_HEAD = 1024 * 1024;
 
 /** What the record reader needs from the file reader. */
 export interface RecordContext {
@@ -27,6 +31,7 @@ export class ReadRecord {
   private peeked?: Buffer;
   private streaming = false;
   private finished?: Promise<void>;
+  private head?: Promise<HttpHead | undefined>;
 
   constructor(
     private readonly ctx: RecordContext,
@@ -38,6 +43,8 @@ export class ReadRecord {
     /** Content-Length as declared (0 when missing or invalid; see issues). */
     readonly contentLength: number,
     private readonly afterBlock: (record: ReadRecord) => Promise<void>,
+    /** The header bytes exactly as stored, version line to the blank line included. */
+    readonly rawHeader: Buffer = Buffer.alloc(0),
   ) {
     this.remaining = contentLength;
   }
@@ -126,6 +133,36 @@ export class ReadRecord {
       if (got === null) return;
       yield got;
     }
+  }
+
+  /**
+   * The HTTP request or response head of an `application/http` record
+   * (status, reason, method, target, headers in order with repeats); undefined
+   * for other records, or when the block holds no complete head within
+   * MAX_HTTP_HEAD bytes. Call before streaming the block; block() and payload()
+   * still start at byte 0.
+   */
+  httpHead(): Promise<HttpHead | undefined> {
+    this.head ??= (async () => {
+      if (!isHttpContentType(this.contentType)) return undefined;
+      for (let n = 8 * 1024; ; n *= 4) {
+        const bytes = await this.peek(Math.min(n, MAX_HTTP_HEAD));
+        const head = parseHttpHead(bytes);
+        if (head || bytes.length < n || n >= MAX_HTTP_HEAD) return head;
+      }
+    })();
+    return this.head;
+  }
+
+  /**
+   * The payload as a stream: for HTTP records the entity body with the
+   * transfer coding removed (de-chunked) and the content coding kept unless
+   * `decodeContentEncoding`; for other records the block. Streams like block(),
+   * once per record.
+   */
+  async *payload(options: PayloadOptions = {}): AsyncGenerator<Buffer> {
+    const head = await this.httpHead();
+    yield* httpPayload(this, head, options);
   }
 
   /** The whole block in memory, refusing blocks over `limit` bytes. */
