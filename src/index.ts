@@ -53,11 +53,13 @@ export { planMend, applyMend } from './warc/mend';
 export type { MendPlan } from './warc/mend';
 export { recompress } from './warc/recompress';
 // capturing HTTP client (src/client, src/capture, src/http)
-export { WarcClient, WarcResponse, CapturingDispatcher, ClientError, DiscardedError } from './client/index';
-export type { FetchInit, RedirectHop, WrittenExchange, RecorderStats, WarcClientSettings, TimeoutSettings, DiscardHook, DiscardHookInput, ClientErrorCode } from './client/index';
+export { WarcClient, WarcResponse, CapturingDispatcher, ClientError, DiscardedError, DEFAULT_USER_AGENT } from './client/index';
+export type { FetchInit, ClientStats, RedirectHop, WrittenExchange, RecorderStats, WarcClientSettings, TimeoutSettings, DiscardHook, DiscardHookInput, ClientErrorCode } from './client/index';
 export { CaptureError } from './capture/errors';
 export type { CaptureErrorCode } from './capture/errors';
 export type { TruncationReason } from './capture/exchange';
 export { HttpParseError, RequestFramer, ResponseFramer, parseRequestHead, parseResponseHead } from './http/index';
 export type { HttpParseErrorCode, RequestHead, ResponseHead, HeaderList, FramerEvents } from './http/index';
 export { dnsResourceRecord } from './net/dns-record';
+export type { HttpHead } from './warc/http-head';
+export type { PayloadOptions } from './warc/payload';

@@ -74,7 +74,7 @@ export class CaptureHandler implements LegacyHandler {
   }
 
   private timeout(): void {
-    this.timedOut = new ClientError('ERR_REQUEST_TIMEOUT', `the request did not finish within ${this.options.requestTimeout} ms`);
+    this.timedOut = new ClientError('ERR_REQUEST_TIMEOUT', `the request did not finish within ${this.options.requestTimeout} ms (timeouts.request)`);
     this.tag.truncation = 'time';
     if (this.abortRequest !== undefined) this.abortRequest(this.timedOut);
     else if (this.options.dequeue()) this.onError(this.timedOut);

@@ -15,9 +15,13 @@ export interface CaptureFailure {
 }
 
 export interface CaptureListResult {
+  /** URLs fetched (or tried). */
   requests: number;
   failures: CaptureFailure[];
+  /** Body bytes the callers received (decoded when content-encoded). */
   bytes: number;
+  /** URLs never started because `stop` fired. */
+  notStarted: number;
 }
 
 /**
@@ -28,7 +32,17 @@ export interface CaptureListResult {
 export async function captureList(
   client: WarcClient,
   urls: readonly string[],
-  options: { concurrency: number; onProgress?: (p: CaptureProgress) => void; proxyType?: string },
+  options: {
+    concurrency: number;
+    onProgress?: (p: CaptureProgress) => void;
+    proxyType?: string;
+    /** Extra request headers for every URL. */
+    headers?: ReadonlyArray<readonly [string, string]>;
+    /** When it fires, no further URL is started; those running finish (or fail). */
+    stop?: AbortSignal;
+    /** Rewords an error message for the audience (e.g. CLI flag names for setting names). */
+    describe?: (err: unknown) => string;
+  },
 ): Promise<CaptureListResult> {
   const failures: CaptureFailure[] = [];
   let next = 0;
@@ -36,21 +50,24 @@ export async function captureList(
   let bytes = 0;
   const report = (): void => options.onProgress?.({ done, total: urls.length, failed: failures.length, bytes });
   const worker = async (): Promise<void> => {
-    while (next < urls.length) {
+    while (next < urls.length && options.stop?.aborted !== true) {
       const url = urls[next++]!;
       try {
-        const res = await client.fetch(url, options.proxyType !== undefined ? { proxyType: options.proxyType } : {});
+        const res = await client.fetch(url, {
+          ...(options.proxyType !== undefined ? { proxyType: options.proxyType } : {}),
+          ...(options.headers !== undefined ? { headers: options.headers } : {}),
+        });
         const body = res.nodeStream();
         for await (const chunk of body) bytes += (chunk as Buffer).length;
         await res.written;
         for (const hop of res.redirects) await hop.written;
       } catch (err) {
-        failures.push({ url, error: errorMessage(err) });
+        failures.push({ url, error: (options.describe ?? errorMessage)(err) });
       }
       done++;
       report();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, urls.length)) }, worker));
-  return { requests: urls.length, failures, bytes };
+  return { requests: next, failures, bytes, notStarted: urls.length - next };
 }

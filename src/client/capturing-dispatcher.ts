@@ -10,6 +10,7 @@ import { CaptureHandler, type LegacyHandler } from './capture-handler';
 import type { ClientObserver } from './client-observer';
 import { ClientError } from './errors';
 import { RequestTag } from './request-tag';
+import { withUserAgent } from './user-agent';
 import type { ResolvedTimeouts } from './settings';
 
 // undici turns new-style handlers (onRequestStart…) into the callbacks its Client calls.
@@ -27,6 +28,8 @@ export interface CapturingDispatcherOptions {
   keepAliveTimeout: number;
   onExchange(exchange: CapturedExchange<RequestTag>): void;
   observer: ClientObserver;
+  /** Added to requests that carry no User-Agent; undefined sends none. */
+  userAgent: string | undefined;
 }
 
 /**
@@ -78,6 +81,8 @@ export class CapturingDispatcher extends Dispatcher {
       return false;
     }
     this.options.observer.requestStarted();
+    const ua = this.options.userAgent;
+    if (ua !== undefined) opts = { ...opts, headers: withUserAgent(opts.headers, ua) };
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
     const pool = this.poolFor(proxyType === undefined ? origin : `${origin} ${proxyType}`);
     let lane: Lane | undefined;
@@ -204,11 +209,14 @@ export class CapturingDispatcher extends Dispatcher {
   override async close(): Promise<void> {
     this.closed = true;
     // Queued requests still run in turn: each one reaching a closed Client fails with undici's error.
-    await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => l.client.close())));
+    // A lane destroyed by destroy() has nothing left to wait for (undici rejects close() on it).
+    await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => (l.client.destroyed ? undefined : l.client.close()))));
   }
 
   override async destroy(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => l.client.destroy())));
+    // undici settles a pending close() of a lane with this error; the requests get it too.
+    const err = new ClientError('ERR_ABORTED', 'the request was cut short because the client shut down');
+    await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => (l.client.destroyed ? undefined : l.client.destroy(err).catch(() => undefined)))));
   }
 }

@@ -14,7 +14,7 @@ export function errorKind(err: unknown): ErrorKind {
   if (err instanceof ProxyError || code === 'ERR_NO_PROXY') return 'proxy';
   if (code === 'ERR_TLS_HANDSHAKE') return 'tls';
   if (code === 'ERR_DIAL_FAILED' || code === 'ERR_CONNECTION_CLOSED') return 'connect';
-  if (err instanceof HttpParseError || code === 'ERR_BAD_RESPONSE' || code.startsWith('ERR_CAPTURE_')) return 'http';
+  if (err instanceof HttpParseError || code === 'ERR_BAD_RESPONSE' || code === 'ERR_HTTP_MALFORMED_RESPONSE' || code.startsWith('ERR_CAPTURE_')) return 'http';
   if (code === 'ERR_DISCARDED') return 'discard_hook';
   return 'other';
 }

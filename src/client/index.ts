@@ -5,3 +5,4 @@ export { ClientError, DiscardedError, type ClientErrorCode } from './errors';
 export type { WrittenExchange } from './request-tag';
 export type { RecorderStats } from './recorder';
 export type { WarcClientSettings, TimeoutSettings, DiscardHook, DiscardHookInput } from './settings';
+export { DEFAULT_USER_AGENT } from './user-agent';

@@ -45,6 +45,12 @@ export interface WarcClientSettings {
   /** Bytes of one response recorded (and drained after a caller lets go); past it, `WARC-Truncated: length`. Default 1 GiB. */
   maxResponseBytes?: number;
   timeouts?: TimeoutSettings;
+  /**
+   * User-Agent sent on requests that carry none (`fetch()` and `client.dispatcher`).
+   * Default `warcwire/<version> (+https://github.com/warcwire/warcwire)`; `false` sends none.
+   * A User-Agent in the request's own headers always wins.
+   */
+  userAgent?: string | false;
   /** Follow 301/302/303/307/308 in `fetch()`, recording every hop. Default false. */
   followRedirects?: boolean;
   /** Default 20. */
@@ -110,9 +116,38 @@ export function resolveTimeouts(t: TimeoutSettings | undefined): ResolvedTimeout
   };
 }
 
+const COMPRESSIONS = ['gzip', 'zstd', 'none'];
+
+function checkWriter(w: WarcClientSettings['writer']): void {
+  if (w.directory === '') throw new ClientError('ERR_INVALID_SETTING', 'writer.directory must not be empty');
+  if (w.compression !== undefined && !COMPRESSIONS.includes(w.compression)) {
+    throw new ClientError('ERR_INVALID_SETTING', `writer.compression must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(w.compression)}`);
+  }
+  if (w.prefix !== undefined && (typeof w.prefix !== 'string' || w.prefix === '' || /[/\\]/.test(w.prefix))) {
+    throw new ClientError('ERR_INVALID_SETTING', `writer.prefix must be a non-empty file name part without slashes, got ${JSON.stringify(w.prefix)}`);
+  }
+  if (w.level !== undefined) {
+    const [lo, hi] = w.compression === 'zstd' ? [1, 22] : [0, 9];
+    if (!Number.isInteger(w.level) || w.level < lo || w.level > hi) {
+      throw new ClientError('ERR_INVALID_SETTING', `writer.level must be an integer ${lo}-${hi} for ${w.compression ?? 'gzip'}, got ${String(w.level)}`);
+    }
+  }
+  positive('writer.maxFileSize', w.maxFileSize, 0, true);
+  if (w.writers !== undefined && !(Number.isInteger(w.writers) && w.writers >= 1)) {
+    throw new ClientError('ERR_INVALID_SETTING', `writer.writers must be a positive integer, got ${String(w.writers)}`);
+  }
+  if (w.digestEncoding !== undefined && w.digestEncoding !== 'base32' && w.digestEncoding !== 'base16') {
+    throw new ClientError('ERR_INVALID_SETTING', `writer.digestEncoding must be 'base32' or 'base16', got ${JSON.stringify(w.digestEncoding)}`);
+  }
+}
+
 export function checkSettings(s: WarcClientSettings): void {
   if (s === null || typeof s !== 'object' || typeof s.writer?.directory !== 'string') {
     throw new ClientError('ERR_INVALID_SETTING', 'settings.writer.directory (a string) is required');
+  }
+  checkWriter(s.writer);
+  if (s.userAgent !== undefined && s.userAgent !== false && (typeof s.userAgent !== 'string' || /[\r\n]/.test(s.userAgent))) {
+    throw new ClientError('ERR_INVALID_SETTING', 'userAgent must be a single-line string or false');
   }
   if (s.digestAlgorithm !== undefined && s.digestAlgorithm !== 'sha1' && s.digestAlgorithm !== 'sha256') {
     throw new ClientError('ERR_INVALID_SETTING', `digestAlgorithm must be 'sha1' or 'sha256', got ${JSON.stringify(s.digestAlgorithm)}`);

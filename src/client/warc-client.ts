@@ -1,3 +1,4 @@
+import { mkdir, stat } from 'node:fs/promises';
 import { pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Dispatcher, request } from 'undici';
@@ -9,16 +10,26 @@ import { WarcWriter } from '../warc/writer';
 import { CapturingDispatcher } from './capturing-dispatcher';
 import { ClientObserver } from './client-observer';
 import { DnsArchive } from './dns-archive';
-import { ClientError } from './errors';
+import { ClientError, fetchError } from './errors';
 import { ExchangeRecorder, type RecorderStats } from './recorder';
 import { RequestTag } from './request-tag';
 import { WarcResponse, type RedirectHop } from './response';
+import { DEFAULT_USER_AGENT } from './user-agent';
 import { checkSettings, resolveTimeouts, type WarcClientSettings } from './settings';
 
 export interface FetchInit {
   method?: string;
   headers?: Record<string, string> | ReadonlyArray<readonly [string, string]> | Headers;
   body?: string | Uint8Array | null;
+  /**
+   * Aborts the call for the caller. Before the response head arrives the request is
+   * really aborted (nothing is written; `written` rejects). After it, the abort is
+   * treated like cancelling the body: the caller's stream fails with the abort
+   * reason at once, but the response is still read and recorded to its end (up to
+   * `maxResponseBytes`, past it `WARC-Truncated: length`; `timeouts.request` still
+   * applies, `WARC-Truncated: time`), so `written` resolves with a complete pair.
+   * To stop transfers for good (shutdown), use `client.abort()` or `close({ graceMs })`.
+   */
   signal?: AbortSignal;
   /** Overrides the client's followRedirects for this call. */
   followRedirects?: boolean;
@@ -40,6 +51,40 @@ export interface ClientStats extends RecorderStats {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** An absolute http(s) URL, or ClientError ERR_UNSUPPORTED_URL. */
+function httpUrl(url: string | URL, base?: URL): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url, base);
+  } catch (err) {
+    throw new ClientError('ERR_UNSUPPORTED_URL', `not a valid absolute URL: ${JSON.stringify(String(url))}`, { cause: err });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ClientError('ERR_UNSUPPORTED_URL', `only http: and https: URLs can be fetched, got ${parsed.protocol} (${parsed.href})`);
+  }
+  return parsed;
+}
+
+/** Creates the output directory and checks the backend can write the compression chosen. */
+async function prepareOutput(writer: WarcClientSettings['writer'], backend: Backend): Promise<void> {
+  try {
+    await mkdir(writer.directory, { recursive: true });
+    if (!(await stat(writer.directory)).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    const why = (err as { code?: string }).code === 'EEXIST' || (err as Error).message === 'not a directory' ? 'it exists and is not a directory' : (err as Error).message;
+    throw new ClientError('ERR_OUTPUT_DIRECTORY', `settings.writer.directory ${JSON.stringify(writer.directory)} cannot be used: ${why}`, { cause: err });
+  }
+  if (writer.compression === 'zstd') {
+    // The js backend on a Node without zlib zstd throws ERR_ZSTD_UNAVAILABLE here.
+    const probe = backend.createMemberEncoder({ compression: 'zstd', ...(writer.level !== undefined ? { level: writer.level } : {}) });
+    try {
+      await probe.encode([Buffer.from('probe')]);
+    } finally {
+      probe.close();
+    }
+  }
+}
 
 /** Hands every dispatch of one fetch() hop to the capturing dispatcher with that hop's tag. */
 class TaggingDispatcher extends Dispatcher {
@@ -87,6 +132,7 @@ export class WarcClient {
   /** An undici Dispatcher: `undici.request(url, { dispatcher })` and undici's fetch record too. */
   readonly dispatcher: CapturingDispatcher;
   private closing: Promise<void> | undefined;
+  private aborted = false;
 
   private constructor(
     private readonly settings: WarcClientSettings,
@@ -113,12 +159,21 @@ export class WarcClient {
       keepAliveTimeout: settings.keepAliveTimeout ?? 4000,
       onExchange: (ex) => recorder.record(ex),
       observer,
+      userAgent: settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT),
     });
   }
 
+  /**
+   * Checks every setting (ClientError ERR_INVALID_SETTING naming the field),
+   * creates the output directory (recursively; ERR_OUTPUT_DIRECTORY when it
+   * cannot be) and makes sure the backend can write the chosen compression
+   * (BackendError ERR_ZSTD_UNAVAILABLE for zstd on the js backend of a Node
+   * without zlib zstd), so that a bad setup fails here, not at the first write.
+   */
   static async create(settings: WarcClientSettings): Promise<WarcClient> {
     checkSettings(settings);
     const backend = settings.backend ?? loadBackend();
+    await prepareOutput(settings.writer, backend);
     const logger: Logger = settings.logger ?? silentLogger;
     const algorithm = settings.digestAlgorithm ?? 'sha1';
     const writer = new WarcWriter({
@@ -154,14 +209,22 @@ export class WarcClient {
   }
 
   async fetch(url: string | URL, init: FetchInit = {}): Promise<WarcResponse> {
+    try {
+      return await this.fetchHops(url, init);
+    } catch (err) {
+      throw fetchError(err, init.signal);
+    }
+  }
+
+  private async fetchHops(url: string | URL, init: FetchInit): Promise<WarcResponse> {
     if (this.closing) throw new ClientError('ERR_CLIENT_CLOSED', 'fetch() after close()');
+    let current = httpUrl(url);
     if (init.timeout !== undefined && !(Number.isFinite(init.timeout) && init.timeout >= 0)) {
       throw new ClientError('ERR_INVALID_SETTING', `timeout must be a non-negative number of ms, got ${String(init.timeout)}`);
     }
     const follow = init.followRedirects ?? this.settings.followRedirects ?? false;
     const maxRedirects = this.settings.maxRedirects ?? 20;
     const hops: RedirectHop[] = [];
-    let current = new URL(url);
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body ?? null;
     const headers = headerPairs(init.headers);
@@ -183,7 +246,7 @@ export class WarcClient {
         if (hops.length > maxRedirects) {
           throw new ClientError('ERR_TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects, last to ${location}`);
         }
-        current = new URL(location, current);
+        current = httpUrl(location, current);
         if (res.statusCode === 303 ? method !== 'HEAD' : (res.statusCode === 301 || res.statusCode === 302) && method === 'POST') {
           method = 'GET';
           body = null;
@@ -216,10 +279,36 @@ export class WarcClient {
     return pipeline([stream, ...list], () => undefined) as unknown as Readable;
   }
 
-  /** Waits for running requests and pending writes, then closes the connections and the WARC files. */
-  close(): Promise<void> {
+  /**
+   * Cuts every running request short (for a shutdown that cannot wait): their
+   * connections are destroyed, the callers get ClientError ERR_ABORTED, and each
+   * exchange has the outcome of a connection closed mid-response: a pair whose
+   * response head arrived is recorded with `WARC-Truncated`, one without a
+   * response is not written (`written` rejects). New requests are refused.
+   * Call close() afterwards to write what remains and close the files.
+   */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await this.dispatcher.destroy();
+  }
+
+  /**
+   * Waits for running requests and pending writes, then closes the connections
+   * and the WARC files (renamed from `.open`). With `graceMs`, requests still
+   * running after that many ms are cut short as by abort().
+   */
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    const grace = options.graceMs;
     this.closing ??= (async () => {
-      await this.dispatcher.close();
+      const timer = grace === undefined ? undefined : setTimeout(() => void this.abort(), grace);
+      try {
+        await this.dispatcher.close();
+      } catch (err) {
+        // undici rejects a close() that a destroy() overtook; after abort() that is expected.
+        if (!this.aborted) throw err;
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+      }
       await this.recorder.drain();
       // No request runs now, so no new DNS answers: close the resolver, then write what it reported.
       await this.dialer.close();

@@ -30,6 +30,13 @@ test('warcwire demo captures the built-in site over http and https and checks it
   expect(code).toBe(0);
   expect(t.out()).toMatch(/demo check passed/);
   expect(t.out()).toMatch(/protocols seen: http\/1\.1, tls\/1\.3/);
+  // The revisit count is not attributed to /same/a and /same/b alone: each revisit is named.
+  const m = /revisit records \(payload already archived under another URL\): (\d+)\n((?:  \S+\n)*)/.exec(t.out());
+  expect(m).not.toBeNull();
+  const named = m![2]!.trim().split('\n').map((l) => l.trim());
+  expect(named).toHaveLength(Number(m![1]));
+  expect(named.some((u) => /^http:.*\/same\/b$/.test(u))).toBe(true);
+  expect(named.some((u) => /^https:.*\/large\.bin$/.test(u))).toBe(true);
   expect(readdirSync(dir).filter((f) => f.endsWith('.warc.gz')).length).toBeGreaterThan(0);
 }, 60_000);
 
@@ -52,7 +59,9 @@ test('warcwire capture: URLs and --input, summary, exit 1 naming each failed URL
     expect(ok.out()).toMatch(/requests: 1 \(1 ok, 0 failed\)/);
     expect(readdirSync(join(dir, 'new', 'sub')).filter((f) => f.endsWith('.warc.gz'))).toHaveLength(1);
     await expect(capture.run([], io().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
-    await expect(capture.run(['ftp://x/'], io().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
+    const ftp = io();
+    expect(await capture.run(['ftp://x/'], ftp.io)).toBe(2);
+    expect(ftp.err()).toMatch(/argument 1: only http and https URLs/);
   } finally {
     await server.close();
     await faulty.close();

@@ -1,8 +1,13 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { captureList, type CaptureListResult, type CaptureProgress } from '../../client/capture-list';
+import { captureList, type CaptureListResult } from '../../client/capture-list';
+import { formatBytes, progressReporter, summaryText } from '../../client/capture-report';
+import { parseUrlList } from '../../client/url-list';
+import { cliWording, watchSignals } from '../../client/capture-shutdown';
+import { parseSize } from '../../client/url-list';
 import type { WarcClientSettings } from '../../client/settings';
 import { WarcClient } from '../../client/warc-client';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
@@ -22,7 +27,9 @@ const usage = `Usage: warcwire capture [options] URL...
 Fetches each URL with the capturing client and writes every exchange (exact
 request and response bytes) to WARC files as response/request record pairs.
 
-  -i, --input FILE        read URLs from FILE, one per line ('#' starts a comment)
+  -i, --input FILE        read URLs from FILE ('-' for stdin), one per line
+                          ('#' starts a comment); every bad line is reported
+                          and nothing is fetched
   -o, --output DIR        directory for the WARC files (default: .)
       --prefix NAME       file name prefix (default: WARC)
       --compression C     gzip | zstd | none (default: gzip)
@@ -30,6 +37,19 @@ request and response bytes) to WARC files as response/request record pairs.
       --concurrency N     requests in flight (default: 8)
       --follow-redirects  follow redirects, recording every hop
       --insecure          do not verify TLS certificates (archive broken-cert sites)
+      --user-agent UA     User-Agent sent (default: warcwire/VERSION
+                          (+https://github.com/warcwire/warcwire))
+      --header 'N: V'     add a request header (repeatable)
+      --timeout SECS      limit on a whole request, head to last body byte
+                          (default: none)
+      --response-timeout SECS  wait for the response head (default: 30)
+      --idle-timeout SECS longest silence while reading a body (default: 30)
+      --max-file-size SIZE     start a new WARC file before passing SIZE
+                          (e.g. 500M, 1G; K/M/G/T are powers of 1024; default 1G)
+      --max-response-size SIZE record at most SIZE of one response; past it the
+                          record is marked WARC-Truncated: length (default 1G)
+      --shutdown-grace SECS    on Ctrl-C/SIGTERM, how long running requests may
+                          finish before they are cut short (default: 10)
 
 Network:
       --proxy URL         connect through this proxy; repeat for a pool (smooth
@@ -53,9 +73,16 @@ Deduplication and metrics:
                           doppelganger:URL (repeatable; looked up in that order)
       --metrics-port N    serve Prometheus /metrics on 127.0.0.1:N while capturing
 
-Prints progress (a bar on a terminal, a line every few seconds otherwise) and a
-summary (with DNS records and dedupe savings). Exit status 1 when any URL
-failed, each failure named; 2 for a bad option value.
+Prints progress (a bar on a terminal; otherwise a line when something changed,
+at most every 10 s) and a summary (with DNS records and dedupe savings). Exit
+status 1 when any URL failed, each failure named; 2 for a bad option value, URL
+list, output directory or compression this build cannot write.
+
+Ctrl-C or SIGTERM: no new URL is started, running requests get --shutdown-grace
+to finish (then are cut short and recorded as truncated), the WARC files are
+closed, the summary printed, and the exit status is 130 (SIGINT) or 143
+(SIGTERM). A second signal exits at once, leaving files as *.open: run
+\`warcwire mend DIR\` on them.
 `;
 
 const PROXY_TYPES: readonly ProxyType[] = ['any', 'mobile', 'residential', 'datacenter'];
@@ -130,48 +157,28 @@ function dedupeIndex(specs: readonly string[] | undefined, registry: PrometheusR
 }
 
 
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+/** `--header 'Name: value'`. */
+function headerPair(spec: string): [string, string] {
+  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(spec);
+  if (m === null || /[\r\n]/.test(m[2]!)) throw new UsageError(`--header must be 'Name: value' on one line, got ${JSON.stringify(spec)}`);
+  return [m[1]!, m[2]!.trim()];
 }
 
-/** Progress on a TTY: one rewritten bar line; otherwise one line every few seconds. */
-function progressReporter(io: CliIO): { update(p: CaptureProgress): void; end(): void } {
-  let last: CaptureProgress | undefined;
-  if (io.stderr.isTTY) {
-    return {
-      update(p) {
-        last = p;
-        const width = 30;
-        const filled = p.total === 0 ? width : Math.round((p.done / p.total) * width);
-        io.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total}  ${formatBytes(p.bytes)}  ${p.failed} failed `);
-      },
-      end() {
-        if (last) io.stderr.write('\n');
-      },
-    };
+/** A number of seconds (fractions allowed) as `{ [key]: ms }`; absent gives `{}`. */
+function seconds(flag: string, value: string | undefined, key: string): Record<string, number> {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (n === 0 && flag !== '--timeout' && flag !== '--shutdown-grace')) {
+    throw new UsageError(`${flag} must be a number of seconds${flag === '--timeout' ? ' (0 for none)' : ' > 0'}, got ${JSON.stringify(value)}`);
   }
-  const timer = setInterval(() => {
-    if (last) io.stderr.write(`progress: ${last.done}/${last.total} done, ${last.failed} failed, ${formatBytes(last.bytes)}\n`);
-  }, 2000);
-  timer.unref();
-  return {
-    update(p) {
-      last = p;
-    },
-    end() {
-      clearInterval(timer);
-    },
-  };
+  return { [key]: Math.round(n * 1000) };
 }
 
-export async function readUrlList(file: string): Promise<string[]> {
-  return (await readFile(file, 'utf8'))
-    .split('\n')
-    .map((l) => l.replace(/#.*/, '').trim())
-    .filter((l) => l !== '');
+function size(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parseSize(value);
+  if (n === undefined || (n === 0 && flag === '--max-response-size')) throw new UsageError(`${flag} must be a size such as 500M or 1G, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 const command: CliCommand = {
@@ -200,20 +207,34 @@ const command: CliCommand = {
         'ipv6-anyip': { type: 'boolean' },
         dedupe: { type: 'string', multiple: true },
         'metrics-port': { type: 'string' },
+        'user-agent': { type: 'string' },
+        header: { type: 'string', multiple: true },
+        timeout: { type: 'string' },
+        'response-timeout': { type: 'string' },
+        'idle-timeout': { type: 'string' },
+        'max-file-size': { type: 'string' },
+        'max-response-size': { type: 'string' },
+        'shutdown-grace': { type: 'string' },
       },
     });
-    const urls = [...positionals];
-    if (values.input !== undefined) urls.push(...(await readUrlList(values.input)));
-    if (urls.length === 0) throw new UsageError('no URL given (pass URLs or --input FILE)');
-    for (const u of urls) {
-      let parsed: URL;
+    const fail = async (message: string): Promise<number> => {
+      await write(io.stderr, `warcwire capture: ${message}\n`);
+      return 2;
+    };
+    let inputText: string | undefined;
+    if (values.input !== undefined) {
       try {
-        parsed = new URL(u);
-      } catch {
-        throw new UsageError(`not a URL: ${u}`);
+        inputText = values.input === '-' ? await text(process.stdin) : await readFile(values.input, 'utf8');
+      } catch (err) {
+        return fail(`cannot read --input ${JSON.stringify(values.input)}: ${(err as Error).message}`);
       }
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`only http and https URLs: ${u}`);
     }
+    const list = parseUrlList(positionals, inputText);
+    if (list.problems.length > 0) {
+      return fail(`nothing fetched; bad URLs:\n${list.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`.trimEnd());
+    }
+    const urls = list.urls;
+    if (urls.length === 0) throw new UsageError('no URL given (pass URLs or --input FILE)');
     const compression = values.compression ?? 'gzip';
     if (compression !== 'gzip' && compression !== 'zstd' && compression !== 'none') throw new UsageError(`--compression must be gzip, zstd or none`);
     const digest = values.digest ?? 'sha1';
@@ -223,13 +244,32 @@ const command: CliCommand = {
     const dialer = dialerSettings(values);
     const port = metricsPort(values['metrics-port']);
     const proxyType = values['proxy-type'];
-
-    await mkdir(values.output ?? '.', { recursive: true });
+    const headers = (values.header ?? []).map(headerPair);
+    const timeouts = {
+      ...seconds('--timeout', values.timeout, 'request'),
+      ...seconds('--response-timeout', values['response-timeout'], 'responseHeaders'),
+      ...seconds('--idle-timeout', values['idle-timeout'], 'idleRead'),
+    };
+    const maxFileSize = size('--max-file-size', values['max-file-size']);
+    const maxResponseBytes = size('--max-response-size', values['max-response-size']);
+    const graceMs = seconds('--shutdown-grace', values['shutdown-grace'] ?? '10', 'grace').grace!;
+    const userAgent = values['user-agent'];
+    if (userAgent !== undefined && /[\r\n]/.test(userAgent)) throw new UsageError('--user-agent must be one line');
+    const output = values.output ?? '.';
+    try {
+      await mkdir(output, { recursive: true });
+      if (!(await stat(output)).isDirectory()) return fail(`-o ${JSON.stringify(output)} is not a directory`);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'EEXIST' || code === 'ENOTDIR') return fail(`-o ${JSON.stringify(output)}: a file is in the way, not a directory`);
+      return fail(`-o ${JSON.stringify(output)}: cannot create the output directory (${(err as Error).message})`);
+    }
     const registry = new PrometheusRegistry();
     const dedupe = dedupeIndex(values.dedupe, registry, digest);
     let server: MetricsServer | undefined;
     let client: WarcClient | undefined;
     let result: CaptureListResult;
+    let exitCode: number | undefined;
     try {
       if (port !== undefined) {
         try {
@@ -239,32 +279,53 @@ const command: CliCommand = {
         }
         await write(io.stderr, `metrics: ${server.url}\n`);
       }
-      client = await WarcClient.create({
-        writer: { directory: values.output ?? '.', prefix: values.prefix ?? 'WARC', compression },
-        digestAlgorithm: digest,
-        followRedirects: values['follow-redirects'] ?? false,
-        ...(values.insecure ? { tls: { verify: false } } : {}),
-        dialer,
-        ...(dedupe ? { dedupe } : {}),
-        metrics: registry,
-      });
-      const progress = progressReporter(io);
+      try {
+        client = await WarcClient.create({
+          writer: {
+            directory: output,
+            prefix: values.prefix ?? 'WARC',
+            compression,
+            ...(maxFileSize !== undefined ? { maxFileSize } : {}),
+          },
+          digestAlgorithm: digest,
+          followRedirects: values['follow-redirects'] ?? false,
+          ...(values.insecure ? { tls: { verify: false } } : {}),
+          ...(userAgent !== undefined ? { userAgent } : {}),
+          ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
+          timeouts,
+          dialer,
+          ...(dedupe ? { dedupe } : {}),
+          metrics: registry,
+        });
+      } catch (err) {
+        // Found before any URL is fetched: e.g. zstd with a backend that has none.
+        return fail(cliWording(errorMessage(err)));
+      }
+      const running = client;
+      const shutdown = watchSignals(io.stderr, graceMs, () => void running.abort(), output);
+      const progress = progressReporter(io.stderr);
       try {
         result = await captureList(client, urls, {
           concurrency,
           onProgress: (p) => progress.update(p),
           ...(proxyType !== undefined ? { proxyType } : {}),
+          ...(headers.length > 0 ? { headers } : {}),
+          stop: shutdown.stop,
+          describe: (err) => cliWording(errorMessage(err)),
         });
+        await client.close();
       } finally {
         progress.end();
+        shutdown.dispose();
       }
+      exitCode = shutdown.exitCode();
     } finally {
       await client?.close();
       await dedupe?.close();
       await server?.close();
     }
     const stats = client.stats;
-    const files = client.writer.filenames.map((f) => resolve(values.output ?? '.', f));
+    const files = client.writer.filenames.map((f) => resolve(output, f));
     let dedupeLine = '';
     if (dedupe !== undefined) {
       const saved = dedupeSavings(registry);
@@ -275,20 +336,12 @@ const command: CliCommand = {
         `dedupe: ${saved.records} revisits${sources.length > 0 ? ` (${sources.join(', ')})` : ''}, ` +
         `${formatBytes(saved.bytes)} of payload not stored, ${saved.lookupErrors} lookup errors\n`;
     }
-    await write(
-      io.stdout,
-      `requests: ${result.requests} (${result.requests - result.failures.length} ok, ${result.failures.length} failed)\n` +
-        `bytes: ${formatBytes(result.bytes)} of bodies, ${formatBytes(stats.bytes)} of HTTP messages recorded\n` +
-        `records: ${stats.written * 2} (${stats.written} pairs, ${stats.truncated} truncated)\n` +
-        `dns records: ${stats.dnsRecords}\n` +
-        dedupeLine +
-        `files: ${files.length}\n${files.map((f) => `  ${f}\n`).join('')}`,
-    );
+    await write(io.stdout, summaryText(result, stats, dedupeLine, files));
     if (result.failures.length > 0) {
       await write(io.stderr, `failed:\n${result.failures.map((f) => `  ${f.url}: ${f.error}\n`).join('')}`);
-      return 1;
+      return exitCode ?? 1;
     }
-    return 0;
+    return exitCode ?? 0;
   },
 };
 

@@ -8,7 +8,7 @@ import { WarcClient } from '../../client/warc-client';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { checkFile } from '../../warc/check';
 import { WarcReader } from '../../warc/reader';
-import { UsageError, write } from '../args';
+import { errorMessage, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire demo [-o DIR] [--compression gzip|zstd|none]
@@ -46,12 +46,20 @@ const command: CliCommand = {
       await say(`demo site: ${site.httpOrigin} and ${site.httpsOrigin}`);
       const urls = [site.httpOrigin, site.httpsOrigin].flatMap((o) => DEMO_PATHS.map((p) => `${o}${p}`));
       const dedupe = createDedupeIndex({ local: true });
-      const client = await WarcClient.create({
-        writer: { directory: out, prefix: 'DEMO', compression },
-        followRedirects: true,
-        tls: { ca: site.certificate },
-        dedupe,
-      });
+      let client: WarcClient;
+      try {
+        client = await WarcClient.create({
+          writer: { directory: out, prefix: 'DEMO', compression },
+          followRedirects: true,
+          tls: { ca: site.certificate },
+          dedupe,
+        });
+      } catch (err) {
+        // e.g. zstd on a backend without it: nothing was fetched.
+        await dedupe.close();
+        await write(io.stderr, `warcwire demo: ${errorMessage(err)}\n`);
+        return 2;
+      }
       const started = Date.now();
       let result;
       try {
@@ -71,6 +79,7 @@ const command: CliCommand = {
       // Read everything back: digests, and the facts the site was built to show.
       let records = 0;
       let revisits = 0;
+      const revisited: string[] = [];
       const payloadByUri = new Map<string, string>();
       const protocols = new Set<string>();
       for (const file of files) {
@@ -83,7 +92,10 @@ const command: CliCommand = {
         }
         for await (const r of new WarcReader(file)) {
           const get = (n: string): string | undefined => r.headers.find(([k]) => k.toLowerCase() === n.toLowerCase())?.[1];
-          if (r.type === 'revisit') revisits++;
+          if (r.type === 'revisit') {
+            revisits++;
+            revisited.push(get('WARC-Target-URI') ?? '?');
+          }
           if (r.type === 'response' || r.type === 'revisit') {
             payloadByUri.set(get('WARC-Target-URI') ?? '', get('WARC-Payload-Digest') ?? '');
             for (const [k, v] of r.headers) if (k.toLowerCase() === 'warc-protocol') protocols.add(v);
@@ -103,7 +115,9 @@ const command: CliCommand = {
       if (revisits < 2) problems.push(`expected revisit records for repeated payloads, found ${revisits}`);
       if (!protocols.has('tls/1.3') && !protocols.has('tls/1.2')) problems.push('no https response carries a WARC-Protocol tls/… field');
       await say(`read back ${records} records (${files.length} warcinfo); block and payload digests ${problems.length === 0 ? 'all verified' : 'checked'}`);
-      await say(`identical payloads: /same/a and /same/b → ${payloadByUri.get(`${site.httpOrigin}/same/a`) ?? '?'} (${revisits} revisit records)`);
+      await say(`identical payloads: /same/a and /same/b → ${payloadByUri.get(`${site.httpOrigin}/same/a`) ?? '?'}`);
+      await say(`revisit records (payload already archived under another URL): ${revisits}`);
+      for (const uri of revisited.sort()) await say(`  ${uri}`);
       await say(`protocols seen: ${[...protocols].sort().join(', ')}`);
     } finally {
       await site.close();

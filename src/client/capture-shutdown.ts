@@ -1,0 +1,74 @@
+/**
+ * SIGINT/SIGTERM during a capture run. The first signal stops new URLs and
+ * gives running requests a grace period, after which `cutShort` is called
+ * (the client aborts them; their pairs are recorded truncated). The run then
+ * closes its files and prints its summary as usual. A second signal exits at
+ * once: the files stay `*.open`, which `warcwire mend` finishes.
+ */
+
+const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type Handled = keyof typeof EXIT_CODES;
+
+export interface SignalWatch {
+  /** Fires on the first signal. */
+  stop: AbortSignal;
+  /** 130 or 143 once a signal came, else undefined. */
+  exitCode(): number | undefined;
+  /** Removes the handlers and the grace timer. */
+  dispose(): void;
+}
+
+export function watchSignals(stderr: NodeJS.WritableStream, graceMs: number, cutShort: () => void, directory = '.'): SignalWatch {
+  const controller = new AbortController();
+  let received: Handled | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const handlers = new Map<Handled, () => void>();
+  for (const name of Object.keys(EXIT_CODES) as Handled[]) {
+    const handler = (): void => {
+      if (received !== undefined) {
+        stderr.write(
+          `\nwarcwire capture: ${name} again: exiting now. Unfinished WARC files are left as *.open; ` +
+            `run \`warcwire mend ${directory}\` to finish them.\n`,
+        );
+        process.exit(EXIT_CODES[name]);
+      }
+      received = name;
+      stderr.write(
+        `\nwarcwire capture: ${name}: no new URLs; running requests get ${graceMs / 1000} s to finish, ` +
+          `then are cut short (recorded truncated). Send it again to exit at once.\n`,
+      );
+      controller.abort();
+      timer = setTimeout(cutShort, graceMs);
+    };
+    handlers.set(name, handler);
+    process.on(name, handler);
+  }
+  return {
+    stop: controller.signal,
+    exitCode: () => (received === undefined ? undefined : EXIT_CODES[received]),
+    dispose() {
+      if (timer !== undefined) clearTimeout(timer);
+      for (const [name, handler] of handlers) process.off(name, handler);
+    },
+  };
+}
+
+/**
+ * An error message in the CLI's words: settings named as the flags that set them.
+ */
+const CLI_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/set tls\.verify: false/g, 'use --insecure'],
+  [/tls\.verify: false/g, '--insecure'],
+  [/timeouts\.request/g, '--timeout'],
+  [/timeouts\.responseHeaders/g, '--response-timeout'],
+  [/timeouts\.idleRead/g, '--idle-timeout'],
+  [/maxResponseBytes/g, '--max-response-size'],
+  [/(settings\.)?writer\.maxFileSize/g, '--max-file-size'],
+  [/(settings\.)?writer\.directory/g, '-o'],
+];
+
+export function cliWording(message: string): string {
+  let out = message;
+  for (const [pattern, flag] of CLI_NAMES) out = out.replace(pattern, flag);
+  return out;
+}

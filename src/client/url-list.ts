@@ -1,0 +1,65 @@
+/**
+ * The URL list of `warcwire capture`: positional URLs and lines of an input
+ * file. Every bad entry is reported (with where it came from) before anything
+ * is fetched, so a typo on line 9000 does not surface after an hour of crawling.
+ */
+
+export interface UrlListProblem {
+  /** e.g. `input line 3` or `argument 2`. */
+  where: string;
+  message: string;
+}
+
+export interface UrlList {
+  urls: string[];
+  problems: UrlListProblem[];
+}
+
+function problemWith(text: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return `not a URL: ${JSON.stringify(text)}`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `only http and https URLs can be captured, got ${parsed.protocol} in ${JSON.stringify(text)}`;
+  return undefined;
+}
+
+/**
+ * Checks positional URLs and the text of an input list (one URL a line; blank
+ * lines and `#` comments skipped), in that order.
+ */
+export function parseUrlList(positionals: readonly string[], inputText: string | undefined): UrlList {
+  const urls: string[] = [];
+  const problems: UrlListProblem[] = [];
+  positionals.forEach((u, i) => {
+    const problem = problemWith(u);
+    if (problem === undefined) urls.push(u);
+    else problems.push({ where: `argument ${i + 1}`, message: problem });
+  });
+  if (inputText !== undefined) {
+    inputText.split('\n').forEach((raw, i) => {
+      // A `#` starts a comment only at the start of a line or after blanks: URLs have fragments.
+      const line = raw.replace(/(^|\s)#.*$/, '').trim();
+      if (line === '') return;
+      const problem = problemWith(line);
+      if (problem === undefined) urls.push(line);
+      else problems.push({ where: `input line ${i + 1}`, message: problem });
+    });
+  }
+  return { urls, problems };
+}
+
+/**
+ * A size such as `500M`, `1G`, `1.5GiB` or `4096`: suffixes K, M, G, T are
+ * powers of 1024 (an optional trailing `B` or `iB` is accepted). Undefined for
+ * anything else.
+ */
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(text.trim());
+  if (m === null) return undefined;
+  const power = m[2] === undefined ? 0 : 'kmgt'.indexOf(m[2].toLowerCase()) + 1;
+  const value = Math.floor(Number(m[1]) * 1024 ** power);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
