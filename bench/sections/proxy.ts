@@ -158,7 +158,8 @@ function median(values: number[]): number {
 export const run: BenchSection = async ({ quick }) => {
   const setups = quick ? 3000 : 10000;
   const concurrency = 32;
-  const bytes = (quick ? 32 : 128) * 1024 * 1024;
+  // Enough bulk per round that the proxy's CPU (read in 10 ms ticks) is well resolved.
+  const bytes = (quick ? 64 : 128) * 1024 * 1024;
   const streams = 4;
   // The machine is shared: contenders take turns, round after round, and each
   // reports its median, so a burst of load elsewhere does not hit only one.
@@ -181,8 +182,8 @@ export const run: BenchSection = async ({ quick }) => {
     // The proxy's own CPU per unit of work does not depend on what else the machine runs.
     const squidPid = squid ? Number(fs.readFileSync(`${squid.dir}/squid.pid`, 'utf8').trim()) : undefined;
     const pids: Record<string, number | undefined> = { direct: undefined, 'warcwire proxy': ours.child.pid, squid: squidPid };
-    const samples = new Map<string, { rate: number[]; mbps: number[]; setupCpu: number; bulkCpu: number }>(
-      contenders.map(([name]) => [name, { rate: [], mbps: [], setupCpu: 0, bulkCpu: 0 }]),
+    const samples = new Map<string, { rate: number[]; mbps: number[]; paired: number[]; setupCpu: number; bulkCpu: number }>(
+      contenders.map(([name]) => [name, { rate: [], mbps: [], paired: [], setupCpu: 0, bulkCpu: 0 }]),
     );
     // Warm-up: a long-running proxy is JIT-compiled; measure that, not start-up.
     for (const [, opener] of contenders) await setupRate(opener(targets.echo), 3000, concurrency);
@@ -191,9 +192,14 @@ export const run: BenchSection = async ({ quick }) => {
         const sample = samples.get(name)!;
         let cpu = cpuMs(pids[name]);
         sample.rate.push(await setupRate(opener(targets.echo), setups, concurrency));
+        // Let the proxy finish closing the last set-ups (and collect their garbage) so
+        // that work is not billed to the bulk transfer below.
+        await new Promise((resolve) => setTimeout(resolve, 300));
         sample.setupCpu += cpuMs(pids[name]) - cpu;
         cpu = cpuMs(pids[name]);
         sample.mbps.push(await throughput(opener(targets.source), streams, bytes));
+        // Each round's ratio to the direct run just before it: slow drifts in machine load cancel.
+        sample.paired.push(sample.mbps.at(-1)! / samples.get('direct')!.mbps.at(-1)!);
         sample.bulkCpu += cpuMs(pids[name]) - cpu;
       }
     }
@@ -203,6 +209,7 @@ export const run: BenchSection = async ({ quick }) => {
         {
           rate: median(s.rate),
           mbps: median(s.mbps),
+          paired: median(s.paired),
           cpuUsPerTunnel: (s.setupCpu * 1000) / (rounds * setups),
           cpuMsPerGB: s.bulkCpu / ((rounds * streams * bytes) / 1e9),
         },
@@ -212,6 +219,7 @@ export const run: BenchSection = async ({ quick }) => {
       const metrics: Record<string, number | string> = { 'tunnels/s': r.rate, 'MB/s': r.mbps };
       if (name !== 'direct') {
         metrics['MB/s vs direct'] = r.mbps / results.direct!.mbps;
+        metrics['MB/s vs direct, paired by round'] = r.paired;
         metrics['proxy CPU us/tunnel'] = r.cpuUsPerTunnel;
         metrics['proxy CPU ms/GB'] = r.cpuMsPerGB;
       }

@@ -141,7 +141,7 @@ export async function createForwardProxy(
     const admission = admit(headers, auth, pool);
     if (!admission.ok) return refuse(admission.status, admission.message, send);
     const started = performance.now();
-    openRoute(context(), target, admission.tag, client).then(
+    openRoute(context(), target, admission.tag, client, true).then(
       (route) => {
         if (client.destroyed) return void route.socket.destroy();
         const scopes = [stats.overall, ...route.scopes];
@@ -152,7 +152,7 @@ export async function createForwardProxy(
         splice(client, route.socket, head, scopes, config.idleTimeoutMs, () => {
           routes.delete(route.socket);
           for (const scope of scopes) scope.closed();
-        });
+        }, route.relay);
       },
       (error: unknown) => {
         if (error instanceof RouteFailure && error.aborted) return;

@@ -9,6 +9,7 @@ import type { Upstream } from './config';
 import type { ProxyStats } from './proxy-stats';
 import type { ScopeStats } from './scope-stats';
 import type { UpstreamPool } from './upstream-pool';
+import { BlockRelay } from './block-relay';
 
 /** An open path to the target: the socket is positioned at the target's first byte. */
 export interface Route {
@@ -16,6 +17,8 @@ export interface Route {
   upstream?: Upstream;
   /** The upstream's scopes (own, tag) for byte and concurrency counting; empty when direct. */
   scopes: ScopeStats[];
+  /** Set when the socket was opened for a tunnel's cheaper relay (direct routes): it is paused, and only this may read it. */
+  relay?: BlockRelay;
 }
 
 /** Why no route could be opened; `status` is what the client is answered. */
@@ -60,9 +63,11 @@ function blamesUpstream(error: unknown): boolean {
 
 const GONE = 'client went away';
 
-function dialDirect(target: RequestTarget, timeoutMs: number, client: Watched): Promise<Socket> {
+function dialDirect(target: RequestTarget, timeoutMs: number, client: Watched, relay?: BlockRelay): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
+    const socket = net.connect({ host: target.host, port: target.port, noDelay: true, ...(relay ? { onread: relay.onread } : {}) });
+    // A relayed socket reads nothing until the tunnel is spliced.
+    if (relay) socket.pause();
     const onGone = (): void => void socket.destroy(new RouteFailure(502, GONE, true));
     const timer = setTimeout(() => socket.destroy(new RouteFailure(504, `connecting to the target timed out after ${timeoutMs} ms`)), timeoutMs);
     client.once('close', onGone);
@@ -90,9 +95,15 @@ export async function openRoute(
   target: RequestTarget,
   tag: string | undefined,
   client: Watched,
+  /** A CONNECT tunnel (raw bytes both ways), not a plain request the HTTP client reads. */
+  tunnel = false,
 ): Promise<Route> {
-  const { pool, stats } = context;
-  if (pool.direct) return { socket: await dialDirect(target, context.connectTimeoutMs, client), scopes: [] };
+  const { pool } = context;
+  if (pool.direct) {
+    const relay = tunnel ? new BlockRelay() : undefined;
+    const socket = await dialDirect(target, context.connectTimeoutMs, client, relay);
+    return relay ? { socket, scopes: [], relay } : { socket, scopes: [] };
+  }
   const aborter = new AbortController();
   const onGone = (): void => aborter.abort();
   client.once('close', onGone);

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { BlockRelay } from './block-relay';
 import type { ScopeStats } from './scope-stats';
 
 /**
@@ -33,6 +34,8 @@ export function splice(
   scopes: readonly ScopeStats[],
   idleTimeoutMs: number,
   onClose: () => void,
+  /** Reads the upstream socket instead of its 'data' events, when it was opened with one. */
+  relay?: BlockRelay,
 ): void {
   let open = 2;
   const closed = (): void => {
@@ -61,7 +64,9 @@ export function splice(
   pump(client, upstream, (n) => {
     for (const scope of scopes) scope.bytes(n, 0);
   });
-  pump(upstream, client, (n) => {
+  const countDown = (n: number): void => {
     for (const scope of scopes) scope.bytes(0, n);
-  });
+  };
+  if (relay) relay.attach(upstream, client, countDown);
+  else pump(upstream, client, countDown);
 }
