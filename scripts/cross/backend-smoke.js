@@ -114,6 +114,15 @@ async function main() {
   assert.equal(spool.onDisk, true, 'spool moved to disk past its memory limit');
   assert.deepEqual(spool.read(123, 4567), data.subarray(123, 123 + 4567), 'spool read');
 
+  // A system error keeps its POSIX name on every platform (ENOENT, not a platform number).
+  const orphan = backend.createSpool({ memoryLimit: 1, tempDir: path.join(outDir, 'no-such-dir') });
+  assert.throws(
+    () => orphan.append(Buffer.alloc(10)),
+    (err) => err.code === 'ERR_SPOOL_IO' && err.syscallCode === 'ENOENT',
+    'spool in a missing directory: ERR_SPOOL_IO with syscallCode ENOENT',
+  );
+  orphan.close();
+
   // Record sink: two records as gzip members appended to a file off the main thread.
   const sinkPath = path.join(outDir, 'records.warc.gz');
   const sink = await backend.openRecordSink(sinkPath, { compression: 'gzip' });

@@ -18,13 +18,8 @@ dest="$root/.cache/foreign-modules/$target/node_modules"
 if [ ! -e "$dest/$name/package.json" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  # The exact version when the registry has it; else its latest (unrs-resolver only compares
-  # versions when NAPI_RS_ENFORCE_VERSION_CHECK is set).
-  if ! (cd "$tmp" && npm pack --silent --ignore-scripts "$name@$version" >/dev/null 2>&1); then
-    latest=$(npm view "$name" version 2>/dev/null)
-    echo "foreign-modules: $name@$version is not in the registry; using $latest" >&2
-    (cd "$tmp" && npm pack --silent --ignore-scripts "$name@$latest" >/dev/null 2>&1)
-  fi
+  (cd "$tmp" && npm pack --silent --ignore-scripts "$name@$version" >/dev/null) \
+    || { echo "foreign-modules: npm pack $name@$version failed" >&2; exit 1; }
   mkdir -p "$dest/$name"
   tar -xzf "$tmp"/*.tgz -C "$dest/$name" --strip-components=1
 fi

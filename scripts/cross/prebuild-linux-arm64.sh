@@ -6,8 +6,9 @@
 # gcc/g++, zstd compiled in from the same deps/zstd sources (scripts/fetch-zstd.js), Node-API
 # headers from the host's include/node (arch-independent). It runs in a staging copy under
 # .cache/cross/ so the host's build/ directory is never touched.
-# Test: scripts/cross/backend-smoke.js + independent gzip/zstd CLI checks, then (unless
-# --no-suite) the backend and WARC jest suites with the native backend, in band under qemu
+# Test: scripts/cross/backend-smoke.js + independent gzip/zstd CLI checks, one capture through
+# WarcClient (scripts/cross/capture-smoke.js) checked on the host, then (unless --no-suite)
+# the backend and WARC jest suites with the native backend, in band under qemu
 # (ARM64_SUITES overrides which); child node processes the tests spawn run under qemu too.
 #
 # Usage: npm run prebuild:arm64 [-- --no-suite] [-- --no-build]
@@ -38,13 +39,14 @@ if [ "$build" = 1 ]; then
   ln -s "$root/node_modules" "$stage/src/node_modules"
   # npm's own node-gyp: the one `npm install` uses when it builds from source.
   node_gyp=${npm_config_node_gyp:-$(dirname "$(realpath "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js}
+  nodedir=$(node -p "require('path').resolve(process.execPath, '..', '..')")
   echo "prebuild-linux-arm64: node-gyp rebuild --arch=arm64 with $TRIPLE-g++ in ${stage#$root/}/src"
   (
     cd "$stage/src"
     export CC=$TRIPLE-gcc CXX=$TRIPLE-g++ AR=$TRIPLE-ar LINK=$TRIPLE-g++
     export CC_host=gcc CXX_host=g++ LINK_host=g++ AR_host=ar
-    # nodedir: the host's Node 20 headers (node-api is the same on every arch); -j 2: two cores.
-    nice -n 10 node "$node_gyp" rebuild --arch=arm64 --nodedir=/usr -j 2 >"$stage/build.log" 2>&1 \
+    # nodedir: the running node's own headers (Node-API is the same on every arch); -j 2: two cores.
+    nice -n 10 node "$node_gyp" rebuild --arch=arm64 --nodedir="$nodedir" -j 2 >"$stage/build.log" 2>&1 \
       || { tail -40 "$stage/build.log" >&2; exit 1; }
   )
   mkdir -p "$(dirname "$out")"

@@ -13,7 +13,8 @@ mkdir -p "$pkg"
 if [ "${STAGE_DIST:-}" = repo ]; then
   # The whole library (for a capture through WarcClient): the repository's dist/, built first.
   [ -f "$root/dist/index.js" ] || (cd "$root" && npm run --silent build) >&2
-  ln -s "$root/dist" "$pkg/dist"
+  # A copy, not a link: node resolves symlinks, and dist/ must sit in this root (no build/).
+  cp -r "$root/dist" "$pkg/dist"
 else
   "$root/node_modules/.bin/tsc" --outDir "$pkg/dist" --rootDir "$root/src" --target ES2022 --module commonjs \
     --moduleResolution node --strict --esModuleInterop --skipLibCheck --types node \

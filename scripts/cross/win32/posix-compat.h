@@ -106,5 +106,41 @@ static inline int mkostemp(char* tmpl, int flags) {
   return -1;
 }
 
+/* The addon names system errors with uv_err_name(-errno) / uv_strerror(-errno). On Windows
+ * libuv numbers its errors differently from the C runtime's errno (UV_ENOENT is -4058, ENOENT
+ * is 2), so the same calls would say "Unknown system error -2". uv.h is included here first,
+ * then both calls are routed through the table below, which gives the POSIX names and libuv's
+ * wording for the C runtime's errno values. */
+#ifdef __cplusplus
+#include <uv.h>
+static inline const char* warcwire_crt_error(int negated, int want_name) {
+  switch (-negated) {
+#define WARCWIRE_ERR(code, text) \
+  case code:                     \
+    return want_name ? #code : text;
+    WARCWIRE_ERR(ENOENT, "no such file or directory")
+    WARCWIRE_ERR(EACCES, "permission denied")
+    WARCWIRE_ERR(EPERM, "operation not permitted")
+    WARCWIRE_ERR(EEXIST, "file already exists")
+    WARCWIRE_ERR(ENOSPC, "no space left on device")
+    WARCWIRE_ERR(EFBIG, "file too large")
+    WARCWIRE_ERR(EIO, "i/o error")
+    WARCWIRE_ERR(EBADF, "bad file descriptor")
+    WARCWIRE_ERR(EINVAL, "invalid argument")
+    WARCWIRE_ERR(EMFILE, "too many open files")
+    WARCWIRE_ERR(ENOTDIR, "not a directory")
+    WARCWIRE_ERR(EISDIR, "illegal operation on a directory")
+    WARCWIRE_ERR(EROFS, "read-only file system")
+    WARCWIRE_ERR(EDQUOT, "disk quota exceeded")
+    WARCWIRE_ERR(ENOMEM, "not enough memory")
+#undef WARCWIRE_ERR
+    default:
+      return want_name ? uv_err_name(negated) : uv_strerror(negated);
+  }
+}
+#define uv_err_name(negated) warcwire_crt_error((negated), 1)
+#define uv_strerror(negated) warcwire_crt_error((negated), 0)
+#endif /* __cplusplus */
+
 #endif /* _WIN32 */
 #endif /* WARCWIRE_CROSS_POSIX_COMPAT_H_ */
