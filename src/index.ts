@@ -1,65 +1,117 @@
+/**
+ * The public API of warcwire: what a library user needs, grouped by layer.
+ * Everything else (framers, round-robin, cooldowns, log-event catalogue, config-file
+ * watchers, CDXJ line formatting, the js backend object) is internal and may change;
+ * test/warc/public-api.test.ts pins this list so a leak is a deliberate change.
+ */
+
+// Errors: the base class; every other error class is exported with its layer below.
 export { WarcwireError } from './errors';
+
+// Backends (src/backend): native addon or pure JS, chosen by WARCWIRE_BACKEND.
+export { loadBackend } from './backend';
 export { BackendError } from './backend/errors';
-export type * from './backend/types';
 export type { BackendErrorCode } from './backend/errors';
-export { loadBackend, getBackend, jsBackend, NATIVE_UNAVAILABLE_WARNING } from './backend';
+export type * from './backend/types';
+
+// Observability (src/obs): logger contract, metrics registry, prom-client adapter, /metrics server.
 export type { Logger, LogFields, LogLevel } from './obs/logger';
-export { silentLogger, childLogger } from './obs/logger';
+export { silentLogger } from './obs/logger';
 export { jsonLogger } from './obs/json-logger';
-export { LOG_EVENTS, logEvent } from './obs/log-events';
+export type { JsonLoggerOptions } from './obs/json-logger';
 export type * from './obs/metrics';
 export { PrometheusRegistry, createMetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './obs/registry';
-export type { ScrapableRegistry, MetricSnapshot } from './obs/registry';
-export { MetricsError } from './obs/errors';
+export type { ScrapableRegistry, MetricSnapshot, SeriesSnapshot, HistogramSeriesSnapshot, MetricKind } from './obs/registry';
 export { METRICS } from './obs/metric-names';
+export type { MetricDefinition, MetricKey } from './obs/metric-names';
 export { promClientRegistry } from './obs/prom-client-adapter';
+export type { PromClientLike, PromRegistryLike, PromMetricConfig, PromCounterLike, PromGaugeLike, PromHistogramLike } from './obs/prom-client-adapter';
 export { createMetricsServer } from './obs/metrics-server';
-export * from './dedupe/index';
-// network layer (src/net)
-export { Dialer } from './net/dialer';
-export type { DialTarget, DialOptions, DialResult, DialerOptions } from './net/dialer';
-export type { DnsCapture, DnsOptions, ResolvedAddresses } from './net/dns-types';
-export { DnsResolver } from './net/dns-resolver';
-export type { DnsResolverOptions } from './net/dns-resolver';
-export type { TlsOptions } from './net/tls-options';
-export { NetError, ProxyError, DnsError } from './net/errors';
-export type { NetErrorCode, ProxyErrorCode, DnsErrorCode } from './net/errors';
-export { connectViaProxy, parseProxyUrl } from './net/proxy-connect';
-export type { ProxyScheme, ProxyConnectOptions, ProxyTarget } from './net/proxy-connect';
-export { ProxyPool } from './net/proxy-pool';
-export type { ProxyEntry, ProxyType, ProxyNetwork, ProxyStats } from './net/proxy-pool';
-export { redactProxyUrl } from './net/redact';
-export { SmoothWeightedRoundRobin } from './net/weighted-round-robin';
-export { Cooldown } from './net/cooldown';
-export type { CooldownOptions } from './net/cooldown';
-// proxy servers (src/proxy)
-export * from './proxy/index';
-// WARC files (src/warc)
+export type { MetricsServer, MetricsServerOptions } from './obs/metrics-server';
+export { MetricsError } from './obs/errors';
+
+// WARC files (src/warc): write, read, verify, check, index, mend, recompress.
 export { WarcWriter } from './warc/writer';
 export type { WarcWriterOptions, WrittenRecord } from './warc/writer';
 export { newRecordId, WARC_RECORD_TYPES } from './warc/record';
 export type { WarcRecord, WarcRecordType } from './warc/record';
 export { WarcReader, ReadRecord } from './warc/reader';
-export type { WarcReaderOptions, WarcSource, ReadIssue } from './warc/reader';
-export { WarcError } from './warc/errors';
-export type { WarcErrorCode } from './warc/errors';
+export type { WarcReaderOptions, WarcSource, ReadRecordType } from './warc/reader';
+export type { ReadIssue, ReadIssueSeverity, IssueSink } from './warc/read-issues';
+export type { HttpHead } from './warc/http-head';
+export type { PayloadOptions } from './warc/payload';
 export { verifyRecord } from './warc/verify';
 export type { VerifyOutcome, DigestOutcome } from './warc/verify';
-export { checkFile } from './warc/check';
-export type { CheckReport } from './warc/check';
+export { checkFile, formatIssue } from './warc/check';
+export type { CheckReport, CheckOptions, CheckedRecord } from './warc/check';
 export { indexFile } from './warc/indexer';
-export { surt, cdxjLine } from './warc/cdxj';
+export type { IndexOptions } from './warc/indexer';
+export { surt } from './warc/cdxj';
 export { planMend, applyMend } from './warc/mend';
 export type { MendPlan } from './warc/mend';
 export { recompress } from './warc/recompress';
-// capturing HTTP client (src/client, src/capture, src/http)
-export { WarcClient, WarcResponse, CapturingDispatcher, ClientError, DiscardedError, DEFAULT_USER_AGENT } from './client/index';
-export type { FetchInit, ClientStats, RedirectHop, WrittenExchange, RecorderStats, WarcClientSettings, TimeoutSettings, DiscardHook, DiscardHookInput, ClientErrorCode } from './client/index';
+export type { RecompressOptions } from './warc/recompress';
+export { WarcError } from './warc/errors';
+export type { WarcErrorCode } from './warc/errors';
+
+// HTTP heads (src/http): the types the client settings and hooks use, and the parse error.
+export { HttpParseError } from './http/index';
+export type { HttpParseErrorCode, RequestHead, ResponseHead, HeaderList } from './http/index';
+
+// Network (src/net): dialing directly or through a pool of proxies.
+export { Dialer } from './net/dialer';
+export type { DialTarget, DialOptions, DialResult, DialerOptions } from './net/dialer';
+export { ProxyPool } from './net/proxy-pool';
+export type { ProxyEntry, ProxyType, ProxyNetwork, ProxyStats } from './net/proxy-pool';
+export type { ProxyScheme } from './net/proxy-connect';
+export type { CooldownOptions } from './net/cooldown';
+export type { DnsCapture, DnsOptions, ResolvedAddresses } from './net/dns-types';
+export type { TlsOptions } from './net/tls-options';
+export { NetError, ProxyError, DnsError } from './net/errors';
+export type { NetErrorCode, ProxyErrorCode, DnsErrorCode } from './net/errors';
+
+// Deduplication (src/dedupe): the index the client consults, and revisit records.
+export { createDedupeIndex } from './dedupe/dedupe-index';
+export type { DedupeCandidate, DedupeConfig, DedupeHit, DedupeIndex, DedupeSource } from './dedupe/types';
+export {
+  buildRevisitRecord,
+  buildNotModifiedRevisit,
+  isNotModifiedAnswer,
+  IDENTICAL_PAYLOAD_PROFILE,
+  SERVER_NOT_MODIFIED_PROFILE,
+} from './dedupe/revisit';
+export type { RevisitInput, NotModifiedInput } from './dedupe/revisit';
+export { DedupeError } from './dedupe/errors';
+export type { DedupeErrorCode } from './dedupe/errors';
+
+// Capturing HTTP client (src/client, src/capture).
+export { WarcClient, WarcResponse, CapturingDispatcher, DEFAULT_USER_AGENT } from './client/index';
+export type {
+  FetchInit,
+  ClientStats,
+  RedirectHop,
+  WrittenExchange,
+  RecorderStats,
+  WarcClientSettings,
+  TimeoutSettings,
+  DiscardHook,
+  DiscardHookInput,
+} from './client/index';
+export { ClientError, DiscardedError } from './client/index';
+export type { ClientErrorCode } from './client/index';
+export type { TruncationReason } from './capture/exchange';
 export { CaptureError } from './capture/errors';
 export type { CaptureErrorCode } from './capture/errors';
-export type { TruncationReason } from './capture/exchange';
-export { HttpParseError, RequestFramer, ResponseFramer, parseRequestHead, parseResponseHead } from './http/index';
-export type { HttpParseErrorCode, RequestHead, ResponseHead, HeaderList, FramerEvents } from './http/index';
-export { dnsResourceRecord } from './net/dns-record';
-export type { HttpHead } from './warc/http-head';
-export type { PayloadOptions } from './warc/payload';
+
+// Proxy servers (src/proxy): the forward proxy with upstream balancing, and the fault-injecting proxy.
+export { createForwardProxy } from './proxy/forward/forward-proxy';
+export type { ForwardProxy, ForwardProxyOptions, ReloadResult } from './proxy/forward/forward-proxy';
+export type { ForwardProxyConfig, ForwardProxyConfigInput, UpstreamInput, HealthInput, Upstream } from './proxy/forward/config';
+export type { StatsSnapshot, UpstreamStatsEntry, PeriodBlocks } from './proxy/forward/proxy-stats';
+export type { TrafficBlock } from './proxy/forward/scope-stats';
+export type { LatencySummary } from './proxy/forward/latency-histogram';
+export { createFaultyProxy } from './proxy/faulty/faulty-proxy';
+export type { FaultyProxy, FaultyProxyCounters } from './proxy/faulty/faulty-proxy';
+export type { FaultSpec, FaultKind, FaultPhase, FaultyProxyOptions } from './proxy/faulty/options';
+export { ProxyServerError } from './proxy/errors';
+export type { ProxyServerErrorCode } from './proxy/errors';

@@ -47,6 +47,9 @@ export class DedupeChain implements DedupeIndex {
   private closed = false;
 
   constructor(private readonly config: DedupeConfig) {
+    if (config.local === undefined && config.redis === undefined && config.doppelganger === undefined && config.cdx === undefined) {
+      throw new DedupeError('ERR_DEDUPE_CONFIG', 'dedupe config has no source: set at least one of local, redis, doppelganger or cdx');
+    }
     this.threshold = config.sizeThreshold ?? DEFAULT_SIZE_THRESHOLD;
     if (!Number.isSafeInteger(this.threshold) || this.threshold < 0) {
       throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.sizeThreshold must be a non-negative integer, got ${String(config.sizeThreshold)}`);
@@ -110,6 +113,33 @@ export class DedupeChain implements DedupeIndex {
     } finally {
       this.inFlight.delete(digest);
     }
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new DedupeError('ERR_DEDUPE_CLOSED', 'dedupe index is closed');
+    const probes: { source: RemoteSource; run: () => Promise<void> }[] = [];
+    const redis = this.redis;
+    if (redis !== undefined) probes.push({ source: 'redis', run: () => redis.ping() });
+    for (const [source, service] of [['doppelganger', this.doppelganger], ['cdx', this.cdx]] as const) {
+      if (service === undefined) continue;
+      probes.push({
+        source,
+        run: async () => {
+          const status = await service.http.head(service.url);
+          if (status >= 500) throw new LookupFailure('http_status', `${source} answered ${status} for HEAD ${service.url}`);
+        },
+      });
+    }
+    // All at once, so the wait is the slowest timeout, not their sum.
+    const results = await Promise.allSettled(probes.map((p) => p.run()));
+    const failures = probes.flatMap((p, i) => {
+      const r = results[i]!;
+      return r.status === 'rejected' ? [{ source: p.source, error: r.reason as unknown }] : [];
+    });
+    const first = failures[0];
+    if (first === undefined) return;
+    const detail = failures.map((f) => `${f.source}: ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ');
+    throw new DedupeError('ERR_DEDUPE_UNREACHABLE', `dedupe source ${first.source} is unreachable (${detail})`, { cause: first.error, source: first.source });
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,20 @@
 import { WarcwireError } from '../errors';
+import type { DedupeSource } from './types';
 
 export type DedupeErrorCode =
   | 'ERR_DEDUPE_CONFIG' // bad URL, threshold, entry count, timeout...
   | 'ERR_DEDUPE_INPUT' // a candidate with a malformed digest, length, date or id
-  | 'ERR_DEDUPE_CLOSED'; // check() after close()
+  | 'ERR_DEDUPE_CLOSED' // check() or ping() after close()
+  | 'ERR_DEDUPE_UNREACHABLE'; // ping(): a remote source did not answer (see `source`)
 
 export class DedupeError extends WarcwireError {
   declare readonly code: DedupeErrorCode;
+  /** The source at fault, for ERR_DEDUPE_UNREACHABLE. */
+  readonly source?: DedupeSource;
 
-  constructor(code: DedupeErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
+  constructor(code: DedupeErrorCode, message: string, options?: { cause?: unknown; source?: DedupeSource }) {
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.source !== undefined) this.source = options.source;
   }
 }
 

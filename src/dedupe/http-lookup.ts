@@ -47,6 +47,26 @@ export class HttpLookup {
     }
   }
 
+  /**
+   * `HEAD url` within the timeout: the status, whatever it is. For ping(): a service
+   * that answers at all is reachable, even if its base URL is not an API route.
+   */
+  async head(url: string): Promise<number> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      const res = await request(url, { method: 'HEAD', dispatcher: this.agent, signal: controller.signal });
+      await res.body.dump();
+      return res.statusCode;
+    } catch (err) {
+      if (controller.signal.aborted) throw new LookupFailure('timeout', `no answer from ${url} within ${this.timeoutMs} ms`, { cause: err });
+      const code = (err as { code?: string }).code;
+      throw new LookupFailure(code === 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : 'network', `HEAD ${url} failed: ${code ?? String(err)}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     await this.agent.destroy();
   }

@@ -84,6 +84,12 @@ export class RedisTable {
     return existing === null ? null : decode(key, existing);
   }
 
+  /** `PING`, answered `PONG`, within the command timeout. */
+  async ping(): Promise<void> {
+    const reply = await this.command(() => this.client.call('PING'));
+    if (reply !== 'PONG') throw new LookupFailure('bad_response', `Redis ${this.shownUrl} answered PING with ${JSON.stringify(reply)}`);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -10,7 +10,8 @@ import type { DedupeHit } from './types';
 
 export const IDENTICAL_PAYLOAD_PROFILE = 'http://netpreserve.org/warc/1.1/revisit/identical-payload-digest';
 export const SERVER_NOT_MODIFIED_PROFILE = 'http://netpreserve.org/warc/1.1/revisit/server-not-modified';
-export const HTTP_RESPONSE_CONTENT_TYPE = 'application/http; msgtype=response';
+/** Byte-identical to what the client writes on response records (capture/records.ts), so tools grouping by Content-Type see one value. */
+export const HTTP_RESPONSE_CONTENT_TYPE = 'application/http;msgtype=response';
 
 export interface RevisitInput {
   targetUri: string;

@@ -46,6 +46,14 @@ export interface DedupeIndex {
    * failed lookup counts as "not found".
    */
   check(candidate: DedupeCandidate): Promise<DedupeHit | null>;
+  /**
+   * Checks that every remote source answers (Redis `PING`; Doppelganger and CDX a
+   * `HEAD` of their base URL, any status below 500), each within its lookup timeout.
+   * Rejects with a DedupeError `ERR_DEDUPE_UNREACHABLE` whose `source` names the first
+   * failing source in lookup order. A local-only index resolves at once. Lookups never
+   * need it: call it at start to warn that dedupe would be degraded.
+   */
+  ping(): Promise<void>;
   /** Closes connections to Redis and the remote services. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,12 +1,14 @@
 /** Reads a whole file in tolerant mode, verifying every record: what `warcwire check` reports. */
 import type { ReadIssue } from './read-issues';
+import type { ReadRecordType } from './read-record';
 import { WarcReader, type WarcReaderOptions } from './reader';
 import { verifyRecord, type VerifyOutcome } from './verify';
 
 export interface CheckedRecord {
   offset: number;
   id: string;
-  type: string;
+  type: ReadRecordType;
+  /** See ReadRecord.length: absent when the record's extent could not be known. */
   length?: number;
   digests: VerifyOutcome;
   issues: ReadIssue[];

@@ -7,6 +7,7 @@ import { isHttpContentType, parseHttpHead, type HttpHead } from './http-head';
 import { httpPayload, type PayloadOptions } from './payload';
 import { Break, type Cursor } from './read-cursor';
 import type { ReadIssue } from './read-issues';
+import type { WarcRecordType } from './record';
 
 const SLICE = 64 * 1024;
 /** An HTTP head longer than this is not looked for (the bytes stay in memory until the block is streamed). */
@@ -18,10 +19,24 @@ export interface RecordContext {
   report(issue: ReadIssue, record?: ReadRecord): void;
 }
 
+/**
+ * WARC-Type as read: one of the WARC 1.1 types, or whatever other value the file
+ * holds ('' when the field is missing). The `string & {}` keeps editor completion
+ * of the known types without rejecting unknown ones.
+ */
+export type ReadRecordType = WarcRecordType | (string & {});
+
 export class ReadRecord {
   /** Damage and notes about this record (its block and trailer included once consumed). */
   readonly issues: ReadIssue[] = [];
-  /** Compressed length of the record's member(s); set by finish() when known. */
+  /**
+   * Bytes the record takes in the file, from `offset`: for plain files the header,
+   * block and trailer; for compressed files its whole member(s) (what a CDX(J)
+   * `length` holds). Plain files: set by `finish()`. Compressed files: set once the
+   * member holding the record's last bytes has ended — by `finish()` with one member
+   * per record; only later, as reading goes on, when that member also holds the next
+   * records (whole-file gzip); possibly never when the input ends inside the member.
+   */
   length?: number;
   /** Bytes of the block actually read (short when the record was cut). */
   blockRead = 0;
@@ -60,7 +75,7 @@ export class ReadRecord {
     return this.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
   }
 
-  get type(): string {
+  get type(): ReadRecordType {
     return this.get('WARC-Type') ?? '';
   }
   get id(): string {

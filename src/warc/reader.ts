@@ -13,7 +13,7 @@ import { ReadRecord } from './read-record';
 import { decodeSegments, type InputCompression } from './read-segments';
 
 export type { ReadIssue } from './read-issues';
-export { ReadRecord } from './read-record';
+export { ReadRecord, type ReadRecordType } from './read-record';
 
 export interface WarcReaderOptions {
   /** Throw at the first damage (default false: report and skip). */

@@ -132,6 +132,9 @@ describe('the capturing client with dedupe', () => {
       expect(r.contentLength).toBe(0);
     }
     expect(first.contentLength).toBe(4096);
+    // Revisits carry the very Content-Type the client writes on response records.
+    expect(first.headers['Content-Type']).toBe('application/http;msgtype=response');
+    for (const r of responses.filter((x) => x.type === 'revisit')) expect(r.headers['Content-Type']).toBe(first.headers['Content-Type']);
     const fromCdx = byUri.get('/archived')!;
     expect(fromCdx.headers['WARC-Refers-To']).toBeUndefined();
     expect(fromCdx.headers).toMatchObject({ 'WARC-Refers-To-Target-URI': `${origin.url}/archived`, 'WARC-Refers-To-Date': '2020-01-02T03:04:05Z' });

@@ -4,6 +4,7 @@ import { LruTable } from '../../src/dedupe/lru';
 import { isEmptyPayloadDigest } from '../../src/dedupe/candidate';
 import { PrometheusRegistry } from '../../src/obs/registry';
 import { candidateFor, payload } from '../helpers/dedupe-candidates';
+import { startCdx } from '../helpers/dedupe-services';
 
 describe('LruTable', () => {
   it('never holds more than maxEntries and forgets the least recently used first', () => {
@@ -120,14 +121,17 @@ describe('local dedupe', () => {
     }
   });
 
-  it('without a local table every response is stored in full', async () => {
-    const index = createDedupeIndex({});
+  it('without a local table (a CDX source that knows nothing) every response is stored in full', async () => {
+    const cdx = await startCdx(new Map());
+    const index = createDedupeIndex({ cdx: { url: cdx.url, timeout: 2000 } });
     try {
       const body = payload(4000, 'x');
       expect(await index.check(candidateFor(body, 'http://e/'))).toBeNull();
       expect(await index.check(candidateFor(body, 'http://e/'))).toBeNull();
+      expect(cdx.requests).toHaveLength(2);
     } finally {
       await index.close();
+      await cdx.close();
     }
   });
 

@@ -53,7 +53,7 @@ describe('buildRevisitRecord', () => {
       ['WARC-Truncated', 'length'],
       ['WARC-Payload-Digest', 'sha1:ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'],
       ['X-Crawl', 'job-1'],
-      ['Content-Type', 'application/http; msgtype=response'],
+      ['Content-Type', 'application/http;msgtype=response'],
       ['Content-Length', String(head().length)],
     ]);
   });
@@ -142,7 +142,7 @@ describe('revisits written to a WARC file', () => {
             id: candidate.recordId,
             date,
             targetUri: url,
-            contentType: 'application/http; msgtype=response',
+            contentType: 'application/http;msgtype=response',
             fields: [['WARC-Concurrent-To', requestId], ['WARC-Payload-Digest', digest]],
             block: Buffer.concat([head(), body]),
           };
@@ -176,7 +176,7 @@ describe('revisits written to a WARC file', () => {
         'WARC-Profile': IDENTICAL_PAYLOAD_PROFILE,
         'WARC-Truncated': 'length',
         'WARC-Payload-Digest': digest,
-        'Content-Type': 'application/http; msgtype=response',
+        'Content-Type': 'application/http;msgtype=response',
         'Content-Length': String(head().length),
       });
       expect(revisit.headers['WARC-Block-Digest']).toMatch(/^sha1:[A-Z2-7]{32}$/);

@@ -80,14 +80,28 @@ test('stats after a scripted workload equal the exact counts', async () => {
   expect(viaHttp.overall.lifetime).toMatchObject(expectedOverall);
   expect(viaHttp.upstreams[1].url).toBe(broken.url);
 
-  // Prometheus text carries the same numbers.
+  // Prometheus text carries the same numbers; counts that only grow are counters.
   const metrics = (await curl(['-u', 'u:p', `${proxy.url}/metrics`])).stdout;
-  expect(metrics).toContain('warcwire_proxy_requests{period="lifetime",outcome="success"} 5');
-  expect(metrics).toContain('warcwire_proxy_requests{period="window",outcome="failed"} 2');
-  expect(metrics).toContain(`warcwire_proxy_upstream_requests{period="lifetime",upstream="${broken.url}",tag="flaky",outcome="failed"} 2`);
-  expect(metrics).toContain('warcwire_proxy_bytes{period="lifetime",direction="up"} 400');
-  expect(metrics).toContain('warcwire_proxy_open_tunnels{period="lifetime",stat="peak"} 3');
-  expect(metrics).toContain('warcwire_proxy_rejected_requests{reason="auth"} 1');
+  const types = metricTypes(metrics);
+  for (const scope of ['warcwire_proxy', 'warcwire_proxy_upstream', 'warcwire_proxy_tag']) {
+    expect(types.get(`${scope}_requests_total`)).toBe('counter');
+    expect(types.get(`${scope}_bytes_total`)).toBe('counter');
+    expect(types.get(`${scope}_open_tunnels`)).toBe('gauge');
+    expect(types.get(`${scope}_window_requests`)).toBe('gauge');
+  }
+  expect(types.get('warcwire_proxy_rejected_requests_total')).toBe('counter');
+  // Every counter, and only counters, end in _total.
+  for (const [name, type] of types) expect(`${name} ${type === 'counter'}`).toBe(`${name} ${name.endsWith('_total')}`);
+  expect(metrics).toContain('warcwire_proxy_requests_total{outcome="success"} 5');
+  expect(metrics).toContain('warcwire_proxy_requests_total{outcome="failed"} 2');
+  expect(metrics).toContain('warcwire_proxy_window_requests{outcome="failed"} 2');
+  expect(metrics).toContain(`warcwire_proxy_upstream_requests_total{upstream="${broken.url}",tag="flaky",outcome="failed"} 2`);
+  expect(metrics).toContain('warcwire_proxy_tag_requests_total{tag="fast",outcome="success"} 5');
+  expect(metrics).toContain('warcwire_proxy_bytes_total{direction="up"} 400');
+  expect(metrics).toContain('warcwire_proxy_bytes_total{direction="down"} 400');
+  expect(metrics).toContain('warcwire_proxy_open_tunnels_peak 3');
+  expect(metrics).toContain('warcwire_proxy_open_tunnels 0');
+  expect(metrics).toContain('warcwire_proxy_rejected_requests_total{reason="auth"} 1');
 });
 
 test('the 15-minute window forgets; lifetime does not', async () => {
@@ -108,6 +122,13 @@ test('the 15-minute window forgets; lifetime does not', async () => {
   const empty = proxy.stats().overall.window;
   expect(empty).toMatchObject({ total: 0, timeToTunnelMs: null, bytes: { up: 0, down: 0 }, concurrency: { current: 0, peak: 0 } });
 });
+
+/** Metric name -> type, from the `# TYPE` lines of an exposition. */
+function metricTypes(text: string): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(m[1]!, m[2]!);
+  return types;
+}
 
 test('latency histogram percentiles stay within 5 %', () => {
   const h = new LatencyHistogram();
