@@ -11,7 +11,12 @@ export interface CaptureConnectionOptions<Tag> {
   backend: Backend;
   digestAlgorithm: DigestAlgorithm;
   spool: SpoolOptions;
-  /** Bytes of one response block kept; beyond, the record is truncated (`WARC-Truncated: length`). */
+  /**
+   * Bytes of one response body kept (the message body as sent, after the final
+   * head; chunk framing counts). Heads are bounded by `maxHeadBytes` instead, so
+   * a body of exactly this size is complete. Beyond, the record is truncated
+   * (`WARC-Truncated: length`).
+   */
   maxResponseBytes: number;
   maxHeadBytes?: number;
   info: ConnectionInfo;
@@ -85,7 +90,11 @@ export class CaptureConnection<Tag> {
         onHead: (head: ResponseHead, interim: boolean) => {
           const ex = this.open[0]!;
           if (interim) ex.interimHeads.push(head);
-          else ex.responseHead = head;
+          else {
+            ex.responseHead = head;
+            // The head's bytes are already in the spool (onBytes comes first): the body starts here.
+            ex.responseBodyStart = ex.response!.size;
+          }
         },
         onPayload: (d) => {
           const ex = this.open[0]!;
@@ -118,7 +127,9 @@ export class CaptureConnection<Tag> {
 
   private appendResponse(ex: CapturedExchange<Tag>, d: Uint8Array): void {
     if (ex.truncated !== undefined) return;
-    const room = this.options.maxResponseBytes - ex.response!.size;
+    const bodyStart = ex.responseBodyStart;
+    // Head bytes are bounded by the framer's maxHeadBytes, not by the body cap.
+    const room = bodyStart === undefined ? Infinity : this.options.maxResponseBytes - (ex.response!.size - bodyStart);
     const keep = d.byteLength <= room ? d : d.subarray(0, Math.max(0, room));
     if (keep.byteLength > 0) {
       ex.response!.append(keep);

@@ -35,6 +35,8 @@ export class CapturedExchange<Tag> {
   payloadDigest: Digest | undefined;
   interimHeads: ResponseHead[] = [];
   responseHead: ResponseHead | undefined;
+  /** Offset in `response` where the body starts (after the final head), once that head was parsed. */
+  responseBodyStart: number | undefined;
   responseComplete = false;
   /** Payload bytes (de-chunked body) of the final response. */
   payloadLength = 0;

@@ -42,7 +42,12 @@ export interface WarcClientSettings {
   spoolTempDir?: string;
   /** Spool to disk from the first byte. */
   fullOnDisk?: boolean;
-  /** Bytes of one response recorded (and drained after a caller lets go); past it, `WARC-Truncated: length`. Default 1 GiB. */
+  /**
+   * Bytes of one response body recorded (and drained after a caller lets go); past
+   * it, `WARC-Truncated: length`. Counts the body as sent (after the head; chunk
+   * framing included), not the head, so a body of exactly this size is complete.
+   * Default 1 GiB.
+   */
   maxResponseBytes?: number;
   timeouts?: TimeoutSettings;
   /**

@@ -166,6 +166,8 @@ export class DnsResolver {
     const timeout = this.options.timeout ?? 5000;
 
     const answers = new Map<QueryType, DnsReply>();
+    /** Which server sent each reply, for the archived record's WARC-IP-Address. */
+    const answeredBy = new Map<DnsReply, DnsServer>();
     let nxdomain: DnsReply | undefined;
     let failure: DnsReply | undefined;
     const problems: string[] = [];
@@ -183,6 +185,7 @@ export class DnsResolver {
           wanted.map(async (type) => {
             try {
               const reply = await queryServer(server, host, type, timeout, stop.signal);
+              answeredBy.set(reply, server);
               if (reply.rcode === 'NXDOMAIN') nxdomain ??= reply;
               else if (reply.rcode === 'NOERROR') {
                 if (!answers.has(type)) answers.set(type, reply);
@@ -207,14 +210,14 @@ export class DnsResolver {
 
     if (nxdomain) {
       const error = new DnsError('ERR_DNS_NXDOMAIN', host, `${host} does not exist (NXDOMAIN)`, { rcode: 'NXDOMAIN' });
-      this.archive(host, date, 'NXDOMAIN', nxdomain.authorities);
+      this.archive(host, date, 'NXDOMAIN', nxdomain.authorities, answeredBy.get(nxdomain));
       this.cache.set(host, { error }, this.negativeTtl(nxdomain) * 1000);
       throw error;
     }
     if (answers.size === 0) {
       if (failure) {
         const rcode = failure.rcode;
-        this.archive(host, date, rcode, []);
+        this.archive(host, date, rcode, failure.authorities, answeredBy.get(failure));
         const code = rcode === 'SERVFAIL' ? 'ERR_DNS_SERVFAIL' : 'ERR_DNS_REFUSED';
         throw new DnsError(code, host, `cannot resolve ${host}: ${rcode} (${problems.join('; ')})`, { rcode });
       }
@@ -224,7 +227,8 @@ export class DnsResolver {
     const records: Answer[] = [];
     for (const type of ['A', 'AAAA'] as const) records.push(...(answers.get(type)?.answers ?? []));
     const addresses = { ipv4: addressesOf(records, 'A'), ipv6: addressesOf(records, 'AAAA') };
-    this.archive(host, date, 'NOERROR', records);
+    const firstReply = answers.get('A') ?? answers.get('AAAA');
+    this.archive(host, date, 'NOERROR', records, firstReply && answeredBy.get(firstReply));
     if (addresses.ipv4.length + addresses.ipv6.length === 0) {
       const error = new DnsError('ERR_DNS_NO_ADDRESS', host, `${host} has no ${types.join(' or ')} record`, { rcode: 'NOERROR' });
       const anyReply = answers.values().next().value as DnsReply;
@@ -235,13 +239,14 @@ export class DnsResolver {
     return { host, ipv4: [...addresses.ipv4], ipv6: [...addresses.ipv6], source: 'network' };
   }
 
-  private archive(host: string, date: Date, rcode: string, records: readonly Answer[]): void {
+  private archive(host: string, date: Date, rcode: string, records: readonly Answer[], server: DnsServer | undefined): void {
     const onRecord = this.options.onRecord;
     if (!onRecord) return;
     // The same CNAME comes back in the A and the AAAA reply; write it once.
     const unique = records.filter((record, i) => records.findIndex((other) => sameRecord(record, other)) === i);
     try {
-      onRecord({ host, date, block: dnsBlock(date, unique), rcode });
+      const serverAddress = server !== undefined && net.isIP(server.host) !== 0 ? server.host : undefined;
+      onRecord({ host, date, block: dnsBlock(date, unique, rcode), rcode, ...(serverAddress !== undefined ? { serverAddress } : {}) });
     } catch (error) {
       this.logger.error({ host, error: error instanceof Error ? error.message : String(error) }, 'DNS record callback failed');
     }

@@ -7,11 +7,15 @@ export interface DnsCapture {
   /**
    * The record block (Content-Type `text/dns`): the 14-digit capture time on
    * the first line, then one answer per line in zone-file text, as Heritrix
-   * writes it (`example.com.\t300\tIN\tA\t93.184.216.34`).
+   * writes it (`example.com.\t300\tIN\tA\t93.184.216.34`). A failed lookup
+   * (NXDOMAIN, SERVFAIL, REFUSED…) has a `; rcode NXDOMAIN` comment line after
+   * the timestamp, then the authority records (SOA) the reply carried.
    */
   block: string;
   /** 'NOERROR', 'NXDOMAIN', 'SERVFAIL'... */
   rcode: string;
+  /** IP address of the DNS server whose reply is archived (WARC-IP-Address), when it is an IP literal. */
+  serverAddress?: string;
 }
 
 export interface DnsOptions {

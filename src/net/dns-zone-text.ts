@@ -38,7 +38,12 @@ function rdata(answer: Answer): string {
   }
 }
 
-/** The whole `text/dns` block: timestamp line, then one line per record. */
-export function dnsBlock(date: Date, records: readonly Answer[]): string {
-  return [timestamp14(date), ...records.map(zoneLine)].join('\n') + '\n';
+/**
+ * The whole `text/dns` block: timestamp line, then one line per record. For an
+ * rcode other than NOERROR a zone-file comment (`; rcode NXDOMAIN`, ignored by
+ * zone parsers) says why the answer has no addresses.
+ */
+export function dnsBlock(date: Date, records: readonly Answer[], rcode = 'NOERROR'): string {
+  const comment = rcode === 'NOERROR' ? [] : [`; rcode ${rcode}`];
+  return [timestamp14(date), ...comment, ...records.map(zoneLine)].join('\n') + '\n';
 }

@@ -3,6 +3,7 @@
  * follows (a member or record cut short, garbage), drop the `.open` suffix.
  */
 import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
 import type { Backend } from '../backend/types';
 import { OPEN_SUFFIX } from './naming';
 import type { ReadIssue } from './read-issues';
@@ -25,9 +26,35 @@ export interface MendPlan {
   damage?: ReadIssue;
 }
 
+/** An `.open` name as the writer leaves it: `….warc.open`, `….warc.gz.open`, `….warc.zst.open`. */
+const OPEN_WARC = /\.warc(?:\.[A-Za-z0-9]+)?\.open$/;
+
+/**
+ * What a path given to `mend` stands for: an `.open` file itself, every `.open`
+ * WARC file directly inside a directory (and in its subdirectories when
+ * `recursive`), sorted; or nothing (`other`: a file that is not `.open`).
+ * A missing path rejects with the fs error.
+ */
+export async function mendTargets(path: string, recursive: boolean): Promise<{ kind: 'file' | 'directory' | 'other'; files: string[] }> {
+  const stat = await fsp.stat(path);
+  if (!stat.isDirectory()) return path.endsWith(OPEN_SUFFIX) ? { kind: 'file', files: [path] } : { kind: 'other', files: [] };
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await fsp.readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isFile() && OPEN_WARC.test(entry.name)) files.push(full);
+      else if (recursive && entry.isDirectory()) await walk(full);
+    }
+  };
+  await walk(path);
+  return { kind: 'directory', files };
+}
+
 export async function planMend(file: string, backend?: Backend): Promise<MendPlan> {
   if (!file.endsWith(OPEN_SUFFIX)) {
-    return { file, action: 'skip', reason: 'not an .open file', records: 0, size: 0, keep: 0 };
+    return { file, action: 'skip', reason: 'not an .open file (nor a directory)', records: 0, size: 0, keep: 0 };
   }
   const size = (await fsp.stat(file)).size;
   const target = file.slice(0, -OPEN_SUFFIX.length);

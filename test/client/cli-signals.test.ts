@@ -8,7 +8,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../../src/cli/main';
 import { WarcReader } from '../../src/warc/reader';
+import { captureIO } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
 
 const ROOT = join(__dirname, '..', '..');
@@ -117,6 +119,13 @@ test('a second signal exits at once, leaving the file *.open and pointing at `wa
     expect(run.err()).toMatch(/SIGINT again: exiting now.*warcwire mend/);
     expect(warcs().some((f) => f.endsWith('.open'))).toBe(true);
     expect(run.out()).not.toMatch(/requests:/);
+    // The hint is true: the command it names finishes the files.
+    const hinted = /`warcwire (mend [^`]+)`/.exec(run.err())![1]!.split(' ');
+    const mend = captureIO();
+    expect(await main([...hinted, '--yes'], mend.io)).toBe(0);
+    expect(mend.out()).toMatch(/^(rename|truncate) /m);
+    expect(warcs().filter((f) => f.endsWith('.open'))).toEqual([]);
+    expect(warcs().length).toBeGreaterThan(0);
   } finally {
     await s.close();
   }

@@ -29,6 +29,8 @@ test('a DNS answer from dnsmasq becomes a resource record warcio reads back', as
     const records = warcioReadHttp(join(dir, file!)).filter((r) => r.type !== 'warcinfo');
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ type: 'resource', targetUri: 'dns:both.test', contentType: 'text/dns' });
+    // WARC-IP-Address: the DNS server that answered, as Heritrix writes it.
+    expect(records[0]!.ipAddress).toBe(dns.server.replace(/:\d+$/, ''));
     expect(records[0]!.text).toBe(captures[0]!.block);
     expect(records[0]!.text).toMatch(/^\d{14}\nboth\.test\.\t120\tIN\tA\t127\.0\.0\.1\nboth\.test\.\t120\tIN\tAAAA\t::1\n$/);
   } finally {

@@ -7,6 +7,7 @@ import { captureList, type CaptureListResult } from '../../client/capture-list';
 import { formatBytes, progressReporter, summaryText } from '../../client/capture-report';
 import { parseUrlList } from '../../client/url-list';
 import { cliWording, watchSignals } from '../../client/capture-shutdown';
+import { dedupeDegradedWarner, metricsListenMessage } from '../../client/capture-warnings';
 import { parseSize } from '../../client/url-list';
 import type { WarcClientSettings } from '../../client/settings';
 import { WarcClient } from '../../client/warc-client';
@@ -17,6 +18,7 @@ import type { DedupeIndex } from '../../dedupe/types';
 import { parseProxyUrl } from '../../net/proxy-connect';
 import type { ProxyType } from '../../net/proxy-pool';
 import { createMetricsServer, type MetricsServer } from '../../obs/metrics-server';
+import type { Logger } from '../../obs/logger';
 import { PrometheusRegistry } from '../../obs/registry';
 import { errorMessage, UsageError, write } from '../args';
 import type { CliCommand, CliIO } from '../command';
@@ -46,8 +48,9 @@ request and response bytes) to WARC files as response/request record pairs.
       --idle-timeout SECS longest silence while reading a body (default: 30)
       --max-file-size SIZE     start a new WARC file before passing SIZE
                           (e.g. 500M, 1G; K/M/G/T are powers of 1024; default 1G)
-      --max-response-size SIZE record at most SIZE of one response; past it the
-                          record is marked WARC-Truncated: length (default 1G)
+      --max-response-size SIZE record at most SIZE of one response body (the
+                          head is not counted); past it the record is marked
+                          WARC-Truncated: length (default 1G)
       --shutdown-grace SECS    on Ctrl-C/SIGTERM, how long running requests may
                           finish before they are cut short (default: 10)
 
@@ -70,13 +73,16 @@ Network:
 Deduplication and metrics:
       --dedupe SPEC       write a revisit for a payload already archived; SPEC is
                           local[:MAX] | redis://host:port/db | cdx:URL |
-                          doppelganger:URL (repeatable; looked up in that order)
+                          doppelganger:URL (repeatable; looked up in that order).
+                          The first failed lookup prints a warning: dedupe is
+                          degraded and full records are stored
       --metrics-port N    serve Prometheus /metrics on 127.0.0.1:N while capturing
 
 Prints progress (a bar on a terminal; otherwise a line when something changed,
 at most every 10 s) and a summary (with DNS records and dedupe savings). Exit
-status 1 when any URL failed, each failure named; 2 for a bad option value, URL
-list, output directory or compression this build cannot write.
+status 1 when any URL failed, each failure named, or when --metrics-port cannot
+be served (e.g. the port is in use); 2 for a bad option value, URL list, output
+directory or compression this build cannot write.
 
 Ctrl-C or SIGTERM: no new URL is started, running requests get --shutdown-grace
 to finish (then are cut short and recorded as truncated), the WARC files are
@@ -147,10 +153,10 @@ function metricsPort(value: string | undefined): number | undefined {
   return port;
 }
 
-function dedupeIndex(specs: readonly string[] | undefined, registry: PrometheusRegistry, digest: 'sha1' | 'sha256'): DedupeIndex | undefined {
+function dedupeIndex(specs: readonly string[] | undefined, registry: PrometheusRegistry, digest: 'sha1' | 'sha256', logger: Logger): DedupeIndex | undefined {
   if (specs === undefined || specs.length === 0) return undefined;
   try {
-    return createDedupeIndex(parseDedupeSpecs(specs, { metrics: registry, digestAlgorithm: digest }));
+    return createDedupeIndex(parseDedupeSpecs(specs, { metrics: registry, digestAlgorithm: digest, logger }));
   } catch (err) {
     throw new UsageError(`--dedupe: ${(err as Error).message}`);
   }
@@ -265,7 +271,8 @@ const command: CliCommand = {
       return fail(`-o ${JSON.stringify(output)}: cannot create the output directory (${(err as Error).message})`);
     }
     const registry = new PrometheusRegistry();
-    const dedupe = dedupeIndex(values.dedupe, registry, digest);
+    const dedupeWarner = dedupeDegradedWarner((line) => void write(io.stderr, `${line}\n`).catch(() => undefined));
+    const dedupe = dedupeIndex(values.dedupe, registry, digest, dedupeWarner);
     let server: MetricsServer | undefined;
     let client: WarcClient | undefined;
     let result: CaptureListResult;
@@ -275,7 +282,9 @@ const command: CliCommand = {
         try {
           server = await createMetricsServer(registry, port);
         } catch (err) {
-          throw new UsageError(`--metrics-port: ${errorMessage(err)}`);
+          // A runtime failure, not a usage mistake: one line, exit 1.
+          await write(io.stderr, `warcwire capture: ${metricsListenMessage('127.0.0.1', port, err)}\n`);
+          return 1;
         }
         await write(io.stderr, `metrics: ${server.url}\n`);
       }

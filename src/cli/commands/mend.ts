@@ -1,16 +1,19 @@
 import { createInterface } from 'node:readline/promises';
-import { applyMend, planMend, type MendPlan } from '../../warc/mend';
+import { applyMend, mendTargets, planMend, type MendPlan } from '../../warc/mend';
 import { errorMessage, LineWriter, OutputClosedError, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
-const usage = `Usage: warcwire mend [--dry-run] [--yes] FILE...
+const usage = `Usage: warcwire mend [--dry-run] [--yes] [-r] FILE|DIR...
 
 Repairs WARC files left \`.open\` by a crash (gzip, zstd or plain): keeps every
 complete record, cuts what follows the last one, and drops the \`.open\` suffix.
-Files not ending in .open are left alone. A file without any complete record is removed.
+A DIR stands for every *.warc*.open file directly inside it (as \`warcwire capture
+-o DIR\` leaves them); -r also looks in its subdirectories. A FILE not ending in
+.open is left alone. A file without any complete record is removed.
 
   --dry-run   say what would be done, change nothing
   --yes       do it without asking (needed when stdin is not a terminal)
+  -r, --recursive  look for .open files in subdirectories of each DIR too
 `;
 
 function describe(plan: MendPlan): string {
@@ -31,12 +34,25 @@ const command: CliCommand = {
   summary: 'repair .open WARC files after a crash (keep complete records, cut the rest)',
   usage,
   async run(argv, io) {
-    const options = { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' } } as const;
+    const options = { 'dry-run': { type: 'boolean' }, yes: { type: 'boolean', short: 'y' }, recursive: { type: 'boolean', short: 'r' } } as const;
     const { values, positionals } = parseCommandArgs(argv, options, ['FILE...']);
     const out = new LineWriter(io.stdout);
     const plans: MendPlan[] = [];
     let failed = false;
-    for (const file of positionals) {
+    const files: string[] = [];
+    for (const path of positionals) {
+      try {
+        const found = await mendTargets(path, values.recursive ?? false);
+        if (found.kind === 'directory' && found.files.length === 0) await out.line(`nothing to mend in ${path}`);
+        // A plain file goes on to planMend, which skips it and says why.
+        files.push(...(found.kind === 'other' ? [path] : found.files));
+      } catch (err) {
+        if (err instanceof OutputClosedError) throw err;
+        failed = true;
+        await out.line(`cannot read ${path}: ${errorMessage(err)}`);
+      }
+    }
+    for (const file of files) {
       try {
         const plan = await planMend(file);
         plans.push(plan);
