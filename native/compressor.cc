@@ -4,6 +4,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -385,9 +386,19 @@ uint32_t Crc32Combine(uint32_t first, uint32_t second, uint64_t secondLen) {
 }
 
 size_t ParallelCompressions() {
-  // At least 2, at most 3: leaves one of libuv's 4 threads for the sink's writer.
-  unsigned cores = std::thread::hardware_concurrency();
-  return std::max<size_t>(2, std::min<size_t>(3, cores));
+  // One per core, leaving one of libuv's pool threads free for the sink's writer and for
+  // fs / dns.lookup work of the rest of the process; at least 2. The pool has 4 threads
+  // unless UV_THREADPOOL_SIZE says otherwise (raise it on machines with more cores).
+  static const size_t parallel = [] {
+    size_t pool = 4;
+    if (const char* env = std::getenv("UV_THREADPOOL_SIZE")) {
+      long value = std::strtol(env, nullptr, 10);
+      if (value > 0) pool = static_cast<size_t>(std::min<long>(value, 1024));
+    }
+    size_t cores = std::max<unsigned>(1, std::thread::hardware_concurrency());
+    return std::max<size_t>(2, std::min(cores, pool - 1));
+  }();
+  return parallel;
 }
 
 }  // namespace warcwire

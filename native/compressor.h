@@ -68,7 +68,7 @@ class CompressorPool {
   std::vector<std::unique_ptr<Compressor>> free_;
 };
 
-// How many members of one encoder or sink compress at once (libuv's pool has 4 threads).
+// How many members of one encoder or sink compress at once: min(cores, libuv pool size - 1), at least 2.
 size_t ParallelCompressions();
 
 // One slice of a large gzip member, compressed on its own so the slices of one record run in

@@ -144,6 +144,7 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
     }
     file_->pool->Release(std::move(compressor));
     if (file_->slicePool) file_->slicePool->Release(std::move(deflater));
+    WriteIfNext();
   }
 
   void OnOK() override {
@@ -173,11 +174,44 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
     }
   }
 
+  // Writes the members this job finished when they are the next ones in call order and no
+  // other writer is at work; otherwise the main thread hands them to a write batch.
+  void WriteIfNext() {
+    std::vector<Job*> group;
+    {
+      std::lock_guard<std::mutex> lock(file_->mu);
+      if (file_->busy) return;
+      uint64_t seq = file_->nextSeq;
+      for (Job* job : finished_) {
+        if (job->seq != seq) break;
+        group.push_back(job);
+        seq++;
+      }
+      if (group.empty()) return;
+      file_->busy = true;
+    }
+    std::vector<Job*> writable;
+    for (Job* job : group) {
+      if (!job->failure.failed()) writable.push_back(job);
+    }
+    try {
+      WritePrecompressed(file_.get(), writable);
+    } catch (const std::exception& e) {
+      for (Job* job : writable) job->failure.Set("ERR_SINK_WRITE", "cannot write to " + file_->path + ": " + e.what());
+    }
+    // From here the main thread may resolve and free them at any time: forget them first.
+    finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(group.size()));
+    std::lock_guard<std::mutex> lock(file_->mu);
+    for (Job* job : group) job->written = true;
+    file_->nextSeq += group.size();
+    file_->busy = false;
+  }
+
   Napi::ObjectReference keepOwner_;  // the JS object outlives the job
   RecordSink* owner_;
   std::shared_ptr<SinkFile> file_;
   std::vector<Task> tasks_;     // jobs owned by the sink's queue until written
-  std::vector<Job*> finished_;  // jobs whose member this job completed
+  std::vector<Job*> finished_;  // jobs whose member this job completed and did not write itself
 };
 
 // Runs the jobs at the front of the queue, in order: open, writes, close.
@@ -214,28 +248,17 @@ class RecordSink::WriteBatch : public Napi::AsyncWorker {
     } catch (const std::exception& e) {
       for (Job* job : group) job->failure.Set("ERR_SINK_WRITE", "cannot write to " + file_->path + ": " + e.what());
     }
-    size_ = file_->size;
+    std::lock_guard<std::mutex> lock(file_->mu);
+    file_->nextSeq += jobs_.size();
+    file_->busy = false;
   }
 
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    for (auto& job : jobs_) {
-      job->keep.clear();
-      job->spool.reset();
-      if (job->failure.failed()) {
-        job->deferred.Reject(MakeError(env, job->failure).Value());
-      } else if (job->kind == Kind::kAppend) {
-        Napi::Object result = Napi::Object::New(env);
-        result.Set("offset", Napi::Number::New(env, static_cast<double>(job->offset)));
-        result.Set("length", Napi::Number::New(env, static_cast<double>(job->length)));
-        job->deferred.Resolve(result);
-      } else {
-        job->deferred.Resolve(env.Undefined());
-      }
-    }
+    for (auto& job : jobs_) RecordSink::Resolve(env, job.get());
     jobs_.clear();
-    owner_->WriteDone(size_);
+    owner_->WriteDone();
   }
 
  private:
@@ -243,7 +266,6 @@ class RecordSink::WriteBatch : public Napi::AsyncWorker {
   RecordSink* owner_;
   std::shared_ptr<SinkFile> file_;
   std::vector<std::unique_ptr<Job>> jobs_;
-  uint64_t size_ = 0;
 };
 
 Napi::Function RecordSink::Define(Napi::Env env) {
@@ -282,6 +304,7 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
 
 Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
   Napi::Promise promise = job->deferred.Promise();
+  job->seq = seqs_++;
   if (job->precompress && file_->slicePool && RecordTotal(job.get()) >= kSliceMinRecord) {
     size_t count = SliceCount(job.get());
     job->slices.resize(count);
@@ -289,10 +312,8 @@ Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
     job->sliceFailures.resize(count);
     job->slicesLeft.store(count, std::memory_order_relaxed);
     for (size_t i = 0; i < count; i++) toCompress_.push_back({job.get(), i});
-    queuedBytes_ += RecordTotal(job.get());
   } else if (job->precompress) {
     toCompress_.push_back({job.get(), kWhole});
-    queuedBytes_ += RecordTotal(job.get());
   }
   queue_.push_back(std::move(job));
   PumpCompress();
@@ -303,9 +324,6 @@ Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
 void RecordSink::PumpCompress() {
   while (compressing_ < ParallelCompressions() && !toCompress_.empty() &&
          (compressing_ == 0 || aheadBytes_ < kMaxAheadBytes)) {
-    // While a job runs, a few small records wait to go together when it ends: one thread
-    // hop per record would cost more than compressing them.
-    if (compressing_ > 0 && toCompress_.size() < kCompressJobRecords / 2 && queuedBytes_ < kCompressJobBytes / 2) break;
     std::vector<Task> tasks;
     uint64_t bytes = 0;
     while (!toCompress_.empty() && tasks.size() < kCompressJobRecords && (tasks.empty() || bytes < kCompressJobBytes)) {
@@ -315,7 +333,6 @@ void RecordSink::PumpCompress() {
       if (task.slice == kWhole || task.slice == 0) aheadBytes_ += task.job->headerLen + task.job->blockLen;
       tasks.push_back(task);
       toCompress_.pop_front();
-      queuedBytes_ -= TaskBytes(task.job, task.slice, kWhole);
     }
     compressing_++;
     (new CompressJob(this, std::move(tasks)))->Queue();
@@ -324,26 +341,55 @@ void RecordSink::PumpCompress() {
 
 void RecordSink::CompressDone(Job* job) { job->compressed = true; }
 
-void RecordSink::PumpWrite() {
-  if (writing_ || queue_.empty()) return;
-  std::vector<std::unique_ptr<Job>> batch;
-  uint64_t bytes = 0;
-  while (!queue_.empty() && batch.size() < kMaxBatchJobs && (batch.empty() || bytes < kMaxBatchBytes)) {
-    Job* front = queue_.front().get();
-    if (front->precompress && !front->compressed) break;  // order: wait for it
-    bytes += front->precompress ? front->member.size() : front->headerLen + front->blockLen;
-    if (front->precompress) aheadBytes_ -= front->headerLen + front->blockLen;
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
+void RecordSink::Resolve(Napi::Env env, Job* job) {
+  job->keep.clear();
+  job->spool.reset();
+  if (job->failure.failed()) {
+    job->deferred.Reject(MakeError(env, job->failure).Value());
+  } else if (job->kind == Kind::kAppend) {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("offset", Napi::Number::New(env, static_cast<double>(job->offset)));
+    result.Set("length", Napi::Number::New(env, static_cast<double>(job->length)));
+    job->deferred.Resolve(result);
+  } else {
+    job->deferred.Resolve(env.Undefined());
   }
-  if (batch.empty()) return;
-  writing_ = true;
-  (new WriteBatch(this, std::move(batch)))->Queue();
 }
 
-void RecordSink::WriteDone(uint64_t size) {
-  writing_ = false;
-  size_ = size;
+// Resolves what compress jobs wrote themselves, then hands the next ready jobs to a write batch.
+void RecordSink::PumpWrite() {
+  std::vector<std::unique_ptr<Job>> written;
+  std::vector<std::unique_ptr<Job>> batch;
+  {
+    std::lock_guard<std::mutex> lock(file_->mu);
+    // Compress jobs write only the jobs next in order, so the written ones lead the queue.
+    while (!queue_.empty() && queue_.front()->written) {
+      Job* front = queue_.front().get();
+      aheadBytes_ -= front->headerLen + front->blockLen;
+      written.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    size_ = file_->size;
+    uint64_t bytes = 0;
+    while (!file_->busy && !queue_.empty() && batch.size() < kMaxBatchJobs && (batch.empty() || bytes < kMaxBatchBytes)) {
+      Job* front = queue_.front().get();
+      if (front->precompress && !front->compressed) break;  // order: wait for it
+      bytes += front->precompress ? front->member.size() : front->headerLen + front->blockLen;
+      if (front->precompress) aheadBytes_ -= front->headerLen + front->blockLen;
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    if (!batch.empty()) file_->busy = true;
+  }
+  if (!written.empty()) {
+    Napi::HandleScope scope(Env());
+    for (auto& job : written) Resolve(Env(), job.get());
+  }
+  if (!batch.empty()) (new WriteBatch(this, std::move(batch)))->Queue();
+}
+
+void RecordSink::WriteDone() {
+  size_ = file_->size;
   PumpWrite();
 }
 

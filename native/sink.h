@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,13 @@ struct SinkFile {
   std::unique_ptr<Compressor> compressor;  // the writer's own, for streamed records
   std::vector<uint8_t> preamble;           // written first to an empty file
   UniqueFd fd;
-  uint64_t size = 0;     // end of the last complete member
-  bool damaged = false;  // a failed write could not be truncated away
+  std::atomic<uint64_t> size{0};  // end of the last complete member (read by the main thread)
+  bool damaged = false;           // a failed write could not be truncated away
+  // Who may write next: a write batch, or a compress job whose records are next in call
+  // order (it writes them itself, saving a trip through the main thread).
+  std::mutex mu;
+  bool busy = false;     // a writer is at work (guarded by mu)
+  uint64_t nextSeq = 0;  // sequence number of the next job to write (guarded by mu)
 };
 
 // JS: new RecordSink(path, {compression, level, dictionary, preamble}); open() -> Promise;
@@ -60,14 +66,16 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
     std::vector<uint32_t> sliceCrcs;
     std::vector<Failure> sliceFailures;
     std::atomic<size_t> slicesLeft{0};
-    uint64_t offset = 0;  // results
+    uint64_t seq = 0;      // call order
+    bool written = false;  // written by a compress job; resolved by the main thread (guarded by mu)
+    uint64_t offset = 0;   // results
     uint64_t length = 0;
     Failure failure;
     Job(Napi::Env env, Kind k) : kind(k), deferred(Napi::Promise::Deferred::New(env)) {}
   };
 
   void CompressDone(Job* job);
-  void WriteDone(uint64_t size);
+  void WriteDone();
 
  private:
   class CompressJob;
@@ -79,6 +87,7 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
   Napi::Value Enqueue(std::unique_ptr<Job> job);
   void PumpCompress();
   void PumpWrite();
+  static void Resolve(Napi::Env env, Job* job);
 
   std::shared_ptr<SinkFile> file_;
   std::deque<std::unique_ptr<Job>> queue_;  // call order; the writer takes from the front
@@ -88,10 +97,9 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
   };
   static constexpr size_t kWhole = SIZE_MAX;
   std::deque<Task> toCompress_;             // precompress work not started yet
-  uint64_t queuedBytes_ = 0;  // input bytes of the work in toCompress_
   size_t compressing_ = 0;
   uint64_t aheadBytes_ = 0;  // input bytes of records compressing or compressed, not yet written
-  bool writing_ = false;
+  uint64_t seqs_ = 0;  // next sequence number to hand out
   bool opened_ = false;
   bool closed_ = false;
   uint64_t size_ = 0;  // mirror of file_->size, updated on the main thread

@@ -34,13 +34,20 @@ function responses(corpus: Corpus): Response[] {
   }));
 }
 
-function toRecord(r: Response): WarcRecord {
+/**
+ * A response record as the capture layer hands it over: with its payload digest (warcio
+ * computes block and payload digests too; both sides use SHA-1 base32, timed).
+ */
+function toRecord(r: Response, backend: Backend): WarcRecord {
+  const payload = backend.createDigest('sha1');
+  payload.update(r.body);
   return {
     type: 'response',
     id: newRecordId(),
     date: new Date('2026-01-01T00:00:00Z'),
     targetUri: r.url,
     contentType: 'application/http; msgtype=response',
+    fields: [['WARC-Payload-Digest', payload.label('base32')]],
     block: Buffer.concat([r.head, r.body]),
   };
 }
@@ -58,7 +65,7 @@ async function ourWriter(backend: Backend, input: Response[], dir: string): Prom
   const start = process.hrtime.bigint();
   const inFlight: Array<Promise<unknown>> = [];
   for (const r of input) {
-    inFlight.push(writer.write([toRecord(r)]));
+    inFlight.push(writer.write([toRecord(r, backend)]));
     if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
   }
   await Promise.all(inFlight);
@@ -99,7 +106,7 @@ async function warcioWriter(input: Response[], dir: string): Promise<{ seconds: 
         },
         [r.body],
       );
-      fs.writeSync(fd, await WARCSerializer.serialize(record, { gzip: true }));
+      fs.writeSync(fd, await WARCSerializer.serialize(record, { gzip: true, digest: { algo: 'sha-1', prefix: 'sha1:', base32: true } }));
     }
   } finally {
     fs.closeSync(fd);
@@ -153,7 +160,7 @@ async function indexInput(corpus: Corpus, target: number, backend: Backend, dir:
   let size = 0;
   const inFlight: Array<Promise<Array<{ length: number }>>> = [];
   while (size < target) {
-    const written = writer.write([toRecord(input[records % input.length]!)]);
+    const written = writer.write([toRecord(input[records % input.length]!, backend)]);
     records++;
     inFlight.push(written);
     if (inFlight.length >= IN_FLIGHT) size += (await inFlight.shift()!)[0]!.length;

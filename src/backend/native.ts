@@ -154,11 +154,18 @@ class NativeMemberDecoder implements MemberDecoder {
   }
 }
 
+let defaultTempDir: string | undefined;
+/** os.tmpdir() once: it reads the environment on every call, and a capture makes two spools per exchange. */
+function tempDirDefault(): string {
+  defaultTempDir ??= os.tmpdir();
+  return defaultTempDir;
+}
+
 export class NativeSpool implements Spool {
   /** The addon object; a native sink reads it on its worker thread. */
   readonly handle: AddonSpool;
   constructor(addon: NativeAddon, options: SpoolOptions = {}) {
-    const tempDir = options.tempDir ?? os.tmpdir();
+    const tempDir = options.tempDir ?? tempDirDefault();
     this.handle = call(() => new addon.Spool({ ...options, tempDir }));
   }
   get size(): number {

@@ -22,9 +22,9 @@ export function metricsListenMessage(host: string, port: number, err: unknown): 
 /**
  * A logger for the dedupe index that turns its first failed lookup into one
  * warning line (later failures are only counted, in the summary). The dedupe
- * index offers no health check, so the first failure is the earliest sign.
+ * start-up ping catches a source that is down from the beginning; this catches one that fails later.
  */
-export function dedupeDegradedWarner(warn: (line: string) => void): Logger {
+export function dedupeDegradedWarner(warn: (line: string) => void): Logger & { silence(): void } {
   let warned = false;
   const onWarn = (fields: LogFields, msg: string): void => {
     if (warned || !/lookup failed/.test(msg)) return;
@@ -34,5 +34,6 @@ export function dedupeDegradedWarner(warn: (line: string) => void): Logger {
     warn(`warning: dedupe degraded: ${source} lookup failed (${why}); full records will be stored while it fails`);
   };
   const noop = (): void => {};
-  return { debug: noop, info: noop, warn: onWarn, error: noop };
+  // silence(): the start-up health check already warned; later failures are only counted.
+  return { debug: noop, info: noop, warn: onWarn, error: noop, silence: () => void (warned = true) };
 }

@@ -68,6 +68,8 @@ export class WarcFile {
   private pendingPlain = 0;
   /** Records other than the leading warcinfo, counted when handed to the sink. */
   records = 0;
+  /** Bytes on disk once the file was opened: the dictionary preamble (zstd) and warcinfo. */
+  openingBytes = 0;
 
   private constructor(
     readonly filename: string,
@@ -111,6 +113,7 @@ export class WarcFile {
       const file = new WarcFile(filename, finalPath, openPath, sink, sidecar);
       try {
         await file.enqueue([config.warcinfo(filename)]);
+        file.openingBytes = sink.size;
       } catch (err) {
         await file.abandon();
         throw err;

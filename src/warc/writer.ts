@@ -217,6 +217,9 @@ export class WarcWriter {
         slot.file = await WarcFile.create(ready.config);
         this.names.push(slot.file.filename);
         this.filesCounter?.inc();
+        // total_data_written counts every byte on disk, warcinfo (and dictionary frame) included.
+        this.recordsCounter?.inc({ type: 'warcinfo' });
+        this.bytesCounter?.inc(undefined, slot.file.openingBytes);
       }
     } catch (err) {
       for (const r of prepared) closeBlock(r.block);

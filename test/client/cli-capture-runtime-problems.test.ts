@@ -64,7 +64,7 @@ test('--dedupe redis:// with Redis unreachable: one warning line, full records s
     expect({ result, err }).toEqual({ result: 0, err: expect.any(String) });
     const warnings = err.split('\n').filter((line) => /dedupe degraded/.test(line));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^warning: dedupe degraded: redis lookup failed .*full records will be stored/);
+    expect(warnings[0]).toMatch(/^warning: dedupe degraded at start: .*redis.*full records will be stored/);
     expect(out).toMatch(/dedupe: 0 revisits.* 3 lookup errors/);
     expect(readdirSync(dir).some((f) => f.endsWith('.warc.gz'))).toBe(true);
   } finally {

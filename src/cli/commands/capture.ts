@@ -278,6 +278,14 @@ const command: CliCommand = {
     let result: CaptureListResult;
     let exitCode: number | undefined;
     try {
+      if (dedupe !== undefined) {
+        // Warn before the first fetch when a remote dedupe source does not answer;
+        // the capture goes on and stores full records while it fails.
+        await dedupe.ping().catch(async (err: unknown) => {
+          dedupeWarner.silence();
+          await write(io.stderr, `warning: dedupe degraded at start: ${(err as Error).message}; full records will be stored while it fails\n`);
+        });
+      }
       if (port !== undefined) {
         try {
           server = await createMetricsServer(registry, port);
