@@ -18,30 +18,12 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
+const { base32 } = require('./base32');
 
 const [pkgRoot, outDir] = process.argv.slice(2).map((p) => p && path.resolve(p));
 if (!pkgRoot || !outDir) {
   process.stderr.write('usage: backend-smoke.js <packageRoot> <outDir>\n');
   process.exit(2);
-}
-
-/** RFC 4648 base32, upper case, padded: the WARC digest label encoding. */
-function base32(buf) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of buf) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  while (out.length % 8 !== 0) out += '=';
-  return out;
 }
 
 /** The shared objects this process has loaded whose name ends in .node (the addon, if any). */

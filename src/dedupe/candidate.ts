@@ -20,7 +20,8 @@ export function parseDigestLabel(label: string): DigestLabel | undefined {
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function base32(bytes: Buffer): string {
+/** RFC 4648 base32, upper case, unpadded (a SHA-1 digest is 32 characters, so never padded). */
+export function base32(bytes: Uint8Array): string {
   let out = '';
   let bits = 0;
   let acc = 0;
@@ -46,7 +47,8 @@ const EMPTY_DIGESTS: ReadonlySet<string> = new Set(
 
 export function isEmptyPayloadDigest(label: string): boolean {
   const parsed = parseDigestLabel(label);
-  return parsed !== undefined && EMPTY_DIGESTS.has(`${parsed.algorithm}:${parsed.value.toUpperCase()}`);
+  // Base32 labels may carry '=' padding (sha256 in base32); the table holds the unpadded form.
+  return parsed !== undefined && EMPTY_DIGESTS.has(`${parsed.algorithm}:${parsed.value.toUpperCase().replace(/=+$/, '')}`);
 }
 
 /** Throws a typed error for a candidate the client should never produce. */

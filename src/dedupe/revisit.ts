@@ -38,15 +38,7 @@ export function buildRevisitRecord(input: RevisitInput): WarcRecord {
   fields.push(['WARC-Truncated', 'length']);
   fields.push(['WARC-Payload-Digest', input.payloadDigest]);
   fields.push(...(input.extraFields ?? []));
-  return {
-    type: 'revisit',
-    id: newRecordId(),
-    date: input.date,
-    targetUri: input.targetUri,
-    contentType: HTTP_RESPONSE_CONTENT_TYPE,
-    fields,
-    block: input.responseHead,
-  };
+  return revisitRecord(input, fields);
 }
 
 export interface NotModifiedInput {
@@ -74,6 +66,11 @@ export function buildNotModifiedRevisit(input: NotModifiedInput): WarcRecord {
   fields.push(['WARC-Profile', SERVER_NOT_MODIFIED_PROFILE]);
   if (input.ipAddress !== undefined) fields.push(['WARC-IP-Address', input.ipAddress]);
   fields.push(...(input.extraFields ?? []));
+  return revisitRecord(input, fields);
+}
+
+/** The parts both kinds of revisit share: the head-only block and the record around it. */
+function revisitRecord(input: { targetUri: string; date: Date; responseHead: Uint8Array }, fields: Array<readonly [string, string]>): WarcRecord {
   return {
     type: 'revisit',
     id: newRecordId(),

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import capture from '../../src/cli/commands/capture';
 import { main } from '../../src/cli/main';
+import { captureIO } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { freePort } from '../helpers/net-ports';
@@ -14,16 +14,6 @@ import { parsePrometheusText, type Family } from '../obs/prom-text-parser';
 
 // `warcwire capture` with the network, dedupe and metrics flags, against real
 // daemons (microsocks, dnsmasq) and servers on loopback.
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return { io: { stdout, stderr }, out: () => out, err: () => err };
-}
 
 const field = (r: ReadBack, name: string): string | undefined => r.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
 
@@ -66,7 +56,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test('--proxy / --proxy-type: every URL goes through microsocks; no WARC-IP-Address', async () => {
-  const t = io();
+  const t = captureIO();
   const urls = [`http://localhost:${origin.port}/p1`, `http://localhost:${origin.port}/p2`];
   const code = await capture.run([...urls, '-o', dir, '--proxy', socks.url('socks5h'), '--proxy-type', 'datacenter', '--concurrency', '1'], t.io);
   expect(t.err()).toBe('');
@@ -81,7 +71,7 @@ test('--proxy / --proxy-type: every URL goes through microsocks; no WARC-IP-Addr
 }, 60_000);
 
 test('--proxy socks5:// resolves locally through --dns-server: the proxy gets an IP and the answer is archived', async () => {
-  const t = io();
+  const t = captureIO();
   const url = `http://cli.test:${origin.port}/via-socks5`;
   const code = await capture.run([url, '-o', dir, '--proxy', socks.url('socks5'), '--dns-server', dns.server, '--no-ipv6'], t.io);
   expect(t.err()).toBe('');
@@ -100,7 +90,7 @@ test('--proxy socks5:// resolves locally through --dns-server: the proxy gets an
 }, 60_000);
 
 test('--dedupe local: duplicate payloads become revisits and the summary shows the savings', async () => {
-  const t = io();
+  const t = captureIO();
   const urls = ['/same-a', '/same-b', '/same-c', '/other'].map((p) => `${origin.url}${p}`);
   const code = await capture.run([...urls, '-o', dir, '--dedupe', 'local', '--concurrency', '1'], t.io);
   expect(t.err()).toBe('');
@@ -130,7 +120,7 @@ test('--metrics-port serves /metrics during the capture; --dns-server archives t
     });
     scraped = parsePrometheusText(text);
   };
-  const t = io();
+  const t = captureIO();
   const queriesBefore = dns.queries('cli.test').length;
   const urls = [`http://cli.test:${origin.port}/first`, `http://cli.test:${origin.port}/scrape`];
   const code = await capture.run([...urls, '-o', dir, '--concurrency', '1', '--metrics-port', String(port), '--dns-server', dns.server, '--no-ipv6'], t.io);
@@ -173,7 +163,7 @@ test('bad flag values: a clear message and exit 2', async () => {
     [['--metrics-port', '70000'], /--metrics-port must be a port number/],
   ];
   for (const [flags, message] of cases) {
-    const t = io();
+    const t = captureIO();
     const code = await main(['capture', url, '-o', dir, ...flags], t.io);
     expect([flags, code]).toEqual([flags, 2]);
     expect(t.err()).toMatch(message);

@@ -1,21 +1,11 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import capture from '../../src/cli/commands/capture';
 import demo from '../../src/cli/commands/demo';
 import { startFaulty } from '../helpers/client-faulty';
+import { captureIO } from '../helpers/cli-io';
 import { startHttp } from '../helpers/client-servers';
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return { io: { stdout, stderr }, out: () => out, err: () => err };
-}
 
 let dir: string;
 beforeEach(() => {
@@ -24,7 +14,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test('warcwire demo captures the built-in site over http and https and checks it', async () => {
-  const t = io();
+  const t = captureIO();
   const code = await demo.run(['-o', dir], t.io);
   expect(t.err()).toBe('');
   expect(code).toBe(0);
@@ -46,7 +36,7 @@ test('warcwire capture: URLs and --input, summary, exit 1 naming each failed URL
   try {
     const list = join(dir, 'urls.txt');
     writeFileSync(list, `# a comment\n${server.url}/two\n\n${faulty.url}/bad-status\n`);
-    const t = io();
+    const t = captureIO();
     const code = await capture.run([`${server.url}/one`, '--input', list, '-o', dir, '--prefix', 'T', '--digest', 'sha256', '--concurrency', '2'], t.io);
     expect(code).toBe(1);
     expect(t.out()).toMatch(/requests: 3 \(2 ok, 1 failed\)/);
@@ -54,12 +44,12 @@ test('warcwire capture: URLs and --input, summary, exit 1 naming each failed URL
     expect(t.err()).toContain(`${faulty.url}/bad-status`);
     expect(readdirSync(dir).filter((f) => /^T-.*\.warc\.gz$/.test(f))).toHaveLength(1);
 
-    const ok = io();
+    const ok = captureIO();
     expect(await capture.run([`${server.url}/three`, '-o', join(dir, 'new', 'sub')], ok.io)).toBe(0);
     expect(ok.out()).toMatch(/requests: 1 \(1 ok, 0 failed\)/);
     expect(readdirSync(join(dir, 'new', 'sub')).filter((f) => f.endsWith('.warc.gz'))).toHaveLength(1);
-    await expect(capture.run([], io().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
-    const ftp = io();
+    await expect(capture.run([], captureIO().io)).rejects.toMatchObject({ code: 'ERR_USAGE' });
+    const ftp = captureIO();
     expect(await capture.run(['ftp://x/'], ftp.io)).toBe(2);
     expect(ftp.err()).toMatch(/argument 1: only http and https URLs/);
   } finally {

@@ -84,6 +84,9 @@ describe('local dedupe', () => {
       const empty = candidateFor(Buffer.alloc(0), 'http://e/empty');
       expect(isEmptyPayloadDigest(empty.payloadDigest)).toBe(true);
       expect(isEmptyPayloadDigest(candidateFor(Buffer.alloc(0), 'http://e/', 'sha256').payloadDigest)).toBe(true);
+      // The writer's padded sha256 base32 label of the empty payload is recognised too.
+      const padded = 'sha256:4OYMIQUY7QOBJGX36TEJS35ZEQT24QPEMSNZGTFESWMRW6CSXBKQ====';
+      expect(isEmptyPayloadDigest(padded)).toBe(true);
       expect(empty.payloadDigest).toBe('sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ');
       for (let i = 0; i < 3; i++) expect(await index.check({ ...empty, targetUri: `http://e/${i}` })).toBeNull();
       // A lying length does not make the empty digest dedupable either.

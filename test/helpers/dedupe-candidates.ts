@@ -1,24 +1,11 @@
 /** Real digests of generated payloads, as the capturing client would compute them. */
 import { createHash } from 'node:crypto';
+import { base32 } from '../../src/dedupe/candidate';
 import { newRecordId } from '../../src/warc/record';
 import type { DedupeCandidate } from '../../src/dedupe/types';
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
 export function sha1Base32(data: Uint8Array): string {
-  const bytes = createHash('sha1').update(data).digest();
-  let out = '';
-  let bits = 0;
-  let acc = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(acc >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
+  return base32(createHash('sha1').update(data).digest());
 }
 
 export function payload(size: number, seed: string): Buffer {

@@ -3,10 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient } from '../../src/client';
 import { testCertificate } from '../helpers/tls-cert';
-import { stopAllDaemons } from '../helpers/net-daemon';
-import { startOrigin, type Origin } from '../helpers/net-origin';
-import { startDante, startMicrosocks, startSquid, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
-import { startSshSocks } from '../helpers/net-ssh-socks';
+import { useProxyFleet } from '../helpers/net-proxy-fleet';
 import { warcioReadHttp, type WarcioHttpRecord } from '../helpers/warc-tools';
 
 // The whole path: WarcClient → Dialer → proxy → origin, then the WARC read back
@@ -14,38 +11,15 @@ import { warcioReadHttp, type WarcioHttpRecord } from '../helpers/warc-tools';
 const creds = { user: 'crawler', password: 's3cr3t:p@ss' };
 const tinyCreds = { user: 'crawler', password: 'tiny-s3cr3t' };
 
-let httpOrigin: Origin;
-let httpsOrigin: Origin;
-let microsocksAuth: ProxyDaemon;
-let dante: ProxyDaemon;
-let sshSocks: ProxyDaemon;
-let tinyproxy: ProxyDaemon;
-let squid: ProxyDaemon & { tlsPort?: number };
-
-beforeAll(async () => {
-  await Promise.all([
-    startOrigin().then((o) => (httpOrigin = o)),
-    startOrigin({ tls: true }).then((o) => (httpsOrigin = o)),
-    startMicrosocks({ credentials: creds }).then((d) => (microsocksAuth = d)),
-    startDante().then((d) => (dante = d)),
-    startSshSocks().then((d) => (sshSocks = d)),
-    startTinyproxy({ credentials: tinyCreds }).then((d) => (tinyproxy = d)),
-    startSquid({ credentials: creds, tls: testCertificate() }).then((d) => (squid = d)),
-  ]);
-}, 90000);
-
-afterAll(async () => {
-  await stopAllDaemons();
-  await Promise.all([httpOrigin?.close(), httpsOrigin?.close()]);
-});
+const fleet = useProxyFleet({ credentials: creds, tinyproxyCredentials: tinyCreds });
 
 const schemes: Array<[string, () => string]> = [
-  ['socks5', () => microsocksAuth.url('socks5')],
-  ['socks5h', () => microsocksAuth.url('socks5h')],
-  ['socks4', () => dante.url('socks4')],
-  ['socks4a', () => sshSocks.url('socks4a')],
-  ['http', () => tinyproxy.url('http')],
-  ['https', () => `https://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@localhost:${squid.tlsPort}`],
+  ['socks5', () => fleet.microsocksAuth.url('socks5')],
+  ['socks5h', () => fleet.microsocksAuth.url('socks5h')],
+  ['socks4', () => fleet.dante.url('socks4')],
+  ['socks4a', () => fleet.sshSocks.url('socks4a')],
+  ['http', () => fleet.tinyproxy.url('http')],
+  ['https', fleet.squidTlsUrl],
 ];
 
 async function capture(proxy: string | undefined, urls: string[]): Promise<WarcioHttpRecord[]> {
@@ -76,7 +50,7 @@ async function capture(proxy: string | undefined, urls: string[]): Promise<Warci
 
 describe.each(schemes)('WarcClient through a %s proxy', (_scheme, proxyUrl) => {
   it('records http and https exchanges: origin-form requests, no WARC-IP-Address, no Proxy-Authorization', async () => {
-    const urls = [`http://localhost:${httpOrigin.port}/p?q=1`, `https://localhost:${httpsOrigin.port}/s`];
+    const urls = [`http://localhost:${fleet.httpOrigin.port}/p?q=1`, `https://localhost:${fleet.httpsOrigin.port}/s`];
     const records = await capture(proxyUrl(), urls);
     const exchanges = records.filter((r) => r.type === 'response' || r.type === 'request');
     expect(exchanges.map((r) => [r.type, r.targetUri])).toEqual([
@@ -97,6 +71,6 @@ describe.each(schemes)('WarcClient through a %s proxy', (_scheme, proxyUrl) => {
 });
 
 it('without a proxy the same exchange carries WARC-IP-Address', async () => {
-  const records = await capture(undefined, [`http://127.0.0.1:${httpOrigin.port}/d`]);
+  const records = await capture(undefined, [`http://127.0.0.1:${fleet.httpOrigin.port}/d`]);
   expect(records.find((r) => r.type === 'response')!.ipAddress).toBe('127.0.0.1');
 });

@@ -5,42 +5,24 @@ import { ProxyError, NetError } from '../../src/net/errors';
 import type { Logger, LogFields } from '../../src/obs/logger';
 import { PrometheusRegistry } from '../../src/obs/registry';
 import { testCertificate } from '../helpers/tls-cert';
-import { stopAllDaemons, type Daemon } from '../helpers/net-daemon';
-import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
+import type { Daemon } from '../helpers/net-daemon';
+import { requestOverSocket } from '../helpers/net-origin';
 import { freePort } from '../helpers/net-ports';
-import { startDante, startDnsmasq, startMicrosocks, startSquid, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
-import { startSshSocks } from '../helpers/net-ssh-socks';
+import { startDnsmasq } from '../helpers/net-proxies';
+import { useProxyFleet } from '../helpers/net-proxy-fleet';
 
 const creds = { user: 'crawler', password: 's3cr3t:p@ss' };
 const tinyCreds = { user: 'crawler', password: 'tiny-s3cr3t' };
 
-let httpOrigin: Origin;
-let httpsOrigin: Origin;
-let microsocks: ProxyDaemon;
-let microsocksAuth: ProxyDaemon;
-let dante: ProxyDaemon;
-let sshSocks: ProxyDaemon;
-let tinyproxy: ProxyDaemon;
-let squid: ProxyDaemon & { tlsPort?: number };
 let dns: Daemon & { server: string; queries(name?: string): string[] };
 
-beforeAll(async () => {
-  await Promise.all([
-    startOrigin().then((o) => (httpOrigin = o)),
-    startOrigin({ tls: true }).then((o) => (httpsOrigin = o)),
-    startMicrosocks().then((d) => (microsocks = d)),
-    startMicrosocks({ credentials: creds }).then((d) => (microsocksAuth = d)),
-    startDante().then((d) => (dante = d)),
-    startSshSocks().then((d) => (sshSocks = d)),
-    startTinyproxy({ credentials: tinyCreds }).then((d) => (tinyproxy = d)),
-    startSquid({ credentials: creds, tls: testCertificate() }).then((d) => (squid = d)),
-    startDnsmasq({ records: { 'origin.test': ['127.0.0.1'] } }).then((d) => (dns = d)),
-  ]);
-}, 90000);
-
-afterAll(async () => {
-  await stopAllDaemons();
-  await Promise.all([httpOrigin?.close(), httpsOrigin?.close()]);
+const fleet = useProxyFleet({
+  credentials: creds,
+  tinyproxyCredentials: tinyCreds,
+  plainMicrosocks: true,
+  alongside: async () => {
+    dns = await startDnsmasq({ records: { 'origin.test': ['127.0.0.1'] } });
+  },
 });
 
 interface Harness {
@@ -72,19 +54,17 @@ function harness(options: DialerOptions): Harness {
   return { dialer, captures, logs, registry };
 }
 
-const squidTls = (): string => `https://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@localhost:${squid.tlsPort}`;
-
 // [name, proxy URL, does the proxy resolve the name (remote DNS)?]
 const schemes: Array<[string, () => string, boolean]> = [
-  ['socks5 microsocks', () => microsocks.url('socks5'), false],
-  ['socks5 microsocks + auth', () => microsocksAuth.url('socks5'), false],
-  ['socks4 danted', () => dante.url('socks4'), false],
-  ['socks5 danted', () => dante.url('socks5'), false],
-  ['socks4a ssh -D', () => sshSocks.url('socks4a'), true],
-  ['socks5h microsocks + auth', () => microsocksAuth.url('socks5h'), true],
-  ['http tinyproxy + auth', () => tinyproxy.url('http'), true],
-  ['http squid + auth', () => squid.url('http'), true],
-  ['https squid + auth', squidTls, true],
+  ['socks5 microsocks', () => fleet.microsocks.url('socks5'), false],
+  ['socks5 microsocks + auth', () => fleet.microsocksAuth.url('socks5'), false],
+  ['socks4 danted', () => fleet.dante.url('socks4'), false],
+  ['socks5 danted', () => fleet.dante.url('socks5'), false],
+  ['socks4a ssh -D', () => fleet.sshSocks.url('socks4a'), true],
+  ['socks5h microsocks + auth', () => fleet.microsocksAuth.url('socks5h'), true],
+  ['http tinyproxy + auth', () => fleet.tinyproxy.url('http'), true],
+  ['http squid + auth', () => fleet.squid.url('http'), true],
+  ['https squid + auth', fleet.squidTlsUrl, true],
 ];
 
 describe.each(schemes)('Dialer through %s', (_name, proxyUrl, remoteDns) => {
@@ -93,7 +73,7 @@ describe.each(schemes)('Dialer through %s', (_name, proxyUrl, remoteDns) => {
 
   it.each([['http:'], ['https:']] as const)('%s target: tunnel, no remote address, redacted proxy, DNS archived only when local', async (protocol) => {
     const h = harness({ proxies: [proxyUrl()] });
-    const origin = protocol === 'https:' ? httpsOrigin : httpOrigin;
+    const origin = protocol === 'https:' ? fleet.httpsOrigin : fleet.httpOrigin;
     const before = origin.seen.length;
     const result = await h.dialer.dial({ protocol, hostname: host, port: origin.port });
     expect(result.proxied).toBe(true);
@@ -120,30 +100,30 @@ describe.each(schemes)('Dialer through %s', (_name, proxyUrl, remoteDns) => {
 
 describe('Dialer proxy behaviour', () => {
   it('socks5h sends the host name, socks5 sends the IP it resolved (microsocks log)', async () => {
-    const remote = harness({ proxies: [microsocks.url('socks5h')] });
-    const local = harness({ proxies: [microsocks.url('socks5')] });
-    (await remote.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).socket.destroy();
-    (await local.dialer.dial({ protocol: 'http:', hostname: 'origin.test', port: httpOrigin.port })).socket.destroy();
+    const remote = harness({ proxies: [fleet.microsocks.url('socks5h')] });
+    const local = harness({ proxies: [fleet.microsocks.url('socks5')] });
+    (await remote.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port })).socket.destroy();
+    (await local.dialer.dial({ protocol: 'http:', hostname: 'origin.test', port: fleet.httpOrigin.port })).socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const log = microsocks.log();
-    expect(log).toContain(`connected to localhost:${httpOrigin.port}`);
-    expect(log).toContain(`connected to 127.0.0.1:${httpOrigin.port}`);
+    const log = fleet.microsocks.log();
+    expect(log).toContain(`connected to localhost:${fleet.httpOrigin.port}`);
+    expect(log).toContain(`connected to 127.0.0.1:${fleet.httpOrigin.port}`);
     expect(log).not.toContain('origin.test'); // the name never reached the proxy
     expect(local.captures.map((c) => c.host)).toEqual(['origin.test']);
   });
 
   it('socks4a sends the host name (OpenSSH logs the request)', async () => {
-    const h = harness({ proxies: [sshSocks.url('socks4a')] });
-    (await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).socket.destroy();
+    const h = harness({ proxies: [fleet.sshSocks.url('socks4a')] });
+    (await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port })).socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(sshSocks.log()).toMatch(new RegExp(`socks4 host localhost port ${httpOrigin.port}`));
+    expect(fleet.sshSocks.log()).toMatch(new RegExp(`socks4 host localhost port ${fleet.httpOrigin.port}`));
   });
 
   it('a dead proxy fails over to the next one and the request succeeds; stats and metrics show it', async () => {
     const dead = `socks5://u:s3cr3t@127.0.0.1:${await freePort()}`;
-    const h = harness({ proxies: [dead, microsocks.url('socks5h')] });
-    const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port });
-    expect(result.proxy).toBe(microsocks.url('socks5h'));
+    const h = harness({ proxies: [dead, fleet.microsocks.url('socks5h')] });
+    const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port });
+    expect(result.proxy).toBe(fleet.microsocks.url('socks5h'));
     await expect(requestOverSocket(result.socket, { host: 'localhost' })).resolves.toMatchObject({ status: 200 });
     const stats = h.dialer.proxyStats();
     expect(stats[0]).toMatchObject({ proxy: dead.replace('u:s3cr3t@', ''), requests: 1, errors: 1, consecutiveFailures: 1 });
@@ -168,10 +148,10 @@ describe('Dialer proxy behaviour', () => {
   });
 
   it('wrong credentials → typed auth error naming the redacted proxy, never the password', async () => {
-    const url = new URL(microsocksAuth.url('socks5h'));
+    const url = new URL(fleet.microsocksAuth.url('socks5h'));
     url.password = 'WRONG-s3cr3t';
     const h = harness({ proxies: [url.href], proxyRetries: 0 });
-    const error = (await h.dialer.dial({ protocol: 'https:', hostname: 'localhost', port: httpsOrigin.port }).catch((e: unknown) => e)) as ProxyError;
+    const error = (await h.dialer.dial({ protocol: 'https:', hostname: 'localhost', port: fleet.httpsOrigin.port }).catch((e: unknown) => e)) as ProxyError;
     expect(error).toBeInstanceOf(ProxyError);
     expect(error.code).toBe('ERR_PROXY_AUTH');
     expect(error.proxy).toBe(`socks5h://127.0.0.1:${url.port}`);
@@ -181,8 +161,8 @@ describe('Dialer proxy behaviour', () => {
 
   it('a proxy that keeps failing rests (cooldown) and is skipped', async () => {
     const dead = `socks5://127.0.0.1:${await freePort()}`;
-    const h = harness({ proxies: [dead, microsocks.url('socks5h')], proxyCooldown: { failureThreshold: 1, baseMs: 60_000 } });
-    for (let i = 0; i < 4; i++) (await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).socket.destroy();
+    const h = harness({ proxies: [dead, fleet.microsocks.url('socks5h')], proxyCooldown: { failureThreshold: 1, baseMs: 60_000 } });
+    for (let i = 0; i < 4; i++) (await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port })).socket.destroy();
     const [deadStats, liveStats] = h.dialer.proxyStats();
     expect(deadStats).toMatchObject({ requests: 1, errors: 1 });
     expect(deadStats!.restingUntil).toBeInstanceOf(Date);
@@ -190,14 +170,14 @@ describe('Dialer proxy behaviour', () => {
   });
 
   it('no eligible proxy: typed error, or direct with allowDirectFallback', async () => {
-    const proxies = [{ url: microsocks.url('socks5h'), type: 'residential' as const, allowedDomains: ['*.example.com'] }];
+    const proxies = [{ url: fleet.microsocks.url('socks5h'), type: 'residential' as const, allowedDomains: ['*.example.com'] }];
     const strict = harness({ proxies });
-    await expect(strict.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port }, { proxyType: 'residential' })).rejects.toMatchObject({
+    await expect(strict.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port }, { proxyType: 'residential' })).rejects.toMatchObject({
       code: 'ERR_NO_PROXY',
     });
-    await expect(strict.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port })).rejects.toBeInstanceOf(NetError);
+    await expect(strict.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port })).rejects.toBeInstanceOf(NetError);
     const lenient = harness({ proxies, allowDirectFallback: true });
-    const direct = await lenient.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port }, { proxyType: 'residential' });
+    const direct = await lenient.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port }, { proxyType: 'residential' });
     direct.socket.destroy();
     expect(direct).toMatchObject({ proxied: false, remoteAddress: '127.0.0.1' });
   });
@@ -205,13 +185,13 @@ describe('Dialer proxy behaviour', () => {
   it('1:3 weights over real dials: exactly 25%/75% of 400 tunnels (smooth WRR is deterministic)', async () => {
     const h = harness({
       proxies: [
-        { url: microsocks.url('socks5h'), weight: 1 },
-        { url: microsocksAuth.url('socks5h'), weight: 3 },
+        { url: fleet.microsocks.url('socks5h'), weight: 1 },
+        { url: fleet.microsocksAuth.url('socks5h'), weight: 3 },
       ],
     });
     const used: string[] = [];
     for (let i = 0; i < 400; i++) {
-      const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port });
+      const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port });
       result.socket.destroy();
       used.push(result.proxy!);
     }
@@ -221,8 +201,8 @@ describe('Dialer proxy behaviour', () => {
   });
 
   it('local addresses are ignored when proxied', async () => {
-    const h = harness({ proxies: [microsocks.url('socks5h')], localAddresses: ['127.0.0.9'] });
-    const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: httpOrigin.port });
+    const h = harness({ proxies: [fleet.microsocks.url('socks5h')], localAddresses: ['127.0.0.9'] });
+    const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port });
     expect(result.socket.localAddress).not.toBe('127.0.0.9');
     result.socket.destroy();
   });

@@ -3,81 +3,50 @@ import * as tls from 'node:tls';
 import { connectViaProxy, proxySchemeOf } from '../../src/net/proxy-connect';
 import { ProxyError } from '../../src/net/errors';
 import { testCertificate } from '../helpers/tls-cert';
-import { stopAllDaemons } from '../helpers/net-daemon';
-import { requestOverSocket, startOrigin, type Origin } from '../helpers/net-origin';
+import { requestOverSocket } from '../helpers/net-origin';
 import { freePort } from '../helpers/net-ports';
-import { startSshSocks } from '../helpers/net-ssh-socks';
-import { startDante, startMicrosocks, startSquid, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
+import type { ProxyDaemon } from '../helpers/net-proxies';
+import { useProxyFleet } from '../helpers/net-proxy-fleet';
 
 const creds = { user: 'crawler', password: 'p@ss:w/rd' }; // needs percent-encoding in the URL
 // tinyproxy's config parser rejects @ : / in BasicAuth passwords.
 const tinyCreds = { user: 'crawler', password: 'pass-word_1' };
 
-let httpOrigin: Origin;
-let httpsOrigin: Origin;
-let microsocks: ProxyDaemon;
-let microsocksAuth: ProxyDaemon;
-let dante: ProxyDaemon;
-let sshSocks: ProxyDaemon;
-let tinyproxy: ProxyDaemon;
-let squid: ProxyDaemon & { tlsPort?: number };
-
-beforeAll(async () => {
-  // Assigned one by one so afterAll can stop whatever started even if one fails.
-  await Promise.all([
-    startOrigin().then((o) => (httpOrigin = o)),
-    startOrigin({ tls: true }).then((o) => (httpsOrigin = o)),
-    startMicrosocks().then((d) => (microsocks = d)),
-    startMicrosocks({ credentials: creds }).then((d) => (microsocksAuth = d)),
-    startDante().then((d) => (dante = d)),
-    startSshSocks().then((d) => (sshSocks = d)),
-    startTinyproxy({ credentials: tinyCreds }).then((d) => (tinyproxy = d)),
-    startSquid({ credentials: creds, tls: testCertificate() }).then((d) => (squid = d)),
-  ]);
-}, 90000);
-
-afterAll(async () => {
-  await stopAllDaemons();
-  await Promise.all([httpOrigin?.close(), httpsOrigin?.close()]);
-});
-
-function squidTlsUrl(): string {
-  return `https://${encodeURIComponent(creds.user)}:${encodeURIComponent(creds.password)}@localhost:${squid.tlsPort}`;
-}
+const fleet = useProxyFleet({ credentials: creds, tinyproxyCredentials: tinyCreds, plainMicrosocks: true });
 
 const proxyTls = { ca: testCertificate().cert };
 
 const cases: Array<[string, () => string]> = [
-  ['socks5 (microsocks)', () => microsocks.url('socks5')],
-  ['socks5h with user/password (microsocks)', () => microsocksAuth.url('socks5h')],
-  ['socks4 (danted)', () => dante.url('socks4')],
-  ['socks4a (OpenSSH ssh -D; danted has no 4a)', () => sshSocks.url('socks4a')],
-  ['socks5 (danted)', () => dante.url('socks5')],
-  ['http with Basic auth (tinyproxy)', () => tinyproxy.url('http')],
-  ['http with Basic auth (squid)', () => squid.url('http')],
-  ['https with Basic auth (squid https_port)', squidTlsUrl],
+  ['socks5 (microsocks)', () => fleet.microsocks.url('socks5')],
+  ['socks5h with user/password (microsocks)', () => fleet.microsocksAuth.url('socks5h')],
+  ['socks4 (danted)', () => fleet.dante.url('socks4')],
+  ['socks4a (OpenSSH ssh -D; danted has no 4a)', () => fleet.sshSocks.url('socks4a')],
+  ['socks5 (danted)', () => fleet.dante.url('socks5')],
+  ['http with Basic auth (tinyproxy)', () => fleet.tinyproxy.url('http')],
+  ['http with Basic auth (squid)', () => fleet.squid.url('http')],
+  ['https with Basic auth (squid https_port)', fleet.squidTlsUrl],
 ];
 
 describe.each(cases)('connectViaProxy through %s', (_name, proxyUrl) => {
   it('tunnels to a plain http origin', async () => {
-    const socket = await connectViaProxy(new URL(proxyUrl()), { host: 'localhost', port: httpOrigin.port }, { timeout: 5000, proxyTls });
-    const before = httpOrigin.seen.length;
-    const reply = await requestOverSocket(socket, { host: `localhost:${httpOrigin.port}`, path: '/plain?x=1' });
+    const socket = await connectViaProxy(new URL(proxyUrl()), { host: 'localhost', port: fleet.httpOrigin.port }, { timeout: 5000, proxyTls });
+    const before = fleet.httpOrigin.seen.length;
+    const reply = await requestOverSocket(socket, { host: `localhost:${fleet.httpOrigin.port}`, path: '/plain?x=1' });
     expect(reply).toEqual({ status: 200, body: 'hello GET /plain?x=1' });
-    const seen = httpOrigin.seen[before]!;
+    const seen = fleet.httpOrigin.seen[before]!;
     expect(seen.url).toBe('/plain?x=1'); // origin-form: the request went through a tunnel
     expect(seen.proxyAuthorization).toBeUndefined();
   });
 
   it('tunnels to an https origin (TLS end to end with the origin)', async () => {
-    const raw = await connectViaProxy(new URL(proxyUrl()), { host: 'localhost', port: httpsOrigin.port }, { timeout: 5000, proxyTls });
+    const raw = await connectViaProxy(new URL(proxyUrl()), { host: 'localhost', port: fleet.httpsOrigin.port }, { timeout: 5000, proxyTls });
     const secure = tls.connect({ socket: raw, servername: 'localhost', ca: testCertificate().cert, ALPNProtocols: ['http/1.1'] });
     await new Promise<void>((resolve, reject) => {
       secure.once('secureConnect', resolve);
       secure.once('error', reject);
     });
     expect(secure.authorized).toBe(true);
-    const reply = await requestOverSocket(secure, { host: `localhost:${httpsOrigin.port}`, path: '/secure' });
+    const reply = await requestOverSocket(secure, { host: `localhost:${fleet.httpsOrigin.port}`, path: '/secure' });
     expect(reply).toEqual({ status: 200, body: 'hello GET /secure' });
   });
 });
@@ -92,12 +61,12 @@ describe('proxy failures are typed and never show credentials', () => {
   };
 
   it.each([
-    ['socks5h', () => withWrong(microsocksAuth, 'socks5h'), 'ERR_PROXY_AUTH'],
-    ['http tinyproxy', () => withWrong(tinyproxy, 'http'), 'ERR_PROXY_AUTH'],
-    ['http squid', () => withWrong(squid, 'http'), 'ERR_PROXY_AUTH'],
+    ['socks5h', () => withWrong(fleet.microsocksAuth, 'socks5h'), 'ERR_PROXY_AUTH'],
+    ['http tinyproxy', () => withWrong(fleet.tinyproxy, 'http'), 'ERR_PROXY_AUTH'],
+    ['http squid', () => withWrong(fleet.squid, 'http'), 'ERR_PROXY_AUTH'],
   ])('wrong credentials (%s) → ERR_PROXY_AUTH naming scheme://host:port', async (_name, url, code) => {
     const proxy = url();
-    const error = await connectViaProxy(proxy, { host: 'localhost', port: httpOrigin.port }, { timeout: 5000 }).then(
+    const error = await connectViaProxy(proxy, { host: 'localhost', port: fleet.httpOrigin.port }, { timeout: 5000 }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -112,31 +81,31 @@ describe('proxy failures are typed and never show credentials', () => {
   });
 
   it('a CONNECT the proxy refuses (no auth given to an auth proxy) carries the status', async () => {
-    const proxy = new URL(`http://127.0.0.1:${squid.port}`);
-    const error = (await connectViaProxy(proxy, { host: 'localhost', port: httpOrigin.port }).catch((e: unknown) => e)) as ProxyError;
+    const proxy = new URL(`http://127.0.0.1:${fleet.squid.port}`);
+    const error = (await connectViaProxy(proxy, { host: 'localhost', port: fleet.httpOrigin.port }).catch((e: unknown) => e)) as ProxyError;
     expect(error.code).toBe('ERR_PROXY_AUTH');
     expect(error.statusCode).toBe(407);
   });
 
   it('the proxy cannot reach the target: CONNECT status / SOCKS rejection, typed', async () => {
     const closed = await freePort();
-    const connectError = (await connectViaProxy(new URL(tinyproxy.url('http')), { host: '127.0.0.1', port: closed }).catch(
+    const connectError = (await connectViaProxy(new URL(fleet.tinyproxy.url('http')), { host: '127.0.0.1', port: closed }).catch(
       (e: unknown) => e,
     )) as ProxyError;
     expect(connectError.code).toBe('ERR_PROXY_CONNECT_STATUS');
     expect(connectError.statusCode).toBeGreaterThanOrEqual(500);
     expect(connectError.message).not.toContain(tinyCreds.password);
-    const socksError = (await connectViaProxy(new URL(dante.url('socks5')), { host: '127.0.0.1', port: closed }).catch(
+    const socksError = (await connectViaProxy(new URL(fleet.dante.url('socks5')), { host: '127.0.0.1', port: closed }).catch(
       (e: unknown) => e,
     )) as ProxyError;
     expect(socksError.code).toBe('ERR_PROXY_SOCKS_REJECTED');
   });
 
   it('an https proxy with an untrusted certificate → ERR_PROXY_TLS', async () => {
-    const error = (await connectViaProxy(new URL(squidTlsUrl()), { host: 'localhost', port: httpOrigin.port }).catch((e: unknown) => e)) as ProxyError;
+    const error = (await connectViaProxy(new URL(fleet.squidTlsUrl()), { host: 'localhost', port: fleet.httpOrigin.port }).catch((e: unknown) => e)) as ProxyError;
     expect(error).toBeInstanceOf(ProxyError);
     expect(error.code).toBe('ERR_PROXY_TLS');
-    expect(error.message).toContain(`https://localhost:${squid.tlsPort}`);
+    expect(error.message).toContain(`https://localhost:${fleet.squid.tlsPort}`);
     expect(error.message).not.toContain(creds.password);
   });
 
@@ -181,7 +150,7 @@ describe('proxy failures are typed and never show credentials', () => {
   it('an aborted signal ends the handshake with ERR_ABORTED', async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = (await connectViaProxy(new URL(microsocks.url()), { host: 'localhost', port: httpOrigin.port }, { signal: controller.signal }).catch(
+    const error = (await connectViaProxy(new URL(fleet.microsocks.url()), { host: 'localhost', port: fleet.httpOrigin.port }, { signal: controller.signal }).catch(
       (e: unknown) => e,
     )) as ProxyError;
     expect(error.code).toBe('ERR_ABORTED');

@@ -5,7 +5,8 @@
  */
 import * as zlib from 'node:zlib';
 import { BackendError } from '../errors';
-import type { DecodeStep, MemberDecoder } from '../types';
+import type { DecodeStep } from '../types';
+import { EngineMemberDecoder } from './engine-member-decoder';
 import { SyncZlibEngine } from './sync-zlib-engine';
 
 const FHCRC = 0x02;
@@ -59,27 +60,18 @@ export function gzipHeaderLength(bytes: Buffer): number {
   return pos;
 }
 
-export class JsGzipMemberDecoder implements MemberDecoder {
-  private engine = new SyncZlibEngine(zlib.createInflateRaw(), zlib.constants.Z_NO_FLUSH, 'gzip');
+export class JsGzipMemberDecoder extends EngineMemberDecoder {
+  protected engine = new SyncZlibEngine(zlib.createInflateRaw(), zlib.constants.Z_NO_FLUSH, 'gzip');
   private phase: Phase = 'header';
   private pending: Buffer = EMPTY; // partial header or trailer bytes
   private crc = 0;
   private isize = 0;
-  private failure: BackendError | undefined;
-  private closed = false;
 
-  write(input: Uint8Array): DecodeStep {
-    if (this.closed) throw new BackendError('ERR_DECODE', 'MemberDecoder.write() called after close()');
-    if (this.failure !== undefined) throw this.failure;
-    try {
-      return this.step(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
-    } catch (err) {
-      this.failure = err instanceof BackendError ? err : corrupt(String(err));
-      throw this.failure;
-    }
+  protected decodeError(err: unknown): BackendError {
+    return corrupt(String(err));
   }
 
-  private step(input: Buffer): DecodeStep {
+  protected step(input: Buffer): DecodeStep {
     const output: Buffer[] = [];
     let pos = 0;
     let memberEnd = false;
@@ -142,11 +134,5 @@ export class JsGzipMemberDecoder implements MemberDecoder {
     this.phase = 'header';
     this.pending = EMPTY;
     this.failure = undefined;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.engine.close();
   }
 }

@@ -6,7 +6,8 @@
  */
 import * as zlib from 'node:zlib';
 import { BackendError } from '../errors';
-import type { DecodeStep, MemberDecoder } from '../types';
+import type { DecodeStep } from '../types';
+import { EngineMemberDecoder } from './engine-member-decoder';
 import { SyncZlibEngine } from './sync-zlib-engine';
 import { ZstdFrameScanner } from './zstd-frame-scanner';
 import { requireNodeZstd, requireZstdDictionarySupport } from './zstd-support';
@@ -14,16 +15,15 @@ import { requireNodeZstd, requireZstdDictionarySupport } from './zstd-support';
 const EMPTY: Buffer = Buffer.alloc(0);
 const SKIPPABLE_MAGIC = 0x184d2a50;
 
-export class JsZstdMemberDecoder implements MemberDecoder {
+export class JsZstdMemberDecoder extends EngineMemberDecoder {
   private readonly dictionary: Buffer | undefined;
-  private engine: SyncZlibEngine;
+  protected engine: SyncZlibEngine;
   private readonly scanner = new ZstdFrameScanner();
   private kind: 'unknown' | 'frame' | 'skippable' = 'unknown';
   private pendingMagic: Buffer = EMPTY;
-  private failure: BackendError | undefined;
-  private closed = false;
 
   constructor(dictionary?: Uint8Array) {
+    super();
     requireNodeZstd();
     if (dictionary !== undefined) requireZstdDictionarySupport();
     this.dictionary = dictionary === undefined ? undefined : Buffer.from(dictionary);
@@ -37,18 +37,11 @@ export class JsZstdMemberDecoder implements MemberDecoder {
     return new SyncZlibEngine(engine, continueFlag, 'zstd');
   }
 
-  write(input: Uint8Array): DecodeStep {
-    if (this.closed) throw new BackendError('ERR_DECODE', 'MemberDecoder.write() called after close()');
-    if (this.failure !== undefined) throw this.failure;
-    try {
-      return this.step(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
-    } catch (err) {
-      this.failure = err instanceof BackendError ? err : new BackendError('ERR_DECODE', `corrupt zstd frame: ${String(err)}`, { cause: err });
-      throw this.failure;
-    }
+  protected decodeError(err: unknown): BackendError {
+    return new BackendError('ERR_DECODE', `corrupt zstd frame: ${String(err)}`, { cause: err });
   }
 
-  private step(input: Buffer): DecodeStep {
+  protected step(input: Buffer): DecodeStep {
     let prefix: Buffer = EMPTY;
     if (this.kind === 'unknown') {
       // Hold back the first bytes until the magic number says whether they go to the engine.
@@ -96,11 +89,5 @@ export class JsZstdMemberDecoder implements MemberDecoder {
     this.kind = 'unknown';
     this.pendingMagic = EMPTY;
     this.failure = undefined;
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.engine.close();
   }
 }
