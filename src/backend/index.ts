@@ -16,6 +16,8 @@ export const NATIVE_UNAVAILABLE_WARNING = 'WARCWIRE_NATIVE_UNAVAILABLE';
 let selected: Backend | undefined;
 let native: Backend | undefined;
 let nativeFailure: string | undefined;
+/** The error behind nativeFailure, kept as the cause of ERR_BACKEND_UNAVAILABLE. */
+let nativeError: unknown;
 let warned = false;
 
 function describe(err: unknown): string {
@@ -32,16 +34,25 @@ function tryNative(): Backend | undefined {
     if (typeof loader.loadNativeBackend !== 'function') throw new Error('src/backend/native has no loadNativeBackend()');
     native = loader.loadNativeBackend();
   } catch (err) {
+    nativeError = err;
     nativeFailure = describe(err);
   }
   return native;
 }
 
+const JS_HINT = 'set WARCWIRE_BACKEND=js to use the pure-JS backend';
+
 function nativeUnavailable(): BackendError {
+  const code = (nativeError as { code?: unknown } | undefined)?.code;
+  // loadNativeBackend's own error already says what failed and how to build the addon: add only the other way out.
+  if (code === 'ERR_BACKEND_UNAVAILABLE' && nativeFailure !== undefined) {
+    return new BackendError('ERR_BACKEND_UNAVAILABLE', `${nativeFailure}, or ${JS_HINT}`, { cause: nativeError });
+  }
   return new BackendError(
     'ERR_BACKEND_UNAVAILABLE',
     `the native warcwire addon cannot be loaded (${nativeFailure ?? 'unknown reason'}); ` +
-      'build it with `npm run build:native` (needs a C++ compiler) or set WARCWIRE_BACKEND=js to use the pure-JS backend',
+      `build it with \`npm run build:native\` (needs a C++ compiler) or ${JS_HINT}`,
+    { cause: nativeError },
   );
 }
 

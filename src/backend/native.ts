@@ -248,7 +248,8 @@ export function loadNativeBackend(): Backend {
     throw new BackendError(
       'ERR_BACKEND_UNAVAILABLE',
       `the native warcwire addon cannot be loaded for ${process.platform}-${process.arch} from ${PACKAGE_ROOT}: ` +
-        `${err instanceof Error ? err.message : String(err)}; build it with \`npm run build:native\` (needs a C++ compiler, make and python3)`,
+        // node-gyp-build's message spans lines ("\n    loaded from: …"): keep the error on one line.
+        `${(err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim()}; build it with \`npm run build:native\` (needs a C++ compiler, make and python3)`,
       { cause: err },
     );
   }

@@ -60,12 +60,30 @@ export function closeBlock(block: Spool | Uint8Array): void {
   if (!(block instanceof Uint8Array)) block.close();
 }
 
+/**
+ * Most bytes one record can take in the file: exact for `none`; for gzip and
+ * zstd the input plus worst-case overhead on incompressible data (deflate's
+ * stored blocks and zstd's raw blocks add well under 1%, plus member/frame
+ * header and trailer), rounded up generously.
+ */
+export function storedBound(compression: Compression, plain: number): number {
+  return compression === 'none' ? plain : plain + Math.ceil(plain / 128) + 256;
+}
+
+/** Uncompressed bytes of a record in the file: header, block, CRLFCRLF. */
+export function plainSize(record: PreparedRecord): number {
+  return record.header.byteLength + blockSize(record.block) + 4;
+}
+
 export class WarcFile {
-  /** Uncompressed bytes handed to the sink, to estimate the compression ratio. */
-  private plainBytes = 0;
-  private storedBytes = 0;
-  /** Uncompressed bytes handed to the sink that have not landed yet. */
-  private pendingPlain = 0;
+  /** End of the last record that landed (the sink reports each one's offset and length). */
+  private landed = 0;
+  /** storedBound() of every record handed to the sink that has not landed yet. */
+  private reserved = 0;
+  private pendingAppends = 0;
+  /** An append failed: the file may hold a partial member and is left `.open` (see abandon()). */
+  failed = false;
+  private landingWaiters: Array<() => void> = [];
   /** Records other than the leading warcinfo, counted when handed to the sink. */
   records = 0;
   /** Bytes on disk once the file was opened: the dictionary preamble (zstd) and warcinfo. */
@@ -77,7 +95,10 @@ export class WarcFile {
     readonly openPath: string,
     private readonly sink: RecordSink,
     private readonly sidecar: CdxjSidecar | undefined,
-  ) {}
+    private readonly compression: Compression,
+  ) {
+    this.landed = sink.size; // the preamble, if any
+  }
 
   static async create(config: WarcFileConfig): Promise<WarcFile> {
     for (;;) {
@@ -110,10 +131,10 @@ export class WarcFile {
         throw err;
       }
       const sidecar = config.index ? await openCdxjSidecar(finalPath + '.cdxj') : undefined;
-      const file = new WarcFile(filename, finalPath, openPath, sink, sidecar);
+      const file = new WarcFile(filename, finalPath, openPath, sink, sidecar, config.compression);
       try {
         await file.enqueue([config.warcinfo(filename)]);
-        file.openingBytes = sink.size;
+        file.openingBytes = file.landed;
       } catch (err) {
         await file.abandon();
         throw err;
@@ -123,15 +144,35 @@ export class WarcFile {
     }
   }
 
-  /** Bytes the file will hold, estimated, once pending appends and `plain` more uncompressed bytes land. */
-  projectedSize(plain: number): number {
-    return this.sink.size + this.estimate(this.pendingPlain + plain);
+  /**
+   * Most bytes the file can hold once everything handed to the sink and then
+   * records of these uncompressed sizes have landed. Never an underestimate, so
+   * a file that passes this check cannot pass maxFileSize.
+   */
+  worstSize(plainSizes: readonly number[]): number {
+    return this.landed + this.reserved + plainSizes.reduce((n, p) => n + storedBound(this.compression, p), 0);
   }
 
-  /** Compressed size expected for `plain` uncompressed bytes, from this file's ratio so far. */
-  private estimate(plain: number): number {
-    const ratio = this.plainBytes > 0 ? Math.min(1, this.storedBytes / this.plainBytes) : 1;
-    return Math.ceil(plain * ratio);
+  /** True while appends handed to the sink have not landed. */
+  get busy(): boolean {
+    return this.pendingAppends > 0;
+  }
+
+  /** Resolves when the next pending append settles (at once when none is pending). */
+  nextLanding(): Promise<void> {
+    if (this.pendingAppends === 0) return Promise.resolve();
+    return new Promise((resolve) => this.landingWaiters.push(resolve));
+  }
+
+  /** One append settled: its reservation turns into its real size, in the same step. */
+  private settleAppend(bound: number, end: number | undefined): void {
+    if (end !== undefined) this.landed = Math.max(this.landed, end);
+    else this.failed = true;
+    this.reserved -= bound;
+    this.pendingAppends--;
+    const waiters = this.landingWaiters;
+    this.landingWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /**
@@ -142,21 +183,25 @@ export class WarcFile {
   enqueue(batch: readonly PreparedRecord[]): Promise<WrittenRecord[]> {
     // Index fields are read before the sink may close a Spool.
     const indexed = this.sidecar ? batch.map(indexFieldsOfPrepared) : [];
-    const sizes = batch.map((r) => r.header.byteLength + blockSize(r.block) + 4);
-    const plain = sizes.reduce((a, b) => a + b, 0);
-    this.pendingPlain += plain;
     for (const r of batch) if (r.type !== 'warcinfo') this.records++;
-    const appends = batch.map((r) => this.sink.append(r.header, r.block).finally(() => closeBlock(r.block)));
+    const appends = batch.map((r) => {
+      const bound = storedBound(this.compression, plainSize(r));
+      this.reserved += bound;
+      this.pendingAppends++;
+      const append = this.sink.append(r.header, r.block).finally(() => closeBlock(r.block));
+      append.then(
+        (at) => this.settleAppend(bound, at.offset + at.length),
+        () => this.settleAppend(bound, undefined),
+      );
+      return append;
+    });
     return (async () => {
       const settled = await Promise.allSettled(appends);
-      this.pendingPlain -= plain;
       const written: WrittenRecord[] = [];
       for (let i = 0; i < batch.length; i++) {
         const s = settled[i];
         if (s.status === 'rejected') throw s.reason;
         const r = batch[i];
-        this.plainBytes += sizes[i];
-        this.storedBytes += s.value.length;
         written.push({ id: r.id, type: r.type, filename: this.filename, offset: s.value.offset, length: s.value.length });
       }
       if (this.sidecar) {

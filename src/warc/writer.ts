@@ -15,7 +15,7 @@ import { dictionaryPreamble, rawDictionary } from './dictionary';
 import { WarcError } from './errors';
 import { findField, insertKnownField, recordFields, serializeHeader } from './header';
 import { blockSize, type WarcRecord, type WarcRecordType } from './record';
-import { closeBlock, WarcFile, type PreparedRecord, type WarcFileConfig, type WrittenRecord } from './warc-file';
+import { closeBlock, plainSize, WarcFile, type PreparedRecord, type WarcFileConfig, type WrittenRecord } from './warc-file';
 import { buildWarcinfo } from './warcinfo';
 
 export type { WrittenRecord } from './warc-file';
@@ -205,14 +205,7 @@ export class WarcWriter {
       throw err;
     }
     try {
-      const plain = prepared.reduce((n, r) => n + r.header.byteLength + blockSize(r.block) + 4, 0);
-      const max = this.options.maxFileSize ?? 1e9;
-      if (slot.file && max > 0 && slot.file.records > 0 && slot.file.projectedSize(plain) > max) {
-        const old = slot.file;
-        slot.file = undefined;
-        await old.close();
-        this.logger.info({ file: old.finalPath }, 'WARC file rotated');
-      }
+      await this.rotateIfFull(slot, prepared.map(plainSize));
       if (!slot.file) {
         slot.file = await WarcFile.create(ready.config);
         this.names.push(slot.file.filename);
@@ -243,6 +236,35 @@ export class WarcWriter {
       },
     );
     return { done };
+  }
+
+  /**
+   * Closes the slot's file when a batch of these sizes might take it past
+   * maxFileSize. Pending appends are counted at their worst-case size; while
+   * that says "no" but some are still in flight, waiting for them to land
+   * (their real sizes replace the bounds) decides it, so compressible data
+   * still fills files, and a slot with room keeps its writes pipelined.
+   */
+  private async rotateIfFull(slot: Slot, plainSizes: number[]): Promise<void> {
+    const max = this.options.maxFileSize ?? 1e9;
+    for (;;) {
+      const file = slot.file;
+      // A file holding only its warcinfo takes any batch: a batch bigger than the limit still lands whole.
+      if (!file || max <= 0 || file.records === 0 || file.worstSize(plainSizes) <= max) return;
+      if (file.failed) {
+        // Its own failure handler abandons it (kept `.open` for mend); the batch goes to a new file.
+        if (slot.file === file) slot.file = undefined;
+        return;
+      }
+      if (file.busy) {
+        await file.nextLanding();
+        continue;
+      }
+      slot.file = undefined;
+      await file.close();
+      this.logger.info({ file: file.finalPath }, 'WARC file rotated');
+      return;
+    }
   }
 
   private prepareRecord(backend: Backend, record: WarcRecord, fields: Array<[string, string]>): PreparedRecord {

@@ -88,4 +88,36 @@ describe('native loader', () => {
     expect(report.error?.message).toContain('npm run build:native');
     expect(report.error?.message).toContain(`${process.platform}-${process.arch}`);
   });
+  test('WARCWIRE_BACKEND=native without an addon: the selection error says each way out once', async () => {
+    // A copy of the whole backend layer in a package root that has neither build/ nor prebuilds/.
+    fs.mkdirSync(path.join(tempDir, 'src'));
+    fs.copyFileSync(path.join(ROOT, 'src/errors.ts'), path.join(tempDir, 'src/errors.ts'));
+    fs.cpSync(path.join(ROOT, 'src/backend'), path.join(tempDir, 'src/backend'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tempDir, 'node_modules'));
+    fs.writeFileSync(path.join(tempDir, 'package.json'), JSON.stringify({ name: 'warcwire', version: '0.0.0' }));
+    const child = path.join(tempDir, 'select-native.ts');
+    fs.writeFileSync(
+      child,
+      `const { loadBackend } = require('./src/backend/index');
+try {
+  process.stdout.write(JSON.stringify({ name: loadBackend().name }));
+} catch (e) {
+  process.stdout.write(JSON.stringify({ error: { name: e.name, code: e.code, message: e.message, cause: e.cause && e.cause.code } }));
+}
+`,
+    );
+    const result = await runTsChild(child, { env: { WARCWIRE_BACKEND: 'native' } });
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { name?: string; error?: { name?: string; code?: string; message?: string; cause?: string } };
+    expect(report.name).toBeUndefined();
+    expect(report.error?.name).toBe('BackendError');
+    expect(report.error?.code).toBe('ERR_BACKEND_UNAVAILABLE');
+    expect(report.error?.cause).toBe('ERR_BACKEND_UNAVAILABLE'); // the loader's own error is kept as the cause
+    const message = report.error?.message ?? '';
+    const count = (needle: string): number => message.split(needle).length - 1;
+    expect(message).toContain(`${process.platform}-${process.arch}`);
+    expect(count('cannot be loaded')).toBe(1);
+    expect(count('npm run build:native')).toBe(1);
+    expect(count('WARCWIRE_BACKEND=js')).toBe(1);
+  });
 });
