@@ -85,6 +85,16 @@ describe('request lines are judged as soon as they end', () => {
   });
 });
 
+/** A connection that sends nothing. */
+async function idle(port: number): Promise<{ socket: net.Socket; closed: Promise<void> }> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  await sleep(20); // let the proxy accept it before the next one
+  return { socket, closed };
+}
+
 describe('connections without an accepted head', () => {
   test('get 408 after pendingTimeoutMs, however slowly they trickle; an authenticated tunnel is untouched', async () => {
     const proxy = await start({ auth: AUTH, pendingTimeoutMs: 400 });
@@ -109,17 +119,9 @@ describe('connections without an accepted head', () => {
 
   test('one more than maxPendingClients sheds the oldest pending connection, and real clients get in', async () => {
     const proxy = await start({ auth: AUTH, maxClients: 4, maxPendingClients: 2 });
-    const idle = async (): Promise<{ socket: net.Socket; closed: Promise<void> }> => {
-      const socket = net.connect(proxy.port, '127.0.0.1');
-      socket.on('error', () => undefined);
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      await new Promise((resolve) => socket.once('connect', resolve));
-      await sleep(20); // let the proxy accept it before the next one
-      return { socket, closed };
-    };
-    const first = await idle();
-    const second = await idle();
-    const third = await idle();
+    const first = await idle(proxy.port);
+    const second = await idle(proxy.port);
+    const third = await idle(proxy.port);
     await first.closed; // shed, not the newcomer
     expect([second.socket.destroyed, third.socket.destroyed]).toEqual([false, false]);
     expect(proxy.stats().clients).toEqual({ pending: 2, active: 0 });
@@ -139,6 +141,17 @@ describe('connections without an accepted head', () => {
     for (const socket of tunnels) socket.destroy();
     expect(proxy.stats().rejected).toMatchObject({ slow: 3, overload: 1 });
   });
+});
+
+test('a reload gives new connections the new pending limits', async () => {
+  const proxy = await start({ maxPendingClients: 4 });
+  expect(proxy.reload({ listen: `127.0.0.1:${proxy.port}`, maxPendingClients: 1 })).toEqual({ ok: true });
+  const first = await idle(proxy.port);
+  const second = await idle(proxy.port);
+  await first.closed;
+  expect(second.socket.destroyed).toBe(false);
+  expect(proxy.stats().clients).toEqual({ pending: 1, active: 0 });
+  second.socket.destroy();
 });
 
 /** A proxy in a child process, driven over stdin/stdout lines of JSON. */
