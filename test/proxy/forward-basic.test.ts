@@ -2,8 +2,8 @@ import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createForwardProxy, type ForwardProxy } from '../../src/proxy/forward/forward-proxy';
-import type { ForwardProxyConfigInput } from '../../src/proxy/forward/config';
+import { createForwardProxy } from '../../src/proxy/forward/forward-proxy';
+import { forwardProxiesPerTest } from '../helpers/forward-proxies';
 import { basic, curl, echoThrough, openTunnel } from '../helpers/proxy-clients';
 import { makeCert, startEchoServer, startHttpsTarget, startHttpTarget, type Running, type TestCert } from '../helpers/proxy-targets';
 
@@ -12,7 +12,6 @@ let web: Running;
 let secure: Running;
 let cert: TestCert;
 let certFile: string;
-const proxies: ForwardProxy[] = [];
 
 beforeAll(async () => {
   cert = makeCert();
@@ -24,15 +23,7 @@ afterAll(async () => {
   await Promise.all([echo.close(), web.close(), secure.close()]);
   fs.rmSync(path.dirname(certFile), { recursive: true, force: true });
 });
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
-});
-
-async function start(config: ForwardProxyConfigInput = {}): Promise<ForwardProxy> {
-  const proxy = await createForwardProxy({ listen: '127.0.0.1:0', ...config });
-  proxies.push(proxy);
-  return proxy;
-}
+const start = forwardProxiesPerTest();
 
 const AUTH = { users: [{ username: 'crawler', password: 's3cret:with colon' }] };
 

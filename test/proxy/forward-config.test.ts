@@ -39,6 +39,11 @@ describe('config validation names the bad field', () => {
     [{ statsPath: 'stats' }, 'statsPath'],
     [{ statsPath: '/x', metricsPath: '/x' }, 'metricsPath'],
     [{ maxClients: 0 }, 'maxClients'],
+    [{ maxPendingClients: 0 }, 'maxPendingClients'],
+    [{ maxPendingClients: 2.5 }, 'maxPendingClients'],
+    [{ maxClients: 10, maxPendingClients: 11 }, 'maxPendingClients'],
+    [{ pendingTimeoutMs: 0 }, 'pendingTimeoutMs'],
+    [{ pendingTimeoutMs: '5s' }, 'pendingTimeoutMs'],
     [{ idleTimeoutMs: 'long' }, 'idleTimeoutMs'],
     [{ maxHeaderBytes: 10 }, 'maxHeaderBytes'],
     [{ health: { failureThreshold: 0 } }, 'health.failureThreshold'],
@@ -71,10 +76,15 @@ describe('config validation names the bad field', () => {
       statsPath: '/stats',
       metricsPath: '/metrics',
       maxClients: 1024,
+      maxPendingClients: 256,
+      pendingTimeoutMs: 5000,
       health: { failureThreshold: 3, cooldownMs: 5000 },
     });
     expect(config.upstreams[0]).toMatchObject({ weight: 3, tag: 'residential', enabled: true });
     expect(parseForwardProxyConfig({}).listen).toEqual({ host: '127.0.0.1', port: 8080 });
+    // The pending cap defaults below a small maxClients, and may equal it.
+    expect(parseForwardProxyConfig({ maxClients: 10 }).maxPendingClients).toBe(10);
+    expect(parseForwardProxyConfig({ maxClients: 10, maxPendingClients: 10 }).maxPendingClients).toBe(10);
     expect(parseForwardProxyConfig({ upstreams: ['http://x:1'] }).upstreams[0]).toMatchObject({ weight: 1, enabled: true });
   });
 });

@@ -67,7 +67,7 @@ test('stats after a scripted workload equal the exact counts', async () => {
   expect(ttt.p50).toBeGreaterThan(0);
   expect(ttt.p50).toBeLessThanOrEqual(ttt.p95);
   expect(ttt.p95).toBeLessThanOrEqual(ttt.max);
-  expect(stats.rejected).toEqual({ auth: 1, badRequest: 0, overload: 0 });
+  expect(stats.rejected).toEqual({ auth: 1, badRequest: 0, overload: 0, slow: 0 });
   expect(stats.upstreams[0]!.lifetime).toMatchObject({ total: 5, success: 5, failed: 0, bytes: { up: 400, down: 400 }, concurrency: { peak: 3, current: 0 } });
   expect(stats.upstreams[1]!.lifetime).toMatchObject({ total: 2, success: 0, failed: 2, timeToTunnelMs: null, bytes: { up: 0, down: 0 } });
   expect(stats.tags.fast!.lifetime).toMatchObject({ total: 5, success: 5 });

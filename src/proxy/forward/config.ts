@@ -23,6 +23,14 @@ export interface ForwardProxyConfigInput {
   idleTimeoutMs?: number;
   /** Client connections beyond this are answered 503 and closed. Default 1024. */
   maxClients?: number;
+  /**
+   * Connections still pending (no accepted, authenticated request head yet) the
+   * proxy holds at once, at most maxClients; one more sheds the oldest pending
+   * connection. Default 256 (or maxClients when lower).
+   */
+  maxPendingClients?: number;
+  /** A pending connection is answered 408 and closed after this long, ms. Default 5000. */
+  pendingTimeoutMs?: number;
   /** Largest request head accepted (431 beyond). Fixed at start. Default 16384. */
   maxHeaderBytes?: number;
   health?: HealthInput;
@@ -74,12 +82,14 @@ export interface ForwardProxyConfig {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   maxClients: number;
+  maxPendingClients: number;
+  pendingTimeoutMs: number;
   maxHeaderBytes: number;
   health: { failureThreshold: number; cooldownMs: number; maxCooldownMs: number; check?: { url: URL; intervalMs: number; timeoutMs: number } };
   upstreamTls: { ca?: string; rejectUnauthorized: boolean };
 }
 
-const TOP_KEYS = ['listen', 'auth', 'upstreams', 'retries', 'statsPath', 'metricsPath', 'connectTimeoutMs', 'idleTimeoutMs', 'maxClients', 'maxHeaderBytes', 'health', 'upstreamTls'];
+const TOP_KEYS = ['listen', 'auth', 'upstreams', 'retries', 'statsPath', 'metricsPath', 'connectTimeoutMs', 'idleTimeoutMs', 'maxClients', 'maxPendingClients', 'pendingTimeoutMs', 'maxHeaderBytes', 'health', 'upstreamTls'];
 const UPSTREAM_KEYS = ['url', 'enabled', 'weight', 'tag', 'note'];
 const HEALTH_KEYS = ['failureThreshold', 'cooldownMs', 'maxCooldownMs', 'check'];
 /** Tags travel in a header and a username suffix: keep them to a safe alphabet. */
@@ -231,6 +241,10 @@ export function parseForwardProxyConfig(input: unknown): ForwardProxyConfig {
   const metricsPath = path(input.metricsPath, 'metricsPath', '/metrics');
   if (statsPath === metricsPath) fail('metricsPath', 'must differ from statsPath');
   const authUsers = users(input.auth);
+  const maxClients = integer(input.maxClients, 'maxClients', 1024, 1);
+  const maxPendingClients = integer(input.maxPendingClients, 'maxPendingClients', Math.min(256, maxClients), 1);
+  // A pending cap above maxClients could never bind.
+  if (maxPendingClients > maxClients) fail('maxPendingClients', `must not exceed maxClients (${maxClients}), got ${maxPendingClients}`);
   return {
     listen: parseListenAddress(listenText, 'listen'),
     ...(authUsers ? { users: authUsers } : {}),
@@ -240,7 +254,9 @@ export function parseForwardProxyConfig(input: unknown): ForwardProxyConfig {
     metricsPath,
     connectTimeoutMs: integer(input.connectTimeoutMs, 'connectTimeoutMs', 10_000, 1),
     idleTimeoutMs: integer(input.idleTimeoutMs, 'idleTimeoutMs', 300_000, 1),
-    maxClients: integer(input.maxClients, 'maxClients', 1024, 1),
+    maxClients,
+    maxPendingClients,
+    pendingTimeoutMs: integer(input.pendingTimeoutMs, 'pendingTimeoutMs', 5000, 1),
     maxHeaderBytes: integer(input.maxHeaderBytes, 'maxHeaderBytes', 16 * 1024, 1024, 1024 * 1024),
     health: health(input.health),
     upstreamTls: upstreamTls(input.upstreamTls),

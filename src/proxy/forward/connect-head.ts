@@ -6,11 +6,19 @@ export type HeadResult =
   | { kind: 'connect'; target: string; headers: IncomingHttpHeaders; rest: Buffer }
   /** Not a CONNECT: the bytes read so far, to hand to the HTTP server. */
   | { kind: 'other'; buffered: Buffer }
-  | { kind: 'error'; status: 400 | 408 | 431 }
+  | { kind: 'error'; status: 400 | 431 }
   | { kind: 'gone' };
 
 const PREFIX = Buffer.from('CONNECT ', 'latin1');
 const END_OF_HEAD = Buffer.from('\r\n\r\n', 'latin1');
+const CR = 0x0d;
+const LF = 0x0a;
+/**
+ * A request line as Node's HTTP parser takes it (runs of spaces allowed), without
+ * its CR. Anything else is answered 400 as soon as its LF arrives, instead of
+ * waiting for a head end that a bare-LF client never sends.
+ */
+const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ +\S+ +HTTP\/\d\.\d$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -39,31 +47,58 @@ export function parseConnectHead(text: string): { target: string; headers: Incom
   return { target: request[1]!, headers };
 }
 
+/** Where the request line starts: empty lines before it are allowed (RFC 9112 §2.2). */
+function requestLineStart(buffered: Buffer): number {
+  let start = 0;
+  while (buffered[start] === CR && buffered[start + 1] === LF) start += 2;
+  return start;
+}
+
+/** Whether the complete line [start, lf) is a request line ending in CRLF. */
+function isRequestLine(buffered: Buffer, start: number, lf: number): boolean {
+  return lf > start && buffered[lf - 1] === CR && REQUEST_LINE.test(buffered.toString('latin1', start, lf - 1));
+}
+
 /**
- * Reads a connection's first request head itself when it is a CONNECT (the
- * common case for a crawler's proxy, and cheaper than a full HTTP server
- * round), and gives up as soon as the first bytes say it is something else.
+ * Reads a connection's first request line, and the whole head when it is a
+ * CONNECT (the common case for a crawler's proxy, and cheaper than a full HTTP
+ * server round). A malformed or bare-LF request line, or a bare LF in a
+ * CONNECT head, is an error at once; other requests go to the HTTP server
+ * after their request line. The deadline is the caller's (see ClientSlots).
  * The socket is left paused; `done` runs once.
  */
-export function readConnectHead(socket: Socket, maxBytes: number, timeoutMs: number, done: (result: HeadResult) => void): void {
+export function readConnectHead(socket: Socket, maxBytes: number, done: (result: HeadResult) => void): void {
   let buffered: Buffer = Buffer.alloc(0);
   let finished = false;
+  /** Bytes already searched for a bare LF. */
+  let scanned = 0;
   const finish = (result: HeadResult): void => {
     if (finished) return;
     finished = true;
     socket.off('data', onData);
     socket.off('end', onGone);
     socket.off('close', onGone);
-    socket.setTimeout(0);
     socket.pause();
     done(result);
   };
   const onGone = (): void => finish({ kind: 'gone' });
   const onData = (chunk: Buffer): void => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    const prefix = Math.min(buffered.length, PREFIX.length);
-    if (buffered.compare(PREFIX, 0, prefix, 0, prefix) !== 0) return finish({ kind: 'other', buffered });
+    const start = requestLineStart(buffered);
+    const lineEnd = buffered.indexOf(LF, start);
+    if (lineEnd < 0) {
+      if (buffered.length > maxBytes) finish({ kind: 'error', status: 431 });
+      return;
+    }
+    if (!isRequestLine(buffered, start, lineEnd)) return finish({ kind: 'error', status: 400 });
+    if (start > 0 || buffered.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) !== 0) return finish({ kind: 'other', buffered });
     const end = buffered.indexOf(END_OF_HEAD);
+    // Only the head: bytes after it belong to the tunnel.
+    const headEnd = end < 0 ? buffered.length : end + 4;
+    for (let lf = buffered.indexOf(LF, Math.max(scanned, lineEnd + 1)); lf >= 0 && lf < headEnd; lf = buffered.indexOf(LF, lf + 1)) {
+      if (buffered[lf - 1] !== CR) return finish({ kind: 'error', status: 400 });
+    }
+    scanned = headEnd;
     if (end < 0) {
       if (buffered.length > maxBytes) finish({ kind: 'error', status: 431 });
       return;
@@ -76,5 +111,4 @@ export function readConnectHead(socket: Socket, maxBytes: number, timeoutMs: num
   socket.on('data', onData);
   socket.once('end', onGone);
   socket.once('close', onGone);
-  socket.setTimeout(timeoutMs, () => finish({ kind: 'error', status: 408 }));
 }

@@ -7,6 +7,7 @@ import { endWithStatus } from '../raw-response';
 import { parseConnectAuthority } from '../request-target';
 import { admit } from './admission';
 import { BasicAuth } from './auth';
+import { ClientSlots } from './client-slots';
 import { readConnectHead } from './connect-head';
 import { parseForwardProxyConfig, type ForwardProxyConfig, type ForwardProxyConfigInput } from './config';
 import { HealthChecker } from './health-check';
@@ -46,7 +47,10 @@ export interface ForwardProxy {
 }
 
 const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
-/** A client has this long to send its first request head (slowloris guard). */
+/**
+ * Later request heads on a kept-alive connection must arrive within this. The
+ * first head has the shorter pendingTimeoutMs (ClientSlots).
+ */
 const HEAD_TIMEOUT_MS = 30_000;
 
 const isChecked = (input: unknown): input is ForwardProxyConfig =>
@@ -78,7 +82,9 @@ export async function createForwardProxy(
     upstreamTls: config.upstreamTls,
     logger,
   });
+  /** Every client socket, refused ones too, so close() ends them all; ClientSlots counts the admitted ones. */
   const clients = new Set<Socket>();
+  const slots = new ClientSlots(config, () => (stats.rejected.slow += 1));
   const routes = new Set<Socket>();
 
   // Connections land on a plain TCP server: CONNECT heads are read here, anything
@@ -96,16 +102,14 @@ export async function createForwardProxy(
 
   front.on('connection', (socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    const full = clients.size >= config.maxClients;
-    // Tracked either way, so close() also ends connections being refused.
     clients.add(socket);
     socket.once('close', () => clients.delete(socket));
-    if (full) {
+    if (!slots.accept(socket)) {
       stats.rejected.overload += 1;
       endWithStatus(socket, 503, {}, 'too many clients\n');
       return;
     }
-    readConnectHead(socket, maxHeaderBytes, HEAD_TIMEOUT_MS, (head) => {
+    readConnectHead(socket, maxHeaderBytes, (head) => {
       switch (head.kind) {
         case 'connect':
           return handleConnect(head.target, head.headers, socket, head.rest);
@@ -140,6 +144,7 @@ export async function createForwardProxy(
     if (!target) return refuse(400, 'CONNECT needs host:port', send);
     const admission = admit(headers, auth, pool);
     if (!admission.ok) return refuse(admission.status, admission.message, send);
+    slots.authenticated(client);
     const started = performance.now();
     openRoute(context(), target, admission.tag, client, true).then(
       (route) => {
@@ -170,12 +175,16 @@ export async function createForwardProxy(
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith('/')) return serveEndpoint(req, res, config, auth, { stats: api.stats, metrics: api.metrics });
+    if (req.url?.startsWith('/')) {
+      if (serveEndpoint(req, res, config, auth, { stats: api.stats, metrics: api.metrics })) slots.authenticated(req.socket);
+      return;
+    }
     const send = (status: number, headers: Record<string, string>, body: string): void => {
       res.writeHead(status, { ...headers, 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(body);
     };
     const admission = admit(req.headers, auth, pool);
     if (!admission.ok) return refuse(admission.status, admission.message, send);
+    slots.authenticated(req.socket);
     forwardPlainRequest(req, res, context(), stats.overall, admission.tag).catch((error: unknown) => {
       logger.error({ err: error }, 'proxy: request failed');
       res.destroy();
@@ -221,6 +230,7 @@ export async function createForwardProxy(
       config = parsed;
       auth = config.users ? new BasicAuth(config.users) : undefined;
       pool.configure(config);
+      slots.configure(config);
       stats.retain(config.upstreams);
       server.timeout = config.idleTimeoutMs;
       server.keepAliveTimeout = Math.min(5000, config.idleTimeoutMs);
@@ -228,11 +238,12 @@ export async function createForwardProxy(
       logger.info({ upstreams: config.upstreams.length, auth: Boolean(auth) }, 'proxy: configuration reloaded');
       return { ok: true };
     },
-    stats: () => stats.snapshot(pool.upstreams, (u) => pool.health(u)),
+    stats: () => stats.snapshot(pool.upstreams, (u) => pool.health(u), slots.counts()),
     metrics: () => statsToPrometheus(api.stats()),
     close: () =>
       new Promise<void>((resolve) => {
         checker.stop();
+        slots.close();
         server.close(() => undefined); // stops its timer; it has no socket of its own
         front.close(() => resolve());
         for (const socket of [...clients, ...routes]) socket.destroy();

@@ -20,6 +20,10 @@ export function statsToPrometheus(snapshot: StatsSnapshot): string {
   rejected.inc({ reason: 'auth' }, snapshot.rejected.auth);
   rejected.inc({ reason: 'bad_request' }, snapshot.rejected.badRequest);
   rejected.inc({ reason: 'overload' }, snapshot.rejected.overload);
+  rejected.inc({ reason: 'slow' }, snapshot.rejected.slow);
+  const clients = registry.gauge({ name: 'warcwire_proxy_client_connections', help: 'Client connections open now, pending (no accepted head yet) or active', labelNames: ['state'] });
+  clients.set(snapshot.clients.pending, { state: 'pending' });
+  clients.set(snapshot.clients.active, { state: 'active' });
 
   const scopes: { prefix: string; what: string; labelNames: string[]; rows: { labels: Labels; blocks: PeriodBlocks }[] }[] = [
     { prefix: 'warcwire_proxy', what: 'all requests', labelNames: [], rows: [{ labels: {}, blocks: snapshot.overall }] },

@@ -1,4 +1,5 @@
 import { redactProxyUrl } from '../../net/redact';
+import type { ClientCounts } from './client-slots';
 import type { Upstream } from './config';
 import { ScopeStats, WINDOW_MS, type TrafficBlock } from './scope-stats';
 import type { UpstreamHealth } from './upstream-pool';
@@ -24,8 +25,13 @@ export interface StatsSnapshot {
   uptimeSeconds: number;
   windowSeconds: number;
   mode: 'direct' | 'upstreams';
-  /** Requests refused before routing: 407 (auth), 400/431 (malformed, unknown tag), 503 (max clients). */
-  rejected: { auth: number; badRequest: number; overload: number };
+  /**
+   * Requests refused before routing: 407 (auth), 400/431 (malformed, unknown tag), 503 (max clients),
+   * and connections dropped before finishing a head (slow: shed for a newer one, or 408 at pendingTimeoutMs).
+   */
+  rejected: { auth: number; badRequest: number; overload: number; slow: number };
+  /** Client connections open now: pending (no accepted head yet) and active. */
+  clients: ClientCounts;
   overall: PeriodBlocks;
   upstreams: UpstreamStatsEntry[];
   tags: Record<string, PeriodBlocks>;
@@ -45,7 +51,7 @@ export interface TunnelScopes {
  */
 export class ProxyStats {
   readonly overall: ScopeStats;
-  readonly rejected = { auth: 0, badRequest: 0, overload: 0 };
+  readonly rejected = { auth: 0, badRequest: 0, overload: 0, slow: 0 };
   private readonly startedAt: number;
   private readonly byUpstream = new Map<string, ScopeStats>();
   private readonly byTag = new Map<string, ScopeStats>();
@@ -73,7 +79,7 @@ export class ProxyStats {
     for (const tag of this.byTag.keys()) if (!tags.has(tag)) this.byTag.delete(tag);
   }
 
-  snapshot(upstreams: readonly Upstream[], health: (u: Upstream) => UpstreamHealth): StatsSnapshot {
+  snapshot(upstreams: readonly Upstream[], health: (u: Upstream) => UpstreamHealth, clients: ClientCounts): StatsSnapshot {
     const now = this.now();
     const tags: Record<string, PeriodBlocks> = {};
     for (const u of upstreams) {
@@ -85,6 +91,7 @@ export class ProxyStats {
       windowSeconds: WINDOW_MS / 1000,
       mode: upstreams.length === 0 ? 'direct' : 'upstreams',
       rejected: { ...this.rejected },
+      clients,
       overall: this.overall.snapshot(),
       upstreams: upstreams.map((u) => {
         const h = health(u);
