@@ -55,21 +55,21 @@ test('103 Early Hints then 200 from a real server: check passes, index/ls say 20
   }
   const file = warcIn(out);
 
-  const check = runCli(['check', '-v', file]);
+  const check = await runCli(['check', '-v', file]);
   expect(check.err).toBe('');
   expect(check.out.toString()).toMatch(/response: ok \(block ok, payload ok\)/);
   expect(check.code).toBe(0);
 
-  const ls = runCli(['ls', file]);
+  const ls = await runCli(['ls', file]);
   expect(ls.code).toBe(0);
   expect(ls.out.toString()).toMatch(new RegExp(`^\\d+\\tresponse\\t200\\t${server.url}/hinted`, 'm'));
 
-  const index = runCli(['index', file]);
+  const index = await runCli(['index', file]);
   expect(index.code).toBe(0);
   const entry = JSON.parse(index.out.toString().trim().split('\n').find((l) => l.includes('/hinted'))!.replace(/^\S+ \S+ /, '')) as { status: string; mime: string };
   expect([entry.status, entry.mime]).toEqual(['200', 'text/plain']);
 
-  const payload = runCli(['extract', '--payload', file, responseOffset(ls.out.toString())]);
+  const payload = await runCli(['extract', '--payload', file, responseOffset(ls.out.toString())]);
   expect(payload.code).toBe(0);
   expect(payload.out.toString('latin1')).toBe(BODY);
 
@@ -119,13 +119,13 @@ test('a hand-built record with 100 Continue and 102 Processing before a chunked 
   await writer.close();
   const file = join(dir, 'hand', readdirSync(join(dir, 'hand')).find((f) => f.endsWith('.warc'))!);
 
-  const check = runCli(['check', '-v', file]);
+  const check = await runCli(['check', '-v', file]);
   expect(check.out.toString()).toMatch(/response: ok \(block ok, payload ok\)/);
   expect(check.code).toBe(0);
-  const ls = runCli(['ls', file]).out.toString();
+  const ls = (await runCli(['ls', file])).out.toString();
   expect(ls).toMatch(new RegExp(`^\\d+\\tresponse\\t201\\t${url}$`, 'm'));
-  expect(runCli(['index', file]).out.toString()).toMatch(/"mime": "text\/x-final", "status": "201"/);
-  expect(runCli(['extract', '--payload', file, responseOffset(ls)]).out.toString('latin1')).toBe(body.toString('latin1'));
+  expect((await runCli(['index', file])).out.toString().toMatch(/"mime": "text\/x-final", "status": "201"/);
+  expect((await runCli(['extract', '--payload', file, responseOffset(ls)])).out.toString('latin1')).toBe(body.toString('latin1'));
 
   // The library: the head is the final one, the interim heads are kept in order, payload() is the final payload.
   for await (const record of new WarcReader(file)) {

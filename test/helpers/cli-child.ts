@@ -1,5 +1,5 @@
 /** Runs the compiled CLI (bin/warcwire.js; `npm run build` makes dist/) as a child process, as a user would. */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export const BIN = join(__dirname, '..', '..', 'bin', 'warcwire.js');
@@ -10,7 +10,15 @@ export interface CliRun {
   err: string;
 }
 
-export function runCli(argv: string[], input?: string): CliRun {
-  const r = spawnSync(process.execPath, [BIN, ...argv], { input, timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status, out: r.stdout, err: r.stderr.toString() };
+/** Asynchronous, so a server in the test's own process can answer the child. */
+export function runCli(argv: string[], options: { cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000, ...options });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out: Buffer.concat(out), err: Buffer.concat(err).toString() }));
+  });
 }
