@@ -115,7 +115,8 @@ describe('ls and check -v mark truncated records', () => {
     const { path, offsets, size } = await writeWarc('truncated', [
       response('http://example.com/whole'),
       response('http://example.com/capped', [['WARC-Truncated', 'length']]),
-      response('http://example.com/last'),
+      // With a payload digest, check reads the HTTP head before the block: the cut must survive that second pass.
+      response('http://example.com/last', [['WARC-Payload-Digest', `sha1:${'A'.repeat(32)}`]]),
     ]);
     const cut = join(dir, 'truncated.warc');
     writeFileSync(cut, readFileSync(path).subarray(0, size - 700));
@@ -133,7 +134,7 @@ describe('ls and check -v mark truncated records', () => {
     const lines = check.out.toString().split('\n');
     expect(lines.find((l) => l.startsWith(`offset ${offsets[1]} `))).toMatch(/ response: ok \(block ok, payload absent, truncated: length\)$/);
     // A block cut short is not compared with its digest: it is reported as cut, not as a mismatch.
-    expect(lines.find((l) => l.startsWith(`offset ${offsets[2]} `) && l.includes(': FAIL'))).toMatch(/FAIL \(block not-checked, payload absent, truncated: cut\)$/);
+    expect(lines.find((l) => l.startsWith(`offset ${offsets[2]} `) && l.includes(': FAIL'))).toMatch(/FAIL \(block not-checked, payload not-checked, truncated: cut\)$/);
     expect(check.out.toString()).not.toMatch(/digest mismatch/);
   });
 
