@@ -155,7 +155,8 @@ export class ReadRecord {
 
   /**
    * The HTTP request or response head of an `application/http` record
-   * (status, reason, method, target, headers in order with repeats); undefined
+   * (status, reason, method, target, headers in order with repeats; for a
+   * response, the final one, after any interim 1xx heads); undefined
    * for other records, or when the block holds no complete head within
    * MAX_HTTP_HEAD bytes. Call before streaming the block; block() and payload()
    * still start at byte 0.
