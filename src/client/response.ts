@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { arrayBuffer as readArrayBuffer, buffer as readBuffer } from 'node:stream/consumers';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { WarcwireError } from '../errors';
+import { callerError, ClientError } from './errors';
 import type { WrittenExchange } from './request-tag';
 
 /** One redirect hop that `fetch()` followed; its pair is recorded like any other. */
@@ -27,6 +29,8 @@ export class WarcResponse {
     /** Resolves once both records are on disk; rejects with the reason when nothing was written. */
     readonly written: Promise<WrittenExchange>,
     readonly redirects: readonly RedirectHop[],
+    /** Content codings undone on the way to the caller, in the order undone (empty: the body as sent). */
+    private readonly decodedCodings: readonly string[] = [],
   ) {}
 
   get ok(): boolean {
@@ -53,11 +57,11 @@ export class WarcResponse {
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    return readArrayBuffer(this.take());
+    return readArrayBuffer(this.take()).catch((err: unknown) => Promise.reject(this.bodyError(err)));
   }
 
   async bytes(): Promise<Buffer> {
-    return readBuffer(this.take());
+    return readBuffer(this.take()).catch((err: unknown) => Promise.reject(this.bodyError(err)));
   }
 
   async text(): Promise<string> {
@@ -73,6 +77,19 @@ export class WarcResponse {
     this.used = true;
     this.stream.on('error', () => undefined);
     this.stream.destroy();
+  }
+
+  /**
+   * What reading the body rejects with: warcwire and connection errors typed as
+   * fetch() types them; anything else a decoder threw is ERR_CONTENT_DECODING.
+   */
+  private bodyError(err: unknown): Error {
+    const mapped = callerError(err instanceof Error ? err : new Error(String(err)));
+    if (mapped instanceof WarcwireError || this.decodedCodings.length === 0) return mapped;
+    const codings = this.decodedCodings.join(', ');
+    return new ClientError('ERR_CONTENT_DECODING', `the body of ${this.url} does not decode as Content-Encoding ${codings} says (${mapped.message}); the record keeps the bytes as sent`, {
+      cause: err,
+    });
   }
 
   private take(): Readable {

@@ -5,7 +5,7 @@
  */
 
 export interface UrlListProblem {
-  /** e.g. `input line 3` or `argument 2`. */
+  /** e.g. `urls.txt line 3` or `argument 2`. */
   where: string;
   message: string;
 }
@@ -16,6 +16,12 @@ export interface UrlList {
 }
 
 function problemWith(text: string): string | undefined {
+  // The URL parser would drop tabs and percent-encode spaces: `/page/9<TAB>1` would fetch `/page/91`.
+  const blank = /\s/.exec(text);
+  if (blank !== null) {
+    if (problemWith(text.slice(0, blank.index)) !== undefined) return `not a URL: ${JSON.stringify(text)}`;
+    return `whitespace inside the URL ${JSON.stringify(text)} at character ${blank.index + 1} (one URL a line; a note after the URL goes after " #")`;
+  }
   let parsed: URL;
   try {
     parsed = new URL(text);
@@ -27,10 +33,11 @@ function problemWith(text: string): string | undefined {
 }
 
 /**
- * Checks positional URLs and the text of an input list (one URL a line; blank
- * lines and `#` comments skipped), in that order.
+ * Checks positional URLs and the text of an input list named `inputName` (one
+ * URL a line; blank lines and `#` comments skipped; whitespace inside a URL is
+ * a problem, never a part of it), in that order.
  */
-export function parseUrlList(positionals: readonly string[], inputText: string | undefined): UrlList {
+export function parseUrlList(positionals: readonly string[], inputText: string | undefined, inputName = 'input'): UrlList {
   const urls: string[] = [];
   const problems: UrlListProblem[] = [];
   positionals.forEach((u, i) => {
@@ -45,7 +52,7 @@ export function parseUrlList(positionals: readonly string[], inputText: string |
       if (line === '') return;
       const problem = problemWith(line);
       if (problem === undefined) urls.push(line);
-      else problems.push({ where: `input line ${i + 1}`, message: problem });
+      else problems.push({ where: `${inputName} line ${i + 1}`, message: problem });
     });
   }
   return { urls, problems };

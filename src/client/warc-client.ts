@@ -258,25 +258,24 @@ export class WarcClient {
         if (Array.isArray(v)) for (const item of v) responseHeaders.append(k, item);
         else if (v !== undefined) responseHeaders.append(k, v);
       }
-      let stream: Readable = res.body;
-      if ((init.decompressBody ?? this.settings.decompressBody ?? true) && method !== 'HEAD') {
-        stream = this.decoded(stream, responseHeaders);
-      }
-      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, tag.written, hops);
+      const decompress = (init.decompressBody ?? this.settings.decompressBody ?? true) && method !== 'HEAD';
+      const { stream, codings } = decompress ? this.decoded(res.body, responseHeaders) : { stream: res.body, codings: [] };
+      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, tag.written, hops, codings);
     }
   }
 
-  /** Pipes the body through decoders for its content-codings (last applied is undone first). */
-  private decoded(stream: Readable, headers: Headers): Readable {
+  /** Pipes the body through decoders for its content-codings (last applied is undone first); `codings` as undone. */
+  private decoded(stream: Readable, headers: Headers): { stream: Readable; codings: string[] } {
     const codings = (headers.get('content-encoding') ?? '')
       .split(',')
       .map((s) => s.trim().toLowerCase())
-      .filter((s) => s !== '' && s !== 'identity');
-    if (codings.length === 0) return stream;
-    const decoders = codings.reverse().map(decoderFor);
-    if (decoders.some((d) => d === undefined)) return stream; // unknown coding: hand over the raw bytes
+      .filter((s) => s !== '' && s !== 'identity')
+      .reverse();
+    if (codings.length === 0) return { stream, codings };
+    const decoders = codings.map(decoderFor);
+    if (decoders.some((d) => d === undefined)) return { stream, codings: [] }; // unknown coding: hand over the raw bytes
     const list = decoders as Transform[];
-    return pipeline([stream, ...list], () => undefined) as unknown as Readable;
+    return { stream: pipeline([stream, ...list], () => undefined) as unknown as Readable, codings };
   }
 
   /**

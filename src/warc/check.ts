@@ -1,7 +1,9 @@
 /** Reads a whole file in tolerant mode, verifying every record: what `warcwire check` reports. */
+import { promises as fsp } from 'node:fs';
 import type { ReadIssue } from './read-issues';
 import type { ReadRecordType } from './read-record';
 import { WarcReader, type WarcReaderOptions } from './reader';
+import { truncationMark } from './truncation';
 import { verifyRecord, type VerifyOutcome } from './verify';
 
 export interface CheckedRecord {
@@ -11,6 +13,8 @@ export interface CheckedRecord {
   /** See ReadRecord.length: absent when the record's extent could not be known. */
   length?: number;
   digests: VerifyOutcome;
+  /** Set when the record holds less than its whole payload: see truncationMark (e.g. `length`, `cut`). */
+  truncated?: string;
   issues: ReadIssue[];
 }
 
@@ -34,21 +38,38 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
   const { onRecord, keepRecords = true, ...readerOptions } = options;
   const reader = new WarcReader(file, { ...readerOptions, strict: false });
   const records: CheckedRecord[] = [];
+  let count = 0;
   for await (const record of reader) {
+    count++;
     const digests = await verifyRecord(record);
     await record.finish();
+    const truncated = truncationMark(record);
     const checked: CheckedRecord = {
       offset: record.offset,
       id: record.id,
       type: record.type,
       ...(record.length !== undefined ? { length: record.length } : {}),
       digests,
+      ...(truncated !== undefined ? { truncated } : {}),
       issues: record.issues,
     };
     if (keepRecords) records.push(checked);
     await onRecord?.(checked);
   }
-  return { file, records, issues: reader.issues, errors: reader.issues.filter((i) => i.severity === 'error') };
+  const issues = [...reader.issues];
+  if (count === 0) {
+    // A file with no record passes nothing: say what it is instead of exiting 0 in silence.
+    const issue: ReadIssue = { offset: 0, severity: 'error', kind: 'no-record', message: await noRecordReason(file, issues) };
+    issues.push(issue);
+    readerOptions.onIssue?.(issue);
+  }
+  return { file, records, issues, errors: issues.filter((i) => i.severity === 'error') };
+}
+
+async function noRecordReason(file: string, issues: ReadIssue[]): Promise<string> {
+  if ((await fsp.stat(file)).size === 0) return 'empty file (0 bytes): no WARC record';
+  if (issues.some((i) => i.severity === 'error')) return 'not a WARC file: no WARC record found';
+  return 'no WARC record (only padding or empty compressed members)';
 }
 
 /** `offset N <record-id> <type>: <what>` */

@@ -18,21 +18,27 @@ export interface HttpHead {
   headers: Array<[string, string]>;
   /** Offset of the body within the block. */
   bodyOffset: number;
+  /** Interim (1xx) responses before this final one, in order; absent when there were none. */
+  interim?: HttpHead[];
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
-/** Parses the head at the start of `bytes`, or returns undefined when it is not a complete HTTP/1.x head. */
-export function parseHttpHead(bytes: Uint8Array): HttpHead | undefined {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let end = buf.indexOf(HEAD_END);
+/** 1xx responses that precede the final response in the same block (101 ends HTTP: it is final). */
+function isInterim(head: HttpHead): boolean {
+  return head.kind === 'response' && head.status! >= 100 && head.status! < 200 && head.status !== 101;
+}
+
+/** The one head starting at `from`, its bodyOffset relative to `bytes`; undefined when incomplete or not a head. */
+function parseOneHead(buf: Buffer, from: number): HttpHead | undefined {
+  let end = buf.indexOf(HEAD_END, from);
   let sep = 4;
   if (end < 0) {
-    end = buf.indexOf('\n\n');
+    end = buf.indexOf('\n\n', from);
     sep = 2;
     if (end < 0) return undefined;
   }
-  const lines = buf.toString('latin1', 0, end).split(/\r?\n/);
+  const lines = buf.toString('latin1', from, end).split(/\r?\n/);
   const start = lines[0];
   const headers: Array<[string, string]> = [];
   for (let i = 1; i < lines.length; i++) {
@@ -48,6 +54,24 @@ export function parseHttpHead(bytes: Uint8Array): HttpHead | undefined {
   const request = /^([A-Z][A-Z0-9_-]*)\s+(\S+)\s+(HTTP\/\d(?:\.\d)?)\s*$/.exec(start);
   if (request) return { kind: 'request', version: request[3], method: request[1], requestTarget: request[2], headers, bodyOffset: end + sep };
   return undefined;
+}
+
+/**
+ * Parses the head at the start of `bytes`, or returns undefined when it is not a
+ * complete HTTP/1.x head. Interim responses (100 Continue, 102 Processing,
+ * 103 Early Hints) are skipped: the head returned is the final response's, its
+ * bodyOffset where the final payload starts, as the writer digests it; the
+ * skipped heads are in `interim`.
+ */
+export function parseHttpHead(bytes: Uint8Array): HttpHead | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const interim: HttpHead[] = [];
+  for (let from = 0; ; ) {
+    const head = parseOneHead(buf, from);
+    if (!head || !isInterim(head)) return head && interim.length > 0 ? { ...head, interim } : head;
+    interim.push(head);
+    from = head.bodyOffset;
+  }
 }
 
 /** Every value of a header, in order. */

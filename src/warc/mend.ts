@@ -3,8 +3,8 @@
  * follows (a member or record cut short, garbage), drop the `.open` suffix.
  */
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
 import type { Backend } from '../backend/types';
+import { filesInDirectory } from './find-files';
 import { OPEN_SUFFIX } from './naming';
 import type { ReadIssue } from './read-issues';
 import { WarcReader } from './reader';
@@ -38,17 +38,7 @@ const OPEN_WARC = /\.warc(?:\.[A-Za-z0-9]+)?\.open$/;
 export async function mendTargets(path: string, recursive: boolean): Promise<{ kind: 'file' | 'directory' | 'other'; files: string[] }> {
   const stat = await fsp.stat(path);
   if (!stat.isDirectory()) return path.endsWith(OPEN_SUFFIX) ? { kind: 'file', files: [path] } : { kind: 'other', files: [] };
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await fsp.readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = join(dir, entry.name);
-      if (entry.isFile() && OPEN_WARC.test(entry.name)) files.push(full);
-      else if (recursive && entry.isDirectory()) await walk(full);
-    }
-  };
-  await walk(path);
+  const files = await filesInDirectory(path, OPEN_WARC, recursive);
   return { kind: 'directory', files };
 }
 

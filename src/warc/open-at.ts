@@ -4,6 +4,7 @@ import type { Backend } from '../backend/types';
 import { defaultBackend } from './backend';
 import { DICTIONARY_FRAME_MAGIC, rawDictionary } from './dictionary';
 import { WarcError } from './errors';
+import { issueError } from './read-issues';
 import { WarcReader, type ReadRecord } from './reader';
 
 /** A zstd dictionary frame at the start of the file, decoded to the raw dictionary. */
@@ -23,11 +24,24 @@ export async function leadingDictionary(file: string, backend: Backend): Promise
   }
 }
 
-/** Calls `use` with the record at `offset`, then closes the file. */
-export async function withRecordAt<T>(file: string, offset: number, use: (record: ReadRecord) => Promise<T>, strict = true): Promise<T> {
+/**
+ * Calls `use` with the record at `offset`, then closes the file. Damage (an
+ * error issue) throws, naming offsets in the file, not in the part read from `offset`.
+ */
+export async function withRecordAt<T>(file: string, offset: number, use: (record: ReadRecord) => Promise<T>): Promise<T> {
   const backend = await defaultBackend();
   const dictionary = await leadingDictionary(file, backend);
-  const reader = new WarcReader(createReadStream(file, { start: offset }), { strict, backend, ...(dictionary ? { dictionary } : {}) });
+  const reader = new WarcReader(createReadStream(file, { start: offset }), {
+    backend,
+    ...(dictionary ? { dictionary } : {}),
+    onIssue: (issue) => {
+      if (issue.severity !== 'error') return;
+      if (issue.offset === 0 && issue.kind === 'garbage') {
+        throw new WarcError('ERR_WARC_PARSE', `no WARC record starts at offset ${offset} of ${file} (${issue.message})`, { offset });
+      }
+      throw issueError(issue, offset);
+    },
+  });
   for await (const record of reader) {
     return await use(record);
   }

@@ -43,6 +43,7 @@ export class ReadRecord {
   /** True once the block was read to its end without running out of input. */
   complete = false;
   private remaining: number;
+  private cut = false;
   private peeked?: Buffer;
   private streaming = false;
   private finished?: Promise<void>;
@@ -98,7 +99,8 @@ export class ReadRecord {
 
   private async pull(max: number): Promise<Buffer | null> {
     if (this.remaining === 0) {
-      this.complete = true;
+      // A block cut short stays incomplete however often it is pulled again (peek, then block, then finish).
+      if (!this.cut) this.complete = true;
       return null;
     }
     const got = await this.ctx.cursor.read(Math.min(max, this.remaining));
@@ -110,6 +112,7 @@ export class ReadRecord {
           : `block cut short after ${this.blockRead} of ${this.contentLength} bytes (end of input)`,
       );
       this.remaining = 0;
+      this.cut = true;
       if (got instanceof Break) await this.ctx.cursor.skipBreak();
       return null;
     }
@@ -152,7 +155,8 @@ export class ReadRecord {
 
   /**
    * The HTTP request or response head of an `application/http` record
-   * (status, reason, method, target, headers in order with repeats); undefined
+   * (status, reason, method, target, headers in order with repeats; for a
+   * response, the final one, after any interim 1xx heads); undefined
    * for other records, or when the block holds no complete head within
    * MAX_HTTP_HEAD bytes. Call before streaming the block; block() and payload()
    * still start at byte 0.

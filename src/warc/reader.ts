@@ -8,7 +8,7 @@ import type { Backend } from '../backend/types';
 import { defaultBackend } from './backend';
 import { WarcError } from './errors';
 import { Break, Cursor } from './read-cursor';
-import type { IssueSink, ReadIssue } from './read-issues';
+import { issueError, type IssueSink, type ReadIssue } from './read-issues';
 import { ReadRecord } from './read-record';
 import { decodeSegments, type InputCompression } from './read-segments';
 
@@ -64,10 +64,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
   }
 
   private report(issue: ReadIssue, record?: ReadRecord): void {
-    if (this.strict && issue.severity === 'error') {
-      const code = issue.kind === 'truncated' ? 'ERR_WARC_TRUNCATED' : issue.kind === 'header-too-long' ? 'ERR_WARC_HEADER_TOO_LONG' : 'ERR_WARC_PARSE';
-      throw new WarcError(code, `offset ${issue.offset}: ${issue.message}`, { offset: issue.offset });
-    }
+    if (this.strict && issue.severity === 'error') throw issueError(issue);
     this.issues.push(issue);
     record?.issues.push(issue);
     this.options.onIssue?.(issue);

@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Dechunker } from './dechunk';
 import { digestMatches, parseDigestLabel, type ParsedDigest } from './digest-label';
-import { headerValue, isHttpContentType, parseHttpHead } from './http-head';
+import { headerValue, isHttpContentType } from './http-head';
 import type { ReadRecord } from './read-record';
 
 export type DigestOutcome = 'ok' | 'legacy' | 'mismatch' | 'absent' | 'unsupported' | 'not-checked';
@@ -15,9 +15,6 @@ export interface VerifyOutcome {
   block: DigestOutcome;
   payload: DigestOutcome;
 }
-
-const MAX_HTTP_HEAD = 1024 * 1024;
-const HEAD_END = Buffer.from('\r\n\r\n');
 
 function hasher(parsed: ParsedDigest | undefined): Hash | undefined {
   if (!parsed) return undefined;
@@ -43,46 +40,23 @@ export async function verifyRecord(record: ReadRecord): Promise<VerifyOutcome> {
   const rawHash = checkPayload ? hasher(payloadParsed) : undefined;
   let dechunkedHash: Hash | undefined;
   let dechunker: Dechunker | undefined;
-  let head: Buffer[] | undefined = http && rawHash ? [] : undefined;
-  let headSize = 0;
-  let headFailed = false;
-
-  const feedBody = (body: Buffer): void => {
-    rawHash?.update(body);
-    dechunker?.write(body);
-  };
+  // The head as every reader finds it (interim 1xx responses skipped); the block still streams from byte 0.
+  const head = http && rawHash ? await record.httpHead() : undefined;
+  const headFailed = http && rawHash !== undefined && head === undefined;
+  let skip = head?.bodyOffset ?? 0;
+  if (head && /chunked/i.test(headerValue(head, 'Transfer-Encoding') ?? '')) {
+    dechunkedHash = hasher(payloadParsed);
+    const target = dechunkedHash;
+    dechunker = new Dechunker((data) => target?.update(data));
+  }
 
   for await (const chunk of record.block()) {
     blockHash?.update(chunk);
-    if (!rawHash) continue;
-    if (head === undefined) {
-      feedBody(chunk);
-      continue;
-    }
-    head.push(chunk);
-    headSize += chunk.length;
-    const joined = Buffer.concat(head);
-    const end = joined.indexOf(HEAD_END);
-    if (end >= 0) {
-      const parsed = parseHttpHead(joined);
-      head = undefined;
-      if (parsed) {
-        if (/chunked/i.test(headerValue(parsed, 'Transfer-Encoding') ?? '')) {
-          dechunkedHash = hasher(payloadParsed);
-          const target = dechunkedHash;
-          dechunker = new Dechunker((data) => target?.update(data));
-        }
-        feedBody(joined.subarray(parsed.bodyOffset));
-      } else {
-        headFailed = true;
-        feedBody(joined.subarray(end + 4));
-      }
-    } else if (headSize > MAX_HTTP_HEAD) {
-      head = undefined;
-      headFailed = true;
-    } else {
-      head = [joined];
-    }
+    if (!rawHash || headFailed) continue;
+    const body = skip > 0 ? chunk.subarray(Math.min(skip, chunk.length)) : chunk;
+    skip -= chunk.length - body.length;
+    rawHash.update(body);
+    dechunker?.write(body);
   }
 
   const outcome: VerifyOutcome = { block: 'absent', payload: 'absent' };
@@ -118,7 +92,7 @@ export async function verifyRecord(record: ReadRecord): Promise<VerifyOutcome> {
     } else if (record.contentLength === 0) {
       outcome.payload = 'not-checked';
       record.issue('payload-digest', 'empty block: the payload the digest describes is not in this record', 'note');
-    } else if (head !== undefined || headFailed) {
+    } else if (headFailed) {
       outcome.payload = 'not-checked';
       record.issue('payload-digest', 'payload digest not checked: no HTTP head found in the block', 'note');
     } else {

@@ -102,15 +102,15 @@ describe('warcwire CLI (WARC commands)', () => {
     expect([...lines].sort()).toEqual(lines);
   });
 
-  test('ls: offset, type, status or method, URL', async () => {
+  test('ls: offset, type, status or method, URL, truncated', async () => {
     const ls = await cli('ls', fx('warcio--example.warc.gz'));
     expect(ls.out.trim().split('\n')).toEqual([
-      '0\twarcinfo\t-\t-',
-      '353\twarcinfo\t-\t-',
-      '784\tresponse\t200\thttp://example.com/',
-      '2012\trequest\tGET\thttp://example.com/',
-      '2621\trevisit\t200\thttp://example.com/',
-      '3207\trequest\tGET\thttp://example.com/',
+      '0\twarcinfo\t-\t-\t-',
+      '353\twarcinfo\t-\t-\t-',
+      '784\tresponse\t200\thttp://example.com/\t-',
+      '2012\trequest\tGET\thttp://example.com/\t-',
+      '2621\trevisit\t200\thttp://example.com/\t-',
+      '3207\trequest\tGET\thttp://example.com/\t-',
     ]);
   });
 

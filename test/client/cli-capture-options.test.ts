@@ -60,8 +60,8 @@ describe('bad setup: exit 2 with a clear message, nothing fetched', () => {
     writeFileSync(list, `${server.url}/ok\nnot a url\n# comment\nftp://example.test/file\n${server.url}/ok2#frag\n`);
     const t = captureIO();
     expect(await capture.run(['-i', list, '-o', dir], t.io)).toBe(2);
-    expect(t.err()).toMatch(/input line 2: not a URL: "not a url"/);
-    expect(t.err()).toMatch(/input line 4: only http and https URLs can be captured, got ftp:/);
+    expect(t.err()).toMatch(/urls\.txt line 2: not a URL: "not a url"/);
+    expect(t.err()).toMatch(/urls\.txt line 4: only http and https URLs can be captured, got ftp:/);
     expect(seen).toEqual([]);
     expect(warcs()).toEqual([]);
   });

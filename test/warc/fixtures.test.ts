@@ -27,6 +27,8 @@ const DAMAGE: Record<string, string[]> = {
   // Crash-recovery inputs: bytes after the last good member.
   'gowarc--corrupted-mid-record.warc.gz.open': ['- garbage'],
   'gowarc--corrupted-trailing-bytes.warc.gz.open': ['- garbage'],
+  // An empty gzip member and nothing else: no record at all is a failure of its own.
+  'gowarc--empty.warc.gz.open': ['- no-record'],
 };
 
 /** Fixtures whose chunked responses carry a payload digest over the raw chunked bytes (README). */

@@ -30,8 +30,9 @@ Fetches each URL with the capturing client and writes every exchange (exact
 request and response bytes) to WARC files as response/request record pairs.
 
   -i, --input FILE        read URLs from FILE ('-' for stdin), one per line
-                          ('#' starts a comment); every bad line is reported
-                          and nothing is fetched
+                          ('#' at the start or after a blank starts a comment);
+                          every bad line (not a URL, whitespace inside the
+                          URL) is reported with its line and nothing is fetched
   -o, --output DIR        directory for the WARC files (default: .)
       --prefix NAME       file name prefix (default: WARC)
       --compression C     gzip | zstd | none (default: gzip)
@@ -235,7 +236,7 @@ const command: CliCommand = {
         return fail(`cannot read --input ${JSON.stringify(values.input)}: ${(err as Error).message}`);
       }
     }
-    const list = parseUrlList(positionals, inputText);
+    const list = parseUrlList(positionals, inputText, values.input === '-' ? 'stdin' : values.input);
     if (list.problems.length > 0) {
       return fail(`nothing fetched; bad URLs:\n${list.problems.map((p) => `  ${p.where}: ${p.message}\n`).join('')}`.trimEnd());
     }

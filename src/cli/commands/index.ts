@@ -3,8 +3,9 @@ import { indexFile } from '../../warc/indexer';
 import { WARC_RECORD_TYPES } from '../../warc/record';
 import { DamageLog, LineWriter, parseCommandArgs, UsageError } from '../args';
 import type { CliCommand } from '../command';
+import { READ_INPUTS_HELP, readInputs } from '../read-inputs';
 
-const usage = `Usage: warcwire index [--records TYPES] [--sort] FILE...
+const usage = `Usage: warcwire index [--records TYPES] [--sort] [-r] FILE|DIR...
 
 Prints a CDXJ index (pywb / cdxj-indexer format) to stdout:
   <SURT key> <14-digit timestamp> {"url": ..., "mime": ..., "status": ..., "digest": ..., "length": ..., "offset": ..., "filename": ...}
@@ -13,6 +14,9 @@ Prints a CDXJ index (pywb / cdxj-indexer format) to stdout:
                     (default ${DEFAULT_INDEX_TYPES.join(',')};
                     types: ${WARC_RECORD_TYPES.join(', ')})
   --sort            sort the lines (as CDXJ readers expect) instead of file order
+  -r, --recursive   look for WARC files in subdirectories of each DIR too
+
+${READ_INPUTS_HELP}
 
 Damage (garbage, a cut record, a file that is not WARC) is reported on stderr,
 one line per problem (offset N <record-id> <type>: <what>), and makes the exit
@@ -35,14 +39,17 @@ const command: CliCommand = {
   summary: 'print a CDXJ index of WARC files (pywb / cdxj-indexer compatible)',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { records: { type: 'string' }, sort: { type: 'boolean' } }, ['FILE...']);
+    const options = { records: { type: 'string' }, sort: { type: 'boolean' }, recursive: { type: 'boolean', short: 'r' } } as const;
+    const { values, positionals } = parseCommandArgs(argv, options, ['FILE...']);
     const types = recordTypes(values.records);
+    const inputs = await readInputs(positionals, values.recursive ?? false);
     const out = new LineWriter(io.stdout);
     const damage = new DamageLog(io.stderr);
     const sorted: string[] = [];
-    for (const file of positionals) {
-      damage.prefix = positionals.length > 1 ? `${file}: ` : '';
+    for (const { file, error } of inputs) {
+      damage.prefix = inputs.length > 1 ? `${file}: ` : '';
       try {
+        if (error) throw error;
         for await (const line of indexFile(file, { types, onIssue: damage.add })) {
           if (values.sort) sorted.push(line);
           else await out.line(line);

@@ -1,11 +1,20 @@
 import { WarcReader } from '../../warc/reader';
+import { truncationMark } from '../../warc/truncation';
 import { DamageLog, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
+import { READ_INPUTS_HELP, readInputs } from '../read-inputs';
 
-const usage = `Usage: warcwire ls FILE...
+const usage = `Usage: warcwire ls [-r] FILE|DIR...
 
-Lists the records of WARC files, one per line:
-  offset  type  status-or-method  URL
+Lists the records of WARC files, one per line, tab-separated:
+  offset  type  status-or-method  URL  truncated
+"truncated" is "-" for a whole record; else the WARC-Truncated reason (length,
+time, disconnect, unspecified) and/or "cut" (the file ends or breaks inside the
+record), joined by ",".
+
+${READ_INPUTS_HELP}
+
+  -r, --recursive  look for WARC files in subdirectories of each DIR too
 
 Damage (garbage, a cut record, a file that is not WARC) is reported on stderr,
 one line per problem (offset N <record-id> <type>: <what>), and makes the exit
@@ -17,17 +26,21 @@ const command: CliCommand = {
   summary: 'list the records of WARC files (offset, type, status or method, URL)',
   usage,
   async run(argv, io) {
-    const { positionals } = parseCommandArgs(argv, {}, ['FILE...']);
+    const { values, positionals } = parseCommandArgs(argv, { recursive: { type: 'boolean', short: 'r' } }, ['FILE...']);
+    const inputs = await readInputs(positionals, values.recursive ?? false);
     const out = new LineWriter(io.stdout);
     const damage = new DamageLog(io.stderr);
-    for (const file of positionals) {
-      damage.prefix = positionals.length > 1 ? `${file}: ` : '';
-      if (positionals.length > 1) await out.line(`# ${file}`);
+    for (const { file, error } of inputs) {
+      damage.prefix = inputs.length > 1 ? `${file}: ` : '';
+      if (inputs.length > 1) await out.line(`# ${file}`);
       try {
+        if (error) throw error;
         for await (const record of new WarcReader(file, { onIssue: damage.add })) {
           const head = await record.httpHead();
           const what = (head?.kind === 'response' ? String(head.status) : head?.method) ?? '-';
-          await out.line(`${record.offset}\t${record.type || '-'}\t${what}\t${record.targetUri ?? '-'}`);
+          // Read to the block's end first: only then is a record cut short known.
+          await record.finish();
+          await out.line(`${record.offset}\t${record.type || '-'}\t${what}\t${record.targetUri ?? '-'}\t${truncationMark(record) ?? '-'}`);
           await damage.flush();
         }
       } catch (err) {

@@ -1,0 +1,35 @@
+/** What the FILE|DIR operands of a reading command (check, ls, index) stand for. */
+import { WarcError } from '../warc/errors';
+import { filesInDirectory, FINISHED_WARC, isDirectory } from '../warc/find-files';
+
+/** A file to read, or the reason a directory gave none (reported like a file that cannot be read). */
+export interface ReadInput {
+  file: string;
+  error?: WarcError;
+}
+
+/**
+ * A file stands for itself; a directory for the finished WARC files directly
+ * inside it (`*.warc`, `*.warc.gz`, `*.warc.zst`; with `recursive`, in its
+ * subdirectories too), as `mend DIR` walks for `.open` files.
+ */
+export async function readInputs(paths: readonly string[], recursive: boolean): Promise<ReadInput[]> {
+  const inputs: ReadInput[] = [];
+  for (const path of paths) {
+    if (!(await isDirectory(path))) {
+      inputs.push({ file: path });
+      continue;
+    }
+    const files = await filesInDirectory(path, FINISHED_WARC, recursive);
+    if (files.length > 0) inputs.push(...files.map((file) => ({ file })));
+    else {
+      const where = recursive ? 'in it or its subdirectories' : 'directly inside (-r looks in subdirectories)';
+      inputs.push({ file: path, error: new WarcError('ERR_WARC_INPUT', `directory with no WARC file (*.warc, *.warc.gz, *.warc.zst) ${where}`) });
+    }
+  }
+  return inputs;
+}
+
+/** The help text lines for the operands and -r, shared by the commands. */
+export const READ_INPUTS_HELP = `A DIR stands for every *.warc, *.warc.gz and *.warc.zst file directly inside
+it (.open files are left to \`warcwire mend\`); -r also looks in its subdirectories.`;
