@@ -41,7 +41,12 @@
       # but none crosses N-API: node-addon-api's own exceptions are disabled above.
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-O2"]
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-O2"],
+      # Linux: libstdc++ and libgcc linked in, so the addon needs no GLIBCXX/CXXABI version from
+      # the host (docs/platforms.md); --exclude-libs keeps their symbols out of the export table.
+      "conditions": [
+        ["OS=='linux'", {"ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL"]}]
+      ]
     }
   ]
 }

@@ -3,6 +3,8 @@
 /**
  * `npm run build:prebuild`: builds prebuilds/<platform>-<arch>/warcwire.<libc>.node with
  * prebuildify (--napi --strip --tag-libc) through node-gyp and binding.gyp.
+ * On linux-x64 (glibc) the build runs in a Debian bullseye root instead
+ * (scripts/prebuild-linux-glibc.sh), so the file needs no newer glibc than Node 20 does.
  *
  * Nothing is downloaded: node-gyp gets the headers of the running node
  * (npm_config_nodedir = the prefix of process.execPath, which holds include/node).
@@ -52,16 +54,21 @@ const env = {
   PREBUILD_SHELL: '/bin/sh',
 };
 
-const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] });
-const started = Date.now();
-const result = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc'], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
-if (result.status !== 0) fail(`prebuildify failed (exit ${result.status}, signal ${result.signal})`);
-
 const libc = fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+const started = Date.now();
+if (process.platform === 'linux' && process.arch === 'x64' && libc === 'glibc') {
+  const result = spawnSync('bash', [path.join(root, 'scripts', 'prebuild-linux-glibc.sh')], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) fail(`scripts/prebuild-linux-glibc.sh failed (exit ${result.status}, signal ${result.signal})`);
+} else {
+  const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] });
+  const result = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc'], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) fail(`prebuildify failed (exit ${result.status}, signal ${result.signal})`);
+}
+
 const file = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, `warcwire.${libc}.node`);
 if (!fs.existsSync(file)) fail(`prebuildify finished but ${path.relative(root, file)} is missing`);
 

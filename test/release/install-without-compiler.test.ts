@@ -2,11 +2,17 @@
  * The npm tarball, installed the way a user installs it, on a PATH where no compiler, make or
  * python can be found: it must install offline, compile nothing, and load the prebuilt addon.
  * Needs `npm run build` (scripts/test.sh does it) and this platform's prebuild in prebuilds/.
+ *
+ * The sandbox installs with `npm ci --offline` from a lockfile made from the repository's own
+ * (test/helpers/release-sandbox-app.ts), in the npm cache the repository's `npm ci` filled:
+ * only those dependency tarballs are used, no registry metadata, nothing from the network.
+ * So it passes in a fresh clone with an empty cache (`npm_config_cache=$(mktemp -d) bash .ci/run`).
  */
 import { execFileSync, spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { writeSandboxApp } from '../helpers/release-sandbox-app';
 
 const root = path.resolve(__dirname, '..', '..');
 const tuple = `${process.platform}-${process.arch}`;
@@ -16,11 +22,28 @@ let work = '';
 let binDir = '';
 let app = '';
 let tarball = '';
+let npmCache = '';
+let registry = '';
 let install: SpawnSyncReturns<string>;
 
-/** Only HOME (for ~/.npmrc and npm's cache), TMPDIR and the sandbox PATH: nothing from npm run. */
+/**
+ * Only HOME (for ~/.npmrc), TMPDIR, the sandbox PATH and the npm cache the repository's
+ * `npm ci` used (named explicitly: it need not be ~/.npm): nothing else from npm run.
+ */
 function sandboxEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { HOME: os.homedir(), TMPDIR: os.tmpdir(), PATH: binDir, ...extra };
+  return { HOME: os.homedir(), TMPDIR: os.tmpdir(), PATH: binDir, npm_config_cache: npmCache, ...extra };
+}
+
+/** npm's effective setting, read with this process's environment (as `npm ci` here saw it). */
+function npmConfig(key: string): string {
+  return execFileSync('npm', ['config', 'get', key], { cwd: root, encoding: 'utf8' }).trim();
+}
+
+/** A new project depending only on `pkg`, installed offline from its generated lockfile. */
+function installInSandbox(dir: string, pkg: string): SpawnSyncReturns<string> {
+  fs.mkdirSync(dir);
+  writeSandboxApp(root, dir, pkg, registry);
+  return run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], dir);
 }
 
 function run(cmd: string, args: string[], cwd: string, extra: Record<string, string> = {}): SpawnSyncReturns<string> {
@@ -39,6 +62,8 @@ beforeAll(() => {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   tarball = path.join(work, (JSON.parse(packed) as Array<{ filename: string }>)[0].filename);
+  npmCache = npmConfig('cache');
+  registry = npmConfig('registry');
 
   // A PATH holding node, npm and sh (to run package scripts) and nothing else.
   binDir = path.join(work, 'bin');
@@ -49,9 +74,7 @@ beforeAll(() => {
   fs.symlinkSync('/bin/sh', path.join(binDir, 'sh'));
 
   app = path.join(work, 'app');
-  fs.mkdirSync(app);
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'release-sandbox', private: true }));
-  install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
+  install = installInSandbox(app, tarball);
 }, 120_000);
 
 afterAll(() => {
@@ -82,9 +105,7 @@ describe('npm tarball installed without a compiler', () => {
     const stripped = path.join(work, 'no-prebuild.tgz');
     execFileSync('tar', ['-czf', stripped, '-C', unpacked, 'package']);
     const other = path.join(work, 'app-no-prebuild');
-    fs.mkdirSync(other);
-    fs.writeFileSync(path.join(other, 'package.json'), JSON.stringify({ name: 'release-sandbox-2', private: true }));
-    const r = run('npm', ['install', '--offline', '--no-audit', '--no-fund', stripped], other);
+    const r = installInSandbox(other, stripped);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/gyp/);
     expect(fs.existsSync(path.join(other, 'node_modules', 'warcwire', 'build', 'Release'))).toBe(false);
