@@ -47,6 +47,9 @@ export class ReadRecord {
   private streaming = false;
   private finished?: Promise<void>;
   private head?: Promise<HttpHead | undefined>;
+  /** Looked up once: every issue carries them, and a header may hold many fields. */
+  private readonly typeField: string;
+  private readonly idField: string;
 
   constructor(
     private readonly ctx: RecordContext,
@@ -62,6 +65,8 @@ export class ReadRecord {
     readonly rawHeader: Buffer = Buffer.alloc(0),
   ) {
     this.remaining = contentLength;
+    this.typeField = this.get('WARC-Type') ?? '';
+    this.idField = this.get('WARC-Record-ID') ?? '';
   }
 
   get(name: string): string | undefined {
@@ -76,10 +81,10 @@ export class ReadRecord {
   }
 
   get type(): ReadRecordType {
-    return this.get('WARC-Type') ?? '';
+    return this.typeField;
   }
   get id(): string {
-    return this.get('WARC-Record-ID') ?? '';
+    return this.idField;
   }
   get date(): string | undefined {
     return this.get('WARC-Date');
