@@ -10,6 +10,17 @@ namespace warcwire {
 namespace {
 constexpr size_t kZlibStep = 1u << 30;
 constexpr size_t kChunk = 128 * 1024;
+// Most output one write() returns; equals MAX_DECODE_OUTPUT in src/backend/types.ts.
+constexpr size_t kMaxOutput = 1u << 20;
+// Largest zstd window accepted (128 MiB, zstd's default limit, made explicit): a frame that
+// declares a larger window or single-segment content size is refused instead of allocated.
+constexpr int kZstdWindowLogMax = 27;
+
+// Room left for output in this call, at most one chunk.
+size_t Room(const std::vector<uint8_t>& out, size_t chunk) {
+  size_t left = kMaxOutput - out.size();
+  return left < chunk ? left : chunk;
+}
 }  // namespace
 
 Napi::Function MemberDecoder::Define(Napi::Env env) {
@@ -44,7 +55,7 @@ MemberDecoder::MemberDecoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     gzip_ = true;
   } else if (name == "zstd") {
     dctx_.reset(ZSTD_createDCtx());
-    if (!dctx_) {
+    if (!dctx_ || ZSTD_isError(ZSTD_DCtx_setParameter(dctx_.get(), ZSTD_d_windowLogMax, kZstdWindowLogMax))) {
       ThrowError(env, "ERR_INVALID_OPTION", "zstd could not create a decompression context");
       return;
     }
@@ -84,10 +95,15 @@ bool MemberDecoder::WriteGzip(Napi::Env env, const uint8_t* data, size_t len, si
   z_.next_in = const_cast<Bytef*>(data);
   z_.avail_in = static_cast<uInt>(step);
   for (;;) {
+    size_t room = Room(out_, chunk_.size());
+    if (room == 0) {
+      pending_ = true;
+      break;
+    }
     z_.next_out = chunk_.data();
-    z_.avail_out = static_cast<uInt>(chunk_.size());
+    z_.avail_out = static_cast<uInt>(room);
     int rc = inflate(&z_, Z_NO_FLUSH);
-    size_t produced = chunk_.size() - z_.avail_out;
+    size_t produced = room - z_.avail_out;
     out_.insert(out_.end(), chunk_.data(), chunk_.data() + produced);
     if (rc == Z_STREAM_END) {
       *end = true;
@@ -110,7 +126,12 @@ bool MemberDecoder::WriteGzip(Napi::Env env, const uint8_t* data, size_t len, si
 bool MemberDecoder::WriteZstd(Napi::Env env, const uint8_t* data, size_t len, size_t* consumed, bool* end) {
   ZSTD_inBuffer in = {data, len, 0};
   for (;;) {
-    ZSTD_outBuffer out = {chunk_.data(), chunk_.size(), 0};
+    size_t room = Room(out_, chunk_.size());
+    if (room == 0) {
+      pending_ = true;
+      break;
+    }
+    ZSTD_outBuffer out = {chunk_.data(), room, 0};
     // Stops at the end of a frame (skippable frames included), never reads into the next one.
     size_t rc = ZSTD_decompressStream(dctx_.get(), &out, &in);
     if (ZSTD_isError(rc)) {
@@ -144,34 +165,36 @@ Napi::Value MemberDecoder::Write(const Napi::CallbackInfo& info) {
   size_t consumed = 0;
   bool end = false;
   out_.clear();
+  bool drain = pending_;
+  pending_ = false;
   bool ok = false;
   try {
-    if (array.ByteLength() == 0) ok = true;
+    // Empty input still drains output left pending by the previous call.
+    if (array.ByteLength() == 0 && !drain) ok = true;
     else if (gzip_) ok = WriteGzip(env, data, array.ByteLength(), &consumed, &end);
     else ok = WriteZstd(env, data, array.ByteLength(), &consumed, &end);
   } catch (const std::bad_alloc&) {
     ThrowError(env, "ERR_DECODE", "out of memory while decoding");
     ok = false;
   }
-  if (!ok) return env.Undefined();
-  Napi::Value output;
-  if (out_.empty()) {
-    output = Napi::Buffer<uint8_t>::New(env, 0);
-  } else {
-    auto* bytes = new std::vector<uint8_t>(std::move(out_));
-    output = Napi::Buffer<uint8_t>::NewOrCopy(
-        env, bytes->data(), bytes->size(),
-        [](Napi::Env, uint8_t*, std::vector<uint8_t>* hint) { delete hint; }, bytes);
+  if (!ok) {
+    pending_ = false;
+    return env.Undefined();
   }
-  out_ = std::vector<uint8_t>();
+  // A copy in memory V8 accounts for, so the GC keeps pace with a reader draining a bomb
+  // (externally owned buffers piled up to the whole output before a collection).
+  Napi::Value output = Napi::Buffer<uint8_t>::Copy(env, out_.data(), out_.size());
+  out_.clear();
   Napi::Object step = Napi::Object::New(env);
   step.Set("output", output);
   step.Set("consumed", Napi::Number::New(env, static_cast<double>(consumed)));
   step.Set("memberEnd", Napi::Boolean::New(env, end));
+  step.Set("pending", Napi::Boolean::New(env, pending_));
   return step;
 }
 
 Napi::Value MemberDecoder::Reset(const Napi::CallbackInfo& info) {
+  pending_ = false;
   if (!closed_) {
     if (gzip_) inflateReset(&z_);
     else if (dctx_) ZSTD_DCtx_reset(dctx_.get(), ZSTD_reset_session_only);

@@ -18,8 +18,9 @@ struct DDictFree {
   void operator()(ZSTD_DDict* p) const { ZSTD_freeDDict(p); }
 };
 
-// JS: new MemberDecoder({compression, dictionary}); write(input) -> {output, consumed, memberEnd};
-// reset(); close(). Synchronous: callers bound the work per call by the input chunk size.
+// JS: new MemberDecoder({compression, dictionary}); write(input) -> {output, consumed, memberEnd, pending};
+// reset(); close(). Synchronous; each write() returns at most 1 MiB and sets `pending` when it
+// stopped there (the caller calls again, with the rest of its input or an empty one, to drain).
 class MemberDecoder : public Napi::ObjectWrap<MemberDecoder> {
  public:
   static Napi::Function Define(Napi::Env env);
@@ -38,6 +39,7 @@ class MemberDecoder : public Napi::ObjectWrap<MemberDecoder> {
   bool gzip_ = false;
   bool closed_ = false;
   bool zready_ = false;
+  bool pending_ = false;  // the last write() stopped at the output bound
   z_stream z_;
   std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx_;
   std::unique_ptr<ZSTD_DDict, DDictFree> ddict_;

@@ -47,19 +47,34 @@ export interface MemberDecoderOptions {
   dictionary?: Uint8Array;
 }
 
+/**
+ * Most decompressed bytes one MemberDecoder.write() returns (1 MiB), whatever
+ * the input: a tiny input may stand for gigabytes (zstd RLE blocks, deflate),
+ * so the decoder stops at this bound and says so with `pending`.
+ */
+export const MAX_DECODE_OUTPUT = 1024 * 1024;
+
 export interface DecodeStep {
-  /** Decompressed bytes produced by this call (may be empty). */
+  /** Decompressed bytes produced by this call (may be empty); at most MAX_DECODE_OUTPUT. */
   output: Buffer;
-  /** How many bytes of the input were consumed. */
+  /** How many bytes of the input were consumed (may be fewer than given, even 0, when `pending`). */
   consumed: number;
   /** True when the current member/frame ended inside this input. The decoder is then ready for the next one. */
   memberEnd: boolean;
+  /**
+   * True when the call stopped at MAX_DECODE_OUTPUT: more output may follow from
+   * input already consumed. Call write() again with the unconsumed rest of the
+   * input (an empty array when all was consumed) until a step is not pending;
+   * a member never ends while output is pending.
+   */
+  pending: boolean;
 }
 
 /**
  * Incremental, synchronous decoder that stops at each member/frame boundary,
  * so a reader can report the compressed offset and length of every record.
- * Callers bound the work per call by feeding input in modest chunks.
+ * Each call does bounded work: its output is capped at MAX_DECODE_OUTPUT (see
+ * DecodeStep.pending for draining the rest), and callers feed input in modest chunks.
  * zstd skippable frames are consumed as members with empty output.
  */
 export interface MemberDecoder {

@@ -10,6 +10,8 @@ import { WarcError } from './errors';
 export const DICTIONARY_FRAME_MAGIC = 0x184d2a5d;
 export const ZSTD_FRAME_MAGIC = 0xfd2fb528;
 export const ZSTD_DICT_MAGIC = 0xec30a437;
+/** Largest zstd dictionary read from a file, stored or decompressed (64 MiB). */
+export const MAX_DICTIONARY = 64 * 1024 * 1024;
 
 /** Wraps a payload in a skippable frame with the dictionary magic. */
 export function skippableFrame(payload: Uint8Array): Buffer {
@@ -30,15 +32,16 @@ export function rawDictionary(backend: Backend, payload: Uint8Array): Buffer {
   const decoder = backend.createMemberDecoder({ compression: 'zstd' });
   try {
     const parts: Buffer[] = [];
+    let size = 0;
     let at = 0;
     for (;;) {
       const step = decoder.write(payload.subarray(at, Math.min(payload.byteLength, at + 65536)));
       parts.push(step.output);
+      size += step.output.byteLength;
+      if (size > MAX_DICTIONARY) throw new WarcError('ERR_WARC_DICTIONARY', `zstd dictionary decompresses to more than ${MAX_DICTIONARY} bytes`);
       at += step.consumed;
       if (step.memberEnd) break;
-      if (at >= payload.byteLength && step.output.byteLength === 0) {
-        throw new WarcError('ERR_WARC_DICTIONARY', 'zstd dictionary frame is truncated');
-      }
+      if (at >= payload.byteLength && !step.pending) throw new WarcError('ERR_WARC_DICTIONARY', 'zstd dictionary frame is truncated');
     }
     return Buffer.concat(parts);
   } catch (err) {

@@ -13,6 +13,8 @@ export class Cursor {
   private queue: Segment[] = [];
   /** Read position inside queue[0]. */
   private at = 0;
+  /** queue[0] has no `\n` from `at` up to here: where readLine's last search stopped (keeps scanning linear). */
+  private searched = 0;
   private done = false;
   /** Compressed end of the most recently finished segment, when its member ended there. */
   private lastEnd: number | undefined;
@@ -48,6 +50,7 @@ export class Cursor {
       this.queue.shift();
       if (head.end !== undefined) this.onMemberEnd?.(head.member, head.end);
       this.at = 0;
+      this.searched = 0;
     }
   }
 
@@ -81,6 +84,7 @@ export class Cursor {
     if (head.broken === undefined) return undefined;
     this.queue.shift();
     this.at = 0;
+    this.searched = 0;
     this.lastEnd = undefined;
     return head.broken;
   }
@@ -119,6 +123,28 @@ export class Cursor {
   }
 
   /**
+   * Consumes bytes marked in `table` (256 entries, non-zero = skip) without a turn
+   * per byte; stops at another byte, a break or end of input. Returns the count.
+   */
+  async skipAny(table: Uint8Array): Promise<number> {
+    let skipped = 0;
+    for (;;) {
+      if (!(await this.front())) return skipped;
+      const head = this.queue[0];
+      if (head.broken !== undefined) return skipped;
+      const data = head.data;
+      let end = this.at;
+      while (end < data.length && table[data[end]] !== 0) end++;
+      const n = end - this.at;
+      if (n > 0) this.lastMember = head.member;
+      this.at = end;
+      this.position += n;
+      skipped += n;
+      if (end < data.length) return skipped;
+    }
+  }
+
+  /**
    * One line including its `\n` (or what is left at end of input). Returns
    * `{ tooLong: true }` after discarding `limit` bytes without finding `\n`.
    */
@@ -129,7 +155,9 @@ export class Cursor {
       if (!(await this.front())) return length > 0 ? { line: Buffer.concat(parts), tooLong: false } : null;
       const head = this.queue[0];
       if (head.broken !== undefined) return new Break(head.broken);
-      const nl = head.data.indexOf(0x0a, this.at);
+      // Bytes already searched are not searched again, so a segment without `\n` costs one pass.
+      const nl = head.data.indexOf(0x0a, Math.max(this.at, this.searched));
+      this.searched = nl >= 0 ? nl : head.data.length;
       const stop = nl >= 0 ? nl + 1 : head.data.length;
       const take = Math.min(stop - this.at, limit - length);
       parts.push(head.data.subarray(this.at, this.at + take));

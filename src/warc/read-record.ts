@@ -48,6 +48,9 @@ export class ReadRecord {
   private streaming = false;
   private finished?: Promise<void>;
   private head?: Promise<HttpHead | undefined>;
+  /** Looked up once: every issue carries them, and a header may hold many fields. */
+  private readonly typeField: string;
+  private readonly idField: string;
 
   constructor(
     private readonly ctx: RecordContext,
@@ -63,6 +66,8 @@ export class ReadRecord {
     readonly rawHeader: Buffer = Buffer.alloc(0),
   ) {
     this.remaining = contentLength;
+    this.typeField = this.get('WARC-Type') ?? '';
+    this.idField = this.get('WARC-Record-ID') ?? '';
   }
 
   get(name: string): string | undefined {
@@ -77,10 +82,10 @@ export class ReadRecord {
   }
 
   get type(): ReadRecordType {
-    return this.get('WARC-Type') ?? '';
+    return this.typeField;
   }
   get id(): string {
-    return this.get('WARC-Record-ID') ?? '';
+    return this.idField;
   }
   get date(): string | undefined {
     return this.get('WARC-Date');

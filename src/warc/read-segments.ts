@@ -6,7 +6,7 @@
  * reported and skipped by scanning for the next member's magic.
  */
 import type { Backend, MemberDecoder } from '../backend/types';
-import { DICTIONARY_FRAME_MAGIC, rawDictionary } from './dictionary';
+import { DICTIONARY_FRAME_MAGIC, MAX_DICTIONARY, rawDictionary } from './dictionary';
 import { WarcError } from './errors';
 import type { IssueSink } from './read-issues';
 
@@ -35,7 +35,6 @@ export interface SegmentOptions {
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const FEED = 64 * 1024;
-const MAX_DICTIONARY = 64 * 1024 * 1024;
 
 function detect(head: Buffer): InputCompression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
@@ -99,8 +98,10 @@ export async function* decodeSegments(input: AsyncIterable<Uint8Array>, options:
     try {
       let memberStart = rawPos;
       let inMember = false;
+      // The decoder holds output for input it already took (DecodeStep.pending): drain before reading on.
+      let draining = false;
       for (;;) {
-        if (pending.length === 0) {
+        if (pending.length === 0 && !draining) {
           if (!(await more())) break;
           continue;
         }
@@ -114,6 +115,7 @@ export async function* decodeSegments(input: AsyncIterable<Uint8Array>, options:
           // Skip to the next member's magic (at least one byte on, so we make progress).
           const from = rawPos;
           decoder.reset();
+          draining = false;
           let skip = 1;
           for (;;) {
             const at = pending.indexOf(magic, skip);
@@ -141,6 +143,7 @@ export async function* decodeSegments(input: AsyncIterable<Uint8Array>, options:
         }
         pending = pending.subarray(step.consumed);
         rawPos += step.consumed;
+        draining = step.pending;
         if (step.consumed > 0) inMember = true;
         if (step.output.length > 0 || step.memberEnd) {
           yield { data: step.output, member: memberStart, ...(step.memberEnd ? { end: rawPos } : {}) };
@@ -148,7 +151,7 @@ export async function* decodeSegments(input: AsyncIterable<Uint8Array>, options:
         if (step.memberEnd) {
           memberStart = rawPos;
           inMember = false;
-        } else if (step.consumed === 0 && step.output.length === 0) {
+        } else if (step.consumed === 0 && step.output.length === 0 && !step.pending) {
           if (!(await more())) break;
         }
       }

@@ -35,9 +35,15 @@ const CR = 0x0d;
 const LF = 0x0a;
 const WARC_PREFIX = Buffer.from('WARC/');
 const READ_CHUNK = 256 * 1024;
+/** Malformed header lines reported one by one per record; the rest are counted in one issue. */
+export const MAX_HEADER_LINE_ISSUES = 100;
+
+/** Bytes that may pad records apart: CR, LF, NUL, space, tab (a table for Cursor.skipAny). */
+const PADDING = new Uint8Array(256);
+for (const byte of [CR, LF, 0, 0x20, 0x09]) PADDING[byte] = 1;
 
 function isPadding(byte: number): boolean {
-  return byte === CR || byte === LF || byte === 0 || byte === 0x20 || byte === 0x09;
+  return PADDING[byte] === 1;
 }
 
 export class WarcReader implements AsyncIterable<ReadRecord> {
@@ -122,8 +128,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
         continue;
       }
       if (isPadding(byte)) {
-        await cursor.read(1);
-        padding++;
+        padding += await cursor.skipAny(PADDING);
         continue;
       }
       if (byte === 0x57 && (await cursor.peekBytes(5)).equals(WARC_PREFIX)) break;
@@ -161,6 +166,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
     }
     const headers: Array<[string, string]> = [];
     const problems: Array<[string, string]> = [];
+    let malformed = 0;
     let ended = false;
     while (!ended) {
       const got = await cursor.readLine(this.maxLine);
@@ -185,9 +191,12 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
         headers[headers.length - 1][1] += ' ' + text.trim();
       } else {
         const colon = text.indexOf(':');
-        if (colon <= 0) problems.push(['header', `malformed header line ${JSON.stringify(text.slice(0, 80))}`]);
-        else headers.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim()]);
+        if (colon > 0) headers.push([text.slice(0, colon).trim(), text.slice(colon + 1).trim()]);
+        else if (++malformed <= MAX_HEADER_LINE_ISSUES) problems.push(['header', `malformed header line ${JSON.stringify(text.slice(0, 80))}`]);
       }
+    }
+    if (malformed > MAX_HEADER_LINE_ISSUES) {
+      problems.push(['header', `${malformed - MAX_HEADER_LINE_ISSUES} more malformed header lines (${malformed} in all)`]);
     }
     const lengthText = headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
     const declared = lengthText !== undefined && /^\d+$/.test(lengthText) ? Number(lengthText) : undefined;
@@ -217,7 +226,7 @@ export class WarcReader implements AsyncIterable<ReadRecord> {
     let atEnd = (await cursor.memberEnd()) !== undefined;
     if (!atEnd && usable && record.complete) {
       // Padding inside the member (e.g. NULs) still belongs to this record's member.
-      for (let b = await cursor.peek(); typeof b === 'number' && isPadding(b); b = await cursor.peek()) await cursor.read(1);
+      await cursor.skipAny(PADDING);
       atEnd = (await cursor.memberEnd()) !== undefined;
     }
     const end = this.ended.get(lastMember);

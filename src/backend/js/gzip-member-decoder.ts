@@ -75,7 +75,9 @@ export class JsGzipMemberDecoder extends EngineMemberDecoder {
     const output: Buffer[] = [];
     let pos = 0;
     let memberEnd = false;
-    while (pos < input.length && !memberEnd) {
+    let pending = false;
+    // Output left pending by the last call is drained first, even with empty input.
+    while ((pos < input.length || this.engine.pending) && !memberEnd) {
       if (this.phase === 'header') {
         const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, input.subarray(pos)]) : input.subarray(pos);
         const length = gzipHeaderLength(bytes);
@@ -98,6 +100,10 @@ export class JsGzipMemberDecoder extends EngineMemberDecoder {
         }
         this.isize = (this.isize + step.outputLength) >>> 0;
         pos += step.consumed;
+        if (step.pending) {
+          pending = true;
+          break;
+        }
         if (step.stalled) this.phase = 'trailer'; // deflate stream ended before the input did
         else if (step.consumed === 0) break; // defensive: no progress possible
       } else {
@@ -110,7 +116,7 @@ export class JsGzipMemberDecoder extends EngineMemberDecoder {
         }
       }
     }
-    return { output: output.length === 1 ? output[0]! : Buffer.concat(output), consumed: pos, memberEnd };
+    return { output: output.length === 1 ? output[0]! : Buffer.concat(output), consumed: pos, memberEnd, pending };
   }
 
   private finishMember(trailer: Buffer): void {

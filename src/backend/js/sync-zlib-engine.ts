@@ -6,6 +6,7 @@
  * decoder and resetting it between members.
  */
 import { BackendError } from '../errors';
+import { MAX_DECODE_OUTPUT } from '../types';
 
 interface ZlibHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Buffer, outOff: number, outLen: number): void;
@@ -26,6 +27,8 @@ export interface EngineStep {
   consumed: number;
   /** True when the engine stopped although it had input and room for output: its stream ended. */
   stalled: boolean;
+  /** True when the step stopped at its output bound: more output may follow without more input. */
+  pending: boolean;
 }
 
 const OUT_CHUNK = 64 * 1024;
@@ -36,6 +39,7 @@ export class SyncZlibEngine {
   private out = Buffer.allocUnsafe(OUT_CHUNK);
   private outOffset = 0;
   private failure: string | undefined;
+  private pendingOutput = false;
 
   constructor(engine: unknown, private readonly flushFlag: number, private readonly what: string) {
     // Not `instanceof`: under jest the engine's typed arrays come from another realm.
@@ -52,17 +56,25 @@ export class SyncZlibEngine {
     internals.on('error', () => undefined);
   }
 
-  /** Feeds `input` until it is consumed, the output stalls, or the stream ends. */
-  write(input: Uint8Array): EngineStep {
+  /**
+   * Feeds `input` until it is consumed, the output stalls, the stream ends, or
+   * `maxOutput` bytes came out (then `pending`: call again, with empty input if all was consumed).
+   */
+  write(input: Uint8Array, maxOutput: number = MAX_DECODE_OUTPUT): EngineStep {
     if (this.failure !== undefined) throw this.decodeError();
-    if (input.byteLength === 0) return { output: [], outputLength: 0, consumed: 0, stalled: false };
+    if (input.byteLength === 0 && !this.pendingOutput) return { output: [], outputLength: 0, consumed: 0, stalled: false, pending: false };
+    this.pendingOutput = false;
     const state = this.engine._writeState;
     const output: Buffer[] = [];
     let outputLength = 0;
     let inOff = 0;
     let inLen = input.byteLength;
     for (;;) {
-      const outLen = this.out.length - this.outOffset;
+      const outLen = Math.min(this.out.length - this.outOffset, maxOutput - outputLength);
+      if (outLen === 0) {
+        this.pendingOutput = true;
+        return { output, outputLength, consumed: inOff, stalled: false, pending: true };
+      }
       this.handle.writeSync(this.flushFlag, input, inOff, inLen, this.out, this.outOffset, outLen);
       if (this.failure !== undefined) throw this.decodeError();
       const availOut = state[0]!;
@@ -75,19 +87,25 @@ export class SyncZlibEngine {
       }
       inOff += inLen - availIn;
       inLen = availIn;
-      if (availOut === 0 || this.outOffset >= this.out.length) {
+      if (this.outOffset >= this.out.length) {
         // Hand the filled buffer out and continue in a fresh one.
         this.out = Buffer.allocUnsafe(OUT_CHUNK);
         this.outOffset = 0;
       }
       if (availOut === 0) continue; // more output pending
-      return { output, outputLength, consumed: inOff, stalled: availIn > 0 };
+      return { output, outputLength, consumed: inOff, stalled: availIn > 0, pending: false };
     }
   }
 
   reset(): void {
     if (this.failure !== undefined) throw this.decodeError();
+    this.pendingOutput = false;
     this.handle.reset();
+  }
+
+  /** True when the last write() stopped at its output bound. */
+  get pending(): boolean {
+    return this.pendingOutput;
   }
 
   get failed(): boolean {

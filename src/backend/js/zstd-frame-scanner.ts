@@ -53,6 +53,17 @@ export class ZstdFrameScanner {
     return { length: pos, frameEnd: false };
   }
 
+  /** What scan(input) would return, without moving past those bytes. */
+  peek(input: Uint8Array): ScanStep {
+    const probe = new ZstdFrameScanner();
+    probe.field = this.field;
+    probe.need = this.need;
+    probe.acc = [...this.acc];
+    probe.afterSkip = this.afterSkip;
+    probe.checksum = this.checksum;
+    return probe.scan(input);
+  }
+
   reset(): void {
     this.restart();
   }
