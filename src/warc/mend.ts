@@ -1,14 +1,16 @@
 /**
  * Crash recovery for `.open` files: keep every complete record, cut what
  * follows (a member or record cut short, garbage), drop the `.open` suffix.
+ * Digests are not checked: a complete record whose digest does not match is
+ * kept as it is (telling is `check`'s business), never a reason to cut or remove.
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backend/types';
+import { WarcError } from './errors';
 import { OPEN_SUFFIX } from './naming';
 import type { ReadIssue } from './read-issues';
 import { WarcReader } from './reader';
-import { verifyRecord } from './verify';
 
 export interface MendPlan {
   file: string;
@@ -68,7 +70,6 @@ export async function planMend(file: string, backend?: Backend): Promise<MendPla
   const good: Array<{ offset: number; record: { length?: number } }> = [];
   for await (const record of reader) {
     if (damage) break; // damage before this record: nothing after it is kept
-    await verifyRecord(record);
     await record.finish();
     // Damage found while looking past this record's end belongs to what follows it.
     if (record.issues.some((i) => i.severity === 'error')) break;
@@ -88,7 +89,7 @@ export async function planMend(file: string, backend?: Backend): Promise<MendPla
   return { ...base, action: 'rename', reason: 'all records complete' };
 }
 
-/** Carries out a plan. Never overwrites an existing file. */
+/** Carries out a plan. Never overwrites an existing file (ERR_WARC_MEND_TARGET_EXISTS, nothing changed). */
 export async function applyMend(plan: MendPlan): Promise<void> {
   if (plan.action === 'skip') return;
   if (plan.action === 'remove') {
@@ -100,7 +101,7 @@ export async function applyMend(plan: MendPlan): Promise<void> {
     () => true,
     () => false,
   );
-  if (exists) throw new Error(`${target} already exists; ${plan.file} left as is`);
+  if (exists) throw new WarcError('ERR_WARC_MEND_TARGET_EXISTS', `cannot mend ${plan.file}: ${target} already exists (left both as they are; move one aside and mend again)`);
   if (plan.action === 'truncate') await fsp.truncate(plan.file, plan.keep);
   await fsp.rename(plan.file, target);
 }

@@ -9,7 +9,9 @@ Repairs WARC files left \`.open\` by a crash (gzip, zstd or plain): keeps every
 complete record, cuts what follows the last one, and drops the \`.open\` suffix.
 A DIR stands for every *.warc*.open file directly inside it (as \`warcwire capture
 -o DIR\` leaves them); -r also looks in its subdirectories. A FILE not ending in
-.open is left alone. A file without any complete record is removed.
+.open is left alone. A file without any complete record is removed. Digests are
+not checked here (that is \`warcwire check\`): a complete record is kept even
+when its digest does not match.
 
   --dry-run   say what would be done, change nothing
   --yes       do it without asking (needed when stdin is not a terminal)
