@@ -1,7 +1,9 @@
 /**
  * WarcWriter: a pool of WARC files written through the backend's RecordSink.
  * Each batch goes whole to one file (rotating first when it would pass
- * maxFileSize); write() resolves with where every record landed.
+ * maxFileSize); write() resolves with where every record landed. A batch
+ * lands whole or not at all: when a write fails, the file is cut back to the
+ * last batch that landed whole and left `.open` (see WarcFile.abandon()).
  */
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
