@@ -1,0 +1,118 @@
+/**
+ * `warcwire capture` when writing fails or a run is cut off: a full disk stops it
+ * promptly and the summary names the files as they are on disk; an output directory
+ * that cannot be written is refused before any fetch; `--left` lists what is left so
+ * that `--input` resumes exactly the rest; `--json` prints the summary as JSON.
+ * Full and read-only directories are real tmpfs mounts (needs root, which CI has).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import capture from '../../src/cli/commands/capture';
+import type { CaptureSummary } from '../../src/client/capture-report';
+import { WarcReader } from '../../src/warc/reader';
+import { captureIO } from '../helpers/cli-io';
+import { startHttp, type Running } from '../helpers/client-servers';
+import { seededBytes } from '../helpers/warc-records';
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const rootOnly = isRoot ? test : test.skip;
+
+let root: string;
+let server: Running;
+/** Request paths in arrival order. */
+let hits: string[] = [];
+/** /flaky/* destroy the socket on their first request and answer afterwards. */
+const flakySeen = new Set<string>();
+beforeAll(async () => {
+  server = await startHttp((req, res) => {
+    const url = req.url ?? '';
+    hits.push(url);
+    if (url.startsWith('/big/')) return void res.end(seededBytes(hits.length, 200 * 1024, false));
+    if (url.startsWith('/flaky/') && !flakySeen.has(url)) {
+      flakySeen.add(url);
+      return void req.socket.destroy();
+    }
+    res.end(`page ${url}`);
+  });
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'warcwire-stop-resume-'));
+  hits = [];
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function mountTmpfs(dir: string, options: string): () => void {
+  mkdirSync(dir);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  return () => {
+    execFileSync('umount', [dir]);
+    rmdirSync(dir);
+  };
+}
+
+rootOnly('a full disk stops the capture promptly with exit 1; the summary names the files as they are on disk', async () => {
+  const out = join(root, 'full');
+  const unmount = mountTmpfs(out, 'size=1m,mode=0700');
+  try {
+    const urls = Array.from({ length: 30 }, (_, i) => `${server.url}/big/${i}`);
+    const t = captureIO();
+    const code = await capture.run([...urls, '-o', out, '--compression', 'none', '--concurrency', '2'], t.io);
+    expect(code).toBe(1);
+    expect(t.err()).toMatch(/stopping: .*no space left.*no new URL is started/i);
+    // About 5 responses of 200 KiB fit in 1 MiB; the run stops right after the one that did not.
+    expect(hits.length).toBeLessThanOrEqual(9);
+    const listed = /files: (\d+)\n((?: {2}\S+\n)*)/.exec(t.out());
+    expect(listed).not.toBeNull();
+    const named = listed![2]!.trim().split('\n').map((l) => l.trim());
+    expect(named.map((p) => [p, existsSync(p)])).toEqual(named.map((p) => [p, true]));
+    expect(named.map((p) => p.slice(out.length + 1)).sort()).toEqual(readdirSync(out).sort());
+    expect(named.some((p) => p.endsWith('.warc.open'))).toBe(true);
+  } finally {
+    unmount();
+  }
+});
+
+rootOnly('an output directory that cannot be written: exit 2 before any fetch', async () => {
+  const out = join(root, 'read-only');
+  const unmount = mountTmpfs(out, 'ro,size=64k');
+  try {
+    const t = captureIO();
+    const code = await capture.run([`${server.url}/one`, `${server.url}/two`, '-o', out], t.io);
+    expect(code).toBe(2);
+    expect(t.err()).toMatch(/-o ".*read-only": cannot write in the output directory \(.*read-only file system.*\); nothing fetched/i);
+    expect(hits).toEqual([]);
+  } finally {
+    unmount();
+  }
+});
+
+test('--left lists the failed URLs; --input of it fetches exactly those; --json summary', async () => {
+  const out = join(root, 'warcs');
+  const left = join(root, 'left.txt');
+  const urls = ['/a', '/flaky/1', '/b', '/flaky/2', '/c'].map((p) => `${server.url}${p}`);
+  const first = captureIO();
+  expect(await capture.run([...urls, '-o', out, '--concurrency', '1', '--left', left, '--json'], first.io)).toBe(1);
+  const summary = JSON.parse(first.out()) as CaptureSummary;
+  expect(summary).toMatchObject({ requests: 5, ok: 3, failed: 2, notStarted: 0, pairs: 3, records: 6, stopped: null, left: { file: left, urls: 2 }, exitCode: 1, dedupe: null });
+  expect(summary.failures.map((f) => f.url)).toEqual([urls[1], urls[3]]);
+  expect(summary.files).toHaveLength(1);
+  expect(summary.files[0]).toMatch(/\.warc\.gz$/);
+  expect(readFileSync(left, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([urls[1], urls[3]]);
+
+  hits = [];
+  const second = captureIO();
+  expect(await capture.run(['--input', left, '-o', out, '--left', left], second.io)).toBe(0);
+  expect(hits).toEqual(['/flaky/1', '/flaky/2']);
+  expect(second.out()).toMatch(/requests: 2 \(2 ok, 0 failed\)/);
+  expect(readFileSync(left, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([]);
+  const written: string[] = [];
+  for (const f of readdirSync(out))
+    for await (const r of new WarcReader(join(out, f))) {
+      if (r.type === 'response') written.push(r.get('WARC-Target-URI') as string);
+      await r.finish();
+    }
+  expect(written.sort()).toEqual([...urls].sort());
+});
