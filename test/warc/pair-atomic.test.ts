@@ -25,19 +25,28 @@ rootOnly(`record pairs on a full disk (backend ${backend.name})`, () => {
     rmdirSync(dir);
   });
 
-  test.each(['none', 'gzip'] as const)('%s: no file holds a request without its response; every resolved pair is there, no rejected one', async (compression) => {
+  test.each([
+    ['none', 'one after another'],
+    ['gzip', 'one after another'],
+    ['none', 'all at once'],
+    ['gzip', 'all at once'],
+  ] as const)('%s, %s: no file holds a request without its response; every resolved pair is there, no rejected one', async (compression, timing) => {
     const writer = new WarcWriter({ directory: dir, compression, hostname: 'full', backend });
     const resolved: string[] = [];
     const rejected: string[] = [];
+    const writes: Array<Promise<unknown>> = [];
     // 150 KiB incompressible responses: the disk fills inside the 7th one; a small request still fits after it.
     for (let i = 0; i < 10; i++) {
       const pair = exchange(`http://example.com/${i}`, seededBytes(i + 1, 150 * 1024, false));
       const ids = pair.map((r) => r.id);
-      await writer.write(pair).then(
+      const write = writer.write(pair).then(
         () => resolved.push(...ids),
         () => rejected.push(...ids),
       );
+      if (timing === 'one after another') await write;
+      writes.push(write);
     }
+    await Promise.all(writes);
     await writer.close().catch(() => undefined);
     expect(resolved.length).toBeGreaterThanOrEqual(8);
     expect(rejected.length).toBeGreaterThanOrEqual(2);
