@@ -59,4 +59,32 @@ rootOnly('full spool directory', () => {
       await client.close();
     }
   });
+  test('many requests at once on a full spool: every one settles, each failure is ERR_SPOOL_IO', async () => {
+    const out = join(root, 'warcs-concurrent');
+    mkdirSync(out);
+    const client = await WarcClient.create({ writer: { directory: out }, spoolTempDir: spool, fullOnDisk: true });
+    try {
+      const paths = ['/big', '/small/a', '/big', '/small/b', '/big', '/small/c'];
+      // A request fails on its fetch, its body or its `written`; what counts is that each one settles, typed.
+      const outcomes = await Promise.all(
+        paths.map((path, i) =>
+          within(
+            (async () => {
+              const res = await client.fetch(`${server.url}${path}`);
+              await res.arrayBuffer().catch(() => undefined);
+              await res.written;
+              return 'written';
+            })(),
+            5000,
+            `request ${i} ${path}`,
+          ).catch((err: { code?: string; message?: string }) => err.code ?? String(err.message)),
+        ),
+      );
+      expect(outcomes.filter((o) => o !== 'written' && o !== 'ERR_SPOOL_IO')).toEqual([]);
+      expect(outcomes).toContain('ERR_SPOOL_IO');
+      expect(outcomes.filter((o, i) => o === 'written' && paths[i]!.startsWith('/small')).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.close();
+    }
+  });
 });
