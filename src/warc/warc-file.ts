@@ -145,7 +145,9 @@ export class WarcFile {
         await file.enqueue([config.warcinfo(filename)]);
         file.openingBytes = file.landed;
       } catch (err) {
+        // Not even the warcinfo landed: the file holds nothing of value, and no writer lists it.
         await file.abandon();
+        await fsp.unlink(openPath).catch(() => undefined);
         throw err;
       }
       config.logger.info({ file: openPath }, 'WARC file opened');

@@ -3,7 +3,7 @@
  * between its two records (a 1 MiB tmpfs, mounted by the test: needs root, which CI has).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcWriter } from '../../src/warc/writer';
@@ -63,5 +63,14 @@ rootOnly(`record pairs on a full disk (backend ${backend.name})`, () => {
       }
     }
     expect(present.sort()).toEqual([...resolved].sort());
+  });
+  test('a file whose warcinfo cannot be written is removed, and the write rejects typed', async () => {
+    // Fill the disk to the last byte first.
+    const filler = join(dir, 'filler');
+    expect(() => writeFileSync(filler, Buffer.alloc(2 * 1024 * 1024))).toThrow(/ENOSPC/);
+    const writer = new WarcWriter({ directory: dir, compression: 'none', hostname: 'full', backend });
+    await expect(writer.write(exchange('http://example.com/', seededBytes(1, 1024)))).rejects.toMatchObject({ code: 'ERR_SINK_WRITE' });
+    await writer.close();
+    expect(readdirSync(dir)).toEqual(['filler']);
   });
 });
