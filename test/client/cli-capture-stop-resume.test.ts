@@ -75,7 +75,7 @@ rootOnly('a full disk stops the capture promptly with exit 1; the summary names 
   }
 });
 
-rootOnly('an output directory that cannot be written: exit 2 before any fetch', async () => {
+rootOnly('an output directory (or --left FILE) that cannot be written: exit 2 before any fetch', async () => {
   const out = join(root, 'read-only');
   const unmount = mountTmpfs(out, 'ro,size=64k');
   try {
@@ -83,6 +83,10 @@ rootOnly('an output directory that cannot be written: exit 2 before any fetch', 
     const code = await capture.run([`${server.url}/one`, `${server.url}/two`, '-o', out], t.io);
     expect(code).toBe(2);
     expect(t.err()).toMatch(/-o ".*read-only": cannot write in the output directory \(.*read-only file system.*\); nothing fetched/i);
+    expect(hits).toEqual([]);
+    const leftThere = captureIO();
+    expect(await capture.run([`${server.url}/one`, '-o', join(root, 'warcs'), '--left', join(out, 'left.txt')], leftThere.io)).toBe(2);
+    expect(leftThere.err()).toMatch(/--left ".*left\.txt": cannot write it \(.*read-only file system.*\); nothing fetched/i);
     expect(hits).toEqual([]);
   } finally {
     unmount();

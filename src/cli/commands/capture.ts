@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureList, type CaptureListResult } from '../../client/capture-list';
 import { captureSummary, filesOnDisk, formatBytes, progressReporter, summaryText, type CaptureStop, type CaptureSummary } from '../../client/capture-report';
@@ -308,7 +308,8 @@ const command: CliCommand = {
     const leftPath = values.left;
     if (leftPath !== undefined) {
       try {
-        await (await open(leftPath, 'a')).close();
+        // The list is written beside FILE and renamed onto it: its directory is what must take a file.
+        await probeWritable(dirname(resolve(leftPath)));
       } catch (err) {
         return fail(`--left ${JSON.stringify(leftPath)}: cannot write it (${(err as Error).message}); nothing fetched`);
       }
