@@ -84,7 +84,15 @@ export async function planMend(file: string, backend?: Backend): Promise<MendPla
     records++;
   }
   const base = { file, records, size, keep, target, ...(damage ? { damage } : {}) };
-  if (records === 0) return { ...base, action: 'remove', keep: 0, reason: size === 0 ? 'empty file' : 'no complete record' };
+  if (records === 0) {
+    // Only a file that ends inside its first record is surely empty of records; after other
+    // damage (garbage, an unreadable member) complete records may follow that the reader
+    // cannot place, so the file is left for a closer look rather than removed.
+    if (damage !== undefined && damage.kind !== 'truncated') {
+      return { ...base, action: 'skip', keep: 0, reason: `no complete record before damage at offset ${damage.offset}: ${damage.message}; left as is (records may follow)` };
+    }
+    return { ...base, action: 'remove', keep: 0, reason: size === 0 ? 'empty file' : 'no complete record' };
+  }
   if (keep < size) return { ...base, action: 'truncate', reason: damage ? `damage at offset ${damage.offset}: ${damage.message}` : 'incomplete data after the last record' };
   return { ...base, action: 'rename', reason: 'all records complete' };
 }

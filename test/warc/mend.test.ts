@@ -208,4 +208,19 @@ describe(`mend (backend ${backend.name})`, () => {
     expect(error).toMatchObject({ code: 'ERR_WARC_MEND_TARGET_EXISTS', message: expect.stringContaining(`${path} already exists`) });
     expect(readdirSync(dir).sort()).toEqual([writer.filenames[0], writer.filenames[0] + '.open']);
   });
+  test('garbage before the first record: the file is not removed (records follow it), left as is', async () => {
+    const dir = join(root, 'garbage-first');
+    mkdirSync(dir);
+    const writer = new WarcWriter({ directory: dir, compression: 'none', hostname: 'garbage' });
+    for (const pair of exchanges(2, 5)) await writer.write(pair);
+    await writer.close();
+    const path = join(dir, writer.filenames[0]);
+    const data = Buffer.concat([Buffer.from('garbage here\r\n'), readFileSync(path)]);
+    writeFileSync(path + '.open', data);
+    unlinkSync(path);
+    const plan = await planMend(path + '.open', backend);
+    expect(plan).toMatchObject({ action: 'skip', records: 0, damage: { kind: 'garbage', offset: 0 } });
+    await applyMend(plan);
+    expect(readFileSync(path + '.open').equals(data)).toBe(true);
+  });
 });

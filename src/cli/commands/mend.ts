@@ -9,7 +9,8 @@ Repairs WARC files left \`.open\` by a crash (gzip, zstd or plain): keeps every
 complete record, cuts what follows the last one, and drops the \`.open\` suffix.
 A DIR stands for every *.warc*.open file directly inside it (as \`warcwire capture
 -o DIR\` leaves them); -r also looks in its subdirectories. A FILE not ending in
-.open is left alone. A file without any complete record is removed. Digests are
+.open is left alone. A file that ends inside its first record is removed; one
+with other damage before any complete record is left as is (exit 1). Digests are
 not checked here (that is \`warcwire check\`): a complete record is kept even
 when its digest does not match.
 
@@ -58,6 +59,8 @@ const command: CliCommand = {
       try {
         const plan = await planMend(file);
         plans.push(plan);
+        // A damaged file mend cannot repair stays as it is; the exit status says so.
+        if (plan.action === 'skip' && plan.damage !== undefined) failed = true;
         await out.line((values['dry-run'] ? 'would ' : '') + describe(plan));
       } catch (err) {
         if (err instanceof OutputClosedError) throw err; // nothing changed yet: stop quietly
