@@ -5,7 +5,7 @@
  * that `--input` resumes exactly the rest; `--json` prints the summary as JSON.
  * Full and read-only directories are real tmpfs mounts (needs root, which CI has).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,22 @@ import { WarcReader } from '../../src/warc/reader';
 import { captureIO } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
 import { seededBytes } from '../helpers/warc-records';
+
+const ROOT = join(__dirname, '..', '..');
+const REGISTER = join(ROOT, 'test', 'helpers', 'warc-ts-register.js');
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+
+/** `warcwire capture ARGS` in a child node with `env` added. */
+function captureChild(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', REGISTER, MAIN, 'capture', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const rootOnly = isRoot ? test : test.skip;
@@ -30,6 +46,7 @@ beforeAll(async () => {
     const url = req.url ?? '';
     hits.push(url);
     if (url.startsWith('/big/')) return void res.end(seededBytes(hits.length, 200 * 1024, false));
+    if (url.startsWith('/huge/')) return void res.end(seededBytes(hits.length, 3 * 1024 * 1024, false));
     if (url.startsWith('/flaky/') && !flakySeen.has(url)) {
       flakySeen.add(url);
       return void req.socket.destroy();
@@ -74,6 +91,21 @@ rootOnly('a full disk stops the capture promptly with exit 1; the summary names 
     unmount();
   }
 });
+
+rootOnly('a full spool directory (TMPDIR): that URL fails with ERR_SPOOL_IO, the crawl goes on to the end, exit 1', async () => {
+  const spool = join(root, 'spool');
+  const unmount = mountTmpfs(spool, 'size=1m,mode=0700');
+  try {
+    // A 3 MiB body passes the 1 MiB spool memory limit and moves to a temp file in TMPDIR.
+    const urls = ['/a', '/huge/1', '/b', '/c'].map((p) => `${server.url}${p}`);
+    const run = await captureChild([...urls, '-o', join(root, 'warcs'), '--concurrency', '1', '--json'], { TMPDIR: spool });
+    expect({ code: run.code, err: run.err }).toMatchObject({ code: 1, err: expect.stringMatching(/huge\/1: .*ERR_SPOOL_IO/) });
+    expect(JSON.parse(run.out)).toMatchObject({ requests: 4, ok: 3, failed: 1, pairs: 3, stopped: null, exitCode: 1 });
+    expect(hits).toEqual(['/a', '/huge/1', '/b', '/c']);
+  } finally {
+    unmount();
+  }
+}, 30_000);
 
 rootOnly('an output directory (or --left FILE) that cannot be written: exit 2 before any fetch', async () => {
   const out = join(root, 'read-only');
