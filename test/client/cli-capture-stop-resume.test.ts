@@ -87,6 +87,17 @@ rootOnly('a full disk stops the capture promptly with exit 1; the summary names 
     expect(named.map((p) => [p, existsSync(p)])).toEqual(named.map((p) => [p, true]));
     expect(named.map((p) => p.slice(out.length + 1)).sort()).toEqual(readdirSync(out).sort());
     expect(named.some((p) => p.endsWith('.warc.open'))).toBe(true);
+    // Pairs land whole: no request record without its response in any file.
+    for (const path of named) {
+      const types = new Map<string, string>();
+      const partners: Array<[string, string]> = [];
+      for await (const r of new WarcReader(path)) {
+        types.set(r.id, r.type);
+        if (r.type === 'request') partners.push([r.id, r.get('WARC-Concurrent-To') as string]);
+        await r.finish();
+      }
+      expect(partners.map(([id, partner]) => [id, types.get(partner)])).toEqual(partners.map(([id]) => [id, 'response']));
+    }
   } finally {
     unmount();
   }
