@@ -102,6 +102,7 @@ export class WarcFile {
   ) {
     this.landed = sink.size; // the preamble, if any
     this.intact = sink.size;
+    this.openingBytes = sink.size;
   }
 
   /** An append failed: the file may hold a partial member and is left `.open` (see abandon()). */
@@ -145,9 +146,7 @@ export class WarcFile {
         await file.enqueue([config.warcinfo(filename)]);
         file.openingBytes = file.landed;
       } catch (err) {
-        // Not even the warcinfo landed: the file holds nothing of value, and no writer lists it.
         await file.abandon();
-        await fsp.unlink(openPath).catch(() => undefined);
         throw err;
       }
       config.logger.info({ file: openPath }, 'WARC file opened');
@@ -253,14 +252,16 @@ export class WarcFile {
   /**
    * After a failed write: close what can be closed, cut the file back to the end
    * of the last batch that landed whole (no half pair stays), and keep the
-   * `.open` name (mend repairs it). Idempotent.
+   * `.open` name (mend repairs it); a file left with nothing past its opening
+   * (preamble, warcinfo) holds no capture and is removed. Idempotent.
    */
   async abandon(): Promise<void> {
     this.abandoning ??= (async () => {
       await this.sink.close().catch(() => undefined);
       if (this.sidecar) await this.sidecar.close().catch(() => undefined);
       // Truncating frees space, so it works on a full disk too; if it cannot, mend still can.
-      await fsp.truncate(this.openPath, this.intact).catch(() => undefined);
+      if (this.intact <= this.openingBytes) await fsp.unlink(this.openPath).catch(() => undefined);
+      else await fsp.truncate(this.openPath, this.intact).catch(() => undefined);
     })();
     return this.abandoning;
   }

@@ -96,7 +96,11 @@ export class WarcWriter {
     }
   }
 
-  /** Final names (without `.open`) of every file this writer has opened, in opening order. */
+  /**
+   * Final names (without `.open`) of every file this writer has opened, in opening
+   * order. After a failed write a file may be on disk as `<name>.open`, or gone when
+   * nothing but its warcinfo had landed (see WarcFile.abandon()).
+   */
   get filenames(): readonly string[] {
     return this.names;
   }
