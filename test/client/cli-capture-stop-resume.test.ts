@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import capture from '../../src/cli/commands/capture';
 import type { CaptureSummary } from '../../src/client/capture-report';
+import { checkFile } from '../../src/warc/check';
 import { WarcReader } from '../../src/warc/reader';
 import { captureIO } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
@@ -97,6 +98,8 @@ rootOnly('a full disk stops the capture promptly with exit 1; the summary names 
         await r.finish();
       }
       expect(partners.map(([id, partner]) => [id, types.get(partner)])).toEqual(partners.map(([id]) => [id, 'response']));
+      // Cut back to whole records: nothing half-written for check (or mend) to find.
+      expect({ path, errors: (await checkFile(path)).errors }).toEqual({ path, errors: [] });
     }
   } finally {
     unmount();
