@@ -208,19 +208,41 @@ describe(`mend (backend ${backend.name})`, () => {
     expect(error).toMatchObject({ code: 'ERR_WARC_MEND_TARGET_EXISTS', message: expect.stringContaining(`${path} already exists`) });
     expect(readdirSync(dir).sort()).toEqual([writer.filenames[0], writer.filenames[0] + '.open']);
   });
-  test('garbage before the first record: the file is not removed (records follow it), left as is', async () => {
-    const dir = join(root, 'garbage-first');
-    mkdirSync(dir);
-    const writer = new WarcWriter({ directory: dir, compression: 'none', hostname: 'garbage' });
-    for (const pair of exchanges(2, 5)) await writer.write(pair);
-    await writer.close();
-    const path = join(dir, writer.filenames[0]);
-    const data = Buffer.concat([Buffer.from('garbage here\r\n'), readFileSync(path)]);
-    writeFileSync(path + '.open', data);
-    unlinkSync(path);
-    const plan = await planMend(path + '.open', backend);
-    expect(plan).toMatchObject({ action: 'skip', records: 0, damage: { kind: 'garbage', offset: 0 } });
-    await applyMend(plan);
-    expect(readFileSync(path + '.open').equals(data)).toBe(true);
-  });
+  // Garbage where a crash cannot put it (a disk error, a bad copy): the records on both sides stay.
+  const garbageCases = [
+    ['none', 'first'],
+    ['none', 'middle'],
+    ['gzip', 'first'],
+    ['gzip', 'middle'],
+    ...(backend.zstdAvailable ? [['zstd', 'middle'] as const] : []),
+  ] as const;
+  for (const [compression, where] of garbageCases)
+    test(`garbage before the ${where} record (${compression}): mend cuts out only the garbage, every record kept`, async () => {
+      const dir = join(root, `garbage-${where}-${compression}`);
+      mkdirSync(dir);
+      // zstd with a dictionary: the dictionary frame that opens the file must stay.
+      const dictionary = compression === 'zstd' ? { zstdDictionary: readFileSync(join(FIXTURES, 'gowarc--zstd-dictionary.bin')) } : {};
+      const writer = new WarcWriter({ directory: dir, compression, hostname: 'garbage', ...dictionary });
+      const landed = [];
+      for (const pair of exchanges(3, 5)) landed.push(...(await writer.write(pair)));
+      await writer.close();
+      const path = join(dir, writer.filenames[0]);
+      const original = readFileSync(path);
+      const at = where === 'first' ? 0 : landed[2]!.offset;
+      writeFileSync(path + '.open', Buffer.concat([original.subarray(0, at), Buffer.from('garbage here\r\n'), original.subarray(at)]));
+      unlinkSync(path);
+      const plan = await planMend(path + '.open', backend);
+      if (compression === 'gzip' && where === 'first') {
+        // The compression is told from the first bytes: garbage there hides every gzip member
+        // from the reader, so mend cannot place a record, and leaves the file as it is.
+        expect(plan).toMatchObject({ action: 'skip', records: 0, damage: { kind: 'garbage', offset: 0 } });
+        await applyMend(plan);
+        expect(readdirSync(dir)).toEqual([writer.filenames[0] + '.open']);
+        return;
+      }
+      expect(plan).toMatchObject({ action: 'rewrite', records: 7, keep: original.length, damage: { kind: 'garbage', offset: at } });
+      await applyMend(plan);
+      expect(readdirSync(dir)).toEqual([writer.filenames[0]]);
+      expect(readFileSync(path).equals(original)).toBe(true);
+    });
 });

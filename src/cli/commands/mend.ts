@@ -6,7 +6,8 @@ import type { CliCommand } from '../command';
 const usage = `Usage: warcwire mend [--dry-run] [--yes] [-r] FILE|DIR...
 
 Repairs WARC files left \`.open\` by a crash (gzip, zstd or plain): keeps every
-complete record, cuts what follows the last one, and drops the \`.open\` suffix.
+complete record, cuts what follows the last one (and damage found between
+records, such as garbage), and drops the \`.open\` suffix.
 A DIR stands for every *.warc*.open file directly inside it (as \`warcwire capture
 -o DIR\` leaves them); -r also looks in its subdirectories. A FILE not ending in
 .open is left alone. A file that ends inside its first record is removed; one
@@ -27,6 +28,8 @@ function describe(plan: MendPlan): string {
       return `remove ${plan.file}: ${plan.reason}`;
     case 'rename':
       return `rename ${plan.file} -> ${plan.target}: ${plan.records} records, ${plan.reason}`;
+    case 'rewrite':
+      return `rewrite ${plan.file} -> ${plan.target} keeping ${plan.keep} of ${plan.size} bytes (${plan.records} records kept): ${plan.reason}`;
     case 'truncate':
       return `truncate ${plan.file} to ${plan.keep} of ${plan.size} bytes (${plan.records} records kept) -> ${plan.target}: ${plan.reason}`;
   }
