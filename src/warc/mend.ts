@@ -63,11 +63,15 @@ export async function planMend(file: string, backend?: Backend): Promise<MendPla
   }
   const size = (await fsp.stat(file)).size;
   const target = file.slice(0, -OPEN_SUFFIX.length);
-  const damages: ReadIssue[] = [];
+  let damage: ReadIssue | undefined;
+  // Offsets only: a crafted file may hold very many issues.
+  const damaged: number[] = [];
   const reader = new WarcReader(file, {
     ...(backend ? { backend } : {}),
     onIssue: (issue) => {
-      if (issue.severity === 'error') damages.push(issue);
+      if (issue.severity !== 'error') return;
+      damage ??= issue;
+      damaged.push(issue.offset);
     },
   });
   // Every record read to its end without damage of its own, wherever it is: damage in
@@ -77,10 +81,9 @@ export async function planMend(file: string, backend?: Backend): Promise<MendPla
     await record.finish();
     if (!record.issues.some((i) => i.severity === 'error')) good.push(record);
   }
-  const damage = damages[0];
   // Lengths of records sharing a member are known only once the member ended.
   const placed = good.filter((g) => g.length !== undefined).map((g) => ({ start: g.offset, end: g.offset + (g.length as number) }));
-  const ranges = keptRanges(placed, damages);
+  const ranges = keptRanges(placed, damaged);
   const records = placed.length;
   const keep = ranges.reduce((n, [from, to]) => n + (to - from), 0);
   const base = { file, records, size, keep, target, ...(damage ? { damage } : {}) };
@@ -106,9 +109,14 @@ export async function planMend(file: string, backend?: Backend): Promise<MendPla
  * unless damage was found there (so a zstd dictionary frame or padding stays, and
  * garbage or a record cut short goes). What follows the last record always goes.
  */
-function keptRanges(records: ReadonlyArray<{ start: number; end: number }>, damages: readonly ReadIssue[]): Array<[number, number]> {
+function keptRanges(records: ReadonlyArray<{ start: number; end: number }>, damageOffsets: readonly number[]): Array<[number, number]> {
   const sorted = [...records].sort((a, b) => a.start - b.start);
-  const damaged = (from: number, to: number): boolean => damages.some((d) => d.offset >= from && d.offset < to);
+  const offsets = [...damageOffsets].sort((a, b) => a - b);
+  let next = 0; // gaps come in order: walk the sorted offsets once
+  const damaged = (from: number, to: number): boolean => {
+    while (next < offsets.length && offsets[next]! < from) next++;
+    return next < offsets.length && offsets[next]! < to;
+  };
   const ranges: Array<[number, number]> = [];
   let at = 0;
   for (const { start, end } of sorted) {
