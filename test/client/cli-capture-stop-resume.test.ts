@@ -106,6 +106,22 @@ rootOnly('a full disk stops the capture promptly with exit 1; the summary names 
   }
 });
 
+rootOnly('--json on a full disk: stopped by a write error, files as on disk, exit 1', async () => {
+  const out = join(root, 'full-json');
+  const unmount = mountTmpfs(out, 'size=1m,mode=0700');
+  try {
+    const urls = Array.from({ length: 30 }, (_, i) => `${server.url}/big/${i}`);
+    const t = captureIO();
+    expect(await capture.run([...urls, '-o', out, '--compression', 'none', '--concurrency', '1', '--json'], t.io)).toBe(1);
+    const summary = JSON.parse(t.out()) as CaptureSummary;
+    expect(summary).toMatchObject({ exitCode: 1, stopped: { reason: 'write-error', message: expect.stringMatching(/no space left/) } });
+    expect(summary.notStarted).toBeGreaterThan(20);
+    expect(summary.files.map((p) => p.slice(out.length + 1)).sort()).toEqual(readdirSync(out).sort());
+  } finally {
+    unmount();
+  }
+});
+
 rootOnly('a full spool directory (TMPDIR): that URL fails with ERR_SPOOL_IO, the crawl goes on to the end, exit 1', async () => {
   const spool = join(root, 'spool');
   const unmount = mountTmpfs(spool, 'size=1m,mode=0700');
