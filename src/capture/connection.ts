@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { BackendError } from '../backend/errors';
 import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { HttpParseError } from '../http/errors';
 import { RequestFramer, ResponseFramer, DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
@@ -49,6 +50,7 @@ export class CaptureConnection<Tag> {
   private writing: CapturedExchange<Tag> | undefined;
   private failed = false;
   private closed = false;
+  private socket: Socket | undefined;
 
   constructor(private readonly options: CaptureConnectionOptions<Tag>) {
     const maxHead = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
@@ -113,6 +115,7 @@ export class CaptureConnection<Tag> {
 
   /** Starts observing `socket`. */
   attach(socket: Socket): void {
+    this.socket = socket;
     teeSocket(
       socket,
       {
@@ -147,15 +150,21 @@ export class CaptureConnection<Tag> {
     }
   }
 
-  /** A framing error: the exchange in progress fails; later bytes are not captured. */
+  /**
+   * A framing or spool error: the exchange in progress fails and the socket is
+   * destroyed, since later bytes on it cannot be captured; so undici fails what
+   * else it sent on this connection rather than leaving it unrecorded forever.
+   */
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = true;
     const ex = this.open.shift();
     if (ex !== undefined) {
-      ex.error = error instanceof HttpParseError || error instanceof CaptureError ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
+      const known = error instanceof HttpParseError || error instanceof CaptureError || error instanceof BackendError;
+      ex.error = known ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
       this.options.onExchange(ex);
     }
+    this.socket?.destroy(ex?.error ?? error);
   }
 
   private endOfResponses(error: Error | undefined): void {

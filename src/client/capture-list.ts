@@ -1,4 +1,5 @@
 import { errorMessage } from './error-message';
+import { isFatalWriteError } from './fatal-write';
 import type { WarcClient } from './warc-client';
 
 export interface CaptureProgress {
@@ -20,14 +21,19 @@ export interface CaptureListResult {
   failures: CaptureFailure[];
   /** Body bytes the callers received (decoded when content-encoded). */
   bytes: number;
-  /** URLs never started because `stop` fired. */
+  /** URLs never started because `stop` fired or a fatal write error stopped the run. */
   notStarted: number;
+  /** The URLs that failed and those never started, in list order: what a resumed run still has to fetch. */
+  left: string[];
+  /** The fatal write error that stopped the run (see isFatalWriteError), if one did. */
+  fatal?: unknown;
 }
 
 /**
  * Fetches every URL with at most `concurrency` in flight, reads each body to
  * the end and waits for its records to be written. A URL fails when the
- * fetch fails, or when nothing could be written for it.
+ * fetch fails, or when nothing could be written for it. After a fatal write
+ * error no further URL is started and `onFatal` is called (once).
  */
 export async function captureList(
   client: WarcClient,
@@ -42,16 +48,21 @@ export async function captureList(
     stop?: AbortSignal;
     /** Rewords an error message for the audience (e.g. CLI flag names for setting names). */
     describe?: (err: unknown) => string;
+    /** Called on the first fatal write error, e.g. to cut short the requests still running. */
+    onFatal?: (err: unknown) => void;
   },
 ): Promise<CaptureListResult> {
   const failures: CaptureFailure[] = [];
+  const failed = new Set<number>();
+  let fatal: { err: unknown } | undefined;
   let next = 0;
   let done = 0;
   let bytes = 0;
   const report = (): void => options.onProgress?.({ done, total: urls.length, failed: failures.length, bytes });
   const worker = async (): Promise<void> => {
-    while (next < urls.length && options.stop?.aborted !== true) {
-      const url = urls[next++]!;
+    while (next < urls.length && options.stop?.aborted !== true && fatal === undefined) {
+      const index = next++;
+      const url = urls[index]!;
       try {
         const res = await client.fetch(url, {
           ...(options.proxyType !== undefined ? { proxyType: options.proxyType } : {}),
@@ -63,11 +74,17 @@ export async function captureList(
         for (const hop of res.redirects) await hop.written;
       } catch (err) {
         failures.push({ url, error: (options.describe ?? errorMessage)(err) });
+        failed.add(index);
+        if (fatal === undefined && isFatalWriteError(err)) {
+          fatal = { err };
+          options.onFatal?.(err);
+        }
       }
       done++;
       report();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, urls.length)) }, worker));
-  return { requests: next, failures, bytes, notStarted: urls.length - next };
+  const left = urls.filter((_, i) => i >= next || failed.has(i));
+  return { requests: next, failures, bytes, notStarted: urls.length - next, left, ...(fatal !== undefined ? { fatal: fatal.err } : {}) };
 }

@@ -1,4 +1,7 @@
-import type { CaptureListResult, CaptureProgress } from './capture-list';
+import { access } from 'node:fs/promises';
+import type { DedupeSavings } from '../dedupe/savings';
+import { OPEN_SUFFIX } from '../warc/naming';
+import type { CaptureFailure, CaptureListResult, CaptureProgress } from './capture-list';
 import type { ClientStats } from './warc-client';
 
 export function formatBytes(n: number): string {
@@ -69,4 +72,77 @@ export function summaryText(result: CaptureListResult, stats: Readonly<ClientSta
     dedupeLine +
     `files: ${files.length}\n${files.map((f) => `  ${f}\n`).join('')}`
   );
+}
+
+/**
+ * Each WARC file by the name it has on disk: the final name once closed, the
+ * `.open` one when a failure (or a hard exit) left it so; a file under neither
+ * name is left out.
+ */
+export async function filesOnDisk(finalPaths: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of finalPaths) {
+    for (const name of [path, path + OPEN_SUFFIX]) {
+      const there = await access(name).then(
+        () => true,
+        () => false,
+      );
+      if (there) {
+        found.push(name);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** Why a run ended before its list did. */
+export type CaptureStop = { reason: 'SIGINT' | 'SIGTERM' } | { reason: 'write-error'; message: string };
+
+/** The summary of `warcwire capture --json`; field names are stable (README lists them). */
+export interface CaptureSummary {
+  requests: number;
+  ok: number;
+  failed: number;
+  notStarted: number;
+  /** Body bytes the callers received (decoded). */
+  bodyBytes: number;
+  /** Raw HTTP bytes in WARC blocks, before WARC compression. */
+  recordedBytes: number;
+  records: number;
+  pairs: number;
+  truncated: number;
+  revisits: number;
+  dnsRecords: number;
+  /** With --dedupe: revisits written and payload bytes not stored, in all and by source. */
+  dedupe: DedupeSavings | null;
+  /** Paths by their names on disk (see filesOnDisk). */
+  files: string[];
+  failures: CaptureFailure[];
+  stopped: CaptureStop | null;
+  /** The --left file and how many URLs it lists, when one was written. */
+  left: { file: string; urls: number } | null;
+  exitCode: number;
+}
+
+export function captureSummary(
+  result: CaptureListResult,
+  stats: Readonly<ClientStats>,
+  extra: Pick<CaptureSummary, 'dedupe' | 'files' | 'stopped' | 'left' | 'exitCode'>,
+): CaptureSummary {
+  return {
+    requests: result.requests,
+    ok: result.requests - result.failures.length,
+    failed: result.failures.length,
+    notStarted: result.notStarted,
+    bodyBytes: result.bytes,
+    recordedBytes: stats.bytes,
+    records: stats.written * 2,
+    pairs: stats.written,
+    truncated: stats.truncated,
+    revisits: stats.revisits,
+    dnsRecords: stats.dnsRecords,
+    failures: result.failures,
+    ...extra,
+  };
 }

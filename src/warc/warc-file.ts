@@ -6,7 +6,7 @@
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { BackendError } from '../backend/errors';
-import type { Backend, Compression, RecordSink, Spool } from '../backend/types';
+import type { AppendResult, Backend, Compression, RecordSink, Spool } from '../backend/types';
 import type { Logger } from '../obs/logger';
 import { cdxjFromWritten, type CdxjSidecar, indexFieldsOfPrepared, openCdxjSidecar } from './cdxj-sidecar';
 import { OPEN_SUFFIX, warcFileName } from './naming';
@@ -81,9 +81,12 @@ export class WarcFile {
   /** storedBound() of every record handed to the sink that has not landed yet. */
   private reserved = 0;
   private pendingAppends = 0;
-  /** An append failed: the file may hold a partial member and is left `.open` (see abandon()). */
-  failed = false;
+  /** End of the last batch that landed whole before any failure: abandon() cuts the file back to it. */
+  private intact = 0;
+  /** The first append that failed: the file is left `.open` (see abandon()), and nothing landing after it counts. */
+  private failure: { reason: unknown } | undefined;
   private landingWaiters: Array<() => void> = [];
+  private abandoning?: Promise<void>;
   /** Records other than the leading warcinfo, counted when handed to the sink. */
   records = 0;
   /** Bytes on disk once the file was opened: the dictionary preamble (zstd) and warcinfo. */
@@ -98,6 +101,13 @@ export class WarcFile {
     private readonly compression: Compression,
   ) {
     this.landed = sink.size; // the preamble, if any
+    this.intact = sink.size;
+    this.openingBytes = sink.size;
+  }
+
+  /** An append failed: the file may hold a partial member and is left `.open` (see abandon()). */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   static async create(config: WarcFileConfig): Promise<WarcFile> {
@@ -164,36 +174,50 @@ export class WarcFile {
     return new Promise((resolve) => this.landingWaiters.push(resolve));
   }
 
-  /** One append settled: its reservation turns into its real size, in the same step. */
-  private settleAppend(bound: number, end: number | undefined): void {
-    if (end !== undefined) this.landed = Math.max(this.landed, end);
-    else this.failed = true;
+  /**
+   * One append settled (the sink settles them in call order): its reservation
+   * turns into its real size, in the same step. Returns where it landed; throws
+   * its own error, or the file's first failure when it landed after one (then
+   * abandon() cuts it away, so a batch after a failure is never half there).
+   */
+  private settleAppend(bound: number, outcome: { at: AppendResult } | { reason: unknown }, endsBatch: boolean): AppendResult {
     this.reserved -= bound;
     this.pendingAppends--;
     const waiters = this.landingWaiters;
     this.landingWaiters = [];
     for (const wake of waiters) wake();
+    if ('reason' in outcome) this.failure ??= outcome;
+    else {
+      const end = outcome.at.offset + outcome.at.length;
+      this.landed = Math.max(this.landed, end);
+      if (this.failure === undefined && endsBatch) this.intact = end;
+    }
+    if (this.failure !== undefined) throw this.failure.reason;
+    return (outcome as { at: AppendResult }).at;
   }
 
   /**
    * Hands every record to the sink now, in order (so batches queued after this
    * one land after it), and resolves once all have landed. Each Spool is
-   * closed once its append settles.
+   * closed once its append settles. A batch lands whole or rejects; after a
+   * rejection, abandon() removes whatever part of it reached the file.
    */
   enqueue(batch: readonly PreparedRecord[]): Promise<WrittenRecord[]> {
     // Index fields are read before the sink may close a Spool.
     const indexed = this.sidecar ? batch.map(indexFieldsOfPrepared) : [];
     for (const r of batch) if (r.type !== 'warcinfo') this.records++;
-    const appends = batch.map((r) => {
+    const appends = batch.map((r, i) => {
       const bound = storedBound(this.compression, plainSize(r));
       this.reserved += bound;
       this.pendingAppends++;
-      const append = this.sink.append(r.header, r.block).finally(() => closeBlock(r.block));
-      append.then(
-        (at) => this.settleAppend(bound, at.offset + at.length),
-        () => this.settleAppend(bound, undefined),
-      );
-      return append;
+      const endsBatch = i === batch.length - 1;
+      return this.sink
+        .append(r.header, r.block)
+        .finally(() => closeBlock(r.block))
+        .then(
+          (at) => this.settleAppend(bound, { at }, endsBatch),
+          (reason: unknown) => this.settleAppend(bound, { reason }, endsBatch),
+        );
     });
     return (async () => {
       const settled = await Promise.allSettled(appends);
@@ -225,9 +249,20 @@ export class WarcFile {
     if (this.sidecar) await this.sidecar.close();
   }
 
-  /** After a failed write: close what can be closed, keep the `.open` name (mend repairs it). */
+  /**
+   * After a failed write: close what can be closed, cut the file back to the end
+   * of the last batch that landed whole (no half pair stays), and keep the
+   * `.open` name (mend repairs it); a file left with nothing past its opening
+   * (preamble, warcinfo) holds no capture and is removed. Idempotent.
+   */
   async abandon(): Promise<void> {
-    await this.sink.close().catch(() => undefined);
-    if (this.sidecar) await this.sidecar.close().catch(() => undefined);
+    this.abandoning ??= (async () => {
+      await this.sink.close().catch(() => undefined);
+      if (this.sidecar) await this.sidecar.close().catch(() => undefined);
+      // Truncating frees space, so it works on a full disk too; if it cannot, mend still can.
+      if (this.intact <= this.openingBytes) await fsp.unlink(this.openPath).catch(() => undefined);
+      else await fsp.truncate(this.openPath, this.intact).catch(() => undefined);
+    })();
+    return this.abandoning;
   }
 }

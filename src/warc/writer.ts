@@ -1,7 +1,9 @@
 /**
  * WarcWriter: a pool of WARC files written through the backend's RecordSink.
  * Each batch goes whole to one file (rotating first when it would pass
- * maxFileSize); write() resolves with where every record landed.
+ * maxFileSize); write() resolves with where every record landed. A batch
+ * lands whole or not at all: when a write fails, the file is cut back to the
+ * last batch that landed whole and left `.open` (see WarcFile.abandon()).
  */
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
@@ -94,7 +96,11 @@ export class WarcWriter {
     }
   }
 
-  /** Final names (without `.open`) of every file this writer has opened, in opening order. */
+  /**
+   * Final names (without `.open`) of every file this writer has opened, in opening
+   * order. After a failed write a file may be on disk as `<name>.open`, or gone when
+   * nothing but its warcinfo had landed (see WarcFile.abandon()).
+   */
   get filenames(): readonly string[] {
     return this.names;
   }

@@ -4,7 +4,7 @@
  * its summary (exit 130/143), a second one exits at once leaving *.open.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,11 +43,14 @@ async function until(what: string, check: () => boolean, ms = 20_000): Promise<v
 }
 
 /** A fresh output directory and slow server: /fast answers at once; /slow sends its head and 1000 bytes, then nothing. */
-async function scene(): Promise<{ dir: string; server: Running; slowStarted(): number; warcs(): string[]; close(): Promise<void> }> {
+async function scene(): Promise<{ dir: string; server: Running; slowStarted(): number; hits: string[]; warcs(): string[]; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'warcwire-signal-'));
   const open = new Set<ServerResponse>();
   let slow = 0;
+  /** Request paths in arrival order. */
+  const hits: string[] = [];
   const server = await startHttp((req, res) => {
+    hits.push(req.url ?? '');
     if (req.url?.startsWith('/fast')) return void res.end('fast page');
     slow++;
     open.add(res);
@@ -58,6 +61,7 @@ async function scene(): Promise<{ dir: string; server: Running; slowStarted(): n
     dir,
     server,
     slowStarted: () => slow,
+    hits,
     warcs: () => readdirSync(dir).filter((f) => f.includes('.warc')),
     async close() {
       for (const r of open) r.destroy();
@@ -126,6 +130,30 @@ test('a second signal exits at once, leaving the file *.open and pointing at `wa
     expect(mend.out()).toMatch(/^(rename|truncate) /m);
     expect(warcs().filter((f) => f.endsWith('.open'))).toEqual([]);
     expect(warcs().length).toBeGreaterThan(0);
+  } finally {
+    await s.close();
+  }
+}, 30_000);
+
+test('--left after SIGINT lists the URL cut short and those not started; --input of it fetches exactly those', async () => {
+  const s = await scene();
+  try {
+    const left = join(s.dir, 'left.txt');
+    const urls = ['/fast/1', '/slow/1', '/fast/2', '/fast/3'].map((p) => `${s.server.url}${p}`);
+    const run = runCapture([...urls, '-o', s.dir, '--concurrency', '1', '--shutdown-grace', '0.2', '--left', left]);
+    await until('the slow request to be running', () => s.slowStarted() === 1);
+    run.child.kill('SIGINT');
+    expect((await run.exit).code).toBe(130);
+    expect(run.err()).toContain(`left: 3 URLs (failed or not started) in ${left}`);
+    const listed = (): string[] => readFileSync(left, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(listed()).toEqual(urls.slice(1));
+
+    s.hits.length = 0;
+    const resumed = captureIO();
+    // The slow URL stalls again: --timeout fails it, so it stays left.
+    expect(await main(['capture', '--input', left, '-o', s.dir, '--concurrency', '1', '--timeout', '0.3', '--left', left], resumed.io)).toBe(1);
+    expect(s.hits).toEqual(['/slow/1', '/fast/2', '/fast/3']);
+    expect(listed()).toEqual([urls[1]]);
   } finally {
     await s.close();
   }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { checkFile } from '../../src/warc/check';
+import { WarcError } from '../../src/warc/errors';
 import { applyMend, planMend } from '../../src/warc/mend';
 import { WarcReader } from '../../src/warc/reader';
 import { WarcWriter } from '../../src/warc/writer';
@@ -149,4 +151,98 @@ describe(`mend (backend ${backend.name})`, () => {
     for (const f of readdirSync(dir)) expect((await checkFile(join(dir, f))).errors).toEqual([]);
     expect(await ids(join(dir, 'gowarc--corrupted-mid-record.warc.gz'))).toHaveLength(12);
   });
+  /** Flips the last block byte of the records at `positions` (member by member for gzip), so each fails its block digest. */
+  async function withDigestMismatches(path: string, compression: 'gzip' | 'none', positions: number[]): Promise<Buffer> {
+    const spans: Array<{ offset: number; length: number }> = [];
+    for await (const r of new WarcReader(path)) {
+      await r.finish();
+      spans.push({ offset: r.offset, length: r.length as number });
+    }
+    const data = readFileSync(path);
+    const parts = spans.map((s) => data.subarray(s.offset, s.offset + s.length));
+    for (const p of positions) {
+      const plain = Buffer.from(compression === 'gzip' ? gunzipSync(parts[p]) : parts[p]);
+      plain[plain.length - 5] ^= 0x01; // the block's last byte, before the CRLFCRLF trailer
+      parts[p] = compression === 'gzip' ? gzipSync(plain) : plain;
+    }
+    return Buffer.concat(parts);
+  }
+
+  // Position 0 is the warcinfo, 3 a response in the middle.
+  for (const compression of ['gzip', 'none'] as const)
+    for (const positions of [[0, 3], [3]])
+    test(`block-digest mismatches at records ${positions.join(', ')} (${compression}): mend keeps every record and the file`, async () => {
+      const dir = join(root, `digest-${compression}-${positions.join('-')}`);
+      mkdirSync(dir);
+      const writer = new WarcWriter({ directory: dir, compression, hostname: 'digest' });
+      for (const pair of exchanges(3, 3)) await writer.write(pair);
+      await writer.close();
+      const path = join(dir, writer.filenames[0]);
+      const want = await ids(path);
+      expect(want).toHaveLength(7);
+      const damaged = await withDigestMismatches(path, compression, positions);
+      writeFileSync(path + '.open', damaged);
+      unlinkSync(path);
+      const report = await checkFile(path + '.open');
+      expect(report.errors.filter((e) => /digest mismatch/.test(e.message))).toHaveLength(positions.length);
+      const plan = await planMend(path + '.open', backend);
+      expect(plan).toMatchObject({ action: 'rename', records: 7, keep: damaged.length });
+      await applyMend(plan);
+      expect(readFileSync(path).equals(damaged)).toBe(true);
+      expect(await ids(path)).toEqual(want);
+    });
+  test('mending onto an existing file fails with ERR_WARC_MEND_TARGET_EXISTS, both files untouched', async () => {
+    const dir = join(root, 'target-exists');
+    mkdirSync(dir);
+    const writer = new WarcWriter({ directory: dir, compression: 'gzip', hostname: 'exists' });
+    await writer.write(exchanges(1, 4)[0]);
+    await writer.close();
+    const path = join(dir, writer.filenames[0]);
+    copyFileSync(path, path + '.open');
+    const plan = await planMend(path + '.open', backend);
+    const error = await applyMend(plan).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(WarcError);
+    expect(error).toMatchObject({ code: 'ERR_WARC_MEND_TARGET_EXISTS', message: expect.stringContaining(`${path} already exists`) });
+    expect(readdirSync(dir).sort()).toEqual([writer.filenames[0], writer.filenames[0] + '.open']);
+  });
+  // Garbage where a crash cannot put it (a disk error, a bad copy): the records on both sides stay.
+  const garbageCases = [
+    ['none', 'first'],
+    ['none', 'middle'],
+    ['gzip', 'first'],
+    ['gzip', 'middle'],
+    ...(backend.zstdAvailable ? [['zstd', 'middle'] as const] : []),
+  ] as const;
+  for (const [compression, where] of garbageCases)
+    test(`garbage before the ${where} record (${compression}): mend cuts out only the garbage, every record kept`, async () => {
+      const dir = join(root, `garbage-${where}-${compression}`);
+      mkdirSync(dir);
+      // zstd with a dictionary: the dictionary frame that opens the file must stay.
+      const dictionary = compression === 'zstd' ? { zstdDictionary: readFileSync(join(FIXTURES, 'gowarc--zstd-dictionary.bin')) } : {};
+      const writer = new WarcWriter({ directory: dir, compression, hostname: 'garbage', ...dictionary });
+      const landed = [];
+      for (const pair of exchanges(3, 5)) landed.push(...(await writer.write(pair)));
+      await writer.close();
+      const path = join(dir, writer.filenames[0]);
+      const original = readFileSync(path);
+      const at = where === 'first' ? 0 : landed[2]!.offset;
+      writeFileSync(path + '.open', Buffer.concat([original.subarray(0, at), Buffer.from('garbage here\r\n'), original.subarray(at)]));
+      unlinkSync(path);
+      const plan = await planMend(path + '.open', backend);
+      if (compression === 'gzip' && where === 'first') {
+        // The compression is told from the first bytes: garbage there hides every gzip member
+        // from the reader, so mend cannot place a record, and leaves the file as it is.
+        expect(plan).toMatchObject({ action: 'skip', records: 0, damage: { kind: 'garbage', offset: 0 } });
+        await applyMend(plan);
+        expect(readdirSync(dir)).toEqual([writer.filenames[0] + '.open']);
+        return;
+      }
+      expect(plan).toMatchObject({ action: 'rewrite', records: 7, keep: original.length, damage: { kind: 'garbage', offset: at } });
+      await applyMend(plan);
+      expect(readdirSync(dir)).toEqual([writer.filenames[0]]);
+      expect(readFileSync(path).equals(original)).toBe(true);
+    });
 });

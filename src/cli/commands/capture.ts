@@ -1,10 +1,11 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureList, type CaptureListResult } from '../../client/capture-list';
-import { formatBytes, progressReporter, summaryText } from '../../client/capture-report';
+import { captureSummary, filesOnDisk, formatBytes, progressReporter, summaryText, type CaptureStop, type CaptureSummary } from '../../client/capture-report';
+import { writeLeftFile } from '../../client/left-file';
 import { parseUrlList } from '../../client/url-list';
 import { cliWording, watchSignals } from '../../client/capture-shutdown';
 import { dedupeDegradedWarner, metricsListenMessage } from '../../client/capture-warnings';
@@ -54,6 +55,10 @@ request and response bytes) to WARC files as response/request record pairs.
                           WARC-Truncated: length (default 1G)
       --shutdown-grace SECS    on Ctrl-C/SIGTERM, how long running requests may
                           finish before they are cut short (default: 10)
+      --left FILE         when the run ends, write the URLs that failed or were
+                          not started to FILE (a list --input reads, so
+                          \`--input FILE\` resumes); also after Ctrl-C/SIGTERM
+      --json              print the summary as one JSON object on stdout
 
 Network:
       --proxy URL         connect through this proxy; repeat for a pool (smooth
@@ -80,10 +85,16 @@ Deduplication and metrics:
       --metrics-port N    serve Prometheus /metrics on 127.0.0.1:N while capturing
 
 Prints progress (a bar on a terminal; otherwise a line when something changed,
-at most every 10 s) and a summary (with DNS records and dedupe savings). Exit
-status 1 when any URL failed, each failure named, or when --metrics-port cannot
-be served (e.g. the port is in use); 2 for a bad option value, URL list, output
-directory or compression this build cannot write.
+at most every 10 s) and a summary (with DNS records and dedupe savings) that
+names the WARC files as they are on disk. Exit status 1 when any URL failed,
+each failure named, or when --metrics-port cannot be served (e.g. the port is in
+use); 2 for a bad option value, URL list, an output directory that cannot be
+written (checked before the first fetch) or compression this build cannot write.
+
+A WARC file that cannot be written (disk full, no permission, I/O error) stops
+the run at once: no new URL is started, running requests are cut short, the
+files are closed (a failed one stays *.open for \`warcwire mend\`), and the
+exit status is 1.
 
 Ctrl-C or SIGTERM: no new URL is started, running requests get --shutdown-grace
 to finish (then are cut short and recorded as truncated), the WARC files are
@@ -164,6 +175,23 @@ function dedupeIndex(specs: readonly string[] | undefined, registry: PrometheusR
 }
 
 
+/**
+ * Writes one byte to a fresh file in `dir` and removes it, so an output
+ * directory that cannot take a WARC file (read-only, no permission, full) is
+ * found before the first fetch, whoever runs it (permission bits do not stop root).
+ */
+async function probeWritable(dir: string): Promise<void> {
+  const probe = join(dir, `.warcwire-probe-${process.pid}`);
+  const handle = await open(probe, 'wx');
+  try {
+    await handle.write(Buffer.from('\n'));
+    await handle.sync();
+  } finally {
+    await handle.close();
+    await unlink(probe);
+  }
+}
+
 /** `--header 'Name: value'`. */
 function headerPair(spec: string): [string, string] {
   const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(spec);
@@ -222,6 +250,8 @@ const command: CliCommand = {
         'max-file-size': { type: 'string' },
         'max-response-size': { type: 'string' },
         'shutdown-grace': { type: 'string' },
+        left: { type: 'string' },
+        json: { type: 'boolean' },
       },
     });
     const fail = async (message: string): Promise<number> => {
@@ -271,6 +301,20 @@ const command: CliCommand = {
       if (code === 'EEXIST' || code === 'ENOTDIR') return fail(`-o ${JSON.stringify(output)}: a file is in the way, not a directory`);
       return fail(`-o ${JSON.stringify(output)}: cannot create the output directory (${(err as Error).message})`);
     }
+    try {
+      await probeWritable(output);
+    } catch (err) {
+      return fail(`-o ${JSON.stringify(output)}: cannot write in the output directory (${(err as Error).message}); nothing fetched`);
+    }
+    const leftPath = values.left;
+    if (leftPath !== undefined) {
+      try {
+        // The list is written beside FILE and renamed onto it: its directory is what must take a file.
+        await probeWritable(dirname(resolve(leftPath)));
+      } catch (err) {
+        return fail(`--left ${JSON.stringify(leftPath)}: cannot write it (${(err as Error).message}); nothing fetched`);
+      }
+    }
     const registry = new PrometheusRegistry();
     const dedupeWarner = dedupeDegradedWarner((line) => void write(io.stderr, `${line}\n`).catch(() => undefined));
     const dedupe = dedupeIndex(values.dedupe, registry, digest, dedupeWarner);
@@ -278,6 +322,7 @@ const command: CliCommand = {
     let client: WarcClient | undefined;
     let result: CaptureListResult;
     let exitCode: number | undefined;
+    let closeFailed = false;
     try {
       if (dedupe !== undefined) {
         // Warn before the first fetch when a remote dedupe source does not answer;
@@ -330,36 +375,60 @@ const command: CliCommand = {
           ...(headers.length > 0 ? { headers } : {}),
           stop: shutdown.stop,
           describe: (err) => cliWording(errorMessage(err)),
+          onFatal: (err) => {
+            void write(io.stderr, `\nwarcwire capture: stopping: ${errorMessage(err)}; no new URL is started, running requests are cut short\n`).catch(() => undefined);
+            void running.abort();
+          },
         });
-        await client.close();
+        await client.close().catch(async (err: unknown) => {
+          // A file that failed stays .open; the summary below names it so.
+          await write(io.stderr, `warcwire capture: closing the WARC files: ${errorMessage(err)}\n`);
+          closeFailed = true;
+        });
       } finally {
         progress.end();
         shutdown.dispose();
       }
       exitCode = shutdown.exitCode();
     } finally {
-      await client?.close();
+      await client?.close().catch(() => undefined);
       await dedupe?.close();
       await server?.close();
     }
     const stats = client.stats;
-    const files = client.writer.filenames.map((f) => resolve(output, f));
-    let dedupeLine = '';
-    if (dedupe !== undefined) {
-      const saved = dedupeSavings(registry);
-      const sources = Object.entries(saved.bySource)
-        .filter(([, s]) => s.records > 0)
-        .map(([name, s]) => `${name} ${s.records}`);
-      dedupeLine =
-        `dedupe: ${saved.records} revisits${sources.length > 0 ? ` (${sources.join(', ')})` : ''}, ` +
-        `${formatBytes(saved.bytes)} of payload not stored, ${saved.lookupErrors} lookup errors\n`;
+    const files = await filesOnDisk(client.writer.filenames.map((f) => resolve(output, f)));
+    const savings = dedupe !== undefined ? dedupeSavings(registry) : undefined;
+    let left: CaptureSummary['left'] = null;
+    if (leftPath !== undefined) {
+      try {
+        await writeLeftFile(leftPath, result.left);
+        left = { file: leftPath, urls: result.left.length };
+        await write(io.stderr, `left: ${result.left.length} URLs (failed or not started) in ${leftPath}; resume with --input ${leftPath}\n`);
+      } catch (err) {
+        await write(io.stderr, `warcwire capture: cannot write --left ${JSON.stringify(leftPath)}: ${errorMessage(err)}\n`);
+      }
     }
-    await write(io.stdout, summaryText(result, stats, dedupeLine, files));
+    const status = exitCode ?? (result.fatal !== undefined || closeFailed || result.failures.length > 0 || (leftPath !== undefined && left === null) ? 1 : 0);
+    if (values.json) {
+      const stopped: CaptureStop | null =
+        exitCode !== undefined ? { reason: exitCode === 130 ? 'SIGINT' : 'SIGTERM' } : result.fatal !== undefined ? { reason: 'write-error', message: errorMessage(result.fatal) } : null;
+      await write(io.stdout, JSON.stringify(captureSummary(result, stats, { dedupe: savings ?? null, files, stopped, left, exitCode: status }), null, 2) + '\n');
+    } else {
+      let dedupeLine = '';
+      if (savings !== undefined) {
+        const sources = Object.entries(savings.bySource)
+          .filter(([, s]) => s.records > 0)
+          .map(([name, s]) => `${name} ${s.records}`);
+        dedupeLine =
+          `dedupe: ${savings.records} revisits${sources.length > 0 ? ` (${sources.join(', ')})` : ''}, ` +
+          `${formatBytes(savings.bytes)} of payload not stored, ${savings.lookupErrors} lookup errors\n`;
+      }
+      await write(io.stdout, summaryText(result, stats, dedupeLine, files));
+    }
     if (result.failures.length > 0) {
       await write(io.stderr, `failed:\n${result.failures.map((f) => `  ${f.url}: ${f.error}\n`).join('')}`);
-      return exitCode ?? 1;
     }
-    return exitCode ?? 0;
+    return status;
   },
 };
 

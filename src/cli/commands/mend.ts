@@ -6,10 +6,14 @@ import type { CliCommand } from '../command';
 const usage = `Usage: warcwire mend [--dry-run] [--yes] [-r] FILE|DIR...
 
 Repairs WARC files left \`.open\` by a crash (gzip, zstd or plain): keeps every
-complete record, cuts what follows the last one, and drops the \`.open\` suffix.
+complete record, cuts what follows the last one (and damage found between
+records, such as garbage), and drops the \`.open\` suffix.
 A DIR stands for every *.warc*.open file directly inside it (as \`warcwire capture
 -o DIR\` leaves them); -r also looks in its subdirectories. A FILE not ending in
-.open is left alone. A file without any complete record is removed.
+.open is left alone. A file that ends inside its first record is removed; one
+with other damage before any complete record is left as is (exit 1). Digests are
+not checked here (that is \`warcwire check\`): a complete record is kept even
+when its digest does not match.
 
   --dry-run   say what would be done, change nothing
   --yes       do it without asking (needed when stdin is not a terminal)
@@ -24,6 +28,8 @@ function describe(plan: MendPlan): string {
       return `remove ${plan.file}: ${plan.reason}`;
     case 'rename':
       return `rename ${plan.file} -> ${plan.target}: ${plan.records} records, ${plan.reason}`;
+    case 'rewrite':
+      return `rewrite ${plan.file} -> ${plan.target} keeping ${plan.keep} of ${plan.size} bytes (${plan.records} records kept): ${plan.reason}`;
     case 'truncate':
       return `truncate ${plan.file} to ${plan.keep} of ${plan.size} bytes (${plan.records} records kept) -> ${plan.target}: ${plan.reason}`;
   }
@@ -56,6 +62,8 @@ const command: CliCommand = {
       try {
         const plan = await planMend(file);
         plans.push(plan);
+        // A damaged file mend cannot repair stays as it is; the exit status says so.
+        if (plan.action === 'skip' && plan.damage !== undefined) failed = true;
         await out.line((values['dry-run'] ? 'would ' : '') + describe(plan));
       } catch (err) {
         if (err instanceof OutputClosedError) throw err; // nothing changed yet: stop quietly
