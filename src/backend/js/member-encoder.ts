@@ -1,3 +1,4 @@
+import { bytesArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { MemberEncoder, MemberEncoderOptions } from '../types';
 import { compressMember, resolveMemberCompression, type MemberCompression } from './compression';
@@ -17,7 +18,9 @@ export class JsMemberEncoder implements MemberEncoder {
 
   async encode(parts: readonly Uint8Array[]): Promise<Buffer> {
     if (this.closed) throw new BackendError('ERR_INVALID_OPTION', 'MemberEncoder.encode() called after close()');
-    const input = parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts);
+    if (!Array.isArray(parts)) throw new BackendError('ERR_INVALID_ARG', 'encode() takes an array of Uint8Array');
+    // A copy, even of one part: a buffer transferred while zlib works on it would be freed under it.
+    const input = Buffer.concat(parts.map((part: unknown) => bytesArgument(part, 'each encode() part')));
     return compressMember(this.settings, input);
   }
 
