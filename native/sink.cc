@@ -273,13 +273,9 @@ Napi::Function RecordSink::Define(Napi::Env env) {
 RecordSink::RecordSink(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<RecordSink>(info), file_(std::make_shared<SinkFile>()) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString()) {
-    ThrowError(env, "ERR_INVALID_OPTION", "RecordSink takes (path, options)");
-    return;
-  }
-  file_->path = info[0].As<Napi::String>().Utf8Value();
+  if (info[0].IsString()) file_->path = info[0].As<Napi::String>().Utf8Value();
   if (file_->path.empty() || file_->path.find('\0') != std::string::npos) {
-    ThrowError(env, "ERR_INVALID_OPTION", "the record sink path must be a non-empty string without NUL bytes");
+    ThrowError(env, "ERR_INVALID_ARG", "the record sink path must be a non-empty string without NUL bytes");
     return;
   }
   if (!ParseCompressorConfig(env, info[1], true, &file_->config)) return;

@@ -32,6 +32,22 @@ export function bytesArgument(value: unknown, what: string, code: BackendErrorCo
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
+/** `value` as an options object; ERR_INVALID_OPTION for null or a primitive. */
+export function optionsArgument<T extends object>(value: T, what: string): T {
+  if (typeof value !== 'object' || value === null) {
+    throw new BackendError('ERR_INVALID_OPTION', `${what} options must be an object with a \`compression\` field, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A record sink's file path: a non-empty string without NUL bytes, else ERR_INVALID_ARG. */
+export function filePathArgument(value: unknown): string {
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) {
+    throw new BackendError('ERR_INVALID_ARG', `the record sink path must be a non-empty string without NUL bytes, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** A Spool of either backend (an object with read() and a numeric size). */
 export function isSpool(value: unknown): value is Spool {
   const candidate = value as Partial<Spool> | null;

@@ -168,8 +168,10 @@ export class NativeSpool implements Spool {
   /** The addon object; a native sink reads it on its worker thread. */
   readonly handle: AddonSpool;
   constructor(addon: NativeAddon, options: SpoolOptions = {}) {
-    const tempDir = options.tempDir ?? tempDirDefault();
-    this.handle = call(() => new addon.Spool({ ...options, tempDir }));
+    // Like the js backend: anything but an object means the defaults.
+    const given: SpoolOptions = typeof options === 'object' && options !== null ? options : {};
+    const tempDir = given.tempDir ?? tempDirDefault();
+    this.handle = call(() => new addon.Spool({ ...given, tempDir }));
   }
   get size(): number {
     return this.handle.size;

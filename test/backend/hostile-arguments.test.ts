@@ -69,6 +69,21 @@ describe(`hostile arguments (${backend.name} backend)`, () => {
     expect(result['sinkFileSize']).toBe(0);
   });
 
+  test('options that are not objects are ERR_INVALID_OPTION (a spool takes the defaults); bad sink paths are ERR_INVALID_ARG', async () => {
+    const invalidOption = expect.objectContaining<Partial<Thrown>>({ backendError: true, code: 'ERR_INVALID_OPTION' }) as unknown;
+    expect(await runCase('bad-options')).toEqual({
+      decoderNull: invalidOption,
+      decoderString: invalidOption,
+      encoderNull: invalidOption,
+      sinkNull: invalidOption,
+      sinkPathNumber: invalidArg,
+      sinkPathEmpty: invalidArg,
+      sinkPathNul: invalidArg,
+      spoolWorks: true,
+      files: [],
+    });
+  });
+
   test('spool.read() with a negative, NaN, fractional, unsafe or non-number range is ERR_INVALID_ARG', async () => {
     const result = await runCase('spool-read-range');
     for (const key of ['negative', 'nan', 'fraction', 'unsafe', 'infinite', 'notNumber']) {

@@ -1,4 +1,4 @@
-import { bytesArgument } from '../arguments';
+import { bytesArgument, optionsArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { MemberEncoder, MemberEncoderOptions } from '../types';
 import { compressMember, resolveMemberCompression, type MemberCompression } from './compression';
@@ -13,7 +13,7 @@ export class JsMemberEncoder implements MemberEncoder {
   private closed = false;
 
   constructor(options: MemberEncoderOptions) {
-    this.settings = resolveMemberCompression(options);
+    this.settings = resolveMemberCompression(optionsArgument(options, 'MemberEncoder'));
   }
 
   async encode(parts: readonly Uint8Array[]): Promise<Buffer> {

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { bytesArgument, isSpool } from '../arguments';
+import { bytesArgument, filePathArgument, isSpool, optionsArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { AppendResult, RecordSink, RecordSinkOptions, Spool } from '../types';
 import { compressMember, createMemberStream, resolveMemberCompression, type MemberCompression } from './compression';
@@ -89,6 +89,8 @@ export class JsRecordSink implements RecordSink {
 
   /** Opens (creating, never truncating) `filePath` for appending; writes the preamble to an empty file. */
   static async open(filePath: string, options: RecordSinkOptions): Promise<JsRecordSink> {
+    filePathArgument(filePath);
+    optionsArgument(options, 'RecordSink');
     let compression: MemberCompression | undefined;
     if (options.compression === 'none') {
       if (options.dictionary !== undefined) {

@@ -43,7 +43,9 @@ export class JsSpool implements Spool {
   private length = 0;
   private closed = false;
 
-  constructor(options: SpoolOptions = {}) {
+  constructor(spoolOptions?: SpoolOptions | null) {
+    // Like the addon: anything but an object means the defaults.
+    const options: SpoolOptions = typeof spoolOptions === 'object' && spoolOptions !== null ? spoolOptions : {};
     const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (!Number.isSafeInteger(limit) || limit < 0) {
       throw new BackendError('ERR_INVALID_OPTION', `spool memoryLimit must be a non-negative integer, got ${String(options.memoryLimit)}`);

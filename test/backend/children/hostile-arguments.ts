@@ -247,6 +247,26 @@ const cases: Record<string, Case> = {
     return badBytesOutcomes(backend, dir, () => values[next++ % values.length]);
   },
 
+  // Options that are not objects, and record sink paths that are not paths.
+  async 'bad-options'(backend, dir) {
+    const anyArg = <T>(value: unknown) => value as T;
+    const spool = backend.createSpool(anyArg(null));
+    spool.append(Buffer.from('abc'));
+    const spoolWorks = spool.read(0, 3).toString() === 'abc';
+    spool.close();
+    return {
+      decoderNull: await outcome(() => backend.createMemberDecoder(anyArg(null))),
+      decoderString: await outcome(() => backend.createMemberDecoder(anyArg('gzip'))),
+      encoderNull: await outcome(() => backend.createMemberEncoder(anyArg(null))),
+      sinkNull: await outcome(() => backend.openRecordSink(path.join(dir, 'a.warc'), anyArg(null))),
+      sinkPathNumber: await outcome(() => backend.openRecordSink(anyArg(42), { compression: 'none' })),
+      sinkPathEmpty: await outcome(() => backend.openRecordSink('', { compression: 'none' })),
+      sinkPathNul: await outcome(() => backend.openRecordSink(path.join(dir, 'a\0b.warc'), { compression: 'none' })),
+      spoolWorks,
+      files: fs.readdirSync(dir),
+    };
+  },
+
   // spool.read() with ranges it cannot serve.
   async 'spool-read-range'(backend, dir) {
     const spool = backend.createSpool({ tempDir: dir });
