@@ -95,23 +95,19 @@ Napi::Value MemberEncoder::Encode(const Napi::CallbackInfo& info) {
   if (closed_) return reject("ERR_INVALID_OPTION", "encode() called after close()");
   if (!info[0].IsArray()) return reject("ERR_INVALID_ARG", "encode() takes an array of Uint8Array");
   Napi::Array parts = info[0].As<Napi::Array>();
-  std::vector<ByteView> views;
-  uint64_t total = 0;
   for (uint32_t i = 0; i < parts.Length(); i++) {
     Napi::Value part = parts.Get(i);
     ByteView view;
     // A throwing element getter leaves its exception pending: it becomes the rejection.
     if (env.IsExceptionPending() || !ReadBytes(env, part, "each encode() part", &view)) return rejectPending();
-    views.push_back(view);
-    total += view.len;
+    // Copied at once: the next element's getter could detach this part's buffer.
+    try {
+      job->input.insert(job->input.end(), view.data, view.data + view.len);
+    } catch (const std::bad_alloc&) {
+      return reject("ERR_INVALID_ARG", "encode() parts are too large to copy");
+    }
   }
-  try {
-    job->input.reserve(static_cast<size_t>(total));
-    for (const ByteView& view : views) job->input.insert(job->input.end(), view.data, view.data + view.len);
-  } catch (const std::bad_alloc&) {
-    return reject("ERR_INVALID_ARG", "encode() parts are too large to copy (" + std::to_string(total) + " bytes)");
-  }
-  job->bytes = total;
+  job->bytes = job->input.size();
   pending_.push_back(std::move(job));
   StartBatches();
   return promise;

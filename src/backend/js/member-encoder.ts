@@ -19,8 +19,10 @@ export class JsMemberEncoder implements MemberEncoder {
   async encode(parts: readonly Uint8Array[]): Promise<Buffer> {
     if (this.closed) throw new BackendError('ERR_INVALID_OPTION', 'MemberEncoder.encode() called after close()');
     if (!Array.isArray(parts)) throw new BackendError('ERR_INVALID_ARG', 'encode() takes an array of Uint8Array');
-    // A copy, even of one part: a buffer transferred while zlib works on it would be freed under it.
-    const input = Buffer.concat(parts.map((part: unknown) => bytesArgument(part, 'each encode() part')));
+    // Each part copied as it is read: a buffer transferred while zlib works on it (or by the
+    // next element's getter) would be freed under it.
+    const copies = parts.map((part: unknown) => Buffer.from(bytesArgument(part, 'each encode() part')));
+    const input = copies.length === 1 ? copies[0]! : Buffer.concat(copies);
     return compressMember(this.settings, input);
   }
 

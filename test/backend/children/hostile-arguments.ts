@@ -218,6 +218,17 @@ const cases: Record<string, Case> = {
     const encoding = encoder.encode([forEncoder]);
     transferAndFree(forEncoder);
     const member = await encoding;
+    // The next element's getter frees the part before it.
+    const early = new Uint8Array(size);
+    early.set(original);
+    const parts = [early, Buffer.from('!')];
+    Object.defineProperty(parts, 1, {
+      get() {
+        transferAndFree(early);
+        return Buffer.from('!');
+      },
+    });
+    const byGetter = await encoder.encode(parts);
     encoder.close();
 
     const header = Buffer.from('WARC/1.1\r\n\r\n');
@@ -234,7 +245,11 @@ const cases: Record<string, Case> = {
       const expected = Buffer.concat([header, Buffer.from(original), Buffer.alloc(blockSize - size), Buffer.from('\r\n\r\n')]);
       results.push(decoded.equals(expected));
     }
-    return { encoderSame: zlib.gunzipSync(member).equals(original), sinkSame: results };
+    return {
+      encoderSame: zlib.gunzipSync(member).equals(original),
+      encoderGetterSame: zlib.gunzipSync(byGetter).equals(Buffer.concat([original, Buffer.from('!')])),
+      sinkSame: results,
+    };
   },
 
   // Buffers already detached when they are passed: a typed error.
