@@ -13,7 +13,8 @@ npm_config_nodedir="$(node -p "require('path').resolve(process.execPath, '..', '
   >/tmp/warcwire-build-asan.log 2>&1 ||
   { cat /tmp/warcwire-build-asan.log; exit 1; }
 addon="$PWD/build-asan/Release/warcwire.node"
-ldd "$addon" | grep -q libasan || { echo "test:asan: $addon is not linked with libasan" >&2; exit 1; }
+# Not `grep -q`: it would stop reading, and ldd's SIGPIPE fails the pipeline under pipefail.
+ldd "$addon" | grep libasan >/dev/null || { echo "test:asan: $addon is not linked with libasan" >&2; exit 1; }
 npm run --silent build
 
 export WARCWIRE_BACKEND=native WARCWIRE_ADDON="$addon"
