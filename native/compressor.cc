@@ -189,7 +189,8 @@ bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNo
     return false;
   }
   Napi::Object options = value.As<Napi::Object>();
-  Napi::Value compression = options.Get("compression");
+  Napi::Value compression;
+  if (!GetOption(options, "compression", &compression)) return false;
   std::string name = compression.IsString() ? compression.As<Napi::String>().Utf8Value() : "";
   int64_t level = 0;
   if (name == "gzip") {
@@ -207,19 +208,16 @@ bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNo
     return false;
   }
   out->level = static_cast<int>(level);
-  Napi::Value dictionary = options.Get("dictionary");
+  Napi::Value dictionary;
+  if (!GetOption(options, "dictionary", &dictionary)) return false;
   if (!dictionary.IsUndefined()) {
     if (out->mode != Mode::kZstd) {
       ThrowError(env, "ERR_INVALID_OPTION", "a dictionary can only be used with zstd compression");
       return false;
     }
-    if (!dictionary.IsTypedArray()) {
-      ThrowError(env, "ERR_INVALID_OPTION", "dictionary must be a Uint8Array");
-      return false;
-    }
-    Napi::TypedArray array = dictionary.As<Napi::TypedArray>();
-    const uint8_t* data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-    out->dictionary.assign(data, data + array.ByteLength());
+    ByteView bytes;
+    if (!ReadBytes(env, dictionary, "dictionary", &bytes, "ERR_INVALID_OPTION")) return false;
+    out->dictionary.assign(bytes.data, bytes.data + bytes.len);
   }
   return true;
 }

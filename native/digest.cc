@@ -64,18 +64,13 @@ Digest::Digest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Digest>(info) 
 
 Napi::Value Digest::Update(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray()) {
-    ThrowError(env, "ERR_INVALID_OPTION", "digest.update() takes a Uint8Array");
-    return env.Undefined();
-  }
+  ByteView input;
+  if (!ReadBytes(env, info[0], "digest.update() input", &input)) return env.Undefined();
   if (finished_) {
     ThrowError(env, "ERR_INVALID_OPTION", "digest.update() called after digest() or label()");
     return env.Undefined();
   }
-  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
-  Napi::ArrayBuffer buffer = array.ArrayBuffer();
-  const unsigned char* data = static_cast<const unsigned char*>(buffer.Data()) + array.ByteOffset();
-  if (array.ByteLength() > 0 && EVP_DigestUpdate(ctx_.get(), data, array.ByteLength()) != 1) {
+  if (input.len > 0 && EVP_DigestUpdate(ctx_.get(), input.data, input.len) != 1) {
     ThrowError(env, "ERR_INVALID_OPTION", "OpenSSL failed to update the " + algorithm_ + " digest");
   }
   return env.Undefined();

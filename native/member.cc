@@ -30,7 +30,9 @@ class MemberEncoder::Batch : public Napi::AsyncWorker {
         continue;
       }
       try {
-        if (!CompressParts(compressor.get(), job->parts, &job->output, &job->failure)) job->output.clear();
+        std::vector<Part> parts;
+        if (!job->input.empty()) parts.emplace_back(job->input.data(), job->input.size());
+        if (!CompressParts(compressor.get(), parts, &job->output, &job->failure)) job->output.clear();
       } catch (const std::exception& e) {
         job->output.clear();
         job->failure.Set("ERR_INVALID_OPTION", std::string("encoding failed: ") + e.what());
@@ -52,7 +54,7 @@ class MemberEncoder::Batch : public Napi::AsyncWorker {
             [](Napi::Env, uint8_t*, std::vector<uint8_t>* hint) { delete hint; }, bytes);
         job->deferred.Resolve(buffer);
       }
-      job->keep.clear();
+      std::vector<uint8_t>().swap(job->input);
     }
     owner_->BatchDone();
   }
@@ -80,27 +82,32 @@ Napi::Value MemberEncoder::Encode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto job = std::make_unique<Job>(env);
   Napi::Promise promise = job->deferred.Promise();
-  if (closed_) {
-    job->deferred.Reject(MakeError(env, "ERR_INVALID_OPTION", "encode() called after close()").Value());
+  // Every failure is a rejection: encode() never throws. A pending exception (a throwing
+  // element getter, a bad part) is the reason.
+  auto rejectPending = [&]() {
+    job->deferred.Reject(env.GetAndClearPendingException().Value());
     return promise;
-  }
-  if (info.Length() < 1 || !info[0].IsArray()) {
-    job->deferred.Reject(MakeError(env, "ERR_INVALID_OPTION", "encode() takes an array of Uint8Array").Value());
-    return promise;
-  }
+  };
+  auto reject = [&](const char* code, const std::string& message) {
+    ThrowError(env, code, message);
+    return rejectPending();
+  };
+  if (closed_) return reject("ERR_INVALID_OPTION", "encode() called after close()");
+  if (!info[0].IsArray()) return reject("ERR_INVALID_ARG", "encode() takes an array of Uint8Array");
   Napi::Array parts = info[0].As<Napi::Array>();
   for (uint32_t i = 0; i < parts.Length(); i++) {
     Napi::Value part = parts.Get(i);
-    if (!part.IsTypedArray()) {
-      job->deferred.Reject(MakeError(env, "ERR_INVALID_OPTION", "encode() takes an array of Uint8Array").Value());
-      return promise;
+    ByteView view;
+    // A throwing element getter leaves its exception pending: it becomes the rejection.
+    if (env.IsExceptionPending() || !ReadBytes(env, part, "each encode() part", &view)) return rejectPending();
+    // Copied at once: the next element's getter could detach this part's buffer.
+    try {
+      job->input.insert(job->input.end(), view.data, view.data + view.len);
+    } catch (const std::bad_alloc&) {
+      return reject("ERR_INVALID_ARG", "encode() parts are too large to copy");
     }
-    Napi::TypedArray array = part.As<Napi::TypedArray>();
-    const uint8_t* data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-    job->parts.emplace_back(data, array.ByteLength());
-    job->bytes += array.ByteLength();
-    job->keep.push_back(Napi::Persistent(part));
   }
+  job->bytes = job->input.size();
   pending_.push_back(std::move(job));
   StartBatches();
   return promise;

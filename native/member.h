@@ -22,8 +22,9 @@ class MemberEncoder : public Napi::ObjectWrap<MemberEncoder> {
   explicit MemberEncoder(const Napi::CallbackInfo& info);
 
   struct Job {
-    std::vector<Napi::Reference<Napi::Value>> keep;  // JS buffers alive until done
-    std::vector<Part> parts;
+    // A copy of the parts, made at the call: a JS buffer transferred or detached while the
+    // job runs would free the bytes under the worker.
+    std::vector<uint8_t> input;
     uint64_t bytes = 0;
     Napi::Promise::Deferred deferred;
     std::vector<uint8_t> output;

@@ -38,9 +38,10 @@ MemberDecoder::MemberDecoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
     return;
   }
   Napi::Object options = info[0].As<Napi::Object>();
-  Napi::Value compression = options.Get("compression");
+  Napi::Value compression;
+  Napi::Value dictionary;
+  if (!GetOption(options, "compression", &compression) || !GetOption(options, "dictionary", &dictionary)) return;
   std::string name = compression.IsString() ? compression.As<Napi::String>().Utf8Value() : "";
-  Napi::Value dictionary = options.Get("dictionary");
   if (name == "gzip") {
     if (!dictionary.IsUndefined()) {
       ThrowError(env, "ERR_INVALID_OPTION", "a dictionary can only be used with zstd compression");
@@ -60,13 +61,9 @@ MemberDecoder::MemberDecoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
       return;
     }
     if (!dictionary.IsUndefined()) {
-      if (!dictionary.IsTypedArray()) {
-        ThrowError(env, "ERR_INVALID_OPTION", "dictionary must be a Uint8Array");
-        return;
-      }
-      Napi::TypedArray array = dictionary.As<Napi::TypedArray>();
-      const uint8_t* data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-      ddict_.reset(ZSTD_createDDict(data, array.ByteLength()));
+      ByteView bytes;
+      if (!ReadBytes(env, dictionary, "dictionary", &bytes, "ERR_INVALID_OPTION")) return;
+      ddict_.reset(ZSTD_createDDict(bytes.data, bytes.len));
       if (!ddict_ || ZSTD_isError(ZSTD_DCtx_refDDict(dctx_.get(), ddict_.get()))) {
         ThrowError(env, "ERR_INVALID_OPTION", "zstd rejected the dictionary");
         return;
@@ -156,12 +153,9 @@ Napi::Value MemberDecoder::Write(const Napi::CallbackInfo& info) {
     ThrowError(env, "ERR_DECODE", "MemberDecoder.write() called after close()");
     return env.Undefined();
   }
-  if (info.Length() < 1 || !info[0].IsTypedArray()) {
-    ThrowError(env, "ERR_INVALID_OPTION", "write() takes a Uint8Array");
-    return env.Undefined();
-  }
-  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
-  const uint8_t* data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  ByteView input;
+  if (!ReadBytes(env, info[0], "MemberDecoder.write() input", &input)) return env.Undefined();
+  const uint8_t* data = input.data;
   size_t consumed = 0;
   bool end = false;
   out_.clear();
@@ -170,9 +164,9 @@ Napi::Value MemberDecoder::Write(const Napi::CallbackInfo& info) {
   bool ok = false;
   try {
     // Empty input still drains output left pending by the previous call.
-    if (array.ByteLength() == 0 && !drain) ok = true;
-    else if (gzip_) ok = WriteGzip(env, data, array.ByteLength(), &consumed, &end);
-    else ok = WriteZstd(env, data, array.ByteLength(), &consumed, &end);
+    if (input.len == 0 && !drain) ok = true;
+    else if (gzip_) ok = WriteGzip(env, data, input.len, &consumed, &end);
+    else ok = WriteZstd(env, data, input.len, &consumed, &end);
   } catch (const std::bad_alloc&) {
     ThrowError(env, "ERR_DECODE", "out of memory while decoding");
     ok = false;

@@ -27,10 +27,6 @@ constexpr uint64_t kMaxBatchBytes = 64ull * 1024 * 1024;
 
 using Job = RecordSink::Job;
 
-const uint8_t* BytesOf(const Napi::TypedArray& array) {
-  return static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
-}
-
 // Bytes [from, to) of the record header + block + CRLFCRLF, copied into `out`.
 bool GatherRecord(Job* job, uint64_t from, uint64_t to, std::vector<uint8_t>* out, Failure* failure) {
   static const uint8_t kRecordEnd[4] = {'\r', '\n', '\r', '\n'};
@@ -277,13 +273,9 @@ Napi::Function RecordSink::Define(Napi::Env env) {
 RecordSink::RecordSink(const Napi::CallbackInfo& info)
     : Napi::ObjectWrap<RecordSink>(info), file_(std::make_shared<SinkFile>()) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString()) {
-    ThrowError(env, "ERR_INVALID_OPTION", "RecordSink takes (path, options)");
-    return;
-  }
-  file_->path = info[0].As<Napi::String>().Utf8Value();
+  if (info[0].IsString()) file_->path = info[0].As<Napi::String>().Utf8Value();
   if (file_->path.empty() || file_->path.find('\0') != std::string::npos) {
-    ThrowError(env, "ERR_INVALID_OPTION", "the record sink path must be a non-empty string without NUL bytes");
+    ThrowError(env, "ERR_INVALID_ARG", "the record sink path must be a non-empty string without NUL bytes");
     return;
   }
   if (!ParseCompressorConfig(env, info[1], true, &file_->config)) return;
@@ -291,14 +283,12 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
   if (file_->config.mode == Mode::kGzip && file_->config.level > 0) {
     file_->slicePool = std::make_shared<SliceDeflaterPool>(file_->config.level);
   }
-  Napi::Value preamble = info[1].As<Napi::Object>().Get("preamble");
+  Napi::Value preamble;
+  if (!GetOption(info[1].As<Napi::Object>(), "preamble", &preamble)) return;
   if (!preamble.IsUndefined()) {
-    if (!preamble.IsTypedArray()) {
-      ThrowError(env, "ERR_INVALID_OPTION", "preamble must be a Uint8Array");
-      return;
-    }
-    Napi::TypedArray array = preamble.As<Napi::TypedArray>();
-    file_->preamble.assign(BytesOf(array), BytesOf(array) + array.ByteLength());
+    ByteView bytes;
+    if (!ReadBytes(env, preamble, "preamble", &bytes, "ERR_INVALID_OPTION")) return;
+    file_->preamble.assign(bytes.data, bytes.data + bytes.len);
   }
 }
 
@@ -342,7 +332,7 @@ void RecordSink::PumpCompress() {
 void RecordSink::CompressDone(Job* job) { job->compressed = true; }
 
 void RecordSink::Resolve(Napi::Env env, Job* job) {
-  job->keep.clear();
+  std::vector<uint8_t>().swap(job->input);
   job->spool.reset();
   if (job->failure.failed()) {
     job->deferred.Reject(MakeError(env, job->failure).Value());
@@ -415,25 +405,32 @@ Napi::Value RecordSink::Append(const Napi::CallbackInfo& info) {
   };
   if (closed_) return reject("ERR_SINK_CLOSED", "append() called after close() on " + file_->path);
   if (!opened_) return reject("ERR_SINK_CLOSED", "append() called before open() on " + file_->path);
-  if (info.Length() < 2 || !info[0].IsTypedArray()) {
-    return reject("ERR_INVALID_OPTION", "append() takes (header: Uint8Array, block: Spool | Uint8Array)");
+  ByteView header;
+  ByteView block;
+  std::shared_ptr<SpoolCore> spool = Spool::CoreOf(info[1]);
+  if (!ReadBytes(env, info[0], "append() header", &header) ||
+      (!spool && !ReadBytes(env, info[1], "append() block (a Uint8Array or a native Spool)", &block))) {
+    job->deferred.Reject(env.GetAndClearPendingException().Value());
+    return job->deferred.Promise();
   }
-  Napi::TypedArray header = info[0].As<Napi::TypedArray>();
-  job->header = BytesOf(header);
-  job->headerLen = header.ByteLength();
-  job->keep.push_back(Napi::Persistent(info[0]));
-  if (info[1].IsTypedArray()) {
-    Napi::TypedArray block = info[1].As<Napi::TypedArray>();
-    job->block = BytesOf(block);
-    job->blockLen = block.ByteLength();
-    job->keep.push_back(Napi::Persistent(info[1]));
-  } else if (std::shared_ptr<SpoolCore> spool = Spool::CoreOf(info[1])) {
-    if (spool->closed()) return reject("ERR_SPOOL_CLOSED", "append() was given a closed spool");
+  if (spool && spool->closed()) return reject("ERR_SPOOL_CLOSED", "append() was given a closed spool");
+  try {
+    job->input.reserve(header.len + block.len);
+    job->input.insert(job->input.end(), header.data, header.data + header.len);
+    job->input.insert(job->input.end(), block.data, block.data + block.len);
+  } catch (const std::bad_alloc&) {
+    return reject("ERR_SINK_WRITE", "out of memory copying a record of " + std::to_string(header.len + block.len) +
+                                        " bytes for " + file_->path);
+  }
+  job->header = job->input.data();
+  job->headerLen = header.len;
+  if (spool) {
     // The record holds the bytes the spool had at this call.
     job->blockLen = spool->size();
     job->spool = std::move(spool);
   } else {
-    return reject("ERR_INVALID_OPTION", "append() block must be a Uint8Array or a native Spool");
+    job->block = job->input.data() + header.len;
+    job->blockLen = block.len;
   }
   job->precompress = file_->config.mode != Mode::kNone && job->headerLen + job->blockLen <= kPrecompressLimit;
   return Enqueue(std::move(job));

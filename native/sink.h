@@ -51,7 +51,9 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
   struct Job {
     Kind kind;
     Napi::Promise::Deferred deferred;
-    std::vector<Napi::Reference<Napi::Value>> keep;  // JS buffers alive until done
+    // Header and Buffer block, copied at the call: a JS buffer transferred or detached while
+    // the job runs would free the bytes under the worker. `header` and `block` point here.
+    std::vector<uint8_t> input;
     const uint8_t* header = nullptr;
     size_t headerLen = 0;
     const uint8_t* block = nullptr;  // a Buffer block, or

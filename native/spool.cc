@@ -14,6 +14,7 @@ namespace {
 // Marks JS objects that wrap a native Spool, so a sink can tell them apart safely.
 const napi_type_tag kSpoolTag = {0x7761726377697265ULL, 0x73706f6f6c000001ULL};
 constexpr uint64_t kDefaultLimit = 1024 * 1024;
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 }  // namespace
 
 bool SpoolCore::MoveToDisk(Failure* failure) {
@@ -133,10 +134,12 @@ Napi::Function Spool::Define(Napi::Env env) {
 
 Spool::Spool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Spool>(info) {
   Napi::Env env = info.Env();
-  Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Object options = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
   int64_t limit = 0;
   if (!ReadIntOption(env, options, "memoryLimit", 0, int64_t{1} << 50, kDefaultLimit, &limit)) return;
-  Napi::Value dir = options.Get("tempDir");
+  Napi::Value dir;
+  Napi::Value fullOnDiskOption;
+  if (!GetOption(options, "tempDir", &dir) || !GetOption(options, "fullOnDisk", &fullOnDiskOption)) return;
   std::string tempDir;
   if (dir.IsString()) {
     tempDir = dir.As<Napi::String>().Utf8Value();
@@ -151,11 +154,11 @@ Spool::Spool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Spool>(info) {
     ThrowError(env, "ERR_INVALID_OPTION", "tempDir must be a non-empty path");
     return;
   }
-  bool fullOnDisk = options.Get("fullOnDisk").ToBoolean().Value();
+  bool fullOnDisk = fullOnDiskOption.ToBoolean().Value();
   core_ = std::make_shared<SpoolCore>(static_cast<uint64_t>(limit), tempDir, fullOnDisk);
   Failure failure;
   if (fullOnDisk && !core_->StartOnDisk(&failure)) {
-    MakeError(env, failure).ThrowAsJavaScriptException();
+    ThrowError(env, failure);
     return;
   }
   info.This().As<Napi::Object>().TypeTag(&kSpoolTag);
@@ -170,50 +173,52 @@ std::shared_ptr<SpoolCore> Spool::CoreOf(const Napi::Value& value) {
 
 Napi::Value Spool::Append(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray()) {
-    ThrowError(env, "ERR_INVALID_OPTION", "spool.append() takes a Uint8Array");
-    return env.Undefined();
-  }
-  Napi::TypedArray array = info[0].As<Napi::TypedArray>();
-  const uint8_t* data = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  ByteView input;
+  if (!ReadBytes(env, info[0], "spool.append() input", &input)) return env.Undefined();
   Failure failure;
   try {
-    core_->Append(data, array.ByteLength(), &failure);
+    core_->Append(input.data, input.len, &failure);
   } catch (const std::bad_alloc&) {
     failure.Set("ERR_SPOOL_IO", "out of memory while spooling");
   }
-  if (failure.failed()) MakeError(env, failure).ThrowAsJavaScriptException();
+  if (failure.failed()) ThrowError(env, failure);
   return env.Undefined();
 }
 
 Napi::Value Spool::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
-    ThrowError(env, "ERR_INVALID_OPTION", "spool.read() takes (offset, length)");
+  double offset = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  double length = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(offset >= 0) || !(length >= 0) || offset != std::floor(offset) || length != std::floor(length) ||
+      offset > kMaxSafeInteger || length > kMaxSafeInteger) {
+    ThrowError(env, "ERR_INVALID_ARG", "spool.read() offset and length must be non-negative safe integers");
     return env.Undefined();
   }
-  double offset = info[0].As<Napi::Number>().DoubleValue();
-  double length = info[1].As<Napi::Number>().DoubleValue();
-  if (!(offset >= 0) || !(length >= 0) || offset != std::floor(offset) || length != std::floor(length) ||
-      offset > 9007199254740991.0 || length > 9007199254740991.0) {
-    ThrowError(env, "ERR_INVALID_OPTION", "spool.read() offset and length must be non-negative integers");
+  if (core_->closed()) {
+    ThrowError(env, "ERR_SPOOL_CLOSED", "spool.read() called after close()");
     return env.Undefined();
   }
   uint64_t size = core_->size();
   uint64_t start = static_cast<uint64_t>(offset);
   uint64_t want = start >= size ? 0 : std::min<uint64_t>(static_cast<uint64_t>(length), size - start);
+  napi_value buffer = nullptr;
+  void* data = nullptr;
+  // Fails (with a pending RangeError) beyond the largest Buffer node can make: 4 GiB on Node 20.
+  if (want > SIZE_MAX || napi_create_buffer(env, static_cast<size_t>(want), &data, &buffer) != napi_ok ||
+      (want > 0 && data == nullptr)) {
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    ThrowError(env, "ERR_INVALID_ARG",
+               "spool.read() of " + std::to_string(want) +
+                   " bytes at once is more than one Buffer can hold: read it in smaller pieces");
+    return env.Undefined();
+  }
   Failure failure;
-  if (core_->closed()) {
-    ThrowError(env, "ERR_SPOOL_CLOSED", "spool.read() called after close()");
-    return env.Undefined();
-  }
-  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(want));
   size_t got = 0;
-  if (want > 0 && !core_->Read(start, out.Data(), static_cast<size_t>(want), &got, &failure)) {
-    MakeError(env, failure).ThrowAsJavaScriptException();
+  if (want > 0 && !core_->Read(start, static_cast<uint8_t*>(data), static_cast<size_t>(want), &got, &failure)) {
+    ThrowError(env, failure);
     return env.Undefined();
   }
-  return out;
+  return Napi::Value(env, buffer);
 }
 
 Napi::Value Spool::Close(const Napi::CallbackInfo& info) {

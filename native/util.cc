@@ -31,13 +31,59 @@ Napi::Error MakeError(Napi::Env env, const char* code, const std::string& messag
   return MakeError(env, failure);
 }
 
+void ThrowError(Napi::Env env, const Failure& failure) {
+  // napi_throw with an exception pending is fatal: keep the first one.
+  if (env.IsExceptionPending()) return;
+  MakeError(env, failure).ThrowAsJavaScriptException();
+}
+
 void ThrowError(Napi::Env env, const char* code, const std::string& message) {
-  MakeError(env, code, message).ThrowAsJavaScriptException();
+  Failure failure;
+  failure.Set(code, message);
+  ThrowError(env, failure);
+}
+
+bool ReadBytes(Napi::Env env, const Napi::Value& value, const char* what, ByteView* out, const char* code) {
+  static const uint8_t kEmpty = 0;
+  void* data = nullptr;
+  size_t len = 0;
+  napi_value buffer = nullptr;
+  napi_status status = napi_invalid_arg;
+  // Raw N-API: Napi::TypedArray::ArrayBuffer().Data() fails on a SharedArrayBuffer.
+  if (value.IsTypedArray()) {
+    napi_typedarray_type type;
+    size_t count = 0;
+    size_t offset = 0;
+    status = napi_get_typedarray_info(env, value, &type, &count, &data, &buffer, &offset);
+    if (status == napi_ok) len = value.As<Napi::TypedArray>().ByteLength();
+  } else if (value.IsDataView()) {
+    size_t offset = 0;
+    status = napi_get_dataview_info(env, value, &len, &data, &buffer, &offset);
+  }
+  if (status != napi_ok) {
+    ThrowError(env, code, std::string(what) + " must be a Uint8Array (or another ArrayBuffer view)");
+    return false;
+  }
+  bool detached = false;
+  // False for a SharedArrayBuffer, which cannot be detached.
+  if (napi_is_detached_arraybuffer(env, buffer, &detached) != napi_ok || detached) {
+    ThrowError(env, code, std::string(what) + " is backed by a detached (transferred) ArrayBuffer");
+    return false;
+  }
+  out->data = len > 0 && data != nullptr ? static_cast<const uint8_t*>(data) : &kEmpty;
+  out->len = data != nullptr ? len : 0;
+  return true;
+}
+
+bool GetOption(const Napi::Object& options, const char* name, Napi::Value* out) {
+  *out = options.Get(name);
+  return !options.Env().IsExceptionPending();
 }
 
 bool ReadIntOption(Napi::Env env, const Napi::Object& options, const char* name, int64_t min,
                    int64_t max, int64_t fallback, int64_t* out) {
-  Napi::Value value = options.Get(name);
+  Napi::Value value;
+  if (!GetOption(options, name, &value)) return false;
   if (value.IsUndefined()) {
     *out = fallback;
     return true;

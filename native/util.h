@@ -28,8 +28,25 @@ std::string ErrnoText(int err);
 
 Napi::Error MakeError(Napi::Env env, const Failure& failure);
 Napi::Error MakeError(Napi::Env env, const char* code, const std::string& message);
-// Throws as a pending JS exception (C++ exceptions never cross N-API).
+// Throws as a pending JS exception (C++ exceptions never cross N-API). An exception
+// already pending (a throwing getter) is kept: it is the one the caller sees.
 void ThrowError(Napi::Env env, const char* code, const std::string& message);
+// ThrowError for a Failure.
+void ThrowError(Napi::Env env, const Failure& failure);
+
+// Bytes of a JS TypedArray or DataView argument (SharedArrayBuffer-backed ones too). They
+// belong to JS: use them before returning to JS, or copy them (a transfer can free them).
+struct ByteView {
+  const uint8_t* data = nullptr;  // never null, even when empty
+  size_t len = 0;
+};
+// False with a pending `code` error when `value` is not a byte view or its buffer is detached;
+// `what` names the argument in the message ("digest.update() input"). Options use ERR_INVALID_OPTION.
+bool ReadBytes(Napi::Env env, const Napi::Value& value, const char* what, ByteView* out,
+               const char* code = "ERR_INVALID_ARG");
+
+// options[name]; false when reading it threw (a getter or Proxy trap): that exception stays pending.
+bool GetOption(const Napi::Object& options, const char* name, Napi::Value* out);
 
 // Reads an optional integer option; false (with a pending exception) when it is not an integer in range.
 bool ReadIntOption(Napi::Env env, const Napi::Object& options, const char* name, int64_t min,

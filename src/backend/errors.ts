@@ -5,6 +5,7 @@ export type BackendErrorCode =
   | 'ERR_BACKEND_UNAVAILABLE' // WARCWIRE_BACKEND=native but the addon cannot load
   | 'ERR_ZSTD_UNAVAILABLE' // js backend on a Node without zlib zstd
   | 'ERR_INVALID_OPTION' // bad level, unknown algorithm, dictionary with gzip...
+  | 'ERR_INVALID_ARG' // a method argument it cannot take: not a byte view, a detached buffer, a bad read range
   | 'ERR_SPOOL_CLOSED' // append/read after close
   | 'ERR_SPOOL_IO' // temp file could not be created/written/read
   | 'ERR_SINK_CLOSED' // append after close

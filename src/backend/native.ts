@@ -1,10 +1,12 @@
 /**
  * The native backend: loads the C++ addon (native/) with node-gyp-build —
- * build/Release first, then prebuilds/<platform>-<arch>/ — and adapts it to
+ * build/Release first, then prebuilds/<platform>-<arch>/, or the file named by
+ * WARCWIRE_ADDON (e.g. the AddressSanitizer build) — and adapts it to
  * the Backend interface, turning the addon's coded errors into BackendError.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isSpool } from './arguments';
 import { BackendError, type BackendErrorCode } from './errors';
 import type {
   AppendResult,
@@ -68,6 +70,7 @@ const BACKEND_CODES: ReadonlySet<string> = new Set<BackendErrorCode>([
   'ERR_BACKEND_UNAVAILABLE',
   'ERR_ZSTD_UNAVAILABLE',
   'ERR_INVALID_OPTION',
+  'ERR_INVALID_ARG',
   'ERR_SPOOL_CLOSED',
   'ERR_SPOOL_IO',
   'ERR_SINK_CLOSED',
@@ -165,8 +168,10 @@ export class NativeSpool implements Spool {
   /** The addon object; a native sink reads it on its worker thread. */
   readonly handle: AddonSpool;
   constructor(addon: NativeAddon, options: SpoolOptions = {}) {
-    const tempDir = options.tempDir ?? tempDirDefault();
-    this.handle = call(() => new addon.Spool({ ...options, tempDir }));
+    // Like the js backend: anything but an object means the defaults.
+    const given: SpoolOptions = typeof options === 'object' && options !== null ? options : {};
+    const tempDir = given.tempDir ?? tempDirDefault();
+    this.handle = call(() => new addon.Spool({ ...given, tempDir }));
   }
   get size(): number {
     return this.handle.size;
@@ -209,7 +214,8 @@ class NativeRecordSink implements RecordSink {
     let nativeBlock: Uint8Array | AddonSpool;
     try {
       // A spool from another backend is read whole here; native spools are read on the worker.
-      nativeBlock = block instanceof NativeSpool ? block.handle : block instanceof Uint8Array ? block : block.read(0, block.size);
+      // Anything else goes to the addon, which checks it.
+      nativeBlock = block instanceof NativeSpool ? block.handle : isSpool(block) ? block.read(0, block.size) : block;
     } catch (err) {
       return Promise.reject(toBackendError(err));
     }
@@ -222,8 +228,13 @@ class NativeRecordSink implements RecordSink {
   }
 }
 
-/** Where node-gyp-build finds the addon (throws when there is none for this platform). */
+/** WARCWIRE_ADDON=path loads that addon file instead (`npm run test:asan` uses it). */
+export const ADDON_PATH_VARIABLE = 'WARCWIRE_ADDON';
+
+/** Where the addon is: WARCWIRE_ADDON, else where node-gyp-build finds it (throws when there is none). */
 export function resolveNativeAddonPath(): string {
+  const override = process.env[ADDON_PATH_VARIABLE];
+  if (override !== undefined && override !== '') return path.resolve(override);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
   return nodeGypBuild.resolve(PACKAGE_ROOT);

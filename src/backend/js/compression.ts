@@ -5,6 +5,7 @@
  */
 import * as zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { bytesArgument } from '../arguments';
 import { BackendError } from '../errors';
 import { requireNodeZstd, requireZstdDictionarySupport, zstdParams } from './zstd-support';
 
@@ -38,6 +39,7 @@ export function resolveMemberCompression(options: {
     if (!Number.isInteger(resolved) || resolved < 1 || resolved > 22) {
       throw new BackendError('ERR_INVALID_OPTION', `zstd level must be an integer 1-22, got ${String(level)}`);
     }
+    if (dictionary !== undefined) bytesArgument(dictionary, 'dictionary', 'ERR_INVALID_OPTION');
     if (dictionary !== undefined && dictionary.byteLength === 0) {
       throw new BackendError('ERR_INVALID_OPTION', 'the zstd dictionary is empty');
     }

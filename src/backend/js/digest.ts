@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { bytesArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { Digest, DigestAlgorithm, DigestEncoding } from '../types';
 
@@ -54,10 +55,11 @@ export class JsDigest implements Digest {
   }
 
   update(chunk: Uint8Array): void {
+    const bytes = bytesArgument(chunk, 'digest.update() input');
     if (this.result !== undefined) {
       throw new BackendError('ERR_INVALID_OPTION', `${this.algorithm} digest already finished; create a new one to hash more data`);
     }
-    this.hash.update(chunk);
+    this.hash.update(bytes);
   }
 
   digest(): Buffer {

@@ -3,6 +3,7 @@
  * and a failure that sticks until reset() (the caller must resynchronise; no byte after a
  * corrupt one is ever returned as good output).
  */
+import { bytesArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { DecodeStep, MemberDecoder } from '../types';
 import type { SyncZlibEngine } from './sync-zlib-engine';
@@ -20,9 +21,10 @@ export abstract class EngineMemberDecoder implements MemberDecoder {
 
   write(input: Uint8Array): DecodeStep {
     if (this.closed) throw new BackendError('ERR_DECODE', 'MemberDecoder.write() called after close()');
+    const bytes = bytesArgument(input, 'MemberDecoder.write() input');
     if (this.failure !== undefined) throw this.failure;
     try {
-      return this.step(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+      return this.step(bytes);
     } catch (err) {
       this.failure = err instanceof BackendError ? err : this.decodeError(err);
       throw this.failure;

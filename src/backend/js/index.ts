@@ -1,4 +1,5 @@
 /** The pure-JS backend: the Backend interface on node:crypto, node:zlib and node:fs. */
+import { optionsArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { Backend, MemberDecoder, MemberDecoderOptions } from '../types';
 import { JsDigest } from './digest';
@@ -10,6 +11,7 @@ import { nodeZstd } from './zstd-support';
 import { JsZstdMemberDecoder } from './zstd-member-decoder';
 
 function createMemberDecoder(options: MemberDecoderOptions): MemberDecoder {
+  optionsArgument(options, 'MemberDecoder');
   if (options.compression === 'gzip') {
     if (options.dictionary !== undefined) {
       throw new BackendError('ERR_INVALID_OPTION', 'a dictionary is only supported with zstd compression, not gzip');

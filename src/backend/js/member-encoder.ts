@@ -1,3 +1,4 @@
+import { bytesArgument, optionsArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { MemberEncoder, MemberEncoderOptions } from '../types';
 import { compressMember, resolveMemberCompression, type MemberCompression } from './compression';
@@ -12,12 +13,16 @@ export class JsMemberEncoder implements MemberEncoder {
   private closed = false;
 
   constructor(options: MemberEncoderOptions) {
-    this.settings = resolveMemberCompression(options);
+    this.settings = resolveMemberCompression(optionsArgument(options, 'MemberEncoder'));
   }
 
   async encode(parts: readonly Uint8Array[]): Promise<Buffer> {
     if (this.closed) throw new BackendError('ERR_INVALID_OPTION', 'MemberEncoder.encode() called after close()');
-    const input = parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength) : Buffer.concat(parts);
+    if (!Array.isArray(parts)) throw new BackendError('ERR_INVALID_ARG', 'encode() takes an array of Uint8Array');
+    // Each part copied as it is read: a buffer transferred while zlib works on it (or by the
+    // next element's getter) would be freed under it.
+    const copies = parts.map((part: unknown) => Buffer.from(bytesArgument(part, 'each encode() part')));
+    const input = copies.length === 1 ? copies[0]! : Buffer.concat(copies);
     return compressMember(this.settings, input);
   }
 

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { bytesArgument, filePathArgument, isSpool, optionsArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { AppendResult, RecordSink, RecordSinkOptions, Spool } from '../types';
 import { compressMember, createMemberStream, resolveMemberCompression, type MemberCompression } from './compression';
@@ -37,10 +38,6 @@ const SYSCALL_REASONS: Record<string, string> = {
 function errnoCode(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-function isSpool(block: Spool | Uint8Array): block is Spool {
-  return !(block instanceof Uint8Array);
 }
 
 const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -92,6 +89,8 @@ export class JsRecordSink implements RecordSink {
 
   /** Opens (creating, never truncating) `filePath` for appending; writes the preamble to an empty file. */
   static async open(filePath: string, options: RecordSinkOptions): Promise<JsRecordSink> {
+    filePathArgument(filePath);
+    optionsArgument(options, 'RecordSink');
     let compression: MemberCompression | undefined;
     if (options.compression === 'none') {
       if (options.dictionary !== undefined) {
@@ -100,6 +99,7 @@ export class JsRecordSink implements RecordSink {
     } else {
       compression = resolveMemberCompression(options); // before opening, so a bad option creates no file
     }
+    const preamble = options.preamble === undefined ? undefined : bytesArgument(options.preamble, 'preamble', 'ERR_INVALID_OPTION');
     let handle: FileHandle;
     try {
       handle = await fsp.open(filePath, 'a', 0o644);
@@ -109,8 +109,8 @@ export class JsRecordSink implements RecordSink {
     const sink = new JsRecordSink(filePath, handle, compression, 0);
     try {
       sink.committed = (await handle.stat()).size;
-      if (sink.committed === 0 && options.preamble !== undefined && options.preamble.byteLength > 0) {
-        await sink.writeAtEnd([Buffer.from(options.preamble)]);
+      if (sink.committed === 0 && preamble !== undefined && preamble.byteLength > 0) {
+        await sink.writeAtEnd([Buffer.from(preamble)]);
       }
     } catch (err) {
       await handle.close().catch(() => undefined);
@@ -143,16 +143,20 @@ export class JsRecordSink implements RecordSink {
 
   /**
    * Small records: copied and compression started now (bounded), written in turn.
-   * Large ones: read from the block (which must stay unchanged/open until the append
-   * resolves) and streamed when their turn comes.
+   * Large ones: a Buffer block is copied, a spool is read (it must stay unchanged and open
+   * until the append resolves), and streamed when their turn comes.
    */
-  private prepare(header: Uint8Array, block: Spool | Uint8Array): () => Promise<AppendResult> {
+  private prepare(headerArgument: Uint8Array, blockArgument: Spool | Uint8Array): () => Promise<AppendResult> {
+    const header = bytesArgument(headerArgument, 'append() header');
+    const block = isSpool(blockArgument) ? blockArgument : bytesArgument(blockArgument, 'append() block (a Uint8Array or a Spool)');
     const blockSize = isSpool(block) ? block.size : block.byteLength;
     const total = header.byteLength + blockSize + RECORD_END.length;
     const settings = this.compression;
     if (total > INLINE_LIMIT) {
+      // Copies of buffers (not of spools): a buffer transferred before its turn would be gone.
       const headerCopy = Buffer.from(header);
-      return () => this.writeStreamed(Readable.from(recordChunks(headerCopy, block)), settings && createMemberStream(settings, total));
+      const blockCopy = isSpool(block) ? block : Buffer.from(block);
+      return () => this.writeStreamed(Readable.from(recordChunks(headerCopy, blockCopy)), settings && createMemberStream(settings, total));
     }
     // Copy now: the caller may reuse its buffers once append() returns.
     const input = Buffer.concat([...recordChunks(header, block)], total);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { bytesArgument, checkReadRange } from '../arguments';
 import { BackendError } from '../errors';
 import type { Spool, SpoolOptions } from '../types';
 
@@ -42,7 +43,9 @@ export class JsSpool implements Spool {
   private length = 0;
   private closed = false;
 
-  constructor(options: SpoolOptions = {}) {
+  constructor(spoolOptions?: SpoolOptions | null) {
+    // Like the addon: anything but an object means the defaults.
+    const options: SpoolOptions = typeof spoolOptions === 'object' && spoolOptions !== null ? spoolOptions : {};
     const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     if (!Number.isSafeInteger(limit) || limit < 0) {
       throw new BackendError('ERR_INVALID_OPTION', `spool memoryLimit must be a non-negative integer, got ${String(options.memoryLimit)}`);
@@ -60,7 +63,8 @@ export class JsSpool implements Spool {
     return this.fd !== undefined;
   }
 
-  append(chunk: Uint8Array): void {
+  append(input: Uint8Array): void {
+    const chunk = bytesArgument(input, 'spool.append() input');
     this.checkOpen('append to');
     if (chunk.byteLength === 0) return;
     if (this.fd === undefined && this.length + chunk.byteLength > this.memoryLimit) this.moveToDisk();
@@ -80,11 +84,8 @@ export class JsSpool implements Spool {
   }
 
   read(offset: number, length: number): Buffer {
+    const count = checkReadRange(offset, length, this.length);
     this.checkOpen('read from');
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new BackendError('ERR_INVALID_OPTION', `spool read needs non-negative integer offset and length, got (${offset}, ${length})`);
-    }
-    const count = Math.max(0, Math.min(length, this.length - offset));
     if (count === 0) return Buffer.alloc(0);
     if (this.fd === undefined) return Buffer.from(this.memory!.subarray(offset, offset + count));
     const out = Buffer.allocUnsafe(count);

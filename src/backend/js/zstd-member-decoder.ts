@@ -5,6 +5,7 @@
  * Skippable frames (e.g. the dictionary frame) end as members with no output.
  */
 import * as zlib from 'node:zlib';
+import { bytesArgument } from '../arguments';
 import { BackendError } from '../errors';
 import { MAX_DECODE_OUTPUT, type DecodeStep } from '../types';
 import { EngineMemberDecoder } from './engine-member-decoder';
@@ -32,7 +33,7 @@ export class JsZstdMemberDecoder extends EngineMemberDecoder {
     super();
     requireNodeZstd();
     if (dictionary !== undefined) requireZstdDictionarySupport();
-    this.dictionary = dictionary === undefined ? undefined : Buffer.from(dictionary);
+    this.dictionary = dictionary === undefined ? undefined : Buffer.from(bytesArgument(dictionary, 'dictionary', 'ERR_INVALID_OPTION'));
     this.engine = this.newEngine();
   }
 
