@@ -8,12 +8,10 @@ import { BackendError } from '../../src/backend/errors';
 import { MAX_DECODE_OUTPUT, type MemberDecoder } from '../../src/backend/types';
 import { runTsChild } from '../helpers/backend-child';
 import { decodeMembers } from '../helpers/backend-decode';
-import { backendUnderTest, nodeHasZstd } from '../helpers/backend-tools';
+import { backendUnderTest, zstdTest } from '../helpers/backend-tools';
 import { rleBomb, zstdFrame } from '../helpers/zstd-frames';
 
 const backend = backendUnderTest();
-const zstdExpected = backend.name === 'native' || nodeHasZstd;
-const zstdTest = zstdExpected ? test : test.skip;
 const MiB = 1024 * 1024;
 
 function decodeError(decoder: MemberDecoder, data: Buffer): BackendError {

@@ -112,3 +112,22 @@ export function textBytes(length: number, seed: number): Buffer {
   for (let i = 0; s.length < length; i++) s += words[random[i % length]! % words.length] + ' ';
   return Buffer.from(s.slice(0, length));
 }
+
+/**
+ * A zstd test. Where zstd is missing by design (the js backend on a Node whose
+ * node:zlib has none), the same case checks the documented refusal instead, so
+ * nothing is skipped and a backend that loses zstd for another reason fails.
+ */
+export function zstdTest(name: string, fn: jest.ProvidesCallback, timeout?: number): void {
+  const backend = backendUnderTest();
+  if (backend.name === 'native' || nodeHasZstd) {
+    test(name, fn, timeout);
+    return;
+  }
+  test(`${name}: zstd missing by design here, refused with ERR_ZSTD_UNAVAILABLE`, () => {
+    expect(backend.name).toBe('js');
+    expect(() => backend.createMemberDecoder({ compression: 'zstd' })).toThrow(
+      expect.objectContaining({ code: 'ERR_ZSTD_UNAVAILABLE' }) as unknown as Error,
+    );
+  });
+}

@@ -9,13 +9,12 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { runTsChild } from '../helpers/backend-child';
-import { nodeHasZstd } from '../helpers/backend-tools';
+import { zstdTest } from '../helpers/backend-tools';
 import { backend, tempDir } from '../helpers/warc-backend';
 import { MAX_BLOCK_SIZE, zstdFrame, type ZstdBlock } from '../helpers/zstd-frames';
 
 const MiB = 1024 * 1024;
 const BLOCK = 256 * MiB;
-const zstdTest = backend.name === 'native' || nodeHasZstd ? test : test.skip;
 
 const header = (length: number) => Buffer.from(`WARC/1.1\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:bomb>\r\nContent-Length: ${length}\r\n\r\n`);
 const TRAILER = Buffer.from('\r\n\r\n');
