@@ -1,0 +1,222 @@
+/**
+ * `npm run fuzz [-- options]`: seeded mutation fuzzing of the readers (WarcReader,
+ * check, index, mend's scan) and of the capturing client (WarcClient against a
+ * raw TCP server), on both backends, each input in a child process. Failures
+ * are saved under fuzz/out/; the first input of each new finding also goes to
+ * the regression corpus (fuzz/corpus/) and its known-failing manifest.
+ * Options: --seed N, --long, --reader-inputs N, --http-inputs N (totals across
+ * backends), --backends native,js, --jobs N, --hang-ms N, --rss-mib N, --no-save.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { linkNativeBuild, repoRoot } from '../scripts/compiled-tree';
+import { getBackend } from '../src/backend/index';
+import type { Backend } from '../src/backend/types';
+import type { Job } from './child';
+import { readKnownFailing, saveCorpusEntry, writeKnownFailing, type CorpusTarget } from './corpus';
+import { encodeHttpInput, httpTemplates, makeHttpInput } from './http-input';
+import { mutate } from './mutate';
+import { signature } from './outcome';
+import { inputRandom } from './random';
+import { fixtureDictionary, fixtureSeeds, fixturesDir, writerSeeds, zstdSeeds, type Seed } from './reader-seeds';
+import { runInputs, type BackendName, type InputResult, type RunnerOptions } from './runner';
+
+interface Settings {
+  seed: number;
+  readerInputs: number;
+  httpInputs: number;
+  backends: BackendName[];
+  jobs: number;
+  hangMs: number;
+  rssMiB: number;
+  save: boolean;
+}
+
+/** Largest reproducer kept in the corpus (bigger ones stay in fuzz/out). */
+const CORPUS_MAX_BYTES = 128 * 1024;
+/** Inputs per child, and per unit of work handed to a worker. */
+const BATCH = { reader: 200, http: 100 } as const;
+const UNIT = 1000;
+
+function parseArgs(argv: string[]): Settings {
+  const long = argv.includes('--long');
+  const value = (name: string, fallback: number): number => {
+    const at = argv.indexOf(name);
+    if (at < 0) return fallback;
+    const n = Number(argv[at + 1]);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} needs a whole number, got ${JSON.stringify(argv[at + 1])}`);
+    return n;
+  };
+  const backendsAt = argv.indexOf('--backends');
+  const backends = (backendsAt >= 0 ? (argv[backendsAt + 1] ?? '') : 'native,js').split(',') as BackendName[];
+  if (backends.some((b) => b !== 'native' && b !== 'js')) throw new Error('--backends takes native, js or native,js');
+  return {
+    seed: value('--seed', 1),
+    readerInputs: value('--reader-inputs', long ? 300_000 : 1600),
+    httpInputs: value('--http-inputs', long ? 10_000 : 300),
+    backends,
+    jobs: value('--jobs', Math.min(2, availableParallelism())),
+    hangMs: value('--hang-ms', 10_000),
+    rssMiB: value('--rss-mib', 512),
+    save: !argv.includes('--no-save'),
+  };
+}
+
+/** Input `index` of the reader target: a seed, mutated (sometimes left whole, sometimes gzipped after). */
+function readerInput(seeds: Seed[], seed: number, index: number): { bytes: Buffer; from: string } {
+  const rand = inputRandom(seed, 'reader', index);
+  const base = rand.pick(seeds);
+  if (rand.chance(0.03)) return { bytes: base.bytes, from: `${base.name} as is` };
+  const { bytes, applied } = mutate(base.bytes, rand, rand.pick(seeds).bytes);
+  const plain = bytes[0] !== 0x1f && bytes[0] !== 0x28;
+  if (plain && rand.chance(0.15)) return { bytes: gzipSync(bytes), from: `${base.name} ${applied.join('+')} +gzip` };
+  return { bytes, from: `${base.name} ${applied.join('+')}` };
+}
+
+function httpInput(templates: Buffer[], seed: number, index: number): { bytes: Buffer; from: string } {
+  const { input, applied } = makeHttpInput(inputRandom(seed, 'http', index), templates);
+  return { bytes: encodeHttpInput(input), from: `${applied.join('+')} close=${input.close}` };
+}
+
+interface Unit {
+  target: CorpusTarget;
+  backend: BackendName;
+  first: number;
+  count: number;
+}
+
+interface Finding {
+  target: CorpusTarget;
+  backend: BackendName;
+  index: number;
+  result: InputResult;
+  bytes: Buffer;
+  from: string;
+}
+
+async function main(): Promise<void> {
+  const settings = parseArgs(process.argv.slice(2));
+  const root = repoRoot(__dirname, 'dist-fuzz');
+  const compiledRoot = resolve(__dirname, '..');
+  linkNativeBuild(root, compiledRoot);
+  const started = Date.now();
+
+  // A backend that cannot load would turn every input into the same typed error: refuse instead.
+  const backends = settings.backends.map((name) => getBackend(name));
+  const fixtures = fixturesDir(root);
+  const fromFixtures = fixtureSeeds(fixtures);
+  if (fromFixtures.length === 0) console.log(`fuzz: no conformance fixtures at ${fixtures} (set WARCWIRE_FIXTURES): fixture seeds skipped`);
+  const written = await writerSeeds(backends.find((b) => b.name === 'native') ?? (backends[0] as Backend), fixtureDictionary(fixtures));
+  for (const note of written.notes) console.log(`fuzz: ${note}`);
+  const seeds = [...fromFixtures, ...written.seeds, ...zstdSeeds()];
+  const templates = httpTemplates();
+  const make = (target: CorpusTarget, index: number): { bytes: Buffer; from: string } => (target === 'reader' ? readerInput(seeds, settings.seed, index) : httpInput(templates, settings.seed, index));
+  console.log(`fuzz: seed ${settings.seed}, ${seeds.length} reader seeds, ${templates.length} HTTP templates, backends ${settings.backends.join(',')}, ${settings.jobs} jobs`);
+
+  const units: Unit[] = [];
+  for (const [target, total] of [['reader', settings.readerInputs], ['http', settings.httpInputs]] as const) {
+    const perBackend = Math.ceil(total / settings.backends.length);
+    for (let first = 0; first < perBackend; first += UNIT) {
+      for (const backend of settings.backends) units.push({ target, backend, first, count: Math.min(UNIT, perBackend - first) });
+    }
+  }
+
+  const scratchRoot = mkdtempSync(join(tmpdir(), 'warcwire-fuzz-'));
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  const totals = new Map<string, { inputs: number; failures: number; ms: number; outcomes: Map<string, number> }>();
+  let unitSerial = 0;
+  const worker = async (): Promise<void> => {
+    for (let unit = units.shift(); unit; unit = units.shift()) {
+      const scratch = join(scratchRoot, `unit-${unitSerial++}`);
+      mkdirSync(scratch);
+      const made = new Map<number, { bytes: Buffer; from: string }>();
+      const inputs: Job['inputs'] = [];
+      for (let index = unit.first; index < unit.first + unit.count; index++) {
+        const input = make(unit.target, index);
+        made.set(index, input);
+        const file = join(scratch, `${index}.in`);
+        writeFileSync(file, input.bytes);
+        inputs.push({ index, file });
+      }
+      const options: RunnerOptions = {
+        command: { args: [join(__dirname, 'child.js')] },
+        backend: unit.backend,
+        hangMs: settings.hangMs,
+        rssLimitBytes: settings.rssMiB * 2 ** 20,
+        scratch,
+      };
+      const t0 = Date.now();
+      const results = await runInputs(unit.target, inputs, BATCH[unit.target], options, seen);
+      const key = `${unit.target}/${unit.backend}`;
+      const total = totals.get(key) ?? { inputs: 0, failures: 0, ms: 0, outcomes: new Map<string, number>() };
+      total.inputs += results.length;
+      total.ms += Date.now() - t0;
+      for (const r of results) {
+        for (const code of r.codes) if (!code.endsWith(':ok')) total.outcomes.set(code, (total.outcomes.get(code) ?? 0) + 1);
+        if (!r.failure) continue;
+        total.failures++;
+        const input = made.get(r.index) as { bytes: Buffer; from: string };
+        findings.push({ target: unit.target, backend: unit.backend, index: r.index, result: r, ...input });
+      }
+      totals.set(key, total);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  };
+  await Promise.all(Array.from({ length: settings.jobs }, worker));
+
+  // Reproducers: every failing input under fuzz/out; the first of each new finding into the corpus.
+  const out = join(root, 'fuzz', 'out');
+  const known = readKnownFailing(root);
+  const knownSignatures = new Set(Object.values(known).flatMap((k) => k.backends.map((b) => `${b}/${k.signature}`)));
+  const bySignature = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const sig = `${f.target}/${signature(f.result.failure as NonNullable<InputResult['failure']>)}`;
+    bySignature.set(`${f.backend}/${sig}`, [...(bySignature.get(`${f.backend}/${sig}`) ?? []), f]);
+  }
+  if (findings.length > 0) mkdirSync(out, { recursive: true });
+  const added: string[] = [];
+  for (const f of findings) writeFileSync(join(out, `${f.target}-${f.backend}-seed${settings.seed}-${f.index}`), f.bytes);
+  console.log('');
+  for (const [key, list] of bySignature) {
+    const f = list.find((x) => x.result.alone) ?? (list[0] as Finding);
+    const failure = f.result.failure as NonNullable<InputResult['failure']>;
+    console.log(`FAIL ${key} (${list.length}x; ${f.result.alone === false ? 'not reproduced alone' : 'reproduced alone'})\n  input: fuzz/out/${f.target}-${f.backend}-seed${settings.seed}-${f.index} (${f.bytes.length} bytes; ${f.from})\n  ${failure.detail.split('\n').join('\n  ')}`);
+    if (!settings.save || f.result.alone === false || knownSignatures.has(key)) continue;
+    if (f.bytes.length > CORPUS_MAX_BYTES) {
+      console.log(`  not added to the corpus: ${f.bytes.length} bytes is over ${CORPUS_MAX_BYTES}`);
+      continue;
+    }
+    const name = `${failure.kind}-${failure.step}-${createHash('sha1').update(f.bytes).digest('hex').slice(0, 10)}`;
+    const entry = saveCorpusEntry(root, f.target, name, f.bytes);
+    const sig = key.slice(f.backend.length + 1);
+    const old = known[entry];
+    known[entry] = { backends: [...new Set([...(old?.backends ?? []), f.backend])].sort() as BackendName[], symptom: `${failure.kind} in ${failure.step}: ${failure.detail.split('\n')[0]}`, signature: old?.signature ?? sig };
+    knownSignatures.add(key);
+    added.push(entry);
+    console.log(`  added to the corpus as fuzz/corpus/${entry}`);
+  }
+  if (added.length > 0) writeKnownFailing(root, known);
+  rmSync(scratchRoot, { recursive: true, force: true });
+
+  console.log('');
+  let inputs = 0;
+  let failures = 0;
+  for (const [key, t] of [...totals].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    inputs += t.inputs;
+    failures += t.failures;
+    const typed = [...t.outcomes].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([c, n]) => `${c} ${n}`).join(', ');
+    console.log(`${key}: ${t.inputs} inputs in ${(t.ms / 1000).toFixed(1)} s worker time (${(t.inputs / (t.ms / 1000)).toFixed(0)}/s), ${t.failures} failures; typed errors: ${typed || 'none'}`);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`fuzz: ${inputs} inputs, ${failures} failures (${seconds.toFixed(1)} s, ${(inputs / seconds).toFixed(0)} inputs/s, seed ${settings.seed})`);
+  process.exitCode = failures > 0 ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 2;
+});

@@ -1,0 +1,50 @@
+/** What one input did to a target, as the child reports it and the parent judges it. */
+
+export type FailureKind = 'signal' | 'hang' | 'rss' | 'exit' | 'untyped' | 'mismatch' | 'unreadable';
+
+export interface Failure {
+  kind: FailureKind;
+  /** The step running when it happened (e.g. `reader`, `check`, `fetch`). */
+  step: string;
+  detail: string;
+}
+
+/** Messages a child sends over IPC. */
+export type ChildMessage =
+  | { type: 'step'; index: number; step: string }
+  | { type: 'done'; index: number; failure?: Failure; codes: string[] };
+
+/** The `code` of a typed error (a string `code` property), else undefined. */
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' ? code : undefined;
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(err);
+}
+
+/**
+ * Runs one step: a typed error is an accepted outcome (its code is recorded),
+ * anything else that escapes is a failure.
+ */
+export async function step(name: string, codes: string[], run: () => Promise<void>): Promise<Failure | undefined> {
+  try {
+    await run();
+    codes.push(`${name}:ok`);
+    return undefined;
+  } catch (err) {
+    const code = errorCode(err);
+    if (code !== undefined) {
+      codes.push(`${name}:${code}`);
+      return undefined;
+    }
+    return { kind: 'untyped', step: name, detail: describe(err) };
+  }
+}
+
+/** What makes two failures the same finding: kind, step and the first line of the detail without numbers. */
+export function signature(failure: Failure): string {
+  const first = failure.detail.split('\n')[0] ?? '';
+  return `${failure.kind}/${failure.step}/${first.replace(/\d+/g, 'N').slice(0, 100)}`;
+}
