@@ -3,7 +3,9 @@
  * input's exact bytes, a WarcClient fetches it. Each outcome must be a
  * response or a typed error; at the end the WARC file must read back cleanly
  * and every response record's block must equal the bytes the server sent on
- * that connection (a prefix only when the record says WARC-Truncated).
+ * that connection; a prefix only when the record says WARC-Truncated, or when
+ * the block ends where the response's own framing ends (surplus bytes after a
+ * complete message are not part of it).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
@@ -79,6 +81,27 @@ function isPrefix(block: Buffer, of: Buffer): boolean {
   return block.length <= of.length && of.subarray(0, block.length).equals(block);
 }
 
+/**
+ * Whether `block` ends exactly where its final response's own framing says
+ * (after any 1xx heads): Content-Length bytes of body, or a chunked body's
+ * last chunk. Bytes a server sends past that are not part of the response.
+ */
+function endsAtFraming(block: Buffer): boolean {
+  let at = 0;
+  for (;;) {
+    const end = block.indexOf('\r\n\r\n', at);
+    if (end < 0) return false;
+    const head = block.toString('latin1', at, end);
+    at = end + 4;
+    if (/^HTTP\/1\.[01] 1\d\d/.test(head)) continue;
+    if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) return block.subarray(-5).equals(Buffer.from('0\r\n\r\n')) || block.subarray(-4).equals(Buffer.from('\r\n\r\n'));
+    // Every Content-Length value, list members included (`5, 5`), must agree.
+    const values = [...head.matchAll(/\r\ncontent-length:([^\r]*)/gi)].flatMap((m) => (m[1] ?? '').split(',').map((v) => v.trim()));
+    const length = Number(values[0]);
+    return values.length > 0 && values.every((v) => /^\d+$/.test(v) && Number(v) === length) && block.length === at + length;
+  }
+}
+
 export interface HttpBatch {
   /** Runs one input; resolves with a failure or undefined. */
   run(index: number, file: string, onStep: (name: string) => void, codes: string[]): Promise<Failure | undefined>;
@@ -137,7 +160,7 @@ export async function startHttpBatch(): Promise<HttpBatch> {
               const { fields, block } = parseMember(gunzipSync(bytes.subarray(record.offset, record.offset + (record.length ?? 0))));
               const connections = (served.get(index)?.connections ?? []).map((c) => Buffer.concat(c));
               const truncated = fields.has('warc-truncated');
-              if (!connections.some((sent) => sent.equals(block) || (truncated && isPrefix(block, sent)))) {
+              if (!connections.some((sent) => sent.equals(block) || (isPrefix(block, sent) && (truncated || endsAtFraming(block))))) {
                 const sizes = connections.map((c) => c.length).join(', ');
                 failures.push({ index, failure: { kind: 'mismatch', step: 'record', detail: `response block of ${block.length} bytes${truncated ? ' (truncated)' : ''} is not what the server sent (${sizes || 'no connection'} bytes)` } });
               }

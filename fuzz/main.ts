@@ -7,7 +7,6 @@
  * Options: --seed N, --long, --reader-inputs N, --http-inputs N (totals across
  * backends), --backends native,js, --jobs N, --hang-ms N, --rss-mib N, --no-save.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,13 +15,13 @@ import { linkNativeBuild, repoRoot } from '../scripts/compiled-tree';
 import { getBackend } from '../src/backend/index';
 import type { Backend } from '../src/backend/types';
 import type { Job } from './child';
-import { readKnownFailing, saveCorpusEntry, writeKnownFailing, type CorpusTarget } from './corpus';
+import type { CorpusTarget } from './corpus';
+import { recordFindings, type Finding } from './findings';
 import { encodeHttpInput, httpTemplates, makeHttpInput } from './http-input';
 import { mutate } from './mutate';
-import { signature } from './outcome';
 import { inputRandom } from './random';
-import { fixtureDictionary, fixtureSeeds, fixturesDir, writerSeeds, zstdSeeds, type Seed } from './reader-seeds';
-import { runInputs, type BackendName, type InputResult, type RunnerOptions } from './runner';
+import { fixtureDictionary, fixtureSeeds, fixturesDir, pickSeed, writerSeeds, zstdSeeds, type Seed } from './reader-seeds';
+import { runInputs, type BackendName, type RunnerOptions } from './runner';
 
 interface Settings {
   seed: number;
@@ -35,11 +34,11 @@ interface Settings {
   save: boolean;
 }
 
-/** Largest reproducer kept in the corpus (bigger ones stay in fuzz/out). */
-const CORPUS_MAX_BYTES = 128 * 1024;
 /** Inputs per child, and per unit of work handed to a worker. */
 const BATCH = { reader: 200, http: 100 } as const;
-const UNIT = 1000;
+const UNIT = 400;
+/** Inputs slower than this are listed (slow is not a failure; past --hang-ms it is). */
+const SLOW_MS = 300;
 
 function parseArgs(argv: string[]): Settings {
   const long = argv.includes('--long');
@@ -55,8 +54,8 @@ function parseArgs(argv: string[]): Settings {
   if (backends.some((b) => b !== 'native' && b !== 'js')) throw new Error('--backends takes native, js or native,js');
   return {
     seed: value('--seed', 1),
-    readerInputs: value('--reader-inputs', long ? 300_000 : 1600),
-    httpInputs: value('--http-inputs', long ? 10_000 : 300),
+    readerInputs: value('--reader-inputs', long ? 300_000 : 1000),
+    httpInputs: value('--http-inputs', long ? 10_000 : 400),
     backends,
     jobs: value('--jobs', Math.min(2, availableParallelism())),
     hangMs: value('--hang-ms', 10_000),
@@ -68,7 +67,7 @@ function parseArgs(argv: string[]): Settings {
 /** Input `index` of the reader target: a seed, mutated (sometimes left whole, sometimes gzipped after). */
 function readerInput(seeds: Seed[], seed: number, index: number): { bytes: Buffer; from: string } {
   const rand = inputRandom(seed, 'reader', index);
-  const base = rand.pick(seeds);
+  const base = pickSeed(seeds, rand);
   if (rand.chance(0.03)) return { bytes: base.bytes, from: `${base.name} as is` };
   const { bytes, applied } = mutate(base.bytes, rand, rand.pick(seeds).bytes);
   const plain = bytes[0] !== 0x1f && bytes[0] !== 0x28;
@@ -86,15 +85,6 @@ interface Unit {
   backend: BackendName;
   first: number;
   count: number;
-}
-
-interface Finding {
-  target: CorpusTarget;
-  backend: BackendName;
-  index: number;
-  result: InputResult;
-  bytes: Buffer;
-  from: string;
 }
 
 async function main(): Promise<void> {
@@ -124,10 +114,17 @@ async function main(): Promise<void> {
     }
   }
 
+  const runnerOptions = (backend: BackendName, scratch: string): RunnerOptions => ({
+    command: { args: [join(__dirname, 'child.js')] },
+    backend,
+    hangMs: settings.hangMs,
+    rssLimitBytes: settings.rssMiB * 2 ** 20,
+    scratch,
+  });
   const scratchRoot = mkdtempSync(join(tmpdir(), 'warcwire-fuzz-'));
   const seen = new Set<string>();
   const findings: Finding[] = [];
-  const totals = new Map<string, { inputs: number; failures: number; ms: number; outcomes: Map<string, number> }>();
+  const totals = new Map<string, { inputs: number; failures: number; ms: number; outcomes: Map<string, number>; slowest: Array<{ index: number; ms: number; from: string }> }>();
   let unitSerial = 0;
   const worker = async (): Promise<void> => {
     for (let unit = units.shift(); unit; unit = units.shift()) {
@@ -142,21 +139,15 @@ async function main(): Promise<void> {
         writeFileSync(file, input.bytes);
         inputs.push({ index, file });
       }
-      const options: RunnerOptions = {
-        command: { args: [join(__dirname, 'child.js')] },
-        backend: unit.backend,
-        hangMs: settings.hangMs,
-        rssLimitBytes: settings.rssMiB * 2 ** 20,
-        scratch,
-      };
       const t0 = Date.now();
-      const results = await runInputs(unit.target, inputs, BATCH[unit.target], options, seen);
+      const results = await runInputs(unit.target, inputs, BATCH[unit.target], runnerOptions(unit.backend, scratch), seen);
       const key = `${unit.target}/${unit.backend}`;
-      const total = totals.get(key) ?? { inputs: 0, failures: 0, ms: 0, outcomes: new Map<string, number>() };
+      const total = totals.get(key) ?? { inputs: 0, failures: 0, ms: 0, outcomes: new Map<string, number>(), slowest: [] };
       total.inputs += results.length;
       total.ms += Date.now() - t0;
       for (const r of results) {
         for (const code of r.codes) if (!code.endsWith(':ok')) total.outcomes.set(code, (total.outcomes.get(code) ?? 0) + 1);
+        if (!r.failure && (r.ms ?? 0) > SLOW_MS) total.slowest = [...total.slowest, { index: r.index, ms: r.ms ?? 0, from: made.get(r.index)?.from ?? '' }].sort((a, b) => b.ms - a.ms).slice(0, 3);
         if (!r.failure) continue;
         total.failures++;
         const input = made.get(r.index) as { bytes: Buffer; from: string };
@@ -168,38 +159,19 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: settings.jobs }, worker));
 
-  // Reproducers: every failing input under fuzz/out; the first of each new finding into the corpus.
-  const out = join(root, 'fuzz', 'out');
-  const known = readKnownFailing(root);
-  const knownSignatures = new Set(Object.values(known).flatMap((k) => k.backends.map((b) => `${b}/${k.signature}`)));
-  const bySignature = new Map<string, Finding[]>();
-  for (const f of findings) {
-    const sig = `${f.target}/${signature(f.result.failure as NonNullable<InputResult['failure']>)}`;
-    bySignature.set(`${f.backend}/${sig}`, [...(bySignature.get(`${f.backend}/${sig}`) ?? []), f]);
-  }
-  if (findings.length > 0) mkdirSync(out, { recursive: true });
-  const added: string[] = [];
-  for (const f of findings) writeFileSync(join(out, `${f.target}-${f.backend}-seed${settings.seed}-${f.index}`), f.bytes);
-  console.log('');
-  for (const [key, list] of bySignature) {
-    const f = list.find((x) => x.result.alone) ?? (list[0] as Finding);
-    const failure = f.result.failure as NonNullable<InputResult['failure']>;
-    console.log(`FAIL ${key} (${list.length}x; ${f.result.alone === false ? 'not reproduced alone' : 'reproduced alone'})\n  input: fuzz/out/${f.target}-${f.backend}-seed${settings.seed}-${f.index} (${f.bytes.length} bytes; ${f.from})\n  ${failure.detail.split('\n').join('\n  ')}`);
-    if (!settings.save || f.result.alone === false || knownSignatures.has(key)) continue;
-    if (f.bytes.length > CORPUS_MAX_BYTES) {
-      console.log(`  not added to the corpus: ${f.bytes.length} bytes is over ${CORPUS_MAX_BYTES}`);
-      continue;
-    }
-    const name = `${failure.kind}-${failure.step}-${createHash('sha1').update(f.bytes).digest('hex').slice(0, 10)}`;
-    const entry = saveCorpusEntry(root, f.target, name, f.bytes);
-    const sig = key.slice(f.backend.length + 1);
-    const old = known[entry];
-    known[entry] = { backends: [...new Set([...(old?.backends ?? []), f.backend])].sort() as BackendName[], symptom: `${failure.kind} in ${failure.step}: ${failure.detail.split('\n')[0]}`, signature: old?.signature ?? sig };
-    knownSignatures.add(key);
-    added.push(entry);
-    console.log(`  added to the corpus as fuzz/corpus/${entry}`);
-  }
-  if (added.length > 0) writeKnownFailing(root, known);
+  await recordFindings(root, findings, {
+    seed: settings.seed,
+    save: settings.save,
+    backends: settings.backends,
+    replay: async (target, backend, bytes) => {
+      const scratch = join(scratchRoot, `replay-${unitSerial++}`);
+      mkdirSync(scratch);
+      const file = join(scratch, 'input');
+      writeFileSync(file, bytes);
+      const [result] = await runInputs(target, [{ index: 0, file }], 1, runnerOptions(backend, scratch));
+      return result?.failure;
+    },
+  });
   rmSync(scratchRoot, { recursive: true, force: true });
 
   console.log('');
@@ -210,6 +182,7 @@ async function main(): Promise<void> {
     failures += t.failures;
     const typed = [...t.outcomes].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([c, n]) => `${c} ${n}`).join(', ');
     console.log(`${key}: ${t.inputs} inputs in ${(t.ms / 1000).toFixed(1)} s worker time (${(t.inputs / (t.ms / 1000)).toFixed(0)}/s), ${t.failures} failures; typed errors: ${typed || 'none'}`);
+    for (const slow of t.slowest) console.log(`  slow (under the watchdog): input ${slow.index} took ${slow.ms} ms (${slow.from})`);
   }
   const seconds = (Date.now() - started) / 1000;
   console.log(`fuzz: ${inputs} inputs, ${failures} failures (${seconds.toFixed(1)} s, ${(inputs / seconds).toFixed(0)} inputs/s, seed ${settings.seed})`);

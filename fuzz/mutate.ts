@@ -32,7 +32,8 @@ const interestingByte: Mutation = (data, rand) => {
 };
 
 const insertBytes: Mutation = (data, rand) => {
-  const n = 1 + rand.below(rand.chance(0.1) ? 4096 : 64);
+  // Now and then a long run: tens of KiB without a line end is what line scanners choke on.
+  const n = 1 + rand.below(rand.chance(0.03) ? 65536 : rand.chance(0.1) ? 4096 : 64);
   const fill = rand.chance(0.5) ? Buffer.alloc(n, rand.pick(INTERESTING_BYTES)) : Buffer.from(Array.from({ length: n }, () => rand.below(256)));
   return splice(data, spot(data, rand), 0, fill);
 };

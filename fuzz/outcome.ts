@@ -43,8 +43,14 @@ export async function step(name: string, codes: string[], run: () => Promise<voi
   }
 }
 
-/** What makes two failures the same finding: kind, step and the first line of the detail without numbers. */
+/**
+ * What makes two failures the same finding: kind, step and the first line of
+ * the detail without its particulars (numbers, digests, quoted or bracketed text).
+ */
 export function signature(failure: Failure): string {
-  const first = failure.detail.split('\n')[0] ?? '';
-  return `${failure.kind}/${failure.step}/${first.replace(/\d+/g, 'N').slice(0, 100)}`;
+  const first = (failure.detail.split('\n')[0] ?? '')
+    .replace(/\([^)]*\)|"[^"]*"|'[^']*'/g, '')
+    .replace(/[A-Za-z0-9+/=_-]{16,}/g, 'X')
+    .replace(/\d+/g, 'N');
+  return `${failure.kind}/${failure.step}/${first.slice(0, 100)}`;
 }

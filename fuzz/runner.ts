@@ -36,6 +36,8 @@ export interface InputResult {
   failure?: Failure;
   /** For a failure: reproduced when run alone (undefined: not re-run). */
   alone?: boolean;
+  /** Wall time from the input's first step to its result. */
+  ms?: number;
 }
 
 interface ChildRun {
@@ -85,17 +87,22 @@ function runChild(target: Job['target'], inputs: Job['inputs'], options: RunnerO
     if (rss !== undefined && rss > options.rssLimitBytes) kill({ kind: 'rss', step: currentStep, detail: `resident memory ${Math.round(rss / 2 ** 20)} MiB over the ${Math.round(options.rssLimitBytes / 2 ** 20)} MiB limit` });
   }, 50);
   let started = false;
+  let since = Date.now();
   child.on('message', (raw) => {
     const message = raw as ChildMessage;
     if (message.type === 'step') {
-      if (message.index !== current || !started) arm();
+      if (message.index !== current || !started) {
+        arm();
+        since = Date.now();
+      }
       started = true;
       current = message.index;
       currentStep = message.step;
       return;
     }
     const old = results.get(message.index);
-    results.set(message.index, { index: message.index, codes: [...(old?.codes ?? []), ...message.codes], ...((old?.failure ?? message.failure) ? { failure: old?.failure ?? message.failure } : {}) });
+    const failure = old?.failure ?? message.failure;
+    results.set(message.index, { index: message.index, codes: [...(old?.codes ?? []), ...message.codes], ms: old?.ms ?? Date.now() - since, ...(failure ? { failure } : {}) });
   });
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
