@@ -10,17 +10,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { linkNativeBuild, repoRoot } from '../scripts/compiled-tree';
 import { getBackend } from '../src/backend/index';
 import type { Backend } from '../src/backend/types';
 import type { Job } from './child';
 import type { CorpusTarget } from './corpus';
 import { recordFindings, type Finding } from './findings';
-import { encodeHttpInput, httpTemplates, makeHttpInput } from './http-input';
-import { mutate } from './mutate';
-import { inputRandom } from './random';
-import { fixtureDictionary, fixtureSeeds, fixturesDir, pickSeed, writerSeeds, zstdSeeds, type Seed } from './reader-seeds';
+import { httpTemplates } from './http-input';
+import { httpInput, readerInput, type MadeInput } from './inputs';
+import { fixtureDictionary, fixtureSeeds, fixturesDir, writerSeeds, zstdSeeds } from './reader-seeds';
 import { runInputs, type BackendName, type RunnerOptions } from './runner';
 
 interface Settings {
@@ -64,22 +62,6 @@ function parseArgs(argv: string[]): Settings {
   };
 }
 
-/** Input `index` of the reader target: a seed, mutated (sometimes left whole, sometimes gzipped after). */
-function readerInput(seeds: Seed[], seed: number, index: number): { bytes: Buffer; from: string } {
-  const rand = inputRandom(seed, 'reader', index);
-  const base = pickSeed(seeds, rand);
-  if (rand.chance(0.03)) return { bytes: base.bytes, from: `${base.name} as is` };
-  const { bytes, applied } = mutate(base.bytes, rand, rand.pick(seeds).bytes);
-  const plain = bytes[0] !== 0x1f && bytes[0] !== 0x28;
-  if (plain && rand.chance(0.15)) return { bytes: gzipSync(bytes), from: `${base.name} ${applied.join('+')} +gzip` };
-  return { bytes, from: `${base.name} ${applied.join('+')}` };
-}
-
-function httpInput(templates: Buffer[], seed: number, index: number): { bytes: Buffer; from: string } {
-  const { input, applied } = makeHttpInput(inputRandom(seed, 'http', index), templates);
-  return { bytes: encodeHttpInput(input), from: `${applied.join('+')} close=${input.close}` };
-}
-
 interface Unit {
   target: CorpusTarget;
   backend: BackendName;
@@ -103,7 +85,7 @@ async function main(): Promise<void> {
   for (const note of written.notes) console.log(`fuzz: ${note}`);
   const seeds = [...fromFixtures, ...written.seeds, ...zstdSeeds()];
   const templates = httpTemplates();
-  const make = (target: CorpusTarget, index: number): { bytes: Buffer; from: string } => (target === 'reader' ? readerInput(seeds, settings.seed, index) : httpInput(templates, settings.seed, index));
+  const make = (target: CorpusTarget, index: number): MadeInput => (target === 'reader' ? readerInput(seeds, settings.seed, index) : httpInput(templates, settings.seed, index));
   console.log(`fuzz: seed ${settings.seed}, ${seeds.length} reader seeds, ${templates.length} HTTP templates, backends ${settings.backends.join(',')}, ${settings.jobs} jobs`);
 
   const units: Unit[] = [];
@@ -130,7 +112,7 @@ async function main(): Promise<void> {
     for (let unit = units.shift(); unit; unit = units.shift()) {
       const scratch = join(scratchRoot, `unit-${unitSerial++}`);
       mkdirSync(scratch);
-      const made = new Map<number, { bytes: Buffer; from: string }>();
+      const made = new Map<number, MadeInput>();
       const inputs: Job['inputs'] = [];
       for (let index = unit.first; index < unit.first + unit.count; index++) {
         const input = make(unit.target, index);
@@ -150,7 +132,7 @@ async function main(): Promise<void> {
         if (!r.failure && (r.ms ?? 0) > SLOW_MS) total.slowest = [...total.slowest, { index: r.index, ms: r.ms ?? 0, from: made.get(r.index)?.from ?? '' }].sort((a, b) => b.ms - a.ms).slice(0, 3);
         if (!r.failure) continue;
         total.failures++;
-        const input = made.get(r.index) as { bytes: Buffer; from: string };
+        const input = made.get(r.index) as MadeInput;
         findings.push({ target: unit.target, backend: unit.backend, index: r.index, result: r, ...input });
       }
       totals.set(key, total);
