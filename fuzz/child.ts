@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     let failure: Failure | undefined;
     if (http) failure = await http.run(index, file, onStep, codes);
     else failure = await runReaderInput(file, join(job.scratch, `in-${index}`), onStep, codes);
-    void send({ type: 'done', index, codes, ...(failure ? { failure } : {}) });
+    void send({ type: 'done', index, codes, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...(failure ? { failure } : {}) });
   }
   if (http) {
     current = job.inputs[job.inputs.length - 1]?.index ?? -1;

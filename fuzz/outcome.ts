@@ -12,7 +12,7 @@ export interface Failure {
 /** Messages a child sends over IPC. */
 export type ChildMessage =
   | { type: 'step'; index: number; step: string }
-  | { type: 'done'; index: number; failure?: Failure; codes: string[] };
+  | { type: 'done'; index: number; failure?: Failure; codes: string[]; /** Peak resident memory of the child so far. */ maxRssBytes?: number };
 
 /** The `code` of a typed error (a string `code` property), else undefined. */
 export function errorCode(err: unknown): string | undefined {

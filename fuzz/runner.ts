@@ -87,6 +87,7 @@ function runChild(target: Job['target'], inputs: Job['inputs'], options: RunnerO
     if (rss !== undefined && rss > options.rssLimitBytes) kill({ kind: 'rss', step: currentStep, detail: `resident memory ${Math.round(rss / 2 ** 20)} MiB over the ${Math.round(options.rssLimitBytes / 2 ** 20)} MiB limit` });
   }, 50);
   let started = false;
+  let peakReported = false;
   let since = Date.now();
   child.on('message', (raw) => {
     const message = raw as ChildMessage;
@@ -101,7 +102,12 @@ function runChild(target: Job['target'], inputs: Job['inputs'], options: RunnerO
       return;
     }
     const old = results.get(message.index);
-    const failure = old?.failure ?? message.failure;
+    // A spike between two polls (or no /proc to poll) still shows in the child's own peak; blamed once per child, as a peak stays.
+    const peak = message.maxRssBytes ?? 0;
+    const peakFailure: Failure | undefined =
+      peak > options.rssLimitBytes && !peakReported ? { kind: 'rss', step: 'peak', detail: `peak resident memory ${Math.round(peak / 2 ** 20)} MiB over the ${Math.round(options.rssLimitBytes / 2 ** 20)} MiB limit` } : undefined;
+    if (peakFailure) peakReported = true;
+    const failure = old?.failure ?? message.failure ?? peakFailure;
     results.set(message.index, { index: message.index, codes: [...(old?.codes ?? []), ...message.codes], ms: old?.ms ?? Date.now() - since, ...(failure ? { failure } : {}) });
   });
   return new Promise((resolve) => {
