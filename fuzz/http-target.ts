@@ -87,18 +87,22 @@ function isPrefix(block: Buffer, of: Buffer): boolean {
  * last chunk. Bytes a server sends past that are not part of the response.
  */
 function endsAtFraming(block: Buffer): boolean {
-  let at = 0;
-  for (;;) {
-    const end = block.indexOf('\r\n\r\n', at);
-    if (end < 0) return false;
-    const head = block.toString('latin1', at, end);
-    at = end + 4;
+  const text = block.toString('latin1');
+  const headEnd = /\r?\n\r?\n/g; // bare LF heads count: clients accept them
+  for (let at = 0; ; ) {
+    headEnd.lastIndex = at;
+    const end = headEnd.exec(text);
+    if (!end) return false;
+    const head = text.slice(at, end.index);
+    at = end.index + end[0].length;
     if (/^HTTP\/1\.[01] 1\d\d/.test(head)) continue;
-    if (/\r\ntransfer-encoding:[^\r]*chunked/i.test(head)) return block.subarray(-5).equals(Buffer.from('0\r\n\r\n')) || block.subarray(-4).equals(Buffer.from('\r\n\r\n'));
+    const fields = head.split(/\r?\n/).slice(1);
+    const values = (name: string): string[] => fields.filter((f) => f.toLowerCase().startsWith(`${name}:`)).flatMap((f) => f.slice(name.length + 1).split(',').map((v) => v.trim()));
+    if (values('transfer-encoding').includes('chunked')) return /(^|\n)0\r?\n(.*\r?\n)*\r?\n$/.test(text.slice(at));
     // Every Content-Length value, list members included (`5, 5`), must agree.
-    const values = [...head.matchAll(/\r\ncontent-length:([^\r]*)/gi)].flatMap((m) => (m[1] ?? '').split(',').map((v) => v.trim()));
-    const length = Number(values[0]);
-    return values.length > 0 && values.every((v) => /^\d+$/.test(v) && Number(v) === length) && block.length === at + length;
+    const lengths = values('content-length');
+    const length = Number(lengths[0]);
+    return lengths.length > 0 && lengths.every((v) => /^\d+$/.test(v) && Number(v) === length) && block.length === at + length;
   }
 }
 

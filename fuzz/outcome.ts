@@ -1,4 +1,5 @@
 /** What one input did to a target, as the child reports it and the parent judges it. */
+import { WarcwireError } from '../src/errors';
 
 export type FailureKind = 'signal' | 'hang' | 'rss' | 'exit' | 'untyped' | 'mismatch' | 'unreadable';
 
@@ -14,14 +15,18 @@ export type ChildMessage =
   | { type: 'step'; index: number; step: string }
   | { type: 'done'; index: number; failure?: Failure; codes: string[]; /** Peak resident memory of the child so far. */ maxRssBytes?: number };
 
-/** The `code` of a typed error (a string `code` property), else undefined. */
+/**
+ * The `code` of a typed error, else undefined. Typed means one of warcwire's
+ * error classes (a WarcwireError with a string code): a Node or zlib error
+ * with a code of its own that leaks through the API is still untyped.
+ */
 export function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return err instanceof Error && typeof code === 'string' ? code : undefined;
+  return err instanceof WarcwireError && typeof err.code === 'string' ? err.code : undefined;
 }
 
 export function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error ? `${err.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(err);
 }
 
 /**
