@@ -5,9 +5,9 @@
  * corpus, after replaying each alone on every backend to learn where it fails.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readKnownFailing, saveCorpusEntry, writeKnownFailing, type CorpusTarget } from './corpus';
+import { corpusEntries, readKnownFailing, saveCorpusEntry, writeKnownFailing, type CorpusTarget, type KnownFailing } from './corpus';
 import { signature, type Failure } from './outcome';
 import type { BackendName, InputResult } from './runner';
 
@@ -86,4 +86,37 @@ export async function recordFindings(root: string, findings: Finding[], options:
     }
   }
   if (saved.size > 0) writeKnownFailing(root, known);
+}
+
+/**
+ * Replays every corpus entry alone on each backend and rewrites the manifest
+ * to say exactly where each still fails (`npm run fuzz -- --update-known`,
+ * e.g. after fixes land: entries that pass everywhere leave the manifest).
+ */
+export async function refreshKnownFailing(root: string, backends: BackendName[], replay: Replay): Promise<void> {
+  const before = readKnownFailing(root);
+  const known: KnownFailing = {};
+  for (const entry of corpusEntries(root)) {
+    const bytes = readFileSync(entry.path);
+    const failing: Array<[BackendName, Failure]> = [];
+    for (const backend of backends) {
+      const failure = await replay(entry.target, backend, bytes);
+      if (failure) failing.push([backend, failure]);
+    }
+    // Backends not replayed this time keep what the manifest said.
+    const kept = (before[entry.key]?.backends ?? []).filter((b) => !backends.includes(b));
+    const first = failing[0];
+    if (!first && kept.length === 0) {
+      console.log(`passes: ${entry.key}${before[entry.key] ? ' (left the manifest)' : ''}`);
+      continue;
+    }
+    const [, failure] = first ?? [undefined, undefined];
+    known[entry.key] = {
+      backends: [...kept, ...failing.map(([b]) => b)].sort(),
+      symptom: failure ? `${failure.kind} in ${failure.step}: ${failure.detail.split('\n')[0] ?? ''}` : (before[entry.key]?.symptom ?? ''),
+      signature: failure ? `${entry.target}/${signature(failure)}` : (before[entry.key]?.signature ?? ''),
+    };
+    console.log(`fails on ${known[entry.key]?.backends.join(', ')}: ${entry.key}: ${known[entry.key]?.symptom}`);
+  }
+  writeKnownFailing(root, known);
 }

@@ -5,7 +5,8 @@
  * are saved under fuzz/out/; the first input of each new finding also goes to
  * the regression corpus (fuzz/corpus/) and its known-failing manifest.
  * Options: --seed N, --long, --reader-inputs N, --http-inputs N (totals across
- * backends), --backends native,js, --jobs N, --hang-ms N, --rss-mib N, --no-save.
+ * backends), --backends native,js, --jobs N, --hang-ms N, --rss-mib N, --no-save;
+ * --update-known replays the corpus and rewrites its known-failing manifest.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { getBackend } from '../src/backend/index';
 import type { Backend } from '../src/backend/types';
 import type { Job } from './child';
 import type { CorpusTarget } from './corpus';
-import { recordFindings, type Finding } from './findings';
+import { recordFindings, refreshKnownFailing, type Finding, type Replay } from './findings';
 import { httpTemplates } from './http-input';
 import { httpInput, readerInput, type MadeInput } from './inputs';
 import { fixtureDictionary, fixtureSeeds, fixturesDir, writerSeeds, zstdSeeds } from './reader-seeds';
@@ -30,6 +31,7 @@ interface Settings {
   hangMs: number;
   rssMiB: number;
   save: boolean;
+  updateKnown: boolean;
 }
 
 /** Inputs per child, and per unit of work handed to a worker. */
@@ -59,6 +61,7 @@ function parseArgs(argv: string[]): Settings {
     hangMs: value('--hang-ms', 10_000),
     rssMiB: value('--rss-mib', 512),
     save: !argv.includes('--no-save'),
+    updateKnown: argv.includes('--update-known'),
   };
 }
 
@@ -104,10 +107,23 @@ async function main(): Promise<void> {
     scratch,
   });
   const scratchRoot = mkdtempSync(join(tmpdir(), 'warcwire-fuzz-'));
+  let unitSerial = 0;
+  const replay: Replay = async (target, backend, bytes) => {
+    const scratch = join(scratchRoot, `replay-${unitSerial++}`);
+    mkdirSync(scratch);
+    const file = join(scratch, 'input');
+    writeFileSync(file, bytes);
+    const [result] = await runInputs(target, [{ index: 0, file }], 1, runnerOptions(backend, scratch));
+    return result?.failure;
+  };
+  if (settings.updateKnown) {
+    await refreshKnownFailing(root, settings.backends, replay);
+    rmSync(scratchRoot, { recursive: true, force: true });
+    return;
+  }
   const seen = new Set<string>();
   const findings: Finding[] = [];
   const totals = new Map<string, { inputs: number; failures: number; ms: number; outcomes: Map<string, number>; slowest: Array<{ index: number; ms: number; from: string }> }>();
-  let unitSerial = 0;
   const worker = async (): Promise<void> => {
     for (let unit = units.shift(); unit; unit = units.shift()) {
       const scratch = join(scratchRoot, `unit-${unitSerial++}`);
@@ -141,19 +157,7 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: settings.jobs }, worker));
 
-  await recordFindings(root, findings, {
-    seed: settings.seed,
-    save: settings.save,
-    backends: settings.backends,
-    replay: async (target, backend, bytes) => {
-      const scratch = join(scratchRoot, `replay-${unitSerial++}`);
-      mkdirSync(scratch);
-      const file = join(scratch, 'input');
-      writeFileSync(file, bytes);
-      const [result] = await runInputs(target, [{ index: 0, file }], 1, runnerOptions(backend, scratch));
-      return result?.failure;
-    },
-  });
+  await recordFindings(root, findings, { seed: settings.seed, save: settings.save, backends: settings.backends, replay });
   rmSync(scratchRoot, { recursive: true, force: true });
 
   console.log('');

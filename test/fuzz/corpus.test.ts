@@ -45,7 +45,7 @@ beforeAll(async () => {
   const options = {
     command: { args: [compileFuzzChild(childDir)] },
     backend,
-    hangMs: 5000,
+    hangMs: 10_000,
     rssLimitBytes: 512 * 2 ** 20,
     scratch,
   };
