@@ -54,8 +54,8 @@ function parseArgs(argv: string[]): Settings {
   if (backends.some((b) => b !== 'native' && b !== 'js')) throw new Error('--backends takes native, js or native,js');
   return {
     seed: value('--seed', 1),
-    readerInputs: value('--reader-inputs', long ? 300_000 : 1000),
-    httpInputs: value('--http-inputs', long ? 10_000 : 400),
+    readerInputs: value('--reader-inputs', long ? 300_000 : 2000),
+    httpInputs: value('--http-inputs', long ? 10_000 : 600),
     backends,
     jobs: value('--jobs', Math.min(2, availableParallelism())),
     hangMs: value('--hang-ms', 10_000),
