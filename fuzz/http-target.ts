@@ -83,8 +83,9 @@ function isPrefix(block: Buffer, of: Buffer): boolean {
 
 /**
  * Whether `block` ends exactly where its final response's own framing says
- * (after any 1xx heads): Content-Length bytes of body, or a chunked body's
- * last chunk. Bytes a server sends past that are not part of the response.
+ * (after any 1xx heads): nothing after a 204 or 304 head, else
+ * Content-Length bytes of body, or a chunked body's last chunk. Bytes a
+ * server sends past that are not part of the response.
  */
 function endsAtFraming(block: Buffer): boolean {
   const text = block.toString('latin1');
@@ -96,6 +97,8 @@ function endsAtFraming(block: Buffer): boolean {
     const head = text.slice(at, end.index);
     at = end.index + end[0].length;
     if (/^HTTP\/1\.[01] 1\d\d/.test(head)) continue;
+    // 204 and 304 end with their head, whatever length or coding they announce.
+    if (/^HTTP\/1\.[01] (204|304)/.test(head)) return block.length === at;
     const fields = head.split(/\r?\n/).slice(1);
     const values = (name: string): string[] => fields.filter((f) => f.toLowerCase().startsWith(`${name}:`)).flatMap((f) => f.slice(name.length + 1).split(',').map((v) => v.trim()));
     if (values('transfer-encoding').includes('chunked')) return /(^|\n)0\r?\n(.*\r?\n)*\r?\n$/.test(text.slice(at));
