@@ -8,32 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { linkNativeBuild, repoRoot } from '../scripts/compiled-tree';
 import type { BenchRow, BenchSection } from './types';
-
-/** The repository root: the first ancestor holding package.json (works from bench/ and dist-bench/bench/). */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist-bench') {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the package root');
-    dir = parent;
-  }
-  return dir;
-}
-
-/**
- * The compiled library lives in dist-bench/src/, where the native loader looks
- * for build/ and prebuilds/ two levels up: point those at the real ones.
- */
-function linkNativeBuild(root: string): void {
-  const compiledRoot = path.resolve(__dirname, '..');
-  if (compiledRoot === root) return;
-  for (const name of ['build', 'prebuilds']) {
-    const link = path.join(compiledRoot, name);
-    const target = path.join(root, name);
-    if (fs.existsSync(target) && !fs.existsSync(link)) fs.symlinkSync(target, link);
-  }
-}
 
 interface Results {
   date?: string;
@@ -78,8 +54,8 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const onlyIndex = args.indexOf('--only');
   const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
-  const root = repoRoot();
-  linkNativeBuild(root);
+  const root = repoRoot(__dirname, 'dist-bench');
+  linkNativeBuild(root, path.resolve(__dirname, '..'));
 
   const sectionsDir = path.join(__dirname, 'sections');
   const names = fs
