@@ -75,7 +75,7 @@ describe('native loader', () => {
 
   test('no addon anywhere: ERR_BACKEND_UNAVAILABLE naming the fix', async () => {
     // A copy of the loader in a package root that has neither build/ nor prebuilds/.
-    for (const file of ['src/errors.ts', 'src/backend/errors.ts', 'src/backend/types.ts', 'src/backend/native.ts']) {
+    for (const file of ['src/errors.ts', 'src/backend/errors.ts', 'src/backend/types.ts', 'src/backend/native.ts', 'src/backend/arguments.ts']) {
       fs.mkdirSync(path.dirname(path.join(tempDir, file)), { recursive: true });
       fs.copyFileSync(path.join(ROOT, file), path.join(tempDir, file));
     }
