@@ -58,7 +58,7 @@ function parseArgs(argv: string[]): Settings {
     httpInputs: value('--http-inputs', long ? 10_000 : 600),
     backends,
     jobs: value('--jobs', Math.min(2, availableParallelism())),
-    hangMs: value('--hang-ms', 10_000),
+    hangMs: value('--hang-ms', 30_000),
     rssMiB: value('--rss-mib', 512),
     save: !argv.includes('--no-save'),
     updateKnown: argv.includes('--update-known'),
