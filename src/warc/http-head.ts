@@ -107,6 +107,23 @@ export function headerValue(head: HttpHead, name: string): string | undefined {
   return undefined;
 }
 
+/** The codings a header names (every line, list members split), lower-cased, in the order they were applied. */
+export function headerCodings(head: HttpHead, name: string): string[] {
+  return headerValues(head, name)
+    .flatMap((v) => v.split(','))
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '');
+}
+
+/**
+ * True when the body is in chunked transfer coding: `chunked` is the last
+ * transfer coding named, across every Transfer-Encoding line, as the
+ * capture's framer decides it when it digests the payload.
+ */
+export function isChunked(head: HttpHead): boolean {
+  return headerCodings(head, 'Transfer-Encoding').at(-1) === 'chunked';
+}
+
 /** True for `application/http` content types (with any msgtype parameter). */
 export function isHttpContentType(contentType: string | undefined): boolean {
   return contentType !== undefined && /^application\/http\b/i.test(contentType.trim());
