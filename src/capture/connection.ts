@@ -3,7 +3,7 @@ import { BackendError } from '../backend/errors';
 import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { HttpParseError } from '../http/errors';
 import { RequestFramer, ResponseFramer, DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
-import type { RequestHead, ResponseHead } from '../http/head';
+import { headerValue, type RequestHead, type ResponseHead } from '../http/head';
 import { CaptureError } from './errors';
 import { CapturedExchange, type ConnectionInfo, type TruncationReason } from './exchange';
 import { teeSocket } from './tee';
@@ -50,6 +50,8 @@ export class CaptureConnection<Tag> {
   private writing: CapturedExchange<Tag> | undefined;
   private failed = false;
   private closed = false;
+  /** The peer ended its side (FIN): only then does a close-delimited body end whole. */
+  private peerEnded = false;
   private socket: Socket | undefined;
 
   constructor(private readonly options: CaptureConnectionOptions<Tag>) {
@@ -71,7 +73,7 @@ export class CaptureConnection<Tag> {
         },
         onHead: (head: RequestHead) => {
           this.writing!.requestHead = head;
-          this.responses.expectResponseTo(head.method);
+          this.responses.expectResponseTo(head.method, headerValue(head.headers, 'upgrade') !== undefined);
         },
         onPayload: () => {},
         onMessageEnd: () => {
@@ -121,7 +123,10 @@ export class CaptureConnection<Tag> {
       {
         onWrite: (chunk) => this.feed(this.requests, chunk),
         onRead: (chunk) => this.feed(this.responses, chunk),
-        onReadEnd: () => this.endOfResponses(undefined),
+        onReadEnd: () => {
+          this.peerEnded = true;
+          this.endOfResponses(undefined);
+        },
         onClose: (error) => this.close(error),
       },
       (err) => this.fail(err instanceof Error ? err : new Error(String(err))),
@@ -169,7 +174,8 @@ export class CaptureConnection<Tag> {
 
   private endOfResponses(error: Error | undefined): void {
     if (this.failed || this.closed) return;
-    const result = this.responses.finish();
+    // Closed on our side (undici gave up, an abort, a timeout) or reset: a body running to EOF is cut, not complete.
+    const result = this.peerEnded ? this.responses.finish() : this.responses.idle ? 'between-messages' : 'incomplete';
     if (result === 'incomplete') {
       const ex = this.open.shift();
       this.failed = true;

@@ -44,6 +44,10 @@ export class DiscardedError extends ClientError {
 export function callerError(err: Error): Error {
   if (err instanceof WarcwireError) return oneLine(err);
   const code = (err as { code?: unknown }).code;
+  if (err.name === 'HTTPParserError' && /Missing expected CR/.test(err.message)) {
+    // An HTTP answer all the same (the capture accepts bare LF and records it): not a hint at a wrong port.
+    return new ClientError('ERR_BAD_RESPONSE', `the response ends its lines with a bare LF, which undici does not accept (${oneLineText(err.message)})`, { cause: err });
+  }
   if (err.name === 'HTTPParserError' && /does not match the HTTP\/1\.1 protocol/.test(err.message)) {
     return new ClientError('ERR_HTTP_MALFORMED_RESPONSE', `the server did not answer in HTTP/1.1 (${oneLineText(err.message)}); is this an HTTP port?`, { cause: err });
   }

@@ -37,6 +37,9 @@ export interface RecorderStats {
  * | malformed status line / header | ERR_HTTP_MALFORMED_*           | nothing (`written` rejects, same code) |
  * | invalid chunk size             | ERR_HTTP_INVALID_CHUNK         | nothing                                |
  * | head section over 64 KiB       | ERR_HTTP_HEAD_TOO_LARGE        | nothing                                |
+ * | 101 to a request without Upgrade | ERR_HTTP_UNREQUESTED_UPGRADE | nothing                                |
+ * | bare-LF head, complete framing | ERR_BAD_RESPONSE (undici)      | pair, as sent                          |
+ * | we close a close-delimited body | the reason we closed          | pair, `WARC-Truncated: time` or `disconnect` |
  * | spool write fails (disk full)  | `written`: ERR_SPOOL_IO        | nothing; the connection is dropped     |
  * | no response head in time       | ERR_RESPONSE_HEADERS_TIMEOUT   | nothing (ERR_CAPTURE_NO_RESPONSE)      |
  * | TLS / dial failure             | ERR_TLS_HANDSHAKE, ERR_DIAL_*  | nothing (no bytes were exchanged)      |

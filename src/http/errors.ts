@@ -8,6 +8,7 @@ export type HttpParseErrorCode =
   | 'ERR_HTTP_MALFORMED_HEADER' // a header line without a valid name and colon
   | 'ERR_HTTP_INVALID_CONTENT_LENGTH' // not a decimal number, or conflicting values
   | 'ERR_HTTP_INVALID_TRANSFER_ENCODING' // request with a transfer-coding other than chunked last
+  | 'ERR_HTTP_UNREQUESTED_UPGRADE' // 101 Switching Protocols to a request that offered no Upgrade
   | 'ERR_HTTP_INVALID_CHUNK' // chunk size line not hex, too long, or chunk data not followed by CRLF
   | 'ERR_HTTP_INCOMPLETE'; // the stream ended inside a message
 

@@ -232,11 +232,16 @@ export class RequestFramer extends MessageFramer<RequestHead> {
 }
 
 export class ResponseFramer extends MessageFramer<ResponseHead> {
-  private readonly methods: string[] = [];
+  /** Per request still waiting for its response: its method, and whether it offered an Upgrade. */
+  private readonly requests: Array<{ method: string; upgrade: boolean }> = [];
 
-  /** Tells the framer the method of the next request on this connection (HEAD and CONNECT change framing). */
-  expectResponseTo(method: string): void {
-    this.methods.push(method.toUpperCase());
+  /**
+   * Tells the framer about the next request on this connection: HEAD and
+   * CONNECT change framing, and only a request that offered `Upgrade` may be
+   * answered `101 Switching Protocols`.
+   */
+  expectResponseTo(method: string, offersUpgrade = false): void {
+    this.requests.push({ method: method.toUpperCase(), upgrade: offersUpgrade });
   }
 
   protected headDone(bytes: Uint8Array): void {
@@ -246,7 +251,11 @@ export class ResponseFramer extends MessageFramer<ResponseHead> {
       this.anotherHead();
       return;
     }
-    const method = this.methods.shift() ?? 'GET';
+    const { method, upgrade } = this.requests.shift() ?? { method: 'GET', upgrade: false };
+    if (head.status === 101 && !upgrade) {
+      // RFC 9110 §15.2.2: a server switches only to a protocol the request offered; what follows is no HTTP we can frame.
+      throw new HttpParseError('ERR_HTTP_UNREQUESTED_UPGRADE', '101 Switching Protocols answers a request that offered no Upgrade');
+    }
     this.events.onHead(head, false);
     if (head.status === 101 || (method === 'CONNECT' && head.status >= 200 && head.status < 300)) {
       this.bodyUntilClose(); // the connection becomes a tunnel

@@ -22,7 +22,28 @@ export interface HttpHead {
   interim?: HttpHead[];
 }
 
-const HEAD_END = Buffer.from('\r\n\r\n');
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Just past the blank line that ends the head starting at `from`, or -1 when
+ * there is none. The capture's framer (src/http/framer.ts) draws the same
+ * line, so the payload read here is the one the writer digested: a line ends
+ * at LF (CRLF or bare LF, mixed too), a blank line holds nothing but CRs, and
+ * blank lines before the start line belong to the head.
+ */
+function headSectionEnd(buf: Buffer, from: number): number {
+  let sawContent = false;
+  for (let lineStart = from; ; ) {
+    const lf = buf.indexOf(LF, lineStart);
+    if (lf < 0) return -1;
+    let blank = true;
+    for (let i = lineStart; i < lf && blank; i++) blank = buf[i] === CR;
+    if (blank && sawContent) return lf + 1;
+    sawContent ||= !blank;
+    lineStart = lf + 1;
+  }
+}
 
 /** 1xx responses that precede the final response in the same block (101 ends HTTP: it is final). */
 function isInterim(head: HttpHead): boolean {
@@ -31,15 +52,15 @@ function isInterim(head: HttpHead): boolean {
 
 /** The one head starting at `from`, its bodyOffset relative to `bytes`; undefined when incomplete or not a head. */
 function parseOneHead(buf: Buffer, from: number): HttpHead | undefined {
-  let end = buf.indexOf(HEAD_END, from);
-  let sep = 4;
-  if (end < 0) {
-    end = buf.indexOf('\n\n', from);
-    sep = 2;
-    if (end < 0) return undefined;
-  }
-  const lines = buf.toString('latin1', from, end).split(/\r?\n/);
-  const start = lines[0];
+  const end = headSectionEnd(buf, from);
+  if (end < 0) return undefined;
+  // The only blank lines in the section are those before the start line and the one ending it.
+  const lines = buf
+    .toString('latin1', from, end)
+    .split('\n')
+    .filter((l) => !/^\r*$/.test(l))
+    .map((l) => l.replace(/\r$/, ''));
+  const start = lines[0] ?? '';
   const headers: Array<[string, string]> = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
@@ -49,10 +70,10 @@ function parseOneHead(buf: Buffer, from: number): HttpHead | undefined {
   }
   const response = /^(HTTP\/\d(?:\.\d)?)\s+(\d{3})(?:\s+(.*?))?\s*$/.exec(start);
   if (response) {
-    return { kind: 'response', version: response[1], status: Number(response[2]), reason: response[3] ?? '', headers, bodyOffset: end + sep };
+    return { kind: 'response', version: response[1], status: Number(response[2]), reason: response[3] ?? '', headers, bodyOffset: end };
   }
   const request = /^([A-Z][A-Z0-9_-]*)\s+(\S+)\s+(HTTP\/\d(?:\.\d)?)\s*$/.exec(start);
-  if (request) return { kind: 'request', version: request[3], method: request[1], requestTarget: request[2], headers, bodyOffset: end + sep };
+  if (request) return { kind: 'request', version: request[3], method: request[1], requestTarget: request[2], headers, bodyOffset: end };
   return undefined;
 }
 
@@ -84,6 +105,23 @@ export function headerValue(head: HttpHead, name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [n, v] of head.headers) if (n.toLowerCase() === lower) return v;
   return undefined;
+}
+
+/** The codings a header names (every line, list members split), lower-cased, in the order they were applied. */
+export function headerCodings(head: HttpHead, name: string): string[] {
+  return headerValues(head, name)
+    .flatMap((v) => v.split(','))
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '');
+}
+
+/**
+ * True when the body is in chunked transfer coding: `chunked` is the last
+ * transfer coding named, across every Transfer-Encoding line, as the
+ * capture's framer decides it when it digests the payload.
+ */
+export function isChunked(head: HttpHead): boolean {
+  return headerCodings(head, 'Transfer-Encoding').at(-1) === 'chunked';
 }
 
 /** True for `application/http` content types (with any msgtype parameter). */

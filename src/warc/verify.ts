@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Dechunker } from './dechunk';
 import { digestMatches, parseDigestLabel, type ParsedDigest } from './digest-label';
-import { headerValue, isHttpContentType } from './http-head';
+import { isChunked, isHttpContentType } from './http-head';
 import type { ReadRecord } from './read-record';
 
 export type DigestOutcome = 'ok' | 'legacy' | 'mismatch' | 'absent' | 'unsupported' | 'not-checked';
@@ -44,7 +44,7 @@ export async function verifyRecord(record: ReadRecord): Promise<VerifyOutcome> {
   const head = http && rawHash ? await record.httpHead() : undefined;
   const headFailed = http && rawHash !== undefined && head === undefined;
   let skip = head?.bodyOffset ?? 0;
-  if (head && /chunked/i.test(headerValue(head, 'Transfer-Encoding') ?? '')) {
+  if (head && isChunked(head)) {
     dechunkedHash = hasher(payloadParsed);
     const target = dechunkedHash;
     dechunker = new Dechunker((data) => target?.update(data));

@@ -227,6 +227,20 @@ describe('typed errors', () => {
     expect(frame('response', crlf('HTTP/1.1 200 OK\nContent-Length: 3, 3\n\nabc'), []).messages[0]!.payload.toString()).toBe('abc');
   });
 
+  test('101 makes the connection a tunnel only for a request that offered Upgrade; otherwise it is refused', () => {
+    const switching = crlf('HTTP/1.1 101 Switching Protocols\nUpgrade: x\n\n');
+    const input = Buffer.concat([switching, Buffer.from('tunnel bytes, not HTTP')]);
+    let payload = '';
+    const events = { onMessageStart() {}, onBytes() {}, onHead() {}, onPayload: (d: Uint8Array) => void (payload += Buffer.from(d).toString()), onMessageEnd() {} };
+    const offered = new ResponseFramer(events);
+    offered.expectResponseTo('GET', true);
+    offered.push(input);
+    expect(offered.finish()).toBe('message-ended');
+    expect(payload).toBe('tunnel bytes, not HTTP');
+    expect(code(() => frame('response', input, [], ['GET']))).toBe('ERR_HTTP_UNREQUESTED_UPGRADE');
+    expect(code(() => frame('response', Buffer.concat([crlf('HTTP/1.1 103 Early Hints\n\n'), input]), [10], ['GET']))).toBe('ERR_HTTP_UNREQUESTED_UPGRADE');
+  });
+
   test('a failed framer refuses more input', () => {
     const events = { onMessageStart() {}, onBytes() {}, onHead() {}, onPayload() {}, onMessageEnd() {} };
     const f = new ResponseFramer(events);
