@@ -17,7 +17,8 @@ addon="$PWD/build-asan/Release/warcwire.node"
 ldd "$addon" | grep libasan >/dev/null || { echo "test:asan: $addon is not linked with libasan" >&2; exit 1; }
 npm run --silent build
 
-export WARCWIRE_BACKEND=native WARCWIRE_ADDON="$addon"
+# WARCWIRE_SANITIZER: resident-memory bounds in the tests measure ASan here, not us (test/helpers/backend-tools.ts).
+export WARCWIRE_BACKEND=native WARCWIRE_ADDON="$addon" WARCWIRE_SANITIZER=address
 export LD_PRELOAD="$(g++ -print-file-name=libasan.so)"
 # Leaks: node's own allocations at exit are not ours. Any error report ends the process (exit 1).
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1"

@@ -13,6 +13,7 @@ import { encodeHttpInput } from '../../fuzz/http-input';
 import { runInputs, type BackendName, type InputResult } from '../../fuzz/runner';
 import { loadBackend } from '../../src/backend/index';
 import { WarcWriter } from '../../src/warc/writer';
+import { underSanitizer } from '../helpers/backend-tools';
 import { compileFuzzChild } from '../helpers/fuzz-child';
 import { exchanges } from '../helpers/warc-records';
 
@@ -45,8 +46,9 @@ beforeAll(async () => {
   const options = {
     command: { args: [compileFuzzChild(childDir)] },
     backend,
-    hangMs: 10_000,
-    rssLimitBytes: 512 * 2 ** 20,
+    hangMs: 30_000,
+    // Under ASan the RSS limit would measure ASan's quarantine and redzones (see underSanitizer).
+    rssLimitBytes: (underSanitizer ? 4096 : 512) * 2 ** 20,
     scratch,
   };
   for (const target of CORPUS_TARGETS) {
