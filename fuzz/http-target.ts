@@ -83,14 +83,16 @@ function isPrefix(block: Buffer, of: Buffer): boolean {
 
 /**
  * Whether `block` ends exactly where its final response's own framing says
- * (after any 1xx heads): nothing after a 204 or 304 head, else
- * Content-Length bytes of body, or a chunked body's last chunk. Bytes a
- * server sends past that are not part of the response.
+ * (after any 1xx heads, and empty lines before a status line): nothing after
+ * a 204 or 304 head, else Content-Length bytes of body, or a chunked body's
+ * last chunk. Bytes a server sends past that are not part of the response.
  */
 function endsAtFraming(block: Buffer): boolean {
   const text = block.toString('latin1');
   const headEnd = /\r?\n\r?\n/g; // bare LF heads count: clients accept them
   for (let at = 0; ; ) {
+    // Empty lines before a status line belong to that head (RFC 9112 2.2; the capture's framer agrees).
+    at += /^[\r\n]*/.exec(text.slice(at))![0].length;
     headEnd.lastIndex = at;
     const end = headEnd.exec(text);
     if (!end) return false;
