@@ -109,7 +109,8 @@ export async function* decodeSegments(input: AsyncIterable<Uint8Array>, options:
         try {
           step = decoder.write(pending.subarray(0, FEED));
         } catch (err) {
-          const reason = `corrupt ${compression} data: ${(err as Error).message}`;
+          // The decoders (both backends) already say what is corrupt: "corrupt zstd frame: …".
+          const reason = (err as Error).message;
           if (options.strict) throw new WarcError('ERR_WARC_PARSE', `${reason} (member at offset ${memberStart})`, { offset: memberStart, cause: err });
           if (inMember) yield { data: Buffer.alloc(0), member: memberStart, broken: reason };
           // Skip to the next member's magic (at least one byte on, so we make progress).

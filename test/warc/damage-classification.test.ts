@@ -10,7 +10,7 @@ import * as zlib from 'node:zlib';
 import { getBackend } from '../../src/backend';
 import type { Backend } from '../../src/backend/types';
 import { WarcReader } from '../../src/warc/reader';
-import { nodeHasZstd } from '../helpers/backend-tools';
+import { nodeHasZstd, zstdTest } from '../helpers/backend-tools';
 import { backend, tempDir } from '../helpers/warc-backend';
 import { zstdFrame } from '../helpers/zstd-frames';
 
@@ -108,4 +108,18 @@ describe('native and js readers classify damage alike', () => {
     if (name === 'intact') expect(got.issues).toEqual([]);
     else expect(got.issues.length).toBeGreaterThan(0);
   });
+});
+
+zstdTest(`a corrupt member is named once in the issue (${backend.name})`, async () => {
+  // A frame that declares 1.5 MiB of content and holds 3 MiB: the decoder rejects it once
+  // output is under way, so the reader reports the member as broken with the decoder's words.
+  const blocks = Array.from({ length: 24 }, () => ({ type: 'rle' as const, size: 128 * 1024, byte: 0x20 }));
+  const file = join(dir.dir, 'corrupt-member.warc.zst');
+  writeFileSync(file, zstdFrame(blocks, { contentSize: 1536 * 1024 }));
+  const reader = new WarcReader(file, { backend });
+  for await (const r of reader) await r.finish();
+  const messages = reader.issues.map((i) => i.message);
+  expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/corrupt zstd/)]));
+  // The decoder's message already says what is corrupt; the reader used to prefix it again.
+  for (const message of messages) expect(message).not.toMatch(/corrupt zstd \w+: corrupt/);
 });
