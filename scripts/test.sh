@@ -1,23 +1,38 @@
 #!/usr/bin/env bash
-# The whole test suite, once per backend (native addon, then pure JS).
-# Prints one closing line "N passed, N failed" over both runs.
+# The whole test suite with the native backend, then the suites that depend on
+# the backend (listed in test/backend-suites.js) again with the pure-JS one.
+# Arguments go to jest (paths, -t …) for both runs.
+# Prints one closing line "tests: N passed, N failed" over both runs.
 set -u
 cd "$(dirname "$0")/.."
 npm run --silent build || exit 1
 out=$(mktemp -d)
 status=0
-for backend in native js; do
-  echo "=== test suite with WARCWIRE_BACKEND=$backend"
-  WARCWIRE_BACKEND=$backend npx jest --json --outputFile="$out/$backend.json" "$@" || status=1
-done
+
+echo "=== test suite with WARCWIRE_BACKEND=native"
+WARCWIRE_BACKEND=native npx jest --json --outputFile="$out/native.json" "$@" || status=1
+
+# The suites the same arguments pick, narrowed to the backend-dependent ones.
+mapfile -t files < <(npx jest --listTests "$@" | node -e '
+  const path = require("path");
+  const prefixes = require("./test/backend-suites.js").map((p) => path.resolve(p));
+  const all = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean);
+  for (const f of all.filter((f) => prefixes.some((p) => f.startsWith(p))).sort()) console.log(f);')
+echo "=== backend-dependent suites (${#files[@]}) with WARCWIRE_BACKEND=js"
+if [ ${#files[@]} -gt 0 ]; then
+  WARCWIRE_BACKEND=js npx jest --json --outputFile="$out/js.json" --runTestsByPath "${files[@]}" || status=1
+fi
+
 node -e '
   const fs = require("fs"); let p = 0, f = 0, s = 0;
   for (const b of ["native", "js"]) {
-    try { const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + b + ".json", "utf8"));
+    const file = process.argv[1] + "/" + b + ".json";
+    if (b === "js" && process.argv[2] === "0") continue;
+    try { const r = JSON.parse(fs.readFileSync(file, "utf8"));
       p += r.numPassedTests; f += r.numFailedTests + r.numRuntimeErrorTestSuites; s += r.numPendingTests + r.numTodoTests;
     } catch { f += 1; }
   }
   console.log(`tests: ${p} passed, ${f} failed` + (s ? `, ${s} skipped` : ""));
-' "$out"
+' "$out" "${#files[@]}"
 rm -rf "$out"
 exit $status

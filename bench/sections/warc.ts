@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { getBackend } from '../../src/backend';
 import type { Backend } from '../../src/backend/types';
-import { indexFile } from '../../src/warc/indexer';
+import { indexFile } from '../../src/warc/tools/indexer';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { smallCorpus, webCorpus, type Corpus } from '../corpus';
 import type { BenchRow, BenchSection } from '../types';
 

@@ -1,8 +1,8 @@
 /** Small helpers shared by the `warcwire` commands. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { WarcwireError } from '../errors';
-import { formatIssue } from '../warc/check';
-import type { ReadIssue } from '../warc/read-issues';
+import { formatIssue } from '../warc/tools/check';
+import type { ReadIssue } from '../warc/read/read-issues';
 
 /** A mistake in how a command was called: the dispatcher prints usage and exits 2. */
 export class UsageError extends WarcwireError {

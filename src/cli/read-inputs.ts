@@ -1,6 +1,6 @@
 /** What the FILE|DIR operands of a reading command (check, ls, index) stand for. */
 import { WarcError } from '../warc/errors';
-import { filesInDirectory, FINISHED_WARC, isDirectory } from '../warc/find-files';
+import { filesInDirectory, FINISHED_WARC, isDirectory } from '../warc/tools/find-files';
 
 /** A file to read, or the reason a directory gave none (reported like a file that cannot be read). */
 export interface ReadInput {

@@ -4,7 +4,7 @@ import { LOG_EVENTS, logEvent } from '../obs/log-events';
 import { silentLogger, type Logger } from '../obs/logger';
 import { METRICS } from '../obs/metric-names';
 import type { Counter, Gauge, MetricsRegistry } from '../obs/metrics';
-import type { WrittenRecord } from '../warc/writer';
+import type { WrittenRecord } from '../warc/write/writer';
 import { errorKind } from './error-kind';
 
 /** What the dispatcher knows once a connection to an origin is up. */

@@ -1,6 +1,6 @@
 import { dnsResourceRecord } from '../net/dns-record';
 import type { DnsCapture } from '../net/dns-types';
-import type { WarcWriter } from '../warc/writer';
+import type { WarcWriter } from '../warc/write/writer';
 import type { ClientObserver } from './client-observer';
 
 /**

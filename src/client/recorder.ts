@@ -4,7 +4,7 @@ import { HttpParseError } from '../http/errors';
 import { exchangeRecords, targetUri, type RecordPair } from '../capture/records';
 import type { DedupeIndex } from '../dedupe/types';
 import type { Logger } from '../obs/logger';
-import type { WarcWriter } from '../warc/writer';
+import type { WarcWriter } from '../warc/write/writer';
 import type { ClientObserver } from './client-observer';
 import { ClientError, DiscardedError } from './errors';
 import { dedupePair } from './dedupe-step';

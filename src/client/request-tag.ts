@@ -1,5 +1,5 @@
 import type { TruncationReason } from '../capture/exchange';
-import type { WrittenRecord } from '../warc/writer';
+import type { WrittenRecord } from '../warc/write/writer';
 
 /** Where one exchange landed: both records, response first. */
 export interface WrittenExchange {

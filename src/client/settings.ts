@@ -5,7 +5,7 @@ import type { DialerOptions } from '../net/dialer';
 import type { TlsOptions } from '../net/tls-options';
 import type { Logger } from '../obs/logger';
 import type { MetricsRegistry } from '../obs/metrics';
-import type { WarcWriterOptions } from '../warc/writer';
+import type { WarcWriterOptions } from '../warc/write/writer';
 import { ClientError } from './errors';
 
 /** What the DiscardHook sees: the final response head of a complete exchange. */

@@ -6,7 +6,7 @@ import { loadBackend } from '../backend/index';
 import type { Backend } from '../backend/types';
 import { Dialer } from '../net/dialer';
 import { silentLogger, type Logger } from '../obs/logger';
-import { WarcWriter } from '../warc/writer';
+import { WarcWriter } from '../warc/write/writer';
 import { CapturingDispatcher } from './capturing-dispatcher';
 import { ClientObserver } from './client-observer';
 import { DnsArchive } from './dns-archive';

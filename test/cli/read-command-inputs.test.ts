@@ -6,7 +6,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { runCli } from '../helpers/cli-child';
 import { FIXTURES, tempDir } from '../helpers/warc-backend';
 import { httpResponse, seededBytes } from '../helpers/warc-records';

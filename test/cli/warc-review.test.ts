@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { FIXTURES, tempDir } from '../helpers/warc-backend';
 import { exchange, seededBytes } from '../helpers/warc-records';
 

@@ -15,7 +15,7 @@ import { WarcClient, type WarcClientSettings } from '../../src/client';
 import { WarcwireError } from '../../src/errors';
 import { createFaultyProxy, type FaultyProxy } from '../../src/proxy/faulty/faulty-proxy';
 import type { FaultSpec } from '../../src/proxy/faulty/options';
-import { checkFile } from '../../src/warc/check';
+import { checkFile } from '../../src/warc/tools/check';
 import { openFds } from '../helpers/client-servers';
 import { testCertificate } from '../helpers/tls-cert';
 import { readAll, type ReadBack } from '../helpers/warc-read';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { WarcClient } from '../../src/client/warc-client';
-import { checkFile } from '../../src/warc/check';
-import { WarcReader } from '../../src/warc/reader';
+import { checkFile } from '../../src/warc/tools/check';
+import { WarcReader } from '../../src/warc/read/reader';
 import { startRaw } from '../helpers/client-servers';
 import { seededBytes } from '../helpers/warc-records';
 

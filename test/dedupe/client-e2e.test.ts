@@ -13,7 +13,7 @@ import checkCommand from '../../src/cli/commands/check';
 import { createDedupeIndex } from '../../src/dedupe/dedupe-index';
 import { IDENTICAL_PAYLOAD_PROFILE } from '../../src/dedupe/revisit';
 import { PrometheusRegistry } from '../../src/obs/registry';
-import { checkFile } from '../../src/warc/check';
+import { checkFile } from '../../src/warc/tools/check';
 import { runTs } from '../helpers/dedupe-child';
 import { payload, sha1Base32 } from '../helpers/dedupe-candidates';
 import { startRedis } from '../helpers/dedupe-redis';

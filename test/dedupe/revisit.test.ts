@@ -13,10 +13,10 @@ import {
 } from '../../src/dedupe/revisit';
 import { loadBackend } from '../../src/backend/index';
 import checkCommand from '../../src/cli/commands/check';
-import { checkFile } from '../../src/warc/check';
+import { checkFile } from '../../src/warc/tools/check';
 import { recordFields } from '../../src/warc/header';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { candidateFor, payload, sha1Base32 } from '../helpers/dedupe-candidates';
 import { readWithWarcio } from '../helpers/dedupe-warcio';
 

@@ -12,7 +12,7 @@ import { CORPUS_TARGETS, corpusEntries, readKnownFailing } from '../../fuzz/corp
 import { encodeHttpInput } from '../../fuzz/http-input';
 import { runInputs, type BackendName, type InputResult } from '../../fuzz/runner';
 import { loadBackend } from '../../src/backend/index';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { underSanitizer } from '../helpers/backend-tools';
 import { compileFuzzChild } from '../helpers/fuzz-child';
 import { exchanges } from '../helpers/warc-records';

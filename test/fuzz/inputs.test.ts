@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { httpTemplates } from '../../fuzz/http-input';
 import { httpInput, readerInput } from '../../fuzz/inputs';
 import { writerSeeds, zstdSeeds } from '../../fuzz/reader-seeds';
-import { WarcReader } from '../../src/warc/reader';
+import { WarcReader } from '../../src/warc/read/reader';
 import { backend } from '../helpers/warc-backend';
 
 test('writer seeds are byte-identical run to run and read back whole', async () => {

@@ -1,5 +1,5 @@
 /** Reads a whole WARC file into memory for assertions (test files are small). */
-import { WarcReader, type ReadIssue, type WarcReaderOptions } from '../../src/warc/reader';
+import { WarcReader, type ReadIssue, type WarcReaderOptions } from '../../src/warc/read/reader';
 
 export interface ReadBack {
   type: string;

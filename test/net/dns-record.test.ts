@@ -5,7 +5,7 @@ import { loadBackend } from '../../src/backend';
 import { dnsResourceRecord } from '../../src/net/dns-record';
 import { DnsResolver } from '../../src/net/dns-resolver';
 import type { DnsCapture } from '../../src/net/dns-types';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { startDnsmasq } from '../helpers/net-proxies';
 import { warcioReadHttp } from '../helpers/warc-tools';

@@ -1,9 +1,9 @@
 import { createReadStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { checkFile } from '../../src/warc/check';
-import { WarcReader, type ReadIssue } from '../../src/warc/reader';
-import { WarcWriter } from '../../src/warc/writer';
+import { checkFile } from '../../src/warc/tools/check';
+import { WarcReader, type ReadIssue } from '../../src/warc/read/reader';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { backend, expectZstdMissingByDesign, FIXTURES, tempDir, zstdUnavailable } from '../helpers/warc-backend';
 import { exchanges, seededBytes } from '../helpers/warc-records';
 

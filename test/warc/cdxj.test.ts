@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cdxTimestamp, cdxjLine, surt } from '../../src/warc/cdxj';
-import { indexFile } from '../../src/warc/indexer';
-import { WarcWriter } from '../../src/warc/writer';
+import { indexFile } from '../../src/warc/tools/indexer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
 import { exchange, exchanges, seededBytes } from '../helpers/warc-records';
 

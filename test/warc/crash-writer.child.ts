@@ -3,7 +3,7 @@
  * batch's record ids once its write() has resolved. The test SIGKILLs it.
  */
 import { writeSync } from 'node:fs';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { exchange, seededBytes } from '../helpers/warc-records';
 
 async function main(): Promise<void> {

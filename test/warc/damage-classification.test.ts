@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { getBackend } from '../../src/backend';
 import type { Backend } from '../../src/backend/types';
-import { WarcReader } from '../../src/warc/reader';
+import { WarcReader } from '../../src/warc/read/reader';
 import { nodeHasZstd, zstdTest } from '../helpers/backend-tools';
 import { backend, tempDir } from '../helpers/warc-backend';
 import { zstdFrame } from '../helpers/zstd-frames';

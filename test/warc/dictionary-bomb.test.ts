@@ -4,7 +4,7 @@
  * is refused with ERR_WARC_DICTIONARY (the old reader decompressed it whole).
  */
 import { MAX_DICTIONARY } from '../../src/warc/dictionary';
-import { WarcReader } from '../../src/warc/reader';
+import { WarcReader } from '../../src/warc/read/reader';
 import { zstdTest } from '../helpers/backend-tools';
 import { backend } from '../helpers/warc-backend';
 import { rleBomb, skippableFrame } from '../helpers/zstd-frames';

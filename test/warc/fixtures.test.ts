@@ -4,8 +4,8 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkFile, type CheckReport } from '../../src/warc/check';
-import { WarcReader } from '../../src/warc/reader';
+import { checkFile, type CheckReport } from '../../src/warc/tools/check';
+import { WarcReader } from '../../src/warc/read/reader';
 import { FIXTURES } from '../helpers/warc-backend';
 
 /**

@@ -3,7 +3,7 @@
  * reader looked WARC-Record-ID and WARC-Type up across every field for each
  * issue: 80k malformed lines among 80k fields without those two took minutes.
  */
-import { MAX_HEADER_LINE_ISSUES, WarcReader } from '../../src/warc/reader';
+import { MAX_HEADER_LINE_ISSUES, WarcReader } from '../../src/warc/read/reader';
 import { backend } from '../helpers/warc-backend';
 
 const MALFORMED = 80_000;

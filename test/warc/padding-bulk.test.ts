@@ -3,7 +3,7 @@
  * byte per `await`: 200 MB of NULs took minutes. The input is streamed from one
  * reused 1 MiB buffer, so the test needs neither disk nor 200 MB of memory.
  */
-import { WarcReader } from '../../src/warc/reader';
+import { WarcReader } from '../../src/warc/read/reader';
 import { backend } from '../helpers/warc-backend';
 
 const MiB = 1024 * 1024;

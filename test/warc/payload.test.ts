@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync, deflateRawSync, brotliCompressSync } from 'node:zlib';
-import { WarcReader, type ReadRecord } from '../../src/warc/reader';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcReader, type ReadRecord } from '../../src/warc/read/reader';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
 import { exchange, httpChunkedResponse, seededBytes } from '../helpers/warc-records';
 import { warcioReadHttp } from '../helpers/warc-tools';

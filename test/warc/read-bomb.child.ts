@@ -4,7 +4,7 @@
  * and how far its peak RSS rose while reading (resourceUsage().maxRSS, bytes).
  */
 import { loadBackend } from '../../src/backend';
-import { checkFile } from '../../src/warc/check';
+import { checkFile } from '../../src/warc/tools/check';
 
 async function main(): Promise<void> {
   const file = process.env['BOMB_FILE'] ?? '';

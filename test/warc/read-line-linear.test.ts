@@ -3,9 +3,9 @@
  * 64 KiB line (the old cursor searched the whole rest of the segment for every line:
  * a 1 MB newline-free segment cost ~8 MB of searching, 64 MB cost ~32 GB).
  */
-import { Cursor } from '../../src/warc/read-cursor';
-import type { Segment } from '../../src/warc/read-segments';
-import { WarcReader } from '../../src/warc/reader';
+import { Cursor } from '../../src/warc/read/read-cursor';
+import type { Segment } from '../../src/warc/read/read-segments';
+import { WarcReader } from '../../src/warc/read/reader';
 import { backend } from '../helpers/warc-backend';
 
 /** A buffer whose indexOf() adds the bytes it examined to `counter.scanned`. */

@@ -2,9 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findField } from '../../src/warc/header';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
-import { WarcReader } from '../../src/warc/reader';
-import { verifyRecord } from '../../src/warc/verify';
-import { WarcWriter, type WrittenRecord } from '../../src/warc/writer';
+import { WarcReader } from '../../src/warc/read/reader';
+import { verifyRecord } from '../../src/warc/tools/verify';
+import { WarcWriter, type WrittenRecord } from '../../src/warc/write/writer';
 import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
 import { exchanges, seededBytes } from '../helpers/warc-records';
 

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS } from '../../src/obs/metric-names';
 import { createMetricsRegistry } from '../../src/obs/registry';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { backend, tempDir } from '../helpers/warc-backend';
 import { exchanges } from '../helpers/warc-records';
 

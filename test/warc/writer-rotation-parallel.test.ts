@@ -5,9 +5,9 @@
  */
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { WarcReader } from '../../src/warc/reader';
+import { WarcReader } from '../../src/warc/read/reader';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
-import { WarcWriter } from '../../src/warc/writer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { backend, tempDir } from '../helpers/warc-backend';
 import { seededBytes } from '../helpers/warc-records';
 

@@ -1,4 +1,4 @@
-import { checkFile, formatIssue, type CheckReport } from '../../warc/check';
+import { checkFile, formatIssue, type CheckReport } from '../../warc/tools/check';
 import { errorMessage, LineWriter, OutputClosedError, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 import { READ_INPUTS_HELP, readInputs } from '../read-inputs';

@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { captureList } from '../../client/capture-list';
-import { DEMO_PATHS, startDemoSite } from '../../client/demo-site';
+import { captureList } from '../capture/capture-list';
+import { DEMO_PATHS, startDemoSite } from '../demo-site';
 import { WarcClient } from '../../client/warc-client';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
-import { checkFile } from '../../warc/check';
-import { WarcReader } from '../../warc/reader';
+import { checkFile } from '../../warc/tools/check';
+import { WarcReader } from '../../warc/read/reader';
 import { errorMessage, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 

@@ -1,4 +1,4 @@
-import { withRecordAt } from '../../warc/open-at';
+import { withRecordAt } from '../../warc/read/open-at';
 import { parseCommandArgs, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 

@@ -1,5 +1,5 @@
-import { DEFAULT_INDEX_TYPES } from '../../warc/index-entry';
-import { indexFile } from '../../warc/indexer';
+import { DEFAULT_INDEX_TYPES } from '../../warc/read/index-entry';
+import { indexFile } from '../../warc/tools/indexer';
 import { WARC_RECORD_TYPES } from '../../warc/record';
 import { DamageLog, LineWriter, parseCommandArgs, UsageError } from '../args';
 import type { CliCommand } from '../command';

@@ -1,5 +1,5 @@
-import { WarcReader } from '../../warc/reader';
-import { truncationMark } from '../../warc/truncation';
+import { WarcReader } from '../../warc/read/reader';
+import { truncationMark } from '../../warc/read/truncation';
 import { DamageLog, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 import { READ_INPUTS_HELP, readInputs } from '../read-inputs';

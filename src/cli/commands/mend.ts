@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { applyMend, mendTargets, planMend, type MendPlan } from '../../warc/mend';
+import { applyMend, mendTargets, planMend, type MendPlan } from '../../warc/tools/mend';
 import { errorMessage, LineWriter, OutputClosedError, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 

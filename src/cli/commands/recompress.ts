@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { compressionForName, recompress } from '../../warc/recompress';
+import { compressionForName, recompress } from '../../warc/tools/recompress';
 import { parseCommandArgs, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 

@@ -164,8 +164,8 @@ const sharedCases: Record<string, Case> = {
   },
   async 'writer-and-reader'(backend, dir) {
     // Loaded here only: compiling the WARC layer costs the other cases' children seconds.
-    const { WarcReader } = await import('../../../src/warc/reader');
-    const { WarcWriter } = await import('../../../src/warc/writer');
+    const { WarcReader } = await import('../../../src/warc/read/reader');
+    const { WarcWriter } = await import('../../../src/warc/write/writer');
     const { newRecordId } = await import('../../../src/warc/record');
     const block = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
     const writer = new WarcWriter({ directory: dir, hostname: 'hostile', backend });

@@ -3,7 +3,7 @@
  * (not usage mistakes): a metrics port that cannot be bound, a dedupe service
  * that does not answer.
  */
-import type { Logger, LogFields } from '../obs/logger';
+import type { Logger, LogFields } from '../../obs/logger';
 
 const LISTEN_CAUSES: Record<string, string> = {
   EADDRINUSE: 'address in use',

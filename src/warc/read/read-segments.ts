@@ -5,9 +5,9 @@
  * bytes and reads a leading zstd dictionary frame. Damage between members is
  * reported and skipped by scanning for the next member's magic.
  */
-import type { Backend, MemberDecoder } from '../backend/types';
-import { DICTIONARY_FRAME_MAGIC, MAX_DICTIONARY, rawDictionary } from './dictionary';
-import { WarcError } from './errors';
+import type { Backend, MemberDecoder } from '../../backend/types';
+import { DICTIONARY_FRAME_MAGIC, MAX_DICTIONARY, rawDictionary } from '../dictionary';
+import { WarcError } from '../errors';
 import type { IssueSink } from './read-issues';
 
 export type InputCompression = 'gzip' | 'zstd' | 'none';

@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import capture from '../../src/cli/commands/capture';
-import type { CaptureSummary } from '../../src/client/capture-report';
-import { checkFile } from '../../src/warc/check';
-import { WarcReader } from '../../src/warc/reader';
+import type { CaptureSummary } from '../../src/cli/capture/capture-report';
+import { checkFile } from '../../src/warc/tools/check';
+import { WarcReader } from '../../src/warc/read/reader';
 import { captureIO } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
 import { seededBytes } from '../helpers/warc-records';

@@ -169,7 +169,7 @@ test('bad flag values: a clear message and exit 2', async () => {
     expect(t.err()).toMatch(message);
     expect(t.err()).toContain('Usage: warcwire capture');
   }
-  // A port in use is a runtime failure (exit 1, no usage): cli-capture-runtime-problems.test.ts.
+  // A port in use is a runtime failure (exit 1, no usage): capture-runtime-problems.test.ts.
   // Nothing was written by any of them (the flags are checked before the writer opens a file).
   expect(readdirSync(dir).filter((f) => f.includes('.warc'))).toEqual([]);
 }, 60_000);

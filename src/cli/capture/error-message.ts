@@ -1,4 +1,4 @@
-import { WarcwireError } from '../errors';
+import { WarcwireError } from '../../errors';
 
 /** One line for a human: message plus the stable code when there is one. */
 export function errorMessage(err: unknown): string {

@@ -2,12 +2,12 @@
  * A record as read: its header fields, where it sits in the file, and its
  * block as a stream pulled straight from the input (never held whole).
  */
-import { WarcError } from './errors';
+import { WarcError } from '../errors';
 import { isHttpContentType, parseHttpHead, type HttpHead } from './http-head';
 import { httpPayload, type PayloadOptions } from './payload';
 import { Break, type Cursor } from './read-cursor';
 import type { ReadIssue } from './read-issues';
-import type { WarcRecordType } from './record';
+import type { WarcRecordType } from '../record';
 
 const SLICE = 64 * 1024;
 /** An HTTP head longer than this is not looked for (the bytes stay in memory until the block is streamed). */

@@ -5,12 +5,12 @@
  */
 import { promises as fsp, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
-import { BackendError } from '../backend/errors';
-import type { AppendResult, Backend, Compression, RecordSink, Spool } from '../backend/types';
-import type { Logger } from '../obs/logger';
+import { BackendError } from '../../backend/errors';
+import type { AppendResult, Backend, Compression, RecordSink, Spool } from '../../backend/types';
+import type { Logger } from '../../obs/logger';
 import { cdxjFromWritten, type CdxjSidecar, indexFieldsOfPrepared, openCdxjSidecar } from './cdxj-sidecar';
-import { OPEN_SUFFIX, warcFileName } from './naming';
-import { blockSize, type WarcRecordType } from './record';
+import { OPEN_SUFFIX, warcFileName } from '../naming';
+import { blockSize, type WarcRecordType } from '../record';
 
 export interface PreparedRecord {
   id: string;

@@ -1,9 +1,9 @@
 /** CDXJ lines for the records of a WARC file (what `warcwire index` prints). */
 import { basename } from 'node:path';
-import type { Backend } from '../backend/types';
-import { cdxjLine } from './cdxj';
-import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields, skippedByDefault, type IndexFields } from './index-entry';
-import { WarcReader, type ReadRecord, type WarcReaderOptions } from './reader';
+import type { Backend } from '../../backend/types';
+import { cdxjLine } from '../cdxj';
+import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields, skippedByDefault, type IndexFields } from '../read/index-entry';
+import { WarcReader, type ReadRecord, type WarcReaderOptions } from '../read/reader';
 
 export interface IndexOptions {
   /** Record types to index (default response, revisit, resource, metadata). */

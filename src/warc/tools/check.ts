@@ -1,9 +1,9 @@
 /** Reads a whole file in tolerant mode, verifying every record: what `warcwire check` reports. */
 import { promises as fsp } from 'node:fs';
-import type { ReadIssue } from './read-issues';
-import type { ReadRecordType } from './read-record';
-import { WarcReader, type WarcReaderOptions } from './reader';
-import { truncationMark } from './truncation';
+import type { ReadIssue } from '../read/read-issues';
+import type { ReadRecordType } from '../read/read-record';
+import { WarcReader, type WarcReaderOptions } from '../read/reader';
+import { truncationMark } from '../read/truncation';
 import { verifyRecord, type VerifyOutcome } from './verify';
 
 export interface CheckedRecord {

@@ -6,7 +6,7 @@
 import { Readable, pipeline, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Dechunker } from './dechunk';
-import { WarcError } from './errors';
+import { WarcError } from '../errors';
 import { headerCodings, isChunked, type HttpHead } from './http-head';
 import type { ReadRecord } from './read-record';
 

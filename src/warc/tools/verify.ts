@@ -4,10 +4,10 @@
  * body; a digest over the raw chunked bytes passes as "legacy").
  */
 import { createHash, type Hash } from 'node:crypto';
-import { Dechunker } from './dechunk';
-import { digestMatches, parseDigestLabel, type ParsedDigest } from './digest-label';
-import { isChunked, isHttpContentType } from './http-head';
-import type { ReadRecord } from './read-record';
+import { Dechunker } from '../read/dechunk';
+import { digestMatches, parseDigestLabel, type ParsedDigest } from '../digest-label';
+import { isChunked, isHttpContentType } from '../read/http-head';
+import type { ReadRecord } from '../read/read-record';
 
 export type DigestOutcome = 'ok' | 'legacy' | 'mismatch' | 'absent' | 'unsupported' | 'not-checked';
 

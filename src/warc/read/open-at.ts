@@ -1,9 +1,9 @@
 /** Reads the one record that starts at a given offset of a file (seekable: one member per record, or plain). */
 import { createReadStream, promises as fsp } from 'node:fs';
-import type { Backend } from '../backend/types';
-import { defaultBackend } from './backend';
-import { DICTIONARY_FRAME_MAGIC, rawDictionary } from './dictionary';
-import { WarcError } from './errors';
+import type { Backend } from '../../backend/types';
+import { defaultBackend } from '../backend';
+import { DICTIONARY_FRAME_MAGIC, rawDictionary } from '../dictionary';
+import { WarcError } from '../errors';
 import { issueError } from './read-issues';
 import { WarcReader, type ReadRecord } from './reader';
 

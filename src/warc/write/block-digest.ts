@@ -1,5 +1,5 @@
 /** Digests over a record block, reading a Spool in slices so a large block never sits in memory twice. */
-import type { Backend, DigestAlgorithm, DigestEncoding, Spool } from '../backend/types';
+import type { Backend, DigestAlgorithm, DigestEncoding, Spool } from '../../backend/types';
 
 const SLICE = 1 << 20;
 

@@ -7,16 +7,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import type { Backend, DigestAlgorithm, DigestEncoding } from '../backend/types';
-import { silentLogger, type Logger } from '../obs/logger';
-import { METRICS } from '../obs/metric-names';
-import type { Counter, Gauge, MetricsRegistry } from '../obs/metrics';
-import { defaultBackend } from './backend';
+import type { Backend, DigestAlgorithm, DigestEncoding } from '../../backend/types';
+import { silentLogger, type Logger } from '../../obs/logger';
+import { METRICS } from '../../obs/metric-names';
+import type { Counter, Gauge, MetricsRegistry } from '../../obs/metrics';
+import { defaultBackend } from '../backend';
 import { digestBlock } from './block-digest';
-import { dictionaryPreamble, rawDictionary } from './dictionary';
-import { WarcError } from './errors';
-import { findField, insertKnownField, recordFields, serializeHeader } from './header';
-import { blockSize, type WarcRecord, type WarcRecordType } from './record';
+import { dictionaryPreamble, rawDictionary } from '../dictionary';
+import { WarcError } from '../errors';
+import { findField, insertKnownField, recordFields, serializeHeader } from '../header';
+import { blockSize, type WarcRecord, type WarcRecordType } from '../record';
 import { closeBlock, plainSize, WarcFile, type PreparedRecord, type WarcFileConfig, type WrittenRecord } from './warc-file';
 import { buildWarcinfo } from './warcinfo';
 

@@ -1,6 +1,6 @@
 import { errorMessage } from './error-message';
 import { isFatalWriteError } from './fatal-write';
-import type { WarcClient } from './warc-client';
+import type { WarcClient } from '../../client/warc-client';
 
 export interface CaptureProgress {
   done: number;

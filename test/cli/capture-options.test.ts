@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { progressReporter } from '../../src/client/capture-report';
+import { progressReporter } from '../../src/cli/capture/capture-report';
 import capture from '../../src/cli/commands/capture';
 import demo from '../../src/cli/commands/demo';
 import { captureIO } from '../helpers/cli-io';

@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
-import type { DedupeSavings } from '../dedupe/savings';
-import { OPEN_SUFFIX } from '../warc/naming';
+import type { DedupeSavings } from '../../dedupe/savings';
+import { OPEN_SUFFIX } from '../../warc/naming';
 import type { CaptureFailure, CaptureListResult, CaptureProgress } from './capture-list';
-import type { ClientStats } from './warc-client';
+import type { ClientStats } from '../../client/warc-client';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -1,5 +1,5 @@
 /** The warcinfo record that opens every file we write. */
-import { newRecordId, type WarcRecord } from './record';
+import { newRecordId, type WarcRecord } from '../record';
 
 export const SOFTWARE = 'warcwire/0.1.0';
 export const CONFORMS_TO = 'http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/';

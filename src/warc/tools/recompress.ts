@@ -4,10 +4,10 @@
  * byte; blocks pass through a Spool, so no record is held whole in memory.
  */
 import { promises as fsp } from 'node:fs';
-import type { Backend, Compression } from '../backend/types';
-import { defaultBackend } from './backend';
-import { dictionaryPreamble } from './dictionary';
-import { WarcReader } from './reader';
+import type { Backend, Compression } from '../../backend/types';
+import { defaultBackend } from '../backend';
+import { dictionaryPreamble } from '../dictionary';
+import { WarcReader } from '../read/reader';
 
 export interface RecompressOptions {
   compression?: Compression;

@@ -4,9 +4,9 @@
  * offset at the first damage; tolerant mode reports it and carries on.
  */
 import { createReadStream } from 'node:fs';
-import type { Backend } from '../backend/types';
-import { defaultBackend } from './backend';
-import { WarcError } from './errors';
+import type { Backend } from '../../backend/types';
+import { defaultBackend } from '../backend';
+import { WarcError } from '../errors';
 import { Break, Cursor } from './read-cursor';
 import { issueError, type IssueSink, type ReadIssue } from './read-issues';
 import { ReadRecord } from './read-record';

@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
-import { WarcReader } from '../../src/warc/reader';
+import { WarcReader } from '../../src/warc/read/reader';
 import { captureIO } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
 

@@ -1,5 +1,5 @@
 /** What a CDXJ line says about a record, from its WARC fields and the start of its block. */
-import { bareMime, type CdxjEntry } from './cdxj';
+import { bareMime, type CdxjEntry } from '../cdxj';
 import { headerValue, isHttpContentType, parseHttpHead } from './http-head';
 
 export const DEFAULT_INDEX_TYPES: readonly string[] = ['response', 'revisit', 'resource', 'metadata'];

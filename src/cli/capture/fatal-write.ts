@@ -1,4 +1,4 @@
-import { BackendError } from '../backend/errors';
+import { BackendError } from '../../backend/errors';
 
 /**
  * A WARC file cannot be opened or written (disk full, file too large, no

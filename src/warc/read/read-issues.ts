@@ -1,5 +1,5 @@
 /** Damage found while reading: reported (tolerant mode) or thrown (strict mode). */
-import { WarcError } from './errors';
+import { WarcError } from '../errors';
 
 export type ReadIssueSeverity = 'error' | 'note';
 

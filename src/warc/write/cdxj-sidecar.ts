@@ -3,10 +3,10 @@
  * offsets the sink returned, never by re-reading), sorted when the file closes.
  */
 import { promises as fsp } from 'node:fs';
-import type { Spool } from '../backend/types';
-import { cdxjLine } from './cdxj';
-import { findField } from './header';
-import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields, skippedByDefault, type IndexFields } from './index-entry';
+import type { Spool } from '../../backend/types';
+import { cdxjLine } from '../cdxj';
+import { findField } from '../header';
+import { DEFAULT_INDEX_TYPES, HEAD_PEEK, indexFields, skippedByDefault, type IndexFields } from '../read/index-entry';
 import type { PreparedRecord, WrittenRecord } from './warc-file';
 
 export interface CdxjSidecar {

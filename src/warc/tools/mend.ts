@@ -6,12 +6,12 @@
  * kept as it is (telling is `check`'s business), never a reason to cut or remove.
  */
 import { promises as fsp } from 'node:fs';
-import type { Backend } from '../backend/types';
-import { WarcError } from './errors';
+import type { Backend } from '../../backend/types';
+import { WarcError } from '../errors';
 import { filesInDirectory } from './find-files';
-import { OPEN_SUFFIX } from './naming';
-import type { ReadIssue } from './read-issues';
-import { WarcReader } from './reader';
+import { OPEN_SUFFIX } from '../naming';
+import type { ReadIssue } from '../read/read-issues';
+import { WarcReader } from '../read/reader';
 
 export interface MendPlan {
   file: string;

@@ -1,0 +1,19 @@
+/**
+ * The suites whose outcome depends on the backend (they capture, write, read or
+ * compress through it). scripts/test.sh runs every suite with the native
+ * backend, then only these again with the js backend; the rest (HTTP framing,
+ * networking, the forward proxy, metrics, the addon's own build and loader
+ * checks, the release install) do not load a backend or pin one themselves.
+ */
+module.exports = [
+  'test/backend/',
+  'test/capture/',
+  'test/cli/',
+  'test/client/',
+  'test/dedupe/',
+  'test/fuzz/',
+  'test/warc/',
+  'test/net/client-through-proxies.test.ts',
+  'test/net/dns-record.test.ts',
+  'test/proxy/forward-warcclient.test.ts',
+];
