@@ -2,7 +2,7 @@
  * Client section. On loopback, 16 KiB and 1 MiB responses from a server in a
  * child process: requests/s and MB/s of (a) undici's Pool not recording,
  * (b) the "floor": the same Pool loop plus the least any recorder must do
- * with each exchange (see floorConsume), (c) WarcClient's dispatcher recording
+ * with each exchange (bench/floor.ts), (c) WarcClient's dispatcher recording
  * with the native backend, (d) the same with the js backend — same request
  * loop, same concurrency — and (e) `wget --warc-file` (Debian's wget)
  * fetching the same URL list. Then the targets (native against floor, undici
@@ -61,6 +61,7 @@ export async function startServer(): Promise<{ origin: string; child: ChildProce
   return { origin: `http://127.0.0.1:${port}`, child };
 }
 
+/** What every contender but the floor does with a response: read the body, count it. */
 const readBody: Consume = async (_url, res) => {
   let bytes = 0;
   for await (const chunk of res.body) bytes += (chunk as Buffer).length;
