@@ -55,7 +55,9 @@ function printTable(rows: BenchRow[]): void {
 function printTargets(rows: BenchRow[]): void {
   const targets = rows.filter(isTargetRow);
   if (targets.length === 0) return;
-  const cells = targets.map((row) => [row.section, row.case.replace(/^target: /, ''), formatValue(row.metrics.value ?? 'n/a'), String(row.metrics.goal ?? ''), String(row.metrics.result ?? '')]);
+  // Three decimals: a size goal of 1.01 needs them (results.json keeps full precision).
+  const value = (v: number | string | undefined) => (typeof v === 'number' && Math.abs(v) < 10 ? v.toFixed(3) : formatValue(v ?? 'n/a'));
+  const cells = targets.map((row) => [row.section, row.case.replace(/^target: /, ''), value(row.metrics.value), String(row.metrics.goal ?? ''), String(row.metrics.result ?? '')]);
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   console.log('\ntargets (ratios measured side by side in this run):');
   for (const line of cells) console.log(`  ${line.map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
