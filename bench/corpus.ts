@@ -6,8 +6,13 @@
  * - web-like: 70 % of records 2-30 KiB HTML-like text, 25 % 30-500 KiB mixed
  *   (text with embedded binary runs), 5 % 0.5-8 MiB incompressible.
  * - small: 1-4 KiB HTML-like records.
+ *
+ * Beside them, one real corpus read from disk: the HTML pages of Debian's
+ * nodejs-doc package (a fixed package version gives the same bytes).
  */
 import { createCipheriv, createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface CorpusRecord {
   /** A WARC-like header block (ends with CRLFCRLF). */
@@ -150,4 +155,57 @@ export function smallCorpus(options: { quick: boolean; seed?: number }): Corpus 
     total += block.length;
   }
   return finish(options.quick ? '1-4 KiB (quick)' : '1-4 KiB', blocks);
+}
+
+/** Cycles the corpus's records until `bytes` of input. */
+export function repeatCorpus(corpus: Corpus, bytes: number, name: string): Corpus {
+  const records: CorpusRecord[] = [];
+  let total = 0;
+  for (let i = 0; total < bytes; i++) {
+    const record = corpus.records[i % corpus.records.length]!;
+    records.push(record);
+    total += record.header.length + record.block.length;
+  }
+  return { name, records, totalBytes: total };
+}
+
+/** Where Debian's nodejs-doc package puts its pages (api/*.html). */
+export const NODEJS_DOC_DIR = '/usr/share/doc/nodejs';
+
+function htmlFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) return htmlFiles(file);
+      return entry.isFile() && entry.name.endsWith('.html') ? [file] : [];
+    })
+    .sort();
+}
+
+/**
+ * The HTML pages of nodejs-doc, one record each, cycled to 64 MB (quick: 16 MB) so a
+ * pass lasts long enough to time. `missing` says how to install the package when its
+ * pages are not there (absent, or dropped by a dpkg path-exclude for /usr/share/doc).
+ */
+export function realHtmlCorpus(options: { quick: boolean; dir?: string }): Corpus | { missing: string } {
+  const dir = options.dir ?? NODEJS_DOC_DIR;
+  let files: string[];
+  try {
+    files = htmlFiles(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    files = [];
+  }
+  if (files.length === 0) {
+    return {
+      missing:
+        `no HTML pages under ${dir}: the real-HTML corpus is Debian's nodejs-doc package; ` +
+        'install it as root with `apt-get install nodejs-doc` (on an image whose dpkg excludes /usr/share/doc, ' +
+        'drop that path-exclude from /etc/dpkg/dpkg.cfg.d/ first)',
+    };
+  }
+  const pages = finish('nodejs-doc HTML', files.map((file) => fs.readFileSync(file)));
+  const name = options.quick ? 'nodejs-doc HTML (quick)' : 'nodejs-doc HTML';
+  return repeatCorpus(pages, options.quick ? 16 * MiB : 64 * MiB, name);
 }

@@ -1,14 +1,16 @@
 /**
  * `npm run bench [-- --quick] [-- --only <section>]`: runs every
- * bench/sections/*.ts module (compiled to dist-bench/), prints one table and
- * writes bench/results.json (with --only, other sections' previous rows are
- * kept). Sections measure their contenders side by side in one run; only
+ * bench/sections/*.ts module (compiled to dist-bench/), prints one table, then
+ * the targets of this run (value, goal, met or MISS), and writes
+ * bench/results.json (with --only, other sections' previous rows are kept).
+ * Sections measure their contenders side by side in one run; only
  * ratios from the same run are comparable on a shared machine.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { linkNativeBuild, repoRoot } from '../scripts/compiled-tree';
+import { isTargetRow } from './targets';
 import type { BenchRow, BenchSection } from './types';
 
 interface Results {
@@ -49,6 +51,18 @@ function printTable(rows: BenchRow[]): void {
   for (const line of lines) console.log(pad(line));
 }
 
+/** The closing summary: every target of this run, its measured value, its goal, met or MISS. */
+function printTargets(rows: BenchRow[]): void {
+  const targets = rows.filter(isTargetRow);
+  if (targets.length === 0) return;
+  // Three decimals: a size goal of 1.01 needs them (results.json keeps full precision).
+  const value = (v: number | string | undefined) => (typeof v === 'number' && Math.abs(v) < 10 ? v.toFixed(3) : formatValue(v ?? 'n/a'));
+  const cells = targets.map((row) => [row.section, row.case.replace(/^target: /, ''), value(row.metrics.value), String(row.metrics.goal ?? ''), String(row.metrics.result ?? '')]);
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  console.log('\ntargets (ratios measured side by side in this run):');
+  for (const line of cells) console.log(`  ${line.map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')}`.trimEnd());
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
@@ -78,6 +92,7 @@ async function main(): Promise<void> {
     console.error(`[bench] ${name} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   printTable(rows);
+  printTargets(rows);
   const out = path.join(root, 'bench', 'results.json');
   const now = new Date().toISOString();
   // With --only, the other sections' rows of the previous results are kept (each section says when it ran).

@@ -1,10 +1,12 @@
 /**
  * Client section. On loopback, 16 KiB and 1 MiB responses from a server in a
  * child process: requests/s and MB/s of (a) undici's Pool not recording,
- * (b) WarcClient's dispatcher recording with the native backend, (c) the
- * same with the js backend — same request loop, same concurrency — and
- * (d) `wget --warc-file` (Debian's wget) fetching the same URL list.
- * Then the peak RSS of a child process capturing one 1 GiB response.
+ * (b) the "floor": the same Pool loop plus the least any recorder must do
+ * with each exchange (bench/floor.ts), (c) WarcClient's dispatcher recording
+ * with the native backend, (d) the same with the js backend — same request
+ * loop, same concurrency — and (e) `wget --warc-file` (Debian's wget)
+ * fetching the same URL list. Then the targets (native against floor, undici
+ * and wget), and the peak RSS of a child process capturing one 1 GiB response.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,10 +16,14 @@ import { Pool, request, type Dispatcher } from 'undici';
 import { getBackend } from '../../src/backend';
 import type { Backend } from '../../src/backend/types';
 import { WarcClient } from '../../src/client/warc-client';
+import { FloorRecorder, type Consume } from '../floor';
+import { metricOf, targetRow } from '../targets';
 import type { BenchRow, BenchSection } from '../types';
 
 const MB = 1e6;
 const CONCURRENCY = 8;
+/** The floor contender's label (see FloorRecorder). */
+const FLOOR = 'floor (digests + gzip-6 member, native sink)';
 
 /** Serves /16k, /1m and /big?bytes=N (deterministic bytes) with keep-alive; prints its port. */
 const SERVER = `
@@ -55,16 +61,25 @@ export async function startServer(): Promise<{ origin: string; child: ChildProce
   return { origin: `http://127.0.0.1:${port}`, child };
 }
 
-/** `count` GETs of `url` with CONCURRENCY in flight through `dispatcher`, bodies read to the end. */
-async function loop(dispatcher: Dispatcher, url: string, count: number): Promise<{ seconds: number; bytes: number }> {
+/** What every contender but the floor does with a response: read the body, count it. */
+const readBody: Consume = async (_url, res) => {
+  let bytes = 0;
+  for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+  return bytes;
+};
+
+/** `count` GETs of `url` with CONCURRENCY in flight through `dispatcher`; each of the CONCURRENCY workers reads bodies with its own `consumer()`. */
+async function loop(dispatcher: Dispatcher, url: string, count: number, consumer: () => Consume = () => readBody): Promise<{ seconds: number; bytes: number }> {
   let next = 0;
   let bytes = 0;
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
+      const consume = consumer();
       while (next++ < count) {
         const res = await request(url, { dispatcher });
-        for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+        const read = await consume(url, res);
+        bytes += read; // not `+= await`: that would read `bytes` before the await
       }
     }),
   );
@@ -86,6 +101,30 @@ async function recording(backend: Backend, url: string, count: number): Promise<
     if (client.stats.written !== count) throw new Error(`expected ${count} pairs, wrote ${client.stats.written}`);
     return { seconds, bytes: r.bytes };
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function floor(backend: Backend, origin: string, url: string, count: number): Promise<{ seconds: number; bytes: number }> {
+  const dir = tempDir();
+  const pool = new Pool(origin, { connections: CONCURRENCY });
+  try {
+    await loop(pool, url, Math.min(200, count)); // warm-up, as for plain undici
+    const sink = await backend.openRecordSink(path.join(dir, 'floor.warc.gz'), { compression: 'gzip', level: 6 });
+    try {
+      const recorder = new FloorRecorder(backend, sink);
+      const start = process.hrtime.bigint();
+      const r = await loop(pool, url, count, () => recorder.consumer());
+      await recorder.drained();
+      await sink.close(); // every member on disk, as recording's client.close()
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      if (recorder.appends !== count) throw new Error(`expected ${count} members, appended ${recorder.appends}`);
+      return { seconds, bytes: r.bytes };
+    } finally {
+      await sink.close(); // idempotent: the same close when the run got there
+    }
+  } finally {
+    await pool.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -141,6 +180,19 @@ export function peakRss(origin: string, bytes: number): { rssMB: number; seconds
   }
 }
 
+/** Targets of the client section, from the rows of this run. */
+function targetRows(rows: readonly BenchRow[]): BenchRow[] {
+  const native = (size: string, key: string) => metricOf(rows, `${size} warcwire native`, key);
+  const wgetRatio = (size: string) => metricOf(rows, `${size} wget --warc-file`, 'native/wget');
+  return [
+    targetRow('client', '16k native / floor', native('16k', 'vs floor'), '>=', 0.85),
+    targetRow('client', '1m native / floor', native('1m', 'vs floor'), '>=', 0.85),
+    targetRow('client', '16k native / undici', native('16k', 'vs undici'), '>=', 0.45),
+    targetRow('client', '16k native / wget', wgetRatio('16k'), '>=', 3),
+    targetRow('client', '1m native / wget', wgetRatio('1m'), '>=', 2),
+  ];
+}
+
 export const run: BenchSection = async ({ quick }) => {
   const rows: BenchRow[] = [];
   const server = await startServer();
@@ -154,18 +206,29 @@ export const run: BenchSection = async ({ quick }) => {
       await loop(pool, url, Math.min(200, count)); // warm-up
       const plain = await loop(pool, url, count);
       await pool.close();
-      const contenders: Array<[string, { seconds: number; bytes: number } | undefined]> = [['undici (not recording)', plain]];
+      let native: Backend | undefined;
+      try {
+        native = getBackend('native');
+      } catch {
+        native = undefined; // the floor and the native rows say 'not available'
+      }
+      const contenders: Array<[string, { seconds: number; bytes: number } | undefined]> = [
+        ['undici (not recording)', plain],
+        [FLOOR, native === undefined ? undefined : await floor(native, server.origin, url, count)],
+      ];
       for (const backendName of ['native', 'js'] as const) {
         let backend: Backend;
         try {
           backend = getBackend(backendName);
         } catch {
+          contenders.push([`warcwire ${backendName}`, undefined]);
           continue;
         }
         contenders.push([`warcwire ${backendName}`, await recording(backend, url, count)]);
       }
       contenders.push(['wget --warc-file', wget(url, Math.min(count, quick ? 500 : 5000))]);
       const plainRps = count / plain.seconds;
+      let floorRps: number | undefined;
       let nativeMBs: number | undefined;
       for (const [label, r] of contenders) {
         if (r === undefined) {
@@ -175,12 +238,15 @@ export const run: BenchSection = async ({ quick }) => {
         const requests = r.bytes / (name === '16k' ? 16384 : 1 << 20);
         const rps = requests / r.seconds;
         const mbs = r.bytes / MB / r.seconds;
+        if (label === FLOOR) floorRps = rps;
         if (label === 'warcwire native') nativeMBs = mbs;
         const metrics: Record<string, number | string> = { 'requests/s': rps, 'MB/s': mbs, 'vs undici': rps / plainRps };
+        if (label.startsWith('warcwire') && floorRps !== undefined) metrics['vs floor'] = rps / floorRps;
         if (label.startsWith('wget') && nativeMBs !== undefined) metrics['native/wget'] = nativeMBs / mbs;
         rows.push({ section: 'client', case: `${name} ${label}`, metrics });
       }
     }
+    rows.push(...targetRows(rows));
     const size = 1024 ** 3;
     const rss = peakRss(server.origin, size);
     rows.push({ section: 'client', case: '1 GiB response captured (gzip-1)', metrics: { 'peak RSS MB': rss.rssMB, 'peak heap MB': rss.heapMB, 'peak external MB': rss.externalMB, 'MB/s': size / MB / rss.seconds } });
