@@ -11,6 +11,7 @@
  * nodejs-doc package (a fixed package version gives the same bytes).
  */
 import { createCipheriv, createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -169,8 +170,15 @@ export function repeatCorpus(corpus: Corpus, bytes: number, name: string): Corpu
   return { name, records, totalBytes: total };
 }
 
-/** Where Debian's nodejs-doc package puts its pages (api/*.html). */
-export const NODEJS_DOC_DIR = '/usr/share/doc/nodejs';
+/** Unpacks nodejs-doc's pages into .cache (scripts/fetch-html-corpus.sh) and returns their folder, or undefined if that failed. */
+function fetchedHtmlDir(): string | undefined {
+  const script = path.resolve(__dirname, '../../scripts/fetch-html-corpus.sh');
+  try {
+    return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
 
 function htmlFiles(dir: string): string[] {
   return fs
@@ -185,11 +193,10 @@ function htmlFiles(dir: string): string[] {
 
 /**
  * The HTML pages of nodejs-doc, one record each, cycled to 64 MB (quick: 16 MB) so a
- * pass lasts long enough to time. `missing` says how to install the package when its
- * pages are not there (absent, or dropped by a dpkg path-exclude for /usr/share/doc).
+ * pass lasts long enough to time. `missing` says how to get the pages when they are not there.
  */
 export function realHtmlCorpus(options: { quick: boolean; dir?: string }): Corpus | { missing: string } {
-  const dir = options.dir ?? NODEJS_DOC_DIR;
+  const dir = options.dir ?? fetchedHtmlDir() ?? '.cache/html-corpus';
   let files: string[];
   try {
     files = htmlFiles(dir);
@@ -200,9 +207,8 @@ export function realHtmlCorpus(options: { quick: boolean; dir?: string }): Corpu
   if (files.length === 0) {
     return {
       missing:
-        `no HTML pages under ${dir}: the real-HTML corpus is Debian's nodejs-doc package; ` +
-        'install it as root with `apt-get install nodejs-doc` (on an image whose dpkg excludes /usr/share/doc, ' +
-        'drop that path-exclude from /etc/dpkg/dpkg.cfg.d/ first)',
+        `no HTML pages under ${dir}: the real-HTML corpus is Debian's nodejs-doc package, unpacked by ` +
+        '`bash scripts/fetch-html-corpus.sh` (it needs apt package lists: run `apt-get update` first)',
     };
   }
   const pages = finish('nodejs-doc HTML', files.map((file) => fs.readFileSync(file)));

@@ -11,9 +11,9 @@ describe('real-HTML corpus', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('a missing directory says how to install nodejs-doc', () => {
+  test('a missing directory says how to fetch the nodejs-doc pages', () => {
     const result = realHtmlCorpus({ quick: true, dir: path.join(dir, 'absent') });
-    expect(result).toEqual({ missing: expect.stringContaining('apt-get install nodejs-doc') });
+    expect(result).toEqual({ missing: expect.stringContaining('scripts/fetch-html-corpus.sh') });
   });
 
   test('a directory without HTML pages says the same', () => {
