@@ -6,11 +6,13 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isSpool } from './arguments';
+import { captureBlockOptionsArgument, isSpool } from './arguments';
 import { BackendError, type BackendErrorCode } from './errors';
 import type {
   AppendResult,
   Backend,
+  CaptureBlock,
+  CaptureBlockOptions,
   DecodeStep,
   Digest,
   DigestAlgorithm,
@@ -49,6 +51,12 @@ interface AddonSpool {
   readonly size: number;
   readonly onDisk: boolean;
 }
+interface AddonCaptureBlock {
+  append(chunk: Uint8Array, payloadRanges?: readonly number[]): void;
+  stopPayload(): void;
+  blockDigest(encoding?: DigestEncoding): string;
+  payloadDigest(encoding?: DigestEncoding): string | undefined;
+}
 interface AddonRecordSink {
   open(): Promise<void>;
   append(header: Uint8Array, block: Uint8Array | AddonSpool): Promise<AppendResult>;
@@ -62,6 +70,7 @@ export interface NativeAddon {
   MemberEncoder: new (options: MemberEncoderOptions) => AddonMemberEncoder;
   MemberDecoder: new (options: MemberDecoderOptions) => AddonMemberDecoder;
   Spool: new (options: SpoolOptions) => AddonSpool;
+  CaptureBlock: new (spool: AddonSpool, digestAlgorithm: DigestAlgorithm) => AddonCaptureBlock;
   RecordSink: new (path: string, options: RecordSinkOptions) => AddonRecordSink;
   zstdVersion: string;
 }
@@ -190,6 +199,38 @@ export class NativeSpool implements Spool {
   }
 }
 
+/** A NativeSpool whose appends also update both digests in the addon: one crossing per chunk. */
+class NativeCaptureBlock extends NativeSpool implements CaptureBlock {
+  private readonly block: AddonCaptureBlock;
+  constructor(addon: NativeAddon, options: CaptureBlockOptions) {
+    const { spool, digestAlgorithm } = captureBlockOptionsArgument(options);
+    super(addon, spool);
+    try {
+      this.block = new addon.CaptureBlock(this.handle, digestAlgorithm);
+    } catch (err) {
+      this.handle.close(); // a full-on-disk spool already holds its temp file
+      throw toBackendError(err);
+    }
+  }
+  override append(chunk: Uint8Array, payloadRanges?: readonly number[]): void {
+    // try/catch rather than call(): no closure per captured chunk.
+    try {
+      this.block.append(chunk, payloadRanges);
+    } catch (err) {
+      throw toBackendError(err);
+    }
+  }
+  stopPayload(): void {
+    this.block.stopPayload();
+  }
+  blockDigest(encoding?: DigestEncoding): string {
+    return call(() => this.block.blockDigest(encoding));
+  }
+  payloadDigest(encoding?: DigestEncoding): string | undefined {
+    return call(() => this.block.payloadDigest(encoding));
+  }
+}
+
 class NativeRecordSink implements RecordSink {
   private closing: Promise<void> | undefined;
   constructor(
@@ -272,6 +313,7 @@ export function loadNativeBackend(): Backend {
     createMemberEncoder: (options) => new NativeMemberEncoder(addon, options),
     createMemberDecoder: (options) => new NativeMemberDecoder(addon, options),
     createSpool: (options) => new NativeSpool(addon, options),
+    createCaptureBlock: (options) => new NativeCaptureBlock(addon, options),
     openRecordSink: (filePath, options) => NativeRecordSink.open(addon, filePath, options),
   });
 }
