@@ -81,7 +81,8 @@ export function checkReadRange(offset: unknown, length: unknown, size: number): 
  */
 export function payloadRangesArgument(value: unknown, length: number): readonly number[] {
   if (value === undefined) return NO_RANGES;
-  if (!Array.isArray(value)) {
+  // A Proxy is refused as the addon refuses it (napi_is_array says no to a Proxy of an array).
+  if (!Array.isArray(value) || types.isProxy(value)) {
     throw new BackendError('ERR_INVALID_ARG', `payload ranges must be an array of [start, end) offset pairs, got ${describe(value)}`);
   }
   if (value.length % 2 !== 0) throw new BackendError('ERR_INVALID_ARG', `payload ranges must be [start, end) pairs, got ${value.length} numbers`);

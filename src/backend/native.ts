@@ -288,6 +288,9 @@ export function nativeAddonPath(): string | undefined {
   return loadedFrom;
 }
 
+/** The classes this package calls: an addon built from older sources (a stale build/ or prebuild) lacks some. */
+const ADDON_CLASSES = ['Digest', 'MemberEncoder', 'MemberDecoder', 'Spool', 'CaptureBlock', 'RecordSink'] as const satisfies ReadonlyArray<keyof NativeAddon>;
+
 /** Loads the addon and returns it as a Backend; ERR_BACKEND_UNAVAILABLE when it cannot load. */
 export function loadNativeBackend(): Backend {
   let addon: NativeAddon;
@@ -303,6 +306,13 @@ export function loadNativeBackend(): Backend {
         // node-gyp-build's message spans lines ("\n    loaded from: …"): keep the error on one line.
         `${(err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim()}; build it with \`npm run build:native\` (needs a C++ compiler, make and python3)`,
       { cause: err },
+    );
+  }
+  const missing = ADDON_CLASSES.filter((name) => typeof (addon as Partial<NativeAddon>)[name] !== 'function');
+  if (missing.length > 0) {
+    throw new BackendError(
+      'ERR_BACKEND_UNAVAILABLE',
+      `the native warcwire addon ${file} was built from older sources than this package (it has no ${missing.join(', ')}); rebuild it with \`npm run build:native\``,
     );
   }
   loadedFrom = file;

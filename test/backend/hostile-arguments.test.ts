@@ -88,7 +88,7 @@ describe(`hostile arguments (${backend.name} backend)`, () => {
 
   test('capture-block payload ranges out of the chunk, unordered, overlapping or not integers are ERR_INVALID_ARG; nothing is appended', async () => {
     const result = await runCase('capture-block-ranges');
-    const bad = ['notArray', 'arrayLike', 'odd', 'negative', 'fraction', 'nan', 'infinite', 'beyondChunk', 'descending', 'overlapping', 'notNumber', 'bigint', 'sparse'];
+    const bad = ['notArray', 'arrayLike', 'odd', 'negative', 'fraction', 'nan', 'infinite', 'beyondChunk', 'descending', 'overlapping', 'notNumber', 'bigint', 'sparse', 'proxyArray'];
     for (const key of bad) expect({ key, thrown: result[key] }).toEqual({ key, thrown: invalidArg });
     // A getter's own exception reaches the caller; a getter that frees the chunk leaves a detached buffer, never a crash.
     expect(result['throwingGetter']).toEqual({ backendError: false, message: 'range getter says no' });

@@ -334,6 +334,7 @@ const cases: Record<string, Case> = {
       notNumber: await append(['0', '4']),
       bigint: await append([0n, 4n]),
       sparse: await append(new Array(2 ** 32 - 2)),
+      proxyArray: await append(new Proxy([0, 4], {})),
       throwingGetter: await append(throwing),
       transferringGetter: await outcome(() => block.append(big, transferring)),
       // Nothing above reached the spool or the digests.
