@@ -176,6 +176,7 @@ export interface Backend {
   createMemberEncoder(options: MemberEncoderOptions): MemberEncoder;
   createMemberDecoder(options: MemberDecoderOptions): MemberDecoder;
   createSpool(options?: SpoolOptions): Spool;
+  /** A spool with its block and payload digests (the capture's message blocks); bad options are ERR_INVALID_OPTION. */
   createCaptureBlock(options: CaptureBlockOptions): CaptureBlock;
   /** Opens (creating if needed, never truncating) a file for appending records. */
   openRecordSink(path: string, options: RecordSinkOptions): Promise<RecordSink>;
