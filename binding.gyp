@@ -26,6 +26,7 @@
       "dependencies": ["zstd"],
       "sources": [
         "native/addon.cc",
+        "native/capture_block.cc",
         "native/compressor.cc",
         "native/digest.cc",
         "native/member.cc",

@@ -1,6 +1,7 @@
 // Module init only: registers one class per capability.
 #include <napi.h>
 
+#include "capture_block.h"
 #include "digest.h"
 #include "member.h"
 #include "member_decoder.h"
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("MemberEncoder", MemberEncoder::Define(env));
   exports.Set("MemberDecoder", MemberDecoder::Define(env));
   exports.Set("Spool", Spool::Define(env));
+  exports.Set("CaptureBlock", CaptureBlock::Define(env));
   exports.Set("RecordSink", RecordSink::Define(env));
   exports.Set("zstdVersion", Napi::String::New(env, ZSTD_versionString()));
   return exports;

@@ -34,6 +34,33 @@ std::string Base16(const unsigned char* data, size_t len) {
   return out;
 }
 
+const EVP_MD* DigestMd(const std::string& algorithm) {
+  if (algorithm == "sha1") return EVP_sha1();
+  if (algorithm == "sha256") return EVP_sha256();
+  return nullptr;
+}
+
+std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> StartDigest(const EVP_MD* md) {
+  std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> ctx(EVP_MD_CTX_new());
+  if (ctx && EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) ctx.reset();
+  return ctx;
+}
+
+bool ReadDigestEncoding(Napi::Env env, const Napi::Value& value, const std::string& algorithm, std::string* out) {
+  std::string encoding = algorithm == "sha1" ? "base32" : "base16";
+  if (!value.IsUndefined()) encoding = value.IsString() ? value.As<Napi::String>().Utf8Value() : std::string("?");
+  if (encoding != "base32" && encoding != "base16") {
+    ThrowError(env, "ERR_INVALID_OPTION", "digest encoding must be 'base32' or 'base16', got '" + encoding + "'");
+    return false;
+  }
+  *out = encoding;
+  return true;
+}
+
+std::string DigestLabel(const std::string& algorithm, const unsigned char* md, size_t len, const std::string& encoding) {
+  return algorithm + ":" + (encoding == "base32" ? Base32(md, len) : Base16(md, len));
+}
+
 Napi::Function Digest::Define(Napi::Env env) {
   return DefineClass(env, "Digest",
                      {InstanceMethod<&Digest::Update>("update"),
@@ -47,15 +74,13 @@ Digest::Digest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Digest>(info) 
   std::string name = info.Length() > 0 && info[0].IsString()
                          ? info[0].As<Napi::String>().Utf8Value()
                          : std::string();
-  const EVP_MD* md = nullptr;
-  if (name == "sha1") md = EVP_sha1();
-  if (name == "sha256") md = EVP_sha256();
+  const EVP_MD* md = DigestMd(name);
   if (md == nullptr) {
     ThrowError(env, "ERR_INVALID_OPTION", "digest algorithm must be 'sha1' or 'sha256', got '" + name + "'");
     return;
   }
-  ctx_.reset(EVP_MD_CTX_new());
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), md, nullptr) != 1) {
+  ctx_ = StartDigest(md);
+  if (!ctx_) {
     ThrowError(env, "ERR_INVALID_OPTION", "OpenSSL could not start a " + name + " digest");
     return;
   }
@@ -99,18 +124,10 @@ Napi::Value Digest::DigestBytes(const Napi::CallbackInfo& info) {
 Napi::Value Digest::Label(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   // Like the js backend: sha1 labels default to base32 (the WARC convention), sha256 to base16.
-  std::string encoding = algorithm_ == "sha1" ? "base32" : "base16";
-  if (info.Length() > 0 && !info[0].IsUndefined()) {
-    encoding = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string("?");
-  }
-  if (encoding != "base32" && encoding != "base16") {
-    ThrowError(env, "ERR_INVALID_OPTION", "digest encoding must be 'base32' or 'base16', got '" + encoding + "'");
-    return env.Undefined();
-  }
+  std::string encoding;
+  if (!ReadDigestEncoding(env, info[0], algorithm_, &encoding)) return env.Undefined();
   if (!Finish(env)) return env.Undefined();
-  std::string text = encoding == "base32" ? Base32(result_.data(), result_.size())
-                                          : Base16(result_.data(), result_.size());
-  return Napi::String::New(env, algorithm_ + ":" + text);
+  return Napi::String::New(env, DigestLabel(algorithm_, result_.data(), result_.size(), encoding));
 }
 
 Napi::Value Digest::Algorithm(const Napi::CallbackInfo& info) {

@@ -37,6 +37,16 @@ class Digest : public Napi::ObjectWrap<Digest> {
   bool finished_ = false;
 };
 
+// The OpenSSL hash behind a WARC digest algorithm name ("sha1", "sha256"); null for any other name.
+const EVP_MD* DigestMd(const std::string& algorithm);
+// A new hash context started for `md`; null when OpenSSL cannot start one.
+std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree> StartDigest(const EVP_MD* md);
+// The label encoding given as an optional JS argument: undefined means the algorithm's default
+// (base32 for sha1, the WARC convention; base16 for sha256). False with a pending ERR_INVALID_OPTION.
+bool ReadDigestEncoding(Napi::Env env, const Napi::Value& value, const std::string& algorithm, std::string* out);
+// "<algorithm>:<encoded>" for a finished hash.
+std::string DigestLabel(const std::string& algorithm, const unsigned char* md, size_t len, const std::string& encoding);
+
 // RFC 4648 base32, upper case, padded.
 std::string Base32(const unsigned char* data, size_t len);
 // Lower-case hex.

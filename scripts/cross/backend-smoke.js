@@ -108,6 +108,17 @@ async function main() {
   assert.equal(spool.onDisk, true, 'spool moved to disk past its memory limit');
   assert.deepEqual(spool.read(123, 4567), data.subarray(123, 123 + 4567), 'spool read');
 
+  // Capture block: spool + block digest + payload digest (over the marked ranges) in one call per chunk.
+  const block = backend.createCaptureBlock({ digestAlgorithm: 'sha1', spool: { memoryLimit: 1024, tempDir: outDir } });
+  for (let i = 0; i < data.length; i += 10_000) block.append(data.subarray(i, i + 10_000), [100, 9_000]);
+  const payload = [];
+  for (let i = 0; i < data.length; i += 10_000) payload.push(data.subarray(i + 100, i + 9_000));
+  assert.equal(block.blockDigest('base16'), `sha1:${crypto.createHash('sha1').update(data).digest('hex')}`, 'capture block digest');
+  assert.equal(block.payloadDigest('base16'), `sha1:${crypto.createHash('sha1').update(Buffer.concat(payload)).digest('hex')}`, 'capture block payload digest');
+  assert.deepEqual(block.read(0, block.size), data, 'capture block bytes');
+  assert.throws(() => block.append(Buffer.from('abc'), [2, 1]), (err) => err.code === 'ERR_INVALID_ARG', 'a descending payload range: ERR_INVALID_ARG');
+  block.close();
+
   // A system error keeps its POSIX name on every platform (ENOENT, not a platform number).
   const orphan = backend.createSpool({ memoryLimit: 1, tempDir: path.join(outDir, 'no-such-dir') });
   assert.throws(

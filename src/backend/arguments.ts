@@ -5,7 +5,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { types } from 'node:util';
 import { BackendError, type BackendErrorCode } from './errors';
-import type { Spool } from './types';
+import type { CaptureBlockOptions, Spool } from './types';
 
 /** True when `buffer` was detached (transferred); SharedArrayBuffers never are. */
 function isDetached(buffer: ArrayBufferLike): boolean {
@@ -40,6 +40,14 @@ export function optionsArgument<T extends object>(value: T, what: string): T {
   return value;
 }
 
+/** `value` as capture block options; ERR_INVALID_OPTION for null or a primitive (the algorithm is checked where the hashes start). */
+export function captureBlockOptionsArgument(value: CaptureBlockOptions): CaptureBlockOptions {
+  if (typeof value !== 'object' || value === null) {
+    throw new BackendError('ERR_INVALID_OPTION', `capture block options must be an object with a \`digestAlgorithm\` field, got ${describe(value)}`);
+  }
+  return value;
+}
+
 /** A record sink's file path: a non-empty string without NUL bytes, else ERR_INVALID_ARG. */
 export function filePathArgument(value: unknown): string {
   if (typeof value !== 'string' || value === '' || value.includes('\0')) {
@@ -65,6 +73,35 @@ export function checkReadRange(offset: unknown, length: unknown, size: number): 
   }
   return count;
 }
+
+/**
+ * Checks capture-block payload ranges against a chunk of `length` bytes: flat [start, end) pairs
+ * of integers, within the chunk, ascending and non-overlapping; undefined means none.
+ * ERR_INVALID_ARG otherwise (the addon makes the same checks in native/capture_block.cc).
+ */
+export function payloadRangesArgument(value: unknown, length: number): readonly number[] {
+  if (value === undefined) return NO_RANGES;
+  // A Proxy is refused as the addon refuses it (napi_is_array says no to a Proxy of an array).
+  if (!Array.isArray(value) || types.isProxy(value)) {
+    throw new BackendError('ERR_INVALID_ARG', `payload ranges must be an array of [start, end) offset pairs, got ${describe(value)}`);
+  }
+  if (value.length % 2 !== 0) throw new BackendError('ERR_INVALID_ARG', `payload ranges must be [start, end) pairs, got ${value.length} numbers`);
+  let previousEnd = 0;
+  for (let i = 0; i < value.length; i += 2) {
+    const start: unknown = value[i];
+    const end: unknown = value[i + 1];
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || (start as number) < previousEnd || (end as number) < (start as number) || (end as number) > length) {
+      throw new BackendError(
+        'ERR_INVALID_ARG',
+        `payload range ${i / 2} [${describe(start)}, ${describe(end)}) is not an ascending, non-overlapping range of integers within the ${length}-byte chunk`,
+      );
+    }
+    previousEnd = end as number;
+  }
+  return value as readonly number[];
+}
+
+const NO_RANGES: readonly number[] = Object.freeze([]);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -6,11 +6,13 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isSpool } from './arguments';
+import { captureBlockOptionsArgument, isSpool } from './arguments';
 import { BackendError, type BackendErrorCode } from './errors';
 import type {
   AppendResult,
   Backend,
+  CaptureBlock,
+  CaptureBlockOptions,
   DecodeStep,
   Digest,
   DigestAlgorithm,
@@ -49,6 +51,12 @@ interface AddonSpool {
   readonly size: number;
   readonly onDisk: boolean;
 }
+interface AddonCaptureBlock {
+  append(chunk: Uint8Array, payloadRanges?: readonly number[]): void;
+  stopPayload(): void;
+  blockDigest(encoding?: DigestEncoding): string;
+  payloadDigest(encoding?: DigestEncoding): string | undefined;
+}
 interface AddonRecordSink {
   open(): Promise<void>;
   append(header: Uint8Array, block: Uint8Array | AddonSpool): Promise<AppendResult>;
@@ -62,6 +70,7 @@ export interface NativeAddon {
   MemberEncoder: new (options: MemberEncoderOptions) => AddonMemberEncoder;
   MemberDecoder: new (options: MemberDecoderOptions) => AddonMemberDecoder;
   Spool: new (options: SpoolOptions) => AddonSpool;
+  CaptureBlock: new (spool: AddonSpool, digestAlgorithm: DigestAlgorithm) => AddonCaptureBlock;
   RecordSink: new (path: string, options: RecordSinkOptions) => AddonRecordSink;
   zstdVersion: string;
 }
@@ -190,6 +199,38 @@ export class NativeSpool implements Spool {
   }
 }
 
+/** A NativeSpool whose appends also update both digests in the addon: one crossing per chunk. */
+class NativeCaptureBlock extends NativeSpool implements CaptureBlock {
+  private readonly block: AddonCaptureBlock;
+  constructor(addon: NativeAddon, options: CaptureBlockOptions) {
+    const { spool, digestAlgorithm } = captureBlockOptionsArgument(options);
+    super(addon, spool);
+    try {
+      this.block = new addon.CaptureBlock(this.handle, digestAlgorithm);
+    } catch (err) {
+      this.handle.close(); // a full-on-disk spool already holds its temp file
+      throw toBackendError(err);
+    }
+  }
+  override append(chunk: Uint8Array, payloadRanges?: readonly number[]): void {
+    // try/catch rather than call(): no closure per captured chunk.
+    try {
+      this.block.append(chunk, payloadRanges);
+    } catch (err) {
+      throw toBackendError(err);
+    }
+  }
+  stopPayload(): void {
+    this.block.stopPayload();
+  }
+  blockDigest(encoding?: DigestEncoding): string {
+    return call(() => this.block.blockDigest(encoding));
+  }
+  payloadDigest(encoding?: DigestEncoding): string | undefined {
+    return call(() => this.block.payloadDigest(encoding));
+  }
+}
+
 class NativeRecordSink implements RecordSink {
   private closing: Promise<void> | undefined;
   constructor(
@@ -247,6 +288,9 @@ export function nativeAddonPath(): string | undefined {
   return loadedFrom;
 }
 
+/** The classes this package calls: an addon built from older sources (a stale build/ or prebuild) lacks some. */
+const ADDON_CLASSES = ['Digest', 'MemberEncoder', 'MemberDecoder', 'Spool', 'CaptureBlock', 'RecordSink'] as const satisfies ReadonlyArray<keyof NativeAddon>;
+
 /** Loads the addon and returns it as a Backend; ERR_BACKEND_UNAVAILABLE when it cannot load. */
 export function loadNativeBackend(): Backend {
   let addon: NativeAddon;
@@ -264,6 +308,13 @@ export function loadNativeBackend(): Backend {
       { cause: err },
     );
   }
+  const missing = ADDON_CLASSES.filter((name) => typeof (addon as Partial<NativeAddon>)[name] !== 'function');
+  if (missing.length > 0) {
+    throw new BackendError(
+      'ERR_BACKEND_UNAVAILABLE',
+      `the native warcwire addon ${file} was built from older sources than this package (it has no ${missing.join(', ')}); rebuild it with \`npm run build:native\``,
+    );
+  }
   loadedFrom = file;
   return Object.freeze<Backend>({
     name: 'native' as const,
@@ -272,6 +323,7 @@ export function loadNativeBackend(): Backend {
     createMemberEncoder: (options) => new NativeMemberEncoder(addon, options),
     createMemberDecoder: (options) => new NativeMemberDecoder(addon, options),
     createSpool: (options) => new NativeSpool(addon, options),
+    createCaptureBlock: (options) => new NativeCaptureBlock(addon, options),
     openRecordSink: (filePath, options) => NativeRecordSink.open(addon, filePath, options),
   });
 }

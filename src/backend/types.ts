@@ -107,6 +107,35 @@ export interface Spool {
   close(): void;
 }
 
+export interface CaptureBlockOptions {
+  digestAlgorithm: DigestAlgorithm;
+  /** Where the bytes are kept (see SpoolOptions). */
+  spool?: SpoolOptions;
+}
+
+/**
+ * One captured HTTP message block as it streams in: a Spool plus its block digest
+ * (every byte) and payload digest (the byte ranges the caller marks as payload).
+ * Each append is one crossing into the backend, whatever it updates. A record sink
+ * takes it as a block like any Spool.
+ */
+export interface CaptureBlock extends Spool {
+  /**
+   * Appends `chunk` to the spool and the block digest, and its payload bytes to the
+   * payload digest. `payloadRanges` lists [start, end) offsets into `chunk` as flat
+   * pairs (`[start0, end0, start1, end1, ...]`), ascending and non-overlapping;
+   * none (the default) when the chunk holds no payload (heads, chunk-size lines, trailers).
+   * A bad range is ERR_INVALID_ARG and nothing is appended.
+   */
+  append(chunk: Uint8Array, payloadRanges?: readonly number[]): void;
+  /** Payload bytes appended from now on are not hashed (the payload was cut short); payloadDigest() is then undefined. */
+  stopPayload(): void;
+  /** Label of every byte appended so far, e.g. `sha1:3I42H3S6...` (default encoding as Digest.label). */
+  blockDigest(encoding?: DigestEncoding): string;
+  /** Label of the payload bytes appended so far; undefined once stopPayload() was called. */
+  payloadDigest(encoding?: DigestEncoding): string | undefined;
+}
+
 export interface RecordSinkOptions {
   compression: Compression;
   level?: number;
@@ -147,6 +176,8 @@ export interface Backend {
   createMemberEncoder(options: MemberEncoderOptions): MemberEncoder;
   createMemberDecoder(options: MemberDecoderOptions): MemberDecoder;
   createSpool(options?: SpoolOptions): Spool;
+  /** A spool with its block and payload digests (the capture's message blocks); bad options are ERR_INVALID_OPTION. */
+  createCaptureBlock(options: CaptureBlockOptions): CaptureBlock;
   /** Opens (creating if needed, never truncating) a file for appending records. */
   openRecordSink(path: string, options: RecordSinkOptions): Promise<RecordSink>;
 }

@@ -4,6 +4,7 @@ import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { HttpParseError } from '../http/errors';
 import { RequestFramer, ResponseFramer, DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
 import { headerValue, type RequestHead, type ResponseHead } from '../http/head';
+import { ChunkSegment } from './chunk-segment';
 import { CaptureError } from './errors';
 import { CapturedExchange, type ConnectionInfo, type TruncationReason } from './exchange';
 import { teeSocket } from './tee';
@@ -29,6 +30,13 @@ export interface CaptureConnectionOptions<Tag> {
   onExchange(exchange: CapturedExchange<Tag>): void;
 }
 
+/** `ranges` ([start, end) pairs) cut to the first `length` bytes. */
+function clipRanges(ranges: readonly number[], length: number): number[] {
+  const clipped: number[] = [];
+  for (let i = 0; i < ranges.length && ranges[i]! < length; i += 2) clipped.push(ranges[i]!, Math.min(ranges[i + 1]!, length));
+  return clipped;
+}
+
 /** Truncation reason implied by the error a socket was destroyed with. */
 function truncationFor(error: Error | undefined): TruncationReason {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -44,6 +52,9 @@ function truncationFor(error: Error | undefined): TruncationReason {
 export class CaptureConnection<Tag> {
   private readonly requests: RequestFramer;
   private readonly responses: ResponseFramer;
+  /** Per direction, the share of the chunk being pushed that is not appended yet. */
+  private readonly requestSegment = new ChunkSegment();
+  private readonly responseSegment = new ChunkSegment();
   /** Exchanges whose response is not complete yet, oldest first. */
   private readonly open: Array<CapturedExchange<Tag>> = [];
   /** The exchange whose request is being written. */
@@ -64,19 +75,14 @@ export class CaptureConnection<Tag> {
           this.open.push(ex);
           options.onExchangeStart?.(ex);
         },
-        onBytes: (d) => {
-          const ex = this.writing!;
-          // A response may end before its request did (an early 413); the request spool is gone then.
-          if (ex.responseComplete || ex.error !== undefined) return;
-          ex.request.append(d);
-          ex.requestDigest.update(d);
-        },
+        onBytes: (d) => this.requestSegment.delivered(d.byteLength),
         onHead: (head: RequestHead) => {
           this.writing!.requestHead = head;
           this.responses.expectResponseTo(head.method, headerValue(head.headers, 'upgrade') !== undefined);
         },
         onPayload: () => {},
         onMessageEnd: () => {
+          this.appendRequest();
           this.writing!.requestComplete = true;
           this.writing = undefined;
         },
@@ -90,22 +96,22 @@ export class CaptureConnection<Tag> {
           if (ex === undefined) throw new CaptureError('ERR_CAPTURE_UNSOLICITED', 'response bytes arrived with no request outstanding');
           ex.startResponse();
         },
-        onBytes: (d) => this.appendResponse(this.open[0]!, d),
+        onBytes: (d) => this.responseSegment.delivered(d.byteLength),
         onHead: (head: ResponseHead, interim: boolean) => {
           const ex = this.open[0]!;
           if (interim) ex.interimHeads.push(head);
           else {
             ex.responseHead = head;
-            // The head's bytes are already in the spool (onBytes comes first): the body starts here.
-            ex.responseBodyStart = ex.response!.size;
+            // The head's bytes were delivered (onBytes comes first), appended or not: the body starts here.
+            ex.responseBodyStart = ex.response!.size + this.responseSegment.pending;
           }
         },
-        onPayload: (d) => {
-          const ex = this.open[0]!;
-          ex.payloadLength += d.byteLength;
-          if (ex.truncated === undefined) ex.payloadDigest!.update(d);
+        onPayload: (d, offset) => {
+          this.open[0]!.payloadLength += d.byteLength;
+          this.responseSegment.payload(offset, d.byteLength);
         },
         onMessageEnd: () => {
+          this.appendResponse();
           const ex = this.open.shift()!;
           ex.responseComplete = true;
           this.options.onExchange(ex);
@@ -121,8 +127,8 @@ export class CaptureConnection<Tag> {
     teeSocket(
       socket,
       {
-        onWrite: (chunk) => this.feed(this.requests, chunk),
-        onRead: (chunk) => this.feed(this.responses, chunk),
+        onWrite: (chunk) => this.feed(this.requests, this.requestSegment, chunk),
+        onRead: (chunk) => this.feed(this.responses, this.responseSegment, chunk),
         onReadEnd: () => {
           this.peerEnded = true;
           this.endOfResponses(undefined);
@@ -133,23 +139,47 @@ export class CaptureConnection<Tag> {
     );
   }
 
-  private appendResponse(ex: CapturedExchange<Tag>, d: Uint8Array): void {
-    if (ex.truncated !== undefined) return;
-    const bodyStart = ex.responseBodyStart;
-    // Head bytes are bounded by the framer's maxHeadBytes, not by the body cap.
-    const room = bodyStart === undefined ? Infinity : this.options.maxResponseBytes - (ex.response!.size - bodyStart);
-    const keep = d.byteLength <= room ? d : d.subarray(0, Math.max(0, room));
-    if (keep.byteLength > 0) {
-      ex.response!.append(keep);
-      ex.responseDigest!.update(keep);
-    }
-    if (keep.byteLength < d.byteLength) ex.truncated = 'length';
+  /** Appends the request bytes gathered from this push, in one call. */
+  private appendRequest(): void {
+    const ex = this.writing;
+    if (ex === undefined || this.requestSegment.pending === 0) return;
+    const { bytes } = this.requestSegment.take();
+    // A response may end before its request did (an early 413); the request spool is gone then.
+    if (ex.responseComplete || ex.error !== undefined) return;
+    ex.request.append(bytes);
   }
 
-  private feed(framer: RequestFramer | ResponseFramer, chunk: Buffer): void {
+  /** Appends the response bytes gathered from this push and their payload ranges, in one call. */
+  private appendResponse(): void {
+    const ex = this.open[0];
+    if (ex === undefined || this.responseSegment.pending === 0) return;
+    const { bytes, payloadRanges } = this.responseSegment.take();
+    if (ex.truncated !== undefined) return;
+    const block = ex.response!;
+    const bodyStart = ex.responseBodyStart;
+    // Head bytes are bounded by the framer's maxHeadBytes, not by the body cap.
+    const room = bodyStart === undefined ? Infinity : bodyStart + this.options.maxResponseBytes - block.size;
+    if (bytes.byteLength <= room) {
+      block.append(bytes, payloadRanges);
+      return;
+    }
+    const keep = Math.max(0, room);
+    block.append(bytes.subarray(0, keep), clipRanges(payloadRanges, keep));
+    block.stopPayload();
+    ex.truncated = 'length';
+  }
+
+  private feed(framer: RequestFramer | ResponseFramer, segment: ChunkSegment, chunk: Buffer): void {
     if (this.failed || this.closed) return;
+    segment.begin(chunk);
     try {
-      framer.push(chunk);
+      try {
+        framer.push(chunk);
+      } finally {
+        // What the framer delivered is captured even when it then failed (a bad head is kept).
+        if (framer === this.requests) this.appendRequest();
+        else this.appendResponse();
+      }
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
     }

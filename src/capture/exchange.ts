@@ -1,4 +1,4 @@
-import type { Backend, Digest, DigestAlgorithm, Spool, SpoolOptions } from '../backend/types';
+import type { Backend, CaptureBlock, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import type { RequestHead, ResponseHead } from '../http/head';
 
 /** WARC-Truncated values (WARC 1.1 §5.13) used by the capture. */
@@ -19,20 +19,19 @@ export interface ConnectionInfo {
 }
 
 /**
- * One request and its response as captured on the wire. Owns its spools until
- * handed to the writer (which closes them) or `discard()`ed.
+ * One request and its response as captured on the wire. Owns its capture blocks
+ * (spool + block and payload digests) until handed to the writer (which closes
+ * them) or `discard()`ed.
  */
 export class CapturedExchange<Tag> {
   /** When the first byte of the request was handed to the socket. */
   readonly date = new Date();
-  readonly request: Spool;
-  readonly requestDigest: Digest;
+  /** The request block; no payload ranges are marked in it (request records carry no payload digest). */
+  readonly request: CaptureBlock;
   requestHead: RequestHead | undefined;
   requestComplete = false;
 
-  response: Spool | undefined;
-  responseDigest: Digest | undefined;
-  payloadDigest: Digest | undefined;
+  response: CaptureBlock | undefined;
   interimHeads: ResponseHead[] = [];
   responseHead: ResponseHead | undefined;
   /** Offset in `response` where the body starts (after the final head), once that head was parsed. */
@@ -53,14 +52,11 @@ export class CapturedExchange<Tag> {
     readonly connection: ConnectionInfo,
     public tag: Tag | undefined,
   ) {
-    this.request = backend.createSpool(spoolOptions);
-    this.requestDigest = backend.createDigest(digestAlgorithm);
+    this.request = backend.createCaptureBlock({ spool: spoolOptions, digestAlgorithm });
   }
 
   startResponse(): void {
-    this.response = this.backend.createSpool(this.spoolOptions);
-    this.responseDigest = this.backend.createDigest(this.digestAlgorithm);
-    this.payloadDigest = this.backend.createDigest(this.digestAlgorithm);
+    this.response = this.backend.createCaptureBlock({ spool: this.spoolOptions, digestAlgorithm: this.digestAlgorithm });
   }
 
   /** Where the final response head starts in the response block (after any 1xx interim heads). */

@@ -41,12 +41,12 @@ export function exchangeRecords(exchange: CapturedExchange<unknown>, encoding: D
   if (info.cipher !== undefined) common.push(['WARC-Cipher-Suite', info.cipher]);
 
   const responseFields: Array<[string, string]> = [['WARC-Concurrent-To', requestId], ...common];
-  responseFields.push(['WARC-Block-Digest', exchange.responseDigest!.label(encoding)]);
-  if (exchange.truncated === undefined) responseFields.push(['WARC-Payload-Digest', exchange.payloadDigest!.label(encoding)]);
+  responseFields.push(['WARC-Block-Digest', exchange.response!.blockDigest(encoding)]);
+  if (exchange.truncated === undefined) responseFields.push(['WARC-Payload-Digest', exchange.response!.payloadDigest(encoding)!]);
   else responseFields.push(['WARC-Truncated', exchange.truncated]);
 
   const requestFields: Array<[string, string]> = [['WARC-Concurrent-To', responseId], ...common];
-  requestFields.push(['WARC-Block-Digest', exchange.requestDigest.label(encoding)]);
+  requestFields.push(['WARC-Block-Digest', exchange.request.blockDigest(encoding)]);
 
   return {
     response: {

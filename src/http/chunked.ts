@@ -24,11 +24,12 @@ export class ChunkedDecoder {
   constructor(private readonly maxTrailerBytes: number) {}
 
   /**
-   * Consumes bytes from `chunk` starting at `start`; calls `onPayload` for data.
+   * Consumes bytes from `chunk` starting at `start`; calls `onPayload` for data, with the
+   * slice's offset in `chunk`.
    * Returns the index just past the last byte of the chunked body when it ends
    * inside this chunk, else -1 (everything consumed).
    */
-  write(chunk: Uint8Array, start: number, onPayload: (data: Uint8Array) => void): number {
+  write(chunk: Uint8Array, start: number, onPayload: (data: Uint8Array, offset: number) => void): number {
     let i = start;
     const n = chunk.length;
     while (i < n) {
@@ -47,7 +48,7 @@ export class ChunkedDecoder {
         }
         case 'data': {
           const take = Math.min(this.remaining, n - i);
-          onPayload(chunk.subarray(i, i + take));
+          onPayload(chunk.subarray(i, i + take), i);
           i += take;
           this.remaining -= take;
           if (this.remaining === 0) this.state = 'data-cr';

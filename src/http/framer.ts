@@ -16,8 +16,12 @@ export interface FramerEvents<H> {
   onBytes(data: Uint8Array): void;
   /** A head was parsed. `interim` for 1xx responses kept in the same message. */
   onHead(head: H, interim: boolean): void;
-  /** De-chunked body bytes (content-encoding kept): the WARC payload. */
-  onPayload(data: Uint8Array): void;
+  /**
+   * De-chunked body bytes (content-encoding kept): the WARC payload. `offset` is where `data`
+   * starts in the chunk being pushed; its raw bytes reach `onBytes` later in the same push
+   * (unless the push throws).
+   */
+  onPayload(data: Uint8Array, offset: number): void;
   /** The current message ended (all its `onBytes` were delivered). */
   onMessageEnd(): void;
 }
@@ -96,14 +100,14 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
           break;
         case 'length': {
           const take = Math.min(this.remaining, n - i);
-          this.events.onPayload(chunk.subarray(i, i + take));
+          this.events.onPayload(chunk.subarray(i, i + take), i);
           i += take;
           this.remaining -= take;
           if (this.remaining === 0) this.endMessage(i);
           break;
         }
         case 'chunked': {
-          const end = this.chunked!.write(chunk, i, (d) => this.events.onPayload(d));
+          const end = this.chunked!.write(chunk, i, (d, at) => this.events.onPayload(d, at));
           if (end < 0) i = n;
           else {
             i = end;
@@ -112,7 +116,7 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
           break;
         }
         case 'close':
-          this.events.onPayload(chunk.subarray(i));
+          this.events.onPayload(chunk.subarray(i), i);
           i = n;
           break;
         case 'failed':

@@ -31,7 +31,7 @@ const invalidArg = expect.objectContaining<Partial<Thrown>>({ backendError: true
 
 describe(`hostile arguments (${backend.name} backend)`, () => {
   test('SharedArrayBuffer-backed views give the same result as ordinary buffers', async () => {
-    expect(await runCase('shared')).toEqual({ digest: true, spool: true, decoder: true, encoder: true, sink: true, 'writer-and-reader': true });
+    expect(await runCase('shared')).toEqual({ digest: true, spool: true, captureBlock: true, decoder: true, encoder: true, sink: true, 'writer-and-reader': true });
   });
 
   test('option getters and Proxy traps that throw: their own exception reaches the caller', async () => {
@@ -53,7 +53,7 @@ describe(`hostile arguments (${backend.name} backend)`, () => {
     expect(await runCase('transfer-in-flight', 60_000)).toEqual({ encoderSame: true, encoderGetterSame: true, sinkSame: [true, true] });
   }, 70_000);
 
-  const BYTE_TAKERS = ['digest', 'spool', 'decoder', 'encoderParts', 'encoderPart', 'sinkHeader', 'sinkBlock'];
+  const BYTE_TAKERS = ['digest', 'spool', 'captureBlock', 'decoder', 'encoderParts', 'encoderPart', 'sinkHeader', 'sinkBlock'];
 
   test('a detached buffer at the call is ERR_INVALID_ARG everywhere; the sink writes nothing', async () => {
     const result = await runCase('detached-input');
@@ -61,12 +61,14 @@ describe(`hostile arguments (${backend.name} backend)`, () => {
     // encode() is given the detached view itself as `parts`: not an array.
     for (const key of BYTE_TAKERS.filter((k) => k !== 'encoderParts')) expect((result[key] as Thrown).message).toMatch(/detached/);
     expect(result['sinkFileSize']).toBe(0);
+    expect(result['captureBlockSize']).toBe(0);
   });
 
   test('values that are not bytes are ERR_INVALID_ARG everywhere; the sink writes nothing', async () => {
     const result = await runCase('not-bytes');
     for (const key of BYTE_TAKERS) expect({ key, thrown: result[key] }).toEqual({ key, thrown: invalidArg });
     expect(result['sinkFileSize']).toBe(0);
+    expect(result['captureBlockSize']).toBe(0);
   });
 
   test('options that are not objects are ERR_INVALID_OPTION (a spool takes the defaults); bad sink paths are ERR_INVALID_ARG', async () => {
@@ -82,6 +84,17 @@ describe(`hostile arguments (${backend.name} backend)`, () => {
       spoolWorks: true,
       files: [],
     });
+  });
+
+  test('capture-block payload ranges out of the chunk, unordered, overlapping or not integers are ERR_INVALID_ARG; nothing is appended', async () => {
+    const result = await runCase('capture-block-ranges');
+    const bad = ['notArray', 'arrayLike', 'odd', 'negative', 'fraction', 'nan', 'infinite', 'beyondChunk', 'descending', 'overlapping', 'notNumber', 'bigint', 'sparse', 'proxyArray'];
+    for (const key of bad) expect({ key, thrown: result[key] }).toEqual({ key, thrown: invalidArg });
+    // A getter's own exception reaches the caller; a getter that frees the chunk leaves a detached buffer, never a crash.
+    expect(result['throwingGetter']).toEqual({ backendError: false, message: 'range getter says no' });
+    expect(result['transferringGetter']).toEqual(invalidArg);
+    expect((result['transferringGetter'] as Thrown).message).toMatch(/detached/);
+    expect({ size: result['size'], unchanged: result['unchanged'], payloadUnchanged: result['payloadUnchanged'] }).toEqual({ size: 10, unchanged: true, payloadUnchanged: true });
   });
 
   test('spool.read() with a negative, NaN, fractional, unsafe or non-number range is ERR_INVALID_ARG', async () => {

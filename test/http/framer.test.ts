@@ -12,6 +12,7 @@ interface Message {
 function frame(side: 'request' | 'response', input: Buffer, cuts: number[], methods: string[] = []) {
   const messages: Message[] = [];
   let cur: Message | undefined;
+  let pushed: Buffer = Buffer.alloc(0);
   const events = {
     onMessageStart: () => {
       expect(cur === undefined || cur.ended).toBe(true);
@@ -23,7 +24,9 @@ function frame(side: 'request' | 'response', input: Buffer, cuts: number[], meth
       cur!.raw = Buffer.concat([cur!.raw, d]);
     },
     onHead: (head: RequestHead | ResponseHead, interim: boolean) => cur!.heads.push({ head, interim }),
-    onPayload: (d: Uint8Array) => {
+    onPayload: (d: Uint8Array, offset: number) => {
+      // The offset says where the slice is in the chunk being pushed (the capture relies on it).
+      expect(Buffer.from(pushed.subarray(offset, offset + d.byteLength)).equals(d)).toBe(true);
       cur!.payload = Buffer.concat([cur!.payload, d]);
     },
     onMessageEnd: () => {
@@ -34,7 +37,8 @@ function frame(side: 'request' | 'response', input: Buffer, cuts: number[], meth
   if (framer instanceof ResponseFramer) for (const m of methods) framer.expectResponseTo(m);
   let prev = 0;
   for (const c of [...cuts, input.length]) {
-    framer.push(input.subarray(prev, c));
+    pushed = input.subarray(prev, c);
+    framer.push(pushed);
     prev = c;
   }
   const finish = framer.finish();

@@ -36,6 +36,8 @@ describe('addon builds agree', () => {
     }
     const crypto = require('node:crypto') as typeof import('node:crypto');
     expect(result['sha256']).toBe(`sha256:${crypto.createHash('sha256').update(input).digest('hex')}`);
+    const sha256 = (bytes: Buffer) => `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
+    expect(result['captureBlock']).toEqual({ block: sha256(input), payload: sha256(input.subarray(1000, 200000)), size: input.length });
   });
 
   test(`every present build gives the same results (${present.map(([name]) => name).join(', ')})`, () => {

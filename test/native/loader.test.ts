@@ -73,6 +73,18 @@ describe('native loader', () => {
     expect(fs.existsSync(path.join(pkg, 'build'))).toBe(false);
   });
 
+  test('an addon built from older sources (a class missing): ERR_BACKEND_UNAVAILABLE naming it and the fix, not a TypeError mid-capture', async () => {
+    // Stands in for a stale build/ or prebuild: every class this package calls but CaptureBlock.
+    const stale = path.join(tempDir, 'stale-addon.js');
+    fs.writeFileSync(stale, `class C {}\nmodule.exports = { Digest: C, MemberEncoder: C, MemberDecoder: C, Spool: C, RecordSink: C, zstdVersion: '1.5.7' };\n`);
+    const report = await loadInChild({ WARCWIRE_ADDON: stale });
+    expect(report.loaded).toBeUndefined();
+    expect(report.error?.name).toBe('BackendError');
+    expect(report.error?.code).toBe('ERR_BACKEND_UNAVAILABLE');
+    expect(report.error?.message).toContain('no CaptureBlock');
+    expect(report.error?.message).toContain('npm run build:native');
+  });
+
   test('no addon anywhere: ERR_BACKEND_UNAVAILABLE naming the fix', async () => {
     // A copy of the loader in a package root that has neither build/ nor prebuilds/.
     for (const file of ['src/errors.ts', 'src/backend/errors.ts', 'src/backend/types.ts', 'src/backend/native.ts', 'src/backend/arguments.ts']) {

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Loads one addon file and prints, as JSON, what it computes on fixed inputs:
- * digests, and the gzip member / zstd frame it encodes (hex of sha256 of the bytes).
+ * digests (a capture block's too), and the gzip member / zstd frame it encodes (hex of sha256 of the bytes).
  * Two builds of the same sources with the same zstd/zlib must print the same thing.
  * Usage: node test/native/probe.js <addon.node>     (used by builds.test.ts and scripts/check-builds.sh)
  */
@@ -34,7 +34,14 @@ async function main(file) {
   const path = require('node:path');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warcwire-probe-'));
   let sinkFile;
+  let captureBlock;
   try {
+    // Spool + block digest + payload digest over [1000, 200000) in one call.
+    const blockSpool = new addon.Spool({ tempDir: dir });
+    const block = new addon.CaptureBlock(blockSpool, 'sha256');
+    block.append(input, [1000, 200000]);
+    captureBlock = { block: block.blockDigest(), payload: block.payloadDigest(), size: blockSpool.size };
+    blockSpool.close();
     const sink = new addon.RecordSink(path.join(dir, 'p.warc.gz'), { compression: 'gzip', level: 6 });
     await sink.open();
     const spool = new addon.Spool({ memoryLimit: 1000, tempDir: dir });
@@ -49,6 +56,7 @@ async function main(file) {
   }
   return {
     sinkFile,
+    captureBlock,
     zstdVersion: addon.zstdVersion,
     sha1: label('sha1', 'base32'),
     sha256: label('sha256', 'base16'),

@@ -2,6 +2,7 @@
 import { optionsArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { Backend, MemberDecoder, MemberDecoderOptions } from '../types';
+import { JsCaptureBlock } from './capture-block';
 import { JsDigest } from './digest';
 import { JsGzipMemberDecoder } from './gzip-member-decoder';
 import { JsMemberEncoder } from './member-encoder';
@@ -29,5 +30,6 @@ export const jsBackend: Backend = Object.freeze<Backend>({
   createMemberEncoder: (options) => new JsMemberEncoder(options),
   createMemberDecoder,
   createSpool: (options) => new JsSpool(options),
+  createCaptureBlock: (options) => new JsCaptureBlock(options),
   openRecordSink: (filePath, options) => JsRecordSink.open(filePath, options),
 });

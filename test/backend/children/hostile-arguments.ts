@@ -3,6 +3,7 @@
  * backend chosen by WARCWIRE_BACKEND and prints its outcome as JSON on stdout. Each case
  * runs in its own process so a crash (a signal) fails the test instead of killing jest.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
@@ -100,12 +101,14 @@ function throwingProxy(): { compression: 'gzip' } {
 /** What every method taking bytes does with `bad()` (a fresh bad value per call). */
 async function badBytesOutcomes(backend: Backend, dir: string, bad: () => unknown): Promise<Record<string, unknown>> {
   const spool = backend.createSpool({ tempDir: dir });
+  const block = backend.createCaptureBlock({ digestAlgorithm: 'sha1', spool: { tempDir: dir } });
   const decoder = backend.createMemberDecoder({ compression: 'gzip' });
   const encoder = backend.createMemberEncoder({ compression: 'gzip' });
   const badBytes = () => bad() as Uint8Array;
   const report: Record<string, unknown> = {
     digest: await outcome(() => backend.createDigest('sha256').update(badBytes())),
     spool: await outcome(() => spool.append(badBytes())),
+    captureBlock: await outcome(() => block.append(badBytes())),
     decoder: await outcome(() => decoder.write(badBytes())),
     encoderParts: await outcome(() => encoder.encode(bad() as Uint8Array[])),
     encoderPart: await outcome(() => encoder.encode([Buffer.from('a'), badBytes()])),
@@ -115,7 +118,9 @@ async function badBytesOutcomes(backend: Backend, dir: string, bad: () => unknow
     report['sinkBlock'] = await outcome(() => sink.append(Buffer.from('WARC/1.1\r\n\r\n'), badBytes()));
   });
   report['sinkFileSize'] = file.length;
+  report['captureBlockSize'] = block.size;
   spool.close();
+  block.close();
   decoder.close();
   encoder.close();
   return report;
@@ -142,6 +147,17 @@ const sharedCases: Record<string, Case> = {
       spool.close();
     }
     return { same: results.every(Boolean) };
+  },
+  async captureBlock(backend, dir) {
+    const bytes = seededBytes(50_000, 6);
+    const labels = [];
+    for (const chunk of [bytes, shared(bytes)]) {
+      const block = backend.createCaptureBlock({ digestAlgorithm: 'sha256', spool: { tempDir: dir } });
+      block.append(chunk, [10, 20_000]);
+      labels.push(`${block.blockDigest()} ${block.payloadDigest()} ${block.read(0, block.size).equals(bytes)}`);
+      block.close();
+    }
+    return { same: labels[0] === labels[1] && labels[0]!.endsWith(' true') };
   },
   async decoder(backend) {
     const decoder = backend.createMemberDecoder({ compression: 'gzip' });
@@ -280,6 +296,54 @@ const cases: Record<string, Case> = {
       spoolWorks,
       files: fs.readdirSync(dir),
     };
+  },
+
+  // Capture-block payload ranges that are not ascending, non-overlapping integer ranges within the chunk.
+  async 'capture-block-ranges'(backend, dir) {
+    const block = backend.createCaptureBlock({ digestAlgorithm: 'sha1', spool: { tempDir: dir } });
+    const kept = Buffer.from('kept bytes');
+    block.append(kept, [0, 4]);
+    const chunk = Buffer.from('0123456789');
+    const append = (ranges: unknown) => outcome(() => block.append(chunk, ranges as number[]));
+    const throwing = [0, 1];
+    Object.defineProperty(throwing, 1, {
+      get() {
+        throw new RangeError('range getter says no');
+      },
+    });
+    // The getter frees the chunk's memory before the addon looks at its bytes.
+    const big = new Uint8Array(1 << 20).fill(7);
+    const transferring = [0, 10];
+    Object.defineProperty(transferring, 1, {
+      get() {
+        transferAndFree(big);
+        return 10;
+      },
+    });
+    const report = {
+      notArray: await append('0,4'),
+      arrayLike: await append({ length: 2, 0: 0, 1: 4 }),
+      odd: await append([0]),
+      negative: await append([-1, 4]),
+      fraction: await append([0.5, 4]),
+      nan: await append([NaN, 4]),
+      infinite: await append([0, Infinity]),
+      beyondChunk: await append([0, 11]),
+      descending: await append([5, 2]),
+      overlapping: await append([0, 4, 3, 6]),
+      notNumber: await append(['0', '4']),
+      bigint: await append([0n, 4n]),
+      sparse: await append(new Array(2 ** 32 - 2)),
+      proxyArray: await append(new Proxy([0, 4], {})),
+      throwingGetter: await append(throwing),
+      transferringGetter: await outcome(() => block.append(big, transferring)),
+      // Nothing above reached the spool or the digests.
+      size: block.size,
+      unchanged: block.blockDigest('base16') === `sha1:${createHash('sha1').update(kept).digest('hex')}`,
+      payloadUnchanged: block.payloadDigest('base16') === `sha1:${createHash('sha1').update(kept.subarray(0, 4)).digest('hex')}`,
+    };
+    block.close();
+    return report;
   },
 
   // spool.read() with ranges it cannot serve.
