@@ -6,9 +6,8 @@
 
 export type BackendName = 'native' | 'js';
 
-export type DigestAlgorithm = 'sha1' | 'sha256';
-/** base32 (RFC 4648, upper case, padded) or base16 (lower-case hex). */
-export type DigestEncoding = 'base32' | 'base16';
+export type { DigestAlgorithm, DigestEncoding } from '../digest/label';
+import type { DigestAlgorithm, DigestEncoding } from '../digest/label';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
