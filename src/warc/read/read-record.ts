@@ -3,7 +3,7 @@
  * block as a stream pulled straight from the input (never held whole).
  */
 import { WarcError } from '../errors';
-import { isHttpContentType, parseHttpHead, type HttpHead } from './http-head';
+import { isHttpContentType, parseHttpHead, type HttpHead } from '../../http/head';
 import { httpPayload, type PayloadOptions } from './payload';
 import { Break, type Cursor } from './read-cursor';
 import type { ReadIssue } from './read-issues';

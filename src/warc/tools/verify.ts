@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Dechunker } from '../read/dechunk';
 import { decodeDigestLabel, digestMatches, type DecodedDigest } from '../../digest/label';
-import { isChunked, isHttpContentType } from '../read/http-head';
+import { isChunked, isHttpContentType } from '../../http/head';
 import type { ReadRecord } from '../read/read-record';
 
 export type DigestOutcome = 'ok' | 'legacy' | 'mismatch' | 'absent' | 'unsupported' | 'not-checked';
@@ -44,7 +44,7 @@ export async function verifyRecord(record: ReadRecord): Promise<VerifyOutcome> {
   const head = http && rawHash ? await record.httpHead() : undefined;
   const headFailed = http && rawHash !== undefined && head === undefined;
   let skip = head?.bodyOffset ?? 0;
-  if (head && isChunked(head)) {
+  if (head && isChunked(head.headers)) {
     dechunkedHash = hasher(payloadParsed);
     const target = dechunkedHash;
     dechunker = new Dechunker((data) => target?.update(data));
