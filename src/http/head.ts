@@ -83,7 +83,7 @@ export class HeadSectionEnd {
   }
 }
 
-/** RFC 9110 §5.6.2 token: a field name or a method. */
+/** RFC 9110 §5.6.2 token: an HTTP field name or method (WARC field names follow the same rule). */
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: (.*))?$/;

@@ -2,6 +2,7 @@
  * Record header serialisation with validation: WARC/1.1, CRLF line ends,
  * a deterministic field order, and the mandatory fields of WARC 1.1 per type.
  */
+import { TOKEN } from '../http/head';
 import { WarcError } from './errors';
 import { blockSize, formatWarcDate, isRecordType, type WarcRecord, type WarcRecordType } from './record';
 
@@ -38,7 +39,6 @@ const TARGET_REQUIRED: ReadonlySet<WarcRecordType> = new Set([
   'continuation',
 ]);
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 const RECORD_ID = /^<[^<>\s]+>$/;
 const W3C_DATE = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?)?)?$/;
