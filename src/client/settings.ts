@@ -1,4 +1,5 @@
 import type { Backend, DigestAlgorithm } from '../backend/types';
+import { DEFAULT_TIMEOUTS, DEFAULT_WRITER } from '../defaults';
 import type { DedupeIndex } from '../dedupe/types';
 import type { HeaderList } from '../http/head';
 import type { DialerOptions } from '../net/dialer';
@@ -113,11 +114,11 @@ function positive(name: string, value: number | undefined, fallback: number, all
 
 export function resolveTimeouts(t: TimeoutSettings | undefined): ResolvedTimeouts {
   return {
-    dial: positive('timeouts.dial', t?.dial, 30_000),
-    tlsHandshake: positive('timeouts.tlsHandshake', t?.tlsHandshake, 10_000),
-    responseHeaders: positive('timeouts.responseHeaders', t?.responseHeaders, 30_000),
-    idleRead: positive('timeouts.idleRead', t?.idleRead, 30_000),
-    request: positive('timeouts.request', t?.request, 0, true),
+    dial: positive('timeouts.dial', t?.dial, DEFAULT_TIMEOUTS.dial),
+    tlsHandshake: positive('timeouts.tlsHandshake', t?.tlsHandshake, DEFAULT_TIMEOUTS.tlsHandshake),
+    responseHeaders: positive('timeouts.responseHeaders', t?.responseHeaders, DEFAULT_TIMEOUTS.responseHeaders),
+    idleRead: positive('timeouts.idleRead', t?.idleRead, DEFAULT_TIMEOUTS.idleRead),
+    request: positive('timeouts.request', t?.request, DEFAULT_TIMEOUTS.request, true),
   };
 }
 
@@ -134,7 +135,7 @@ function checkWriter(w: WarcClientSettings['writer']): void {
   if (w.level !== undefined) {
     const [lo, hi] = w.compression === 'zstd' ? [1, 22] : [0, 9];
     if (!Number.isInteger(w.level) || w.level < lo || w.level > hi) {
-      throw new ClientError('ERR_INVALID_SETTING', `writer.level must be an integer ${lo}-${hi} for ${w.compression ?? 'gzip'}, got ${String(w.level)}`);
+      throw new ClientError('ERR_INVALID_SETTING', `writer.level must be an integer ${lo}-${hi} for ${w.compression ?? DEFAULT_WRITER.compression}, got ${String(w.level)}`);
     }
   }
   positive('writer.maxFileSize', w.maxFileSize, 0, true);

@@ -8,11 +8,6 @@ export type DigestAlgorithm = 'sha1' | 'sha256';
 /** base32 (RFC 4648, upper case, padded) or base16 (lower-case hex). */
 export type DigestEncoding = 'base32' | 'base16';
 
-/** sha1 labels default to base32 (the WARC convention), sha256 to base16. */
-export function defaultDigestEncoding(algorithm: DigestAlgorithm): DigestEncoding {
-  return algorithm === 'sha1' ? 'base32' : 'base16';
-}
-
 /** `<algorithm>:<digest encoded>`, as warcwire writes it. */
 export function formatDigestLabel(algorithm: DigestAlgorithm, digest: Uint8Array, encoding: DigestEncoding): string {
   const bytes = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength);

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { bytesArgument } from '../arguments';
 import { BackendError } from '../errors';
-import { defaultDigestEncoding, formatDigestLabel } from '../../digest/label';
+import { defaultDigestEncoding } from '../../defaults';
+import { formatDigestLabel } from '../../digest/label';
 import type { Digest, DigestAlgorithm, DigestEncoding } from '../types';
 
 export function checkDigestAlgorithm(algorithm: string): asserts algorithm is DigestAlgorithm {
