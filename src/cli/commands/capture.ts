@@ -13,6 +13,7 @@ import { parseSize, sizeText } from '../capture/size';
 import type { WarcClientSettings } from '../../client/settings';
 import { DEFAULT_CAPTURE_CLI, DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, DEFAULT_TIMEOUTS, DEFAULT_WRITER } from '../../defaults';
 import { WarcClient } from '../../client/warc-client';
+import { TOKEN } from '../../http/head';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { dedupeSavings } from '../../dedupe/savings';
 import { parseDedupeSpecs } from '../../dedupe/spec';
@@ -196,9 +197,10 @@ async function probeWritable(dir: string): Promise<void> {
 
 /** `--header 'Name: value'`. */
 function headerPair(spec: string): [string, string] {
-  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(spec);
-  if (m === null || /[\r\n]/.test(m[2]!)) throw new UsageError(`--header must be 'Name: value' on one line, got ${JSON.stringify(spec)}`);
-  return [m[1]!, m[2]!.trim()];
+  const colon = spec.indexOf(':');
+  const [name, value] = [spec.slice(0, Math.max(colon, 0)), spec.slice(colon + 1)];
+  if (!TOKEN.test(name) || /[\r\n\u2028\u2029]/.test(value)) throw new UsageError(`--header must be 'Name: value' on one line, got ${JSON.stringify(spec)}`);
+  return [name, value.trim()];
 }
 
 /** A number of seconds (fractions allowed) as `{ [key]: ms }`; absent gives `{}`. */
