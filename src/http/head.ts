@@ -207,23 +207,26 @@ export function parseHttpHead(bytes: Uint8Array): HttpHead | undefined {
   }
 }
 
-/** Every value of a header (case-insensitive name), in order. */
-export function headerValues(headers: HeaderList, name: string): string[] {
+/** A field list as read or written: HTTP header fields, or a WARC record's named fields. */
+export type FieldList = ReadonlyArray<readonly [name: string, value: string]>;
+
+/** Every value of a field (case-insensitive name), in order. */
+export function headerValues(headers: FieldList, name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
   for (const [n, v] of headers) if (n.toLowerCase() === lower) out.push(v);
   return out;
 }
 
-/** The first value of a header, or undefined. */
-export function headerValue(headers: HeaderList, name: string): string | undefined {
+/** The first value of a field (case-insensitive name), or undefined. */
+export function headerValue(headers: FieldList, name: string): string | undefined {
   const lower = name.toLowerCase();
   for (const [n, v] of headers) if (n.toLowerCase() === lower) return v;
   return undefined;
 }
 
 /** The codings a header names (every line, list members split), lower-cased, in the order they were applied. */
-export function headerCodings(headers: HeaderList, name: string): string[] {
+export function headerCodings(headers: FieldList, name: string): string[] {
   return headerValues(headers, name)
     .flatMap((v) => v.split(','))
     .map((c) => c.trim().toLowerCase())
@@ -231,7 +234,7 @@ export function headerCodings(headers: HeaderList, name: string): string[] {
 }
 
 /** True when the body is in chunked transfer coding: `chunked` is the last transfer coding named, across every Transfer-Encoding line. */
-export function isChunked(headers: HeaderList): boolean {
+export function isChunked(headers: FieldList): boolean {
   return headerCodings(headers, 'Transfer-Encoding').at(-1) === 'chunked';
 }
 
