@@ -9,7 +9,12 @@ export type BackendName = 'native' | 'js';
 export type { DigestAlgorithm, DigestEncoding } from '../digest/label';
 import type { DigestAlgorithm, DigestEncoding } from '../digest/label';
 
-export type Compression = 'gzip' | 'zstd' | 'none';
+export const COMPRESSIONS = ['gzip', 'zstd', 'none'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+export function isCompression(value: unknown): value is Compression {
+  return (COMPRESSIONS as readonly unknown[]).includes(value);
+}
 
 /** Incremental hash producing WARC digest labels such as `sha1:3I42H3S6...`. */
 export interface Digest {

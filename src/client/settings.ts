@@ -1,4 +1,5 @@
-import type { Backend, DigestAlgorithm } from '../backend/types';
+import { COMPRESSIONS, isCompression, type Backend, type DigestAlgorithm } from '../backend/types';
+import { isDigestAlgorithm, isDigestEncoding } from '../digest/label';
 import { DEFAULT_TIMEOUTS, DEFAULT_WRITER } from '../defaults';
 import type { DedupeIndex } from '../dedupe/types';
 import type { HeaderList } from '../http/head';
@@ -122,11 +123,9 @@ export function resolveTimeouts(t: TimeoutSettings | undefined): ResolvedTimeout
   };
 }
 
-const COMPRESSIONS = ['gzip', 'zstd', 'none'];
-
 function checkWriter(w: WarcClientSettings['writer']): void {
   if (w.directory === '') throw new ClientError('ERR_INVALID_SETTING', 'writer.directory must not be empty');
-  if (w.compression !== undefined && !COMPRESSIONS.includes(w.compression)) {
+  if (w.compression !== undefined && !isCompression(w.compression)) {
     throw new ClientError('ERR_INVALID_SETTING', `writer.compression must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(w.compression)}`);
   }
   if (w.prefix !== undefined && (typeof w.prefix !== 'string' || w.prefix === '' || /[/\\]/.test(w.prefix))) {
@@ -142,7 +141,7 @@ function checkWriter(w: WarcClientSettings['writer']): void {
   if (w.writers !== undefined && !(Number.isInteger(w.writers) && w.writers >= 1)) {
     throw new ClientError('ERR_INVALID_SETTING', `writer.writers must be a positive integer, got ${String(w.writers)}`);
   }
-  if (w.digestEncoding !== undefined && w.digestEncoding !== 'base32' && w.digestEncoding !== 'base16') {
+  if (w.digestEncoding !== undefined && !isDigestEncoding(w.digestEncoding)) {
     throw new ClientError('ERR_INVALID_SETTING', `writer.digestEncoding must be 'base32' or 'base16', got ${JSON.stringify(w.digestEncoding)}`);
   }
 }
@@ -155,7 +154,7 @@ export function checkSettings(s: WarcClientSettings): void {
   if (s.userAgent !== undefined && s.userAgent !== false && (typeof s.userAgent !== 'string' || /[\r\n]/.test(s.userAgent))) {
     throw new ClientError('ERR_INVALID_SETTING', 'userAgent must be a single-line string or false');
   }
-  if (s.digestAlgorithm !== undefined && s.digestAlgorithm !== 'sha1' && s.digestAlgorithm !== 'sha256') {
+  if (s.digestAlgorithm !== undefined && !isDigestAlgorithm(s.digestAlgorithm)) {
     throw new ClientError('ERR_INVALID_SETTING', `digestAlgorithm must be 'sha1' or 'sha256', got ${JSON.stringify(s.digestAlgorithm)}`);
   }
   positive('spoolMemoryLimit', s.spoolMemoryLimit, 1, true);

@@ -4,9 +4,20 @@
  */
 import { base32Decode, base32Encode } from './base32';
 
-export type DigestAlgorithm = 'sha1' | 'sha256';
+/** The digests warcwire writes. */
+export const DIGEST_ALGORITHMS = ['sha1', 'sha256'] as const;
+export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
 /** base32 (RFC 4648, upper case, padded) or base16 (lower-case hex). */
-export type DigestEncoding = 'base32' | 'base16';
+export const DIGEST_ENCODINGS = ['base32', 'base16'] as const;
+export type DigestEncoding = (typeof DIGEST_ENCODINGS)[number];
+
+export function isDigestAlgorithm(value: unknown): value is DigestAlgorithm {
+  return (DIGEST_ALGORITHMS as readonly unknown[]).includes(value);
+}
+
+export function isDigestEncoding(value: unknown): value is DigestEncoding {
+  return (DIGEST_ENCODINGS as readonly unknown[]).includes(value);
+}
 
 /** `<algorithm>:<digest encoded>`, as warcwire writes it. */
 export function formatDigestLabel(algorithm: DigestAlgorithm, digest: Uint8Array, encoding: DigestEncoding): string {

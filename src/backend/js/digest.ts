@@ -2,11 +2,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { bytesArgument } from '../arguments';
 import { BackendError } from '../errors';
 import { defaultDigestEncoding } from '../../defaults';
-import { formatDigestLabel } from '../../digest/label';
+import { formatDigestLabel, isDigestAlgorithm, isDigestEncoding } from '../../digest/label';
 import type { Digest, DigestAlgorithm, DigestEncoding } from '../types';
 
 export function checkDigestAlgorithm(algorithm: string): asserts algorithm is DigestAlgorithm {
-  if (algorithm !== 'sha1' && algorithm !== 'sha256') {
+  if (!isDigestAlgorithm(algorithm)) {
     throw new BackendError('ERR_INVALID_OPTION', `unknown digest algorithm ${JSON.stringify(algorithm)} (expected 'sha1' or 'sha256')`);
   }
 }
@@ -39,7 +39,7 @@ export class JsDigest implements Digest {
 
   label(encoding: DigestEncoding = defaultDigestEncoding(this.algorithm)): string {
     const digest = this.digest();
-    if (encoding !== 'base32' && encoding !== 'base16') {
+    if (!isDigestEncoding(encoding)) {
       throw new BackendError('ERR_INVALID_OPTION', `unknown digest encoding ${JSON.stringify(encoding)} (expected 'base32' or 'base16')`);
     }
     return formatDigestLabel(this.algorithm, digest, encoding);

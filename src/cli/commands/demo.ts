@@ -6,6 +6,7 @@ import { captureList } from '../capture/capture-list';
 import { DEMO_PATHS, startDemoSite } from '../demo-site';
 import { WarcClient } from '../../client/warc-client';
 import { DEFAULT_WRITER } from '../../defaults';
+import { isCompression } from '../../backend/types';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { checkFile } from '../../warc/tools/check';
 import { WarcReader } from '../../warc/read/reader';
@@ -35,7 +36,7 @@ const command: CliCommand = {
       options: { output: { type: 'string', short: 'o' }, compression: { type: 'string' } },
     });
     const compression = values.compression ?? DEFAULT_WRITER.compression;
-    if (compression !== 'gzip' && compression !== 'zstd' && compression !== 'none') throw new UsageError('--compression must be gzip, zstd or none');
+    if (!isCompression(compression)) throw new UsageError('--compression must be gzip, zstd or none');
     const out = resolve(values.output ?? mkdtempSync(join(tmpdir(), 'warcwire-demo-')));
     mkdirSync(out, { recursive: true });
     const say = (line: string): Promise<void> => write(io.stdout, `${line}\n`);
