@@ -35,6 +35,9 @@ export const DEFAULT_WRITER = {
   writers: 1,
 } as const;
 
+/** Compression level of a gzip member or zstd frame (the addon's C++ applies the same). */
+export const DEFAULT_LEVEL = { gzip: 6, zstd: 3 } as const;
+
 export const DEFAULT_CLIENT = {
   /** Bytes of one response body recorded. */
   maxResponseBytes: 1024 ** 3,
@@ -49,6 +52,16 @@ export const DEFAULT_CLIENT = {
 export const DEFAULT_DIALER = {
   /** Further proxies tried when a proxy dial fails. */
   proxyRetries: 2,
+} as const;
+
+/** Passive health of pooled proxies (the dialer's and the forward proxy's upstreams). */
+export const DEFAULT_COOLDOWN = {
+  /** Consecutive failures before a proxy starts resting. */
+  failureThreshold: 3,
+  /** First rest; each further failure doubles it. */
+  baseMs: 5000,
+  /** Longest rest (also never less than baseMs in the forward proxy's configuration). */
+  maxMs: 300_000,
 } as const;
 
 /** `warcwire capture` options beyond the client's own settings. */
@@ -75,13 +88,8 @@ export const DEFAULT_FORWARD_PROXY = {
   statsPath: '/stats',
   metricsPath: '/metrics',
   upstream: { weight: 1, enabled: true },
-  health: {
-    failureThreshold: 3,
-    cooldownMs: 5000,
-    /** Also never less than cooldownMs. */
-    maxCooldownMs: 300_000,
-    check: { intervalMs: 30_000, timeoutMs: 5000 },
-  },
+  /** Beside DEFAULT_COOLDOWN, which gives failureThreshold, cooldownMs and maxCooldownMs. */
+  healthCheck: { intervalMs: 30_000, timeoutMs: 5000 },
 } as const;
 
 /** The fault-injecting proxy. */

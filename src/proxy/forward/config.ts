@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { DEFAULT_FORWARD_PROXY } from '../../defaults';
+import { DEFAULT_COOLDOWN, DEFAULT_FORWARD_PROXY } from '../../defaults';
 import { parseProxyUrl } from '../../net/proxy-connect';
 import { ProxyServerError } from '../errors';
 import { parseListenAddress, type ListenAddress } from '../listen-address';
@@ -181,11 +181,11 @@ function health(value: unknown): ForwardProxyConfig['health'] {
   if (value !== undefined && !isObject(value)) fail('health', 'must be an object');
   const input = (value ?? {}) as Record<string, unknown>;
   onlyKeys(input, HEALTH_KEYS, 'health');
-  const cooldownMs = integer(input.cooldownMs, 'health.cooldownMs', DEFAULT_FORWARD_PROXY.health.cooldownMs, 0);
+  const cooldownMs = integer(input.cooldownMs, 'health.cooldownMs', DEFAULT_COOLDOWN.baseMs, 0);
   const result: ForwardProxyConfig['health'] = {
-    failureThreshold: integer(input.failureThreshold, 'health.failureThreshold', DEFAULT_FORWARD_PROXY.health.failureThreshold, 1),
+    failureThreshold: integer(input.failureThreshold, 'health.failureThreshold', DEFAULT_COOLDOWN.failureThreshold, 1),
     cooldownMs,
-    maxCooldownMs: integer(input.maxCooldownMs, 'health.maxCooldownMs', Math.max(DEFAULT_FORWARD_PROXY.health.maxCooldownMs, cooldownMs), cooldownMs),
+    maxCooldownMs: integer(input.maxCooldownMs, 'health.maxCooldownMs', Math.max(DEFAULT_COOLDOWN.maxMs, cooldownMs), cooldownMs),
   };
   if (input.check !== undefined) {
     if (!isObject(input.check)) fail('health.check', 'must be an object with a url');
@@ -200,8 +200,8 @@ function health(value: unknown): ForwardProxyConfig['health'] {
     if (!url || !/^https?:$/.test(url.protocol)) fail('health.check.url', 'must be an http:// or https:// URL');
     result.check = {
       url,
-      intervalMs: integer(input.check.intervalMs, 'health.check.intervalMs', DEFAULT_FORWARD_PROXY.health.check.intervalMs, 100),
-      timeoutMs: integer(input.check.timeoutMs, 'health.check.timeoutMs', DEFAULT_FORWARD_PROXY.health.check.timeoutMs, 1),
+      intervalMs: integer(input.check.intervalMs, 'health.check.intervalMs', DEFAULT_FORWARD_PROXY.healthCheck.intervalMs, 100),
+      timeoutMs: integer(input.check.timeoutMs, 'health.check.timeoutMs', DEFAULT_FORWARD_PROXY.healthCheck.timeoutMs, 1),
     };
   }
   return result;
