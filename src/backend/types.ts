@@ -3,11 +3,11 @@
  * twice — by the native addon (`native.ts`) and in plain Node (`js/`).
  * Both must produce byte-identical uncompressed output and identical digests.
  */
+import type { DigestAlgorithm, DigestEncoding } from '../digest/label';
+
+export type { DigestAlgorithm, DigestEncoding };
 
 export type BackendName = 'native' | 'js';
-
-export type { DigestAlgorithm, DigestEncoding } from '../digest/label';
-import type { DigestAlgorithm, DigestEncoding } from '../digest/label';
 
 export const COMPRESSIONS = ['gzip', 'zstd', 'none'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];

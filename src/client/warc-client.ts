@@ -4,6 +4,7 @@ import * as zlib from 'node:zlib';
 import { Dispatcher, request } from 'undici';
 import { loadBackend } from '../backend/index';
 import type { Backend } from '../backend/types';
+import { DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, defaultDigestEncoding } from '../defaults';
 import { Dialer } from '../net/dialer';
 import { silentLogger, type Logger } from '../obs/logger';
 import { WarcWriter } from '../warc/write/writer';
@@ -15,7 +16,6 @@ import { ExchangeRecorder, type RecorderStats } from './recorder';
 import { RequestTag } from './request-tag';
 import { WarcResponse, type RedirectHop } from './response';
 import { DEFAULT_USER_AGENT } from './user-agent';
-import { DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, defaultDigestEncoding } from '../defaults';
 import { checkSettings, resolveTimeouts, type WarcClientSettings } from './settings';
 
 export interface FetchInit {
