@@ -38,7 +38,7 @@ export type { WarcRecord, WarcRecordType } from './warc/record';
 export { WarcReader, ReadRecord } from './warc/read/reader';
 export type { WarcReaderOptions, WarcSource, ReadRecordType } from './warc/read/reader';
 export type { ReadIssue, ReadIssueSeverity, IssueSink } from './warc/read/read-issues';
-export type { HttpHead } from './warc/read/http-head';
+export type { HttpHead } from './http/head';
 export type { PayloadOptions } from './warc/read/payload';
 export { verifyRecord } from './warc/tools/verify';
 export type { VerifyOutcome, DigestOutcome } from './warc/tools/verify';

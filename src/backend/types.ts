@@ -3,14 +3,18 @@
  * twice — by the native addon (`native.ts`) and in plain Node (`js/`).
  * Both must produce byte-identical uncompressed output and identical digests.
  */
+import type { DigestAlgorithm, DigestEncoding } from '../digest/label';
+
+export type { DigestAlgorithm, DigestEncoding };
 
 export type BackendName = 'native' | 'js';
 
-export type DigestAlgorithm = 'sha1' | 'sha256';
-/** base32 (RFC 4648, upper case, padded) or base16 (lower-case hex). */
-export type DigestEncoding = 'base32' | 'base16';
+export const COMPRESSIONS = ['gzip', 'zstd', 'none'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
 
-export type Compression = 'gzip' | 'zstd' | 'none';
+export function isCompression(value: unknown): value is Compression {
+  return (COMPRESSIONS as readonly unknown[]).includes(value);
+}
 
 /** Incremental hash producing WARC digest labels such as `sha1:3I42H3S6...`. */
 export interface Digest {

@@ -1,4 +1,6 @@
-import type { Backend, DigestAlgorithm } from '../backend/types';
+import { COMPRESSIONS, isCompression, type Backend, type DigestAlgorithm } from '../backend/types';
+import { isDigestAlgorithm, isDigestEncoding } from '../digest/label';
+import { DEFAULT_TIMEOUTS, DEFAULT_WRITER } from '../defaults';
 import type { DedupeIndex } from '../dedupe/types';
 import type { HeaderList } from '../http/head';
 import type { DialerOptions } from '../net/dialer';
@@ -113,19 +115,17 @@ function positive(name: string, value: number | undefined, fallback: number, all
 
 export function resolveTimeouts(t: TimeoutSettings | undefined): ResolvedTimeouts {
   return {
-    dial: positive('timeouts.dial', t?.dial, 30_000),
-    tlsHandshake: positive('timeouts.tlsHandshake', t?.tlsHandshake, 10_000),
-    responseHeaders: positive('timeouts.responseHeaders', t?.responseHeaders, 30_000),
-    idleRead: positive('timeouts.idleRead', t?.idleRead, 30_000),
-    request: positive('timeouts.request', t?.request, 0, true),
+    dial: positive('timeouts.dial', t?.dial, DEFAULT_TIMEOUTS.dial),
+    tlsHandshake: positive('timeouts.tlsHandshake', t?.tlsHandshake, DEFAULT_TIMEOUTS.tlsHandshake),
+    responseHeaders: positive('timeouts.responseHeaders', t?.responseHeaders, DEFAULT_TIMEOUTS.responseHeaders),
+    idleRead: positive('timeouts.idleRead', t?.idleRead, DEFAULT_TIMEOUTS.idleRead),
+    request: positive('timeouts.request', t?.request, DEFAULT_TIMEOUTS.request, true),
   };
 }
 
-const COMPRESSIONS = ['gzip', 'zstd', 'none'];
-
 function checkWriter(w: WarcClientSettings['writer']): void {
   if (w.directory === '') throw new ClientError('ERR_INVALID_SETTING', 'writer.directory must not be empty');
-  if (w.compression !== undefined && !COMPRESSIONS.includes(w.compression)) {
+  if (w.compression !== undefined && !isCompression(w.compression)) {
     throw new ClientError('ERR_INVALID_SETTING', `writer.compression must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(w.compression)}`);
   }
   if (w.prefix !== undefined && (typeof w.prefix !== 'string' || w.prefix === '' || /[/\\]/.test(w.prefix))) {
@@ -134,14 +134,14 @@ function checkWriter(w: WarcClientSettings['writer']): void {
   if (w.level !== undefined) {
     const [lo, hi] = w.compression === 'zstd' ? [1, 22] : [0, 9];
     if (!Number.isInteger(w.level) || w.level < lo || w.level > hi) {
-      throw new ClientError('ERR_INVALID_SETTING', `writer.level must be an integer ${lo}-${hi} for ${w.compression ?? 'gzip'}, got ${String(w.level)}`);
+      throw new ClientError('ERR_INVALID_SETTING', `writer.level must be an integer ${lo}-${hi} for ${w.compression ?? DEFAULT_WRITER.compression}, got ${String(w.level)}`);
     }
   }
   positive('writer.maxFileSize', w.maxFileSize, 0, true);
   if (w.writers !== undefined && !(Number.isInteger(w.writers) && w.writers >= 1)) {
     throw new ClientError('ERR_INVALID_SETTING', `writer.writers must be a positive integer, got ${String(w.writers)}`);
   }
-  if (w.digestEncoding !== undefined && w.digestEncoding !== 'base32' && w.digestEncoding !== 'base16') {
+  if (w.digestEncoding !== undefined && !isDigestEncoding(w.digestEncoding)) {
     throw new ClientError('ERR_INVALID_SETTING', `writer.digestEncoding must be 'base32' or 'base16', got ${JSON.stringify(w.digestEncoding)}`);
   }
 }
@@ -154,7 +154,7 @@ export function checkSettings(s: WarcClientSettings): void {
   if (s.userAgent !== undefined && s.userAgent !== false && (typeof s.userAgent !== 'string' || /[\r\n]/.test(s.userAgent))) {
     throw new ClientError('ERR_INVALID_SETTING', 'userAgent must be a single-line string or false');
   }
-  if (s.digestAlgorithm !== undefined && s.digestAlgorithm !== 'sha1' && s.digestAlgorithm !== 'sha256') {
+  if (s.digestAlgorithm !== undefined && !isDigestAlgorithm(s.digestAlgorithm)) {
     throw new ClientError('ERR_INVALID_SETTING', `digestAlgorithm must be 'sha1' or 'sha256', got ${JSON.stringify(s.digestAlgorithm)}`);
   }
   positive('spoolMemoryLimit', s.spoolMemoryLimit, 1, true);

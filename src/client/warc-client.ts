@@ -4,6 +4,7 @@ import * as zlib from 'node:zlib';
 import { Dispatcher, request } from 'undici';
 import { loadBackend } from '../backend/index';
 import type { Backend } from '../backend/types';
+import { DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, defaultDigestEncoding } from '../defaults';
 import { Dialer } from '../net/dialer';
 import { silentLogger, type Logger } from '../obs/logger';
 import { WarcWriter } from '../warc/write/writer';
@@ -147,16 +148,16 @@ export class WarcClient {
     this.dispatcher = new CapturingDispatcher({
       dialer,
       backend,
-      digestAlgorithm: settings.digestAlgorithm ?? 'sha1',
+      digestAlgorithm: settings.digestAlgorithm ?? DEFAULT_DIGEST_ALGORITHM,
       spool: {
         ...(settings.spoolMemoryLimit !== undefined ? { memoryLimit: settings.spoolMemoryLimit } : {}),
         ...(settings.spoolTempDir !== undefined ? { tempDir: settings.spoolTempDir } : {}),
         ...(settings.fullOnDisk !== undefined ? { fullOnDisk: settings.fullOnDisk } : {}),
       },
-      maxResponseBytes: settings.maxResponseBytes ?? 1024 ** 3,
+      maxResponseBytes: settings.maxResponseBytes ?? DEFAULT_CLIENT.maxResponseBytes,
       timeouts,
-      connectionsPerOrigin: settings.connectionsPerOrigin ?? 32,
-      keepAliveTimeout: settings.keepAliveTimeout ?? 4000,
+      connectionsPerOrigin: settings.connectionsPerOrigin ?? DEFAULT_CLIENT.connectionsPerOrigin,
+      keepAliveTimeout: settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout,
       onExchange: (ex) => recorder.record(ex),
       observer,
       userAgent: settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT),
@@ -175,7 +176,7 @@ export class WarcClient {
     const backend = settings.backend ?? loadBackend();
     await prepareOutput(settings.writer, backend);
     const logger: Logger = settings.logger ?? silentLogger;
-    const algorithm = settings.digestAlgorithm ?? 'sha1';
+    const algorithm = settings.digestAlgorithm ?? DEFAULT_DIGEST_ALGORITHM;
     const writer = new WarcWriter({
       ...settings.writer,
       digestAlgorithm: algorithm,
@@ -190,7 +191,7 @@ export class WarcClient {
     const dialer = new Dialer({
       ...settings.dialer,
       onDnsRecord: (capture) => {
-        if (settings.archiveDns ?? true) dns.archive(capture);
+        if (settings.archiveDns ?? DEFAULT_CLIENT.archiveDns) dns.archive(capture);
         userDnsHook?.(capture);
       },
       tls: { ...settings.tls, handshakeTimeout: timeouts.tlsHandshake },
@@ -198,8 +199,8 @@ export class WarcClient {
       logger,
       ...(settings.metrics ? { metrics: settings.metrics } : {}),
     });
-    const encoding = algorithm === 'sha1' ? 'base32' : 'base16';
-    const recorder = new ExchangeRecorder(writer, settings.writer.digestEncoding ?? encoding, logger, settings.discardHook, settings.dedupe, observer);
+    const encoding = settings.writer.digestEncoding ?? defaultDigestEncoding(algorithm);
+    const recorder = new ExchangeRecorder(writer, encoding, logger, settings.discardHook, settings.dedupe, observer);
     return new WarcClient(settings, writer, dialer, recorder, observer, dns, backend);
   }
 
@@ -222,8 +223,8 @@ export class WarcClient {
     if (init.timeout !== undefined && !(Number.isFinite(init.timeout) && init.timeout >= 0)) {
       throw new ClientError('ERR_INVALID_SETTING', `timeout must be a non-negative number of ms, got ${String(init.timeout)}`);
     }
-    const follow = init.followRedirects ?? this.settings.followRedirects ?? false;
-    const maxRedirects = this.settings.maxRedirects ?? 20;
+    const follow = init.followRedirects ?? this.settings.followRedirects ?? DEFAULT_CLIENT.followRedirects;
+    const maxRedirects = this.settings.maxRedirects ?? DEFAULT_CLIENT.maxRedirects;
     const hops: RedirectHop[] = [];
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body ?? null;
@@ -258,7 +259,7 @@ export class WarcClient {
         if (Array.isArray(v)) for (const item of v) responseHeaders.append(k, item);
         else if (v !== undefined) responseHeaders.append(k, v);
       }
-      const decompress = (init.decompressBody ?? this.settings.decompressBody ?? true) && method !== 'HEAD';
+      const decompress = (init.decompressBody ?? this.settings.decompressBody ?? DEFAULT_CLIENT.decompressBody) && method !== 'HEAD';
       const { stream, codings } = decompress ? this.decoded(res.body, responseHeaders) : { stream: res.body, codings: [] };
       return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, tag.written, hops, codings);
     }

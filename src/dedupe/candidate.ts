@@ -1,60 +1,29 @@
 /** What makes a response eligible for dedupe, and the small digest/date helpers the lookups share. */
 import { createHash } from 'node:crypto';
+import { decodeDigestLabel, digestMatches, parseDigestLabel, type DigestLabel } from '../digest/label';
 import { DedupeError } from './errors';
 import type { DedupeCandidate } from './types';
 
 export const DEFAULT_SIZE_THRESHOLD = 2048;
 
-export interface DigestLabel {
-  algorithm: string;
-  /** The digest without its algorithm prefix, as written (base32 or base16). */
-  value: string;
-}
+/** A digest value safe to send to a lookup service as is (base32 or base16, padding allowed). */
+const SENDABLE_VALUE = /^[A-Za-z0-9=]+$/;
 
-const LABEL = /^([a-z0-9-]+):([A-Za-z0-9=]+)$/;
-
-export function parseDigestLabel(label: string): DigestLabel | undefined {
-  const m = LABEL.exec(label);
-  return m === null ? undefined : { algorithm: m[1]!, value: m[2]! };
-}
-
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** RFC 4648 base32, upper case, unpadded (a SHA-1 digest is 32 characters, so never padded). */
-export function base32(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let acc = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(acc >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32[(acc << (5 - bits)) & 31];
-  return out;
-}
-
-/** Digests of the empty payload in every encoding we write (uppercase for comparison). */
-const EMPTY_DIGESTS: ReadonlySet<string> = new Set(
-  ['sha1', 'sha256'].flatMap((alg) => {
-    const raw = createHash(alg).digest();
-    return [`${alg}:${base32(raw)}`, `${alg}:${raw.toString('hex').toUpperCase()}`];
-  }),
-);
+/** Digests of the empty payload, per algorithm named in a label, computed when first asked. */
+const emptyDigests = new Map<string, Buffer>();
 
 export function isEmptyPayloadDigest(label: string): boolean {
-  const parsed = parseDigestLabel(label);
-  // Base32 labels may carry '=' padding (sha256 in base32); the table holds the unpadded form.
-  return parsed !== undefined && EMPTY_DIGESTS.has(`${parsed.algorithm}:${parsed.value.toUpperCase().replace(/=+$/, '')}`);
+  const decoded = decodeDigestLabel(label);
+  if (decoded === undefined) return false;
+  let empty = emptyDigests.get(decoded.algorithm);
+  if (empty === undefined) emptyDigests.set(decoded.algorithm, (empty = createHash(decoded.algorithm).digest()));
+  return digestMatches(decoded, empty);
 }
 
 /** Throws a typed error for a candidate the client should never produce. */
 export function validateCandidate(c: DedupeCandidate): DigestLabel {
   const label = typeof c.payloadDigest === 'string' ? parseDigestLabel(c.payloadDigest) : undefined;
-  if (label === undefined) {
+  if (label === undefined || !SENDABLE_VALUE.test(label.value)) {
     throw new DedupeError('ERR_DEDUPE_INPUT', `payloadDigest must be a WARC digest label like "sha1:…", got ${JSON.stringify(c.payloadDigest)}`);
   }
   if (!Number.isSafeInteger(c.payloadLength) || c.payloadLength < 0) {

@@ -8,7 +8,8 @@ import { METRICS } from '../obs/metric-names';
 import { childLogger, silentLogger, type Logger } from '../obs/logger';
 import type { Counter, Histogram, MetricsRegistry } from '../obs/metrics';
 import { PrometheusRegistry } from '../obs/registry';
-import { DEFAULT_SIZE_THRESHOLD, isEligible, validateCandidate, type DigestLabel } from './candidate';
+import { isDigestAlgorithm, type DigestLabel } from '../digest/label';
+import { DEFAULT_SIZE_THRESHOLD, isEligible, validateCandidate } from './candidate';
 import { lookupCdx } from './cdx';
 import { lookupDoppelganger, type RemoteRecord } from './doppelganger';
 import { DedupeError, LookupFailure } from './errors';
@@ -54,7 +55,7 @@ export class DedupeChain implements DedupeIndex {
     if (!Number.isSafeInteger(this.threshold) || this.threshold < 0) {
       throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.sizeThreshold must be a non-negative integer, got ${String(config.sizeThreshold)}`);
     }
-    if (config.digestAlgorithm !== undefined && config.digestAlgorithm !== 'sha1' && config.digestAlgorithm !== 'sha256') {
+    if (config.digestAlgorithm !== undefined && !isDigestAlgorithm(config.digestAlgorithm)) {
       throw new DedupeError('ERR_DEDUPE_CONFIG', `dedupe.digestAlgorithm must be sha1 or sha256, got ${String(config.digestAlgorithm)}`);
     }
     if (config.local !== undefined) {

@@ -9,9 +9,11 @@ const HEX = /^[0-9A-Fa-f]+$/;
 type State = 'size' | 'data' | 'data-cr' | 'data-lf' | 'trailer';
 
 /**
- * Incremental decoder of the chunked transfer coding (RFC 9112 §7.1):
- * chunk extensions are skipped, trailers are consumed (and kept raw in the
- * captured bytes by the caller). Hands out de-chunked payload slices.
+ * Incremental decoder of the chunked transfer coding (RFC 9112 §7.1), the one
+ * both the capture's framer and the reader use, so a stored payload is read
+ * back under the rules it was digested by: chunk extensions are skipped,
+ * trailers are consumed (and kept raw in the captured bytes by the caller).
+ * Hands out de-chunked payload slices.
  */
 export class ChunkedDecoder {
   private state: State = 'size';
@@ -19,9 +21,16 @@ export class ChunkedDecoder {
   private remaining = 0;
   private trailerBytes = 0;
   private trailerLineEmpty = true;
+  private sized = false;
   done = false;
 
-  constructor(private readonly maxTrailerBytes: number) {}
+  /** `maxTrailerBytes`: a longer trailer section is refused (the reader, streaming a stored body, sets none). */
+  constructor(private readonly maxTrailerBytes = Infinity) {}
+
+  /** True once a first chunk-size line was read: the input is chunked coding, not a body mislabelled as one. */
+  get started(): boolean {
+    return this.sized;
+  }
 
   /**
    * Consumes bytes from `chunk` starting at `start`; calls `onPayload` for data, with the
@@ -100,6 +109,7 @@ export class ChunkedDecoder {
       throw new HttpParseError('ERR_HTTP_INVALID_CHUNK', `invalid chunk size ${JSON.stringify(text.slice(0, 40))}`);
     }
     const size = parseInt(significant, 16);
+    this.sized = true;
     if (size === 0) {
       this.state = 'trailer';
       this.trailerLineEmpty = true;

@@ -1,12 +1,9 @@
 import { ChunkedDecoder } from './chunked';
 import { HttpParseError } from './errors';
-import { headerValues, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './head';
+import { HeadSectionEnd, headerCodings, headerValues, isInterim, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './head';
 
 /** Default limit of a head section (start line + fields + blank line), and of chunked trailers. */
 export const DEFAULT_MAX_HEAD_BYTES = 64 * 1024;
-
-const LF = 10;
-const CR = 13;
 
 /** Callbacks of a framer, in stream order. Every input byte goes to exactly one `onBytes`. */
 export interface FramerEvents<H> {
@@ -40,8 +37,7 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
   protected state: State = 'idle';
   private headParts: Uint8Array[] = [];
   private headLength = 0;
-  private lineEmpty = true;
-  private sawContent = false;
+  private headEnd = new HeadSectionEnd();
   private remaining = 0;
   private chunked: ChunkedDecoder | null = null;
   private flushFrom = 0;
@@ -129,35 +125,27 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
     this.state = 'head';
     this.headParts = [];
     this.headLength = 0;
-    this.lineEmpty = true;
-    this.sawContent = false;
+    this.headEnd = new HeadSectionEnd();
   }
 
   /** Scans for the blank line ending the head; returns the next index. */
   private scanHead(chunk: Uint8Array, from: number): number {
     const n = chunk.length;
-    for (let j = from; j < n; j++) {
-      const b = chunk[j]!;
-      if (++this.headLength > this.maxHeadBytes) {
-        throw new HttpParseError('ERR_HTTP_HEAD_TOO_LARGE', `head section over ${this.maxHeadBytes} bytes`);
-      }
-      if (b === LF) {
-        if (this.lineEmpty && this.sawContent) {
-          this.headParts.push(chunk.subarray(from, j + 1));
-          const bytes = Buffer.concat(this.headParts);
-          this.headParts = [];
-          // Deliver the head's raw bytes before the parsed head.
-          this.events.onBytes(chunk.subarray(this.flushFrom, j + 1));
-          this.flushFrom = j + 1;
-          this.headDone(bytes);
-          return j + 1;
-        }
-        this.lineEmpty = true;
-      } else if (b !== CR) {
-        this.lineEmpty = false;
-        this.sawContent = true;
-      }
+    const limit = Math.min(n, from + (this.maxHeadBytes - this.headLength));
+    const end = this.headEnd.find(chunk, from, limit);
+    if (end >= 0) {
+      this.headLength += end - from;
+      this.headParts.push(chunk.subarray(from, end));
+      const bytes = Buffer.concat(this.headParts);
+      this.headParts = [];
+      // Deliver the head's raw bytes before the parsed head.
+      this.events.onBytes(chunk.subarray(this.flushFrom, end));
+      this.flushFrom = end;
+      this.headDone(bytes);
+      return end;
     }
+    if (limit < n) throw new HttpParseError('ERR_HTTP_HEAD_TOO_LARGE', `head section over ${this.maxHeadBytes} bytes`);
+    this.headLength += n - from;
     // Copy: the socket may hand us views into buffers it reuses.
     this.headParts.push(Uint8Array.prototype.slice.call(chunk, from, n));
     return n;
@@ -211,19 +199,11 @@ export function contentLength(head: RequestHead | ResponseHead): number | undefi
   return Number(first);
 }
 
-/** The transfer codings, lower-cased, in order; empty when absent. */
-function transferCodings(head: RequestHead | ResponseHead): string[] {
-  return headerValues(head.headers, 'transfer-encoding')
-    .flatMap((v) => v.split(','))
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '');
-}
-
 export class RequestFramer extends MessageFramer<RequestHead> {
   protected headDone(bytes: Uint8Array): void {
     const head = parseRequestHead(bytes);
     this.events.onHead(head, false);
-    const codings = transferCodings(head);
+    const codings = headerCodings(head.headers, 'transfer-encoding');
     if (codings.length > 0) {
       if (codings[codings.length - 1] !== 'chunked') {
         throw new HttpParseError('ERR_HTTP_INVALID_TRANSFER_ENCODING', `request transfer-encoding ${codings.join(', ')} does not end in chunked`);
@@ -250,7 +230,7 @@ export class ResponseFramer extends MessageFramer<ResponseHead> {
 
   protected headDone(bytes: Uint8Array): void {
     const head = parseResponseHead(bytes);
-    if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+    if (isInterim(head)) {
       this.events.onHead(head, true);
       this.anotherHead();
       return;
@@ -269,7 +249,7 @@ export class ResponseFramer extends MessageFramer<ResponseHead> {
       this.noBody();
       return;
     }
-    const codings = transferCodings(head);
+    const codings = headerCodings(head.headers, 'transfer-encoding');
     if (codings.length > 0) {
       if (codings[codings.length - 1] === 'chunked') this.bodyChunked();
       else this.bodyUntilClose();

@@ -1,3 +1,4 @@
+import { DEFAULT_COOLDOWN } from '../defaults';
 import { NetError } from './errors';
 
 export interface CooldownOptions {
@@ -30,9 +31,9 @@ export class Cooldown<K> {
   private readonly health = new Map<K, Health>();
 
   constructor(options: CooldownOptions = {}) {
-    this.threshold = options.failureThreshold ?? 3;
-    this.baseMs = options.baseMs ?? 5000;
-    this.maxMs = options.maxMs ?? 300_000;
+    this.threshold = options.failureThreshold ?? DEFAULT_COOLDOWN.failureThreshold;
+    this.baseMs = options.baseMs ?? DEFAULT_COOLDOWN.baseMs;
+    this.maxMs = options.maxMs ?? DEFAULT_COOLDOWN.maxMs;
     this.now = options.now ?? Date.now;
     if (!Number.isInteger(this.threshold) || this.threshold < 1) {
       throw new NetError('ERR_INVALID_OPTION', `failureThreshold must be an integer >= 1, got ${this.threshold}`);

@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { DEFAULT_DIALER, DEFAULT_TIMEOUTS } from '../defaults';
 import { silentLogger, type Logger } from '../obs/logger';
 import { METRICS } from '../obs/metric-names';
 import type { Counter, Gauge, Histogram, MetricsRegistry } from '../obs/metrics';
@@ -98,7 +99,7 @@ export class Dialer {
     this.ipv4 = options.dns?.ipv4 ?? true;
     this.ipv6 = options.dns?.ipv6 ?? true;
     if (!this.ipv4 && !this.ipv6) throw new NetError('ERR_INVALID_OPTION', 'ipv4 and ipv6 cannot both be disabled');
-    const retries = options.proxyRetries ?? 2;
+    const retries = options.proxyRetries ?? DEFAULT_DIALER.proxyRetries;
     if (!Number.isInteger(retries) || retries < 0) throw new NetError('ERR_INVALID_OPTION', `proxyRetries must be an integer >= 0, got ${retries}`);
     this.pool = new ProxyPool(options.proxies ?? [], options.proxyCooldown);
     this.localAddresses = new LocalAddressPicker({
@@ -140,7 +141,7 @@ export class Dialer {
       throw new NetError('ERR_INVALID_OPTION', `invalid port ${String(target.port)} for ${target.hostname}`);
     }
     const host = unbracket(target.hostname);
-    const timeout = options.timeout ?? this.options.connectTimeout ?? 30_000;
+    const timeout = options.timeout ?? this.options.connectTimeout ?? DEFAULT_TIMEOUTS.dial;
     const proxy = this.pool.size > 0 ? this.pool.select(this.criteria(host, options)) : undefined;
     if (this.pool.size > 0 && !proxy) {
       const wanted = options.proxyType === undefined ? '' : ` of type ${options.proxyType}`;
@@ -221,7 +222,7 @@ export class Dialer {
     timeout: number,
     options: DialOptions,
   ): Promise<{ socket: net.Socket; proxy: PoolProxy }> {
-    const retries = this.options.proxyRetries ?? 2;
+    const retries = this.options.proxyRetries ?? DEFAULT_DIALER.proxyRetries;
     const tried = new Set<PoolProxy>();
     let proxy: PoolProxy | undefined = first;
     let lastError: unknown;
@@ -269,7 +270,7 @@ export class Dialer {
   }
 
   private handshake(socket: net.Socket, host: string, port: number, options: DialOptions): Promise<tls.TLSSocket> {
-    const budget = options.tlsHandshakeTimeout ?? this.options.tls?.handshakeTimeout ?? 10_000;
+    const budget = options.tlsHandshakeTimeout ?? this.options.tls?.handshakeTimeout ?? DEFAULT_TIMEOUTS.tlsHandshake;
     return new Promise((resolve, reject) => {
       const secure = tls.connect({ ...originTlsOptions(this.options.tls ?? {}, host), socket });
       const fail = (error: NetError): void => {

@@ -1,3 +1,4 @@
+import { DEFAULT_LISTEN_HOST } from '../defaults';
 import { ProxyServerError } from './errors';
 
 export interface ListenAddress {
@@ -11,7 +12,7 @@ export interface ListenAddress {
  */
 export function parseListenAddress(value: string, field = 'listen'): ListenAddress {
   const text = value.trim();
-  let host = '127.0.0.1';
+  let host: string = DEFAULT_LISTEN_HOST;
   let portText = text;
   const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(text);
   if (v6) {

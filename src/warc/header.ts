@@ -2,6 +2,7 @@
  * Record header serialisation with validation: WARC/1.1, CRLF line ends,
  * a deterministic field order, and the mandatory fields of WARC 1.1 per type.
  */
+import { headerValue, TOKEN, type FieldList } from '../http/head';
 import { WarcError } from './errors';
 import { blockSize, formatWarcDate, isRecordType, type WarcRecord, type WarcRecordType } from './record';
 
@@ -38,7 +39,6 @@ const TARGET_REQUIRED: ReadonlySet<WarcRecordType> = new Set([
   'continuation',
 ]);
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 const RECORD_ID = /^<[^<>\s]+>$/;
 const W3C_DATE = /^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?)?)?$/;
@@ -136,11 +136,8 @@ export function insertKnownField(fields: Array<[string, string]>, name: string, 
 }
 
 /** Finds a field in a [name, value] list, case-insensitively. */
-export function findField(fields: ReadonlyArray<readonly [string, string]> | undefined, name: string): string | undefined {
-  if (!fields) return undefined;
-  const lower = name.toLowerCase();
-  for (const [n, v] of fields) if (n.toLowerCase() === lower) return v;
-  return undefined;
+export function findField(fields: FieldList | undefined, name: string): string | undefined {
+  return fields === undefined ? undefined : headerValue(fields, name);
 }
 
 /** The header bytes: `WARC/1.1`, the fields, the blank line. The block and `\r\n\r\n` follow. */

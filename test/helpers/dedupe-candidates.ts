@@ -1,11 +1,11 @@
 /** Real digests of generated payloads, as the capturing client would compute them. */
 import { createHash } from 'node:crypto';
-import { base32 } from '../../src/dedupe/candidate';
+import { base32Encode } from '../../src/digest/base32';
 import { newRecordId } from '../../src/warc/record';
 import type { DedupeCandidate } from '../../src/dedupe/types';
 
 export function sha1Base32(data: Uint8Array): string {
-  return base32(createHash('sha1').update(data).digest());
+  return base32Encode(createHash('sha1').update(data).digest());
 }
 
 export function payload(size: number, seed: string): Buffer {

@@ -137,6 +137,18 @@ describe('ResponseFramer', () => {
     expect(messages[0]!.raw.equals(input)).toBe(true);
   });
 
+  // The framer ends a head at a line of nothing but CRs; the head parser once read such a
+  // line as a field line (or as the status line) and failed the exchange.
+  test('blank lines of several CRs, before the status line and ending the head, are blank lines', () => {
+    const input = Buffer.from('\r\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\r\nx', 'latin1');
+    everySplit(input, (cuts) => {
+      const { messages } = frame('response', input, cuts);
+      const head = messages[0]!.heads[0]!.head as ResponseHead;
+      expect([head.status, head.headers, messages[0]!.payload.toString()]).toEqual([200, [['Content-Length', '1']], 'x']);
+      expect(messages[0]!.raw.equals(input)).toBe(true);
+    });
+  });
+
   test('stream ending inside a message is incomplete', () => {
     expect(frame('response', crlf('HTTP/1.1 200 OK\nContent-Length: 10\n\nabc'), []).finish).toBe('incomplete');
     expect(frame('response', crlf('HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nab'), []).finish).toBe('incomplete');

@@ -6,6 +6,7 @@
 import * as zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { bytesArgument } from '../arguments';
+import { DEFAULT_LEVEL } from '../../defaults';
 import { BackendError } from '../errors';
 import { requireNodeZstd, requireZstdDictionarySupport, zstdParams } from './zstd-support';
 
@@ -25,7 +26,7 @@ export function resolveMemberCompression(options: {
 }): MemberCompression {
   const { compression, level, dictionary } = options;
   if (compression === 'gzip') {
-    const resolved = level ?? 6;
+    const resolved = level ?? DEFAULT_LEVEL.gzip;
     if (!Number.isInteger(resolved) || resolved < 0 || resolved > 9) {
       throw new BackendError('ERR_INVALID_OPTION', `gzip level must be an integer 0-9, got ${String(level)}`);
     }
@@ -35,7 +36,7 @@ export function resolveMemberCompression(options: {
     return { compression, level: resolved };
   }
   if (compression === 'zstd') {
-    const resolved = level ?? 3;
+    const resolved = level ?? DEFAULT_LEVEL.zstd;
     if (!Number.isInteger(resolved) || resolved < 1 || resolved > 22) {
       throw new BackendError('ERR_INVALID_OPTION', `zstd level must be an integer 1-22, got ${String(level)}`);
     }

@@ -57,16 +57,3 @@ export function parseUrlList(positionals: readonly string[], inputText: string |
   }
   return { urls, problems };
 }
-
-/**
- * A size such as `500M`, `1G`, `1.5GiB` or `4096`: suffixes K, M, G, T are
- * powers of 1024 (an optional trailing `B` or `iB` is accepted). Undefined for
- * anything else.
- */
-export function parseSize(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|b)?$/i.exec(text.trim());
-  if (m === null) return undefined;
-  const power = m[2] === undefined ? 0 : 'kmgt'.indexOf(m[2].toLowerCase()) + 1;
-  const value = Math.floor(Number(m[1]) * 1024 ** power);
-  return Number.isSafeInteger(value) ? value : undefined;
-}

@@ -9,9 +9,13 @@ import { writeLeftFile } from '../capture/left-file';
 import { parseUrlList } from '../capture/url-list';
 import { cliWording, watchSignals } from '../capture/capture-shutdown';
 import { dedupeDegradedWarner, metricsListenMessage } from '../capture/capture-warnings';
-import { parseSize } from '../capture/url-list';
+import { parseSize, sizeText } from '../capture/size';
 import type { WarcClientSettings } from '../../client/settings';
+import { DEFAULT_CAPTURE_CLI, DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, DEFAULT_TIMEOUTS, DEFAULT_WRITER } from '../../defaults';
 import { WarcClient } from '../../client/warc-client';
+import { TOKEN } from '../../http/head';
+import { isCompression } from '../../backend/types';
+import { isDigestAlgorithm } from '../../digest/label';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { dedupeSavings } from '../../dedupe/savings';
 import { parseDedupeSpecs } from '../../dedupe/spec';
@@ -34,11 +38,11 @@ request and response bytes) to WARC files as response/request record pairs.
                           ('#' at the start or after a blank starts a comment);
                           every bad line (not a URL, whitespace inside the
                           URL) is reported with its line and nothing is fetched
-  -o, --output DIR        directory for the WARC files (default: .)
-      --prefix NAME       file name prefix (default: WARC)
-      --compression C     gzip | zstd | none (default: gzip)
-      --digest ALG        sha1 | sha256 (default: sha1)
-      --concurrency N     requests in flight (default: 8)
+  -o, --output DIR        directory for the WARC files (default: ${DEFAULT_CAPTURE_CLI.outputDirectory})
+      --prefix NAME       file name prefix (default: ${DEFAULT_WRITER.prefix})
+      --compression C     gzip | zstd | none (default: ${DEFAULT_WRITER.compression})
+      --digest ALG        sha1 | sha256 (default: ${DEFAULT_DIGEST_ALGORITHM})
+      --concurrency N     requests in flight (default: ${DEFAULT_CAPTURE_CLI.concurrency})
       --follow-redirects  follow redirects, recording every hop
       --insecure          do not verify TLS certificates (archive broken-cert sites)
       --user-agent UA     User-Agent sent (default: warcwire/VERSION
@@ -46,15 +50,16 @@ request and response bytes) to WARC files as response/request record pairs.
       --header 'N: V'     add a request header (repeatable)
       --timeout SECS      limit on a whole request, head to last body byte
                           (default: none)
-      --response-timeout SECS  wait for the response head (default: 30)
-      --idle-timeout SECS longest silence while reading a body (default: 30)
+      --response-timeout SECS  wait for the response head (default: ${DEFAULT_TIMEOUTS.responseHeaders / 1000})
+      --idle-timeout SECS longest silence while reading a body (default: ${DEFAULT_TIMEOUTS.idleRead / 1000})
       --max-file-size SIZE     start a new WARC file before passing SIZE
-                          (e.g. 500M, 1G; K/M/G/T are powers of 1024; default 1G)
+                          (e.g. 500M, 1G; K/M/G/T are powers of 1024;
+                          default ${sizeText(DEFAULT_WRITER.maxFileSize)})
       --max-response-size SIZE record at most SIZE of one response body (the
                           head is not counted); past it the record is marked
-                          WARC-Truncated: length (default 1G)
+                          WARC-Truncated: length (default ${sizeText(DEFAULT_CLIENT.maxResponseBytes)})
       --shutdown-grace SECS    on Ctrl-C/SIGTERM, how long running requests may
-                          finish before they are cut short (default: 10)
+                          finish before they are cut short (default: ${DEFAULT_CAPTURE_CLI.shutdownGraceSeconds})
       --left FILE         when the run ends, write the URLs that failed or were
                           not started to FILE (a list --input reads, so
                           \`--input FILE\` resumes); also after Ctrl-C/SIGTERM
@@ -194,9 +199,10 @@ async function probeWritable(dir: string): Promise<void> {
 
 /** `--header 'Name: value'`. */
 function headerPair(spec: string): [string, string] {
-  const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(spec);
-  if (m === null || /[\r\n]/.test(m[2]!)) throw new UsageError(`--header must be 'Name: value' on one line, got ${JSON.stringify(spec)}`);
-  return [m[1]!, m[2]!.trim()];
+  const colon = spec.indexOf(':');
+  const [name, value] = [spec.slice(0, Math.max(colon, 0)), spec.slice(colon + 1)];
+  if (!TOKEN.test(name) || /[\r\n\u2028\u2029]/.test(value)) throw new UsageError(`--header must be 'Name: value' on one line, got ${JSON.stringify(spec)}`);
+  return [name, value.trim()];
 }
 
 /** A number of seconds (fractions allowed) as `{ [key]: ms }`; absent gives `{}`. */
@@ -272,11 +278,11 @@ const command: CliCommand = {
     }
     const urls = list.urls;
     if (urls.length === 0) throw new UsageError('no URL given (pass URLs or --input FILE)');
-    const compression = values.compression ?? 'gzip';
-    if (compression !== 'gzip' && compression !== 'zstd' && compression !== 'none') throw new UsageError(`--compression must be gzip, zstd or none`);
-    const digest = values.digest ?? 'sha1';
-    if (digest !== 'sha1' && digest !== 'sha256') throw new UsageError('--digest must be sha1 or sha256');
-    const concurrency = Number(values.concurrency ?? '8');
+    const compression = values.compression ?? DEFAULT_WRITER.compression;
+    if (!isCompression(compression)) throw new UsageError(`--compression must be gzip, zstd or none`);
+    const digest = values.digest ?? DEFAULT_DIGEST_ALGORITHM;
+    if (!isDigestAlgorithm(digest)) throw new UsageError('--digest must be sha1 or sha256');
+    const concurrency = Number(values.concurrency ?? DEFAULT_CAPTURE_CLI.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
     const dialer = dialerSettings(values);
     const port = metricsPort(values['metrics-port']);
@@ -289,10 +295,10 @@ const command: CliCommand = {
     };
     const maxFileSize = size('--max-file-size', values['max-file-size']);
     const maxResponseBytes = size('--max-response-size', values['max-response-size']);
-    const graceMs = seconds('--shutdown-grace', values['shutdown-grace'] ?? '10', 'grace').grace!;
+    const graceMs = seconds('--shutdown-grace', values['shutdown-grace'] ?? String(DEFAULT_CAPTURE_CLI.shutdownGraceSeconds), 'grace').grace!;
     const userAgent = values['user-agent'];
     if (userAgent !== undefined && /[\r\n]/.test(userAgent)) throw new UsageError('--user-agent must be one line');
-    const output = values.output ?? '.';
+    const output = values.output ?? DEFAULT_CAPTURE_CLI.outputDirectory;
     try {
       await mkdir(output, { recursive: true });
       if (!(await stat(output)).isDirectory()) return fail(`-o ${JSON.stringify(output)} is not a directory`);
@@ -346,12 +352,12 @@ const command: CliCommand = {
         client = await WarcClient.create({
           writer: {
             directory: output,
-            prefix: values.prefix ?? 'WARC',
+            prefix: values.prefix ?? DEFAULT_WRITER.prefix,
             compression,
             ...(maxFileSize !== undefined ? { maxFileSize } : {}),
           },
           digestAlgorithm: digest,
-          followRedirects: values['follow-redirects'] ?? false,
+          followRedirects: values['follow-redirects'] ?? DEFAULT_CLIENT.followRedirects,
           ...(values.insecure ? { tls: { verify: false } } : {}),
           ...(userAgent !== undefined ? { userAgent } : {}),
           ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),

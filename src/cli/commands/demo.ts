@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { captureList } from '../capture/capture-list';
 import { DEMO_PATHS, startDemoSite } from '../demo-site';
 import { WarcClient } from '../../client/warc-client';
+import { DEFAULT_WRITER } from '../../defaults';
+import { isCompression } from '../../backend/types';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { checkFile } from '../../warc/tools/check';
 import { WarcReader } from '../../warc/read/reader';
@@ -21,7 +23,7 @@ redirects followed, local deduplication on), reads the WARC files back,
 checks every digest, and prints where the files are. Exit status 1 when anything did not check out.
 
   -o, --output DIR     where to write (default: a new directory under the system temp dir)
-      --compression C  gzip | zstd | none (default: gzip)
+      --compression C  gzip | zstd | none (default: ${DEFAULT_WRITER.compression})
 `;
 
 const command: CliCommand = {
@@ -33,8 +35,8 @@ const command: CliCommand = {
       args: argv,
       options: { output: { type: 'string', short: 'o' }, compression: { type: 'string' } },
     });
-    const compression = values.compression ?? 'gzip';
-    if (compression !== 'gzip' && compression !== 'zstd' && compression !== 'none') throw new UsageError('--compression must be gzip, zstd or none');
+    const compression = values.compression ?? DEFAULT_WRITER.compression;
+    if (!isCompression(compression)) throw new UsageError('--compression must be gzip, zstd or none');
     const out = resolve(values.output ?? mkdtempSync(join(tmpdir(), 'warcwire-demo-')));
     mkdirSync(out, { recursive: true });
     const say = (line: string): Promise<void> => write(io.stdout, `${line}\n`);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIO } from '../command';
+import { DEFAULT_FAULTY_PROXY, DEFAULT_LISTEN_HOST } from '../../defaults';
 import { WarcwireError } from '../../errors';
 import { parseListenAddress } from '../../proxy/listen-address';
 import { createFaultyProxy } from '../../proxy/faulty/faulty-proxy';
@@ -9,7 +10,7 @@ const usage = `Usage: warcwire faulty-proxy [--listen HOST:PORT] [--seed N] [--f
 
 A CONNECT + plain-HTTP proxy that forwards to targets and injects faults.
 
-  --listen HOST:PORT   address to bind (default 127.0.0.1:8081; a bare port binds 127.0.0.1)
+  --listen HOST:PORT   address to bind (default ${DEFAULT_FAULTY_PROXY.cliListen}; a bare port binds ${DEFAULT_LISTEN_HOST})
   --seed N             seed of the fault draws (same seed, same order: same faults)
   --fault SPEC         KIND[,key=value...], repeatable. Kinds: latency, reset, close,
                        timeout, bad-gateway, internal-error, bandwidth, slice, limit-data.
@@ -44,7 +45,7 @@ const command: CliCommand = {
       const { values } = parseArgs({
         args: argv,
         options: {
-          listen: { type: 'string', default: '127.0.0.1:8081' },
+          listen: { type: 'string', default: DEFAULT_FAULTY_PROXY.cliListen },
           seed: { type: 'string' },
           fault: { type: 'string', multiple: true, default: [] },
           help: { type: 'boolean', short: 'h' },

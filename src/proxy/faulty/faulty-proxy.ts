@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
+import { DEFAULT_FAULTY_PROXY, DEFAULT_LISTEN_HOST } from '../../defaults';
 import { silentLogger, type Logger } from '../../obs/logger';
 import { ProxyServerError } from '../errors';
 import { endToEndHeaders } from '../hop-headers';
@@ -40,7 +41,7 @@ export async function createFaultyProxy(options: FaultyProxyOptions = {}): Promi
   const faults = normalizeFaults(options.faults);
   const random = seededRandom(options.seed ?? Math.floor(Math.random() * 2 ** 32));
   const logger = options.logger ?? silentLogger;
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_FAULTY_PROXY.connectTimeoutMs;
   const counters: FaultyProxyCounters = { connects: 0, requests: 0, forwarded: 0, faults: emptyFaultCounts() };
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
@@ -192,7 +193,7 @@ export async function createFaultyProxy(options: FaultyProxyOptions = {}): Promi
     });
   });
 
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_LISTEN_HOST;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) =>
       reject(new ProxyServerError('ERR_PROXY_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`, { cause: error })),

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { DEFAULT_COOLDOWN, DEFAULT_FORWARD_PROXY } from '../../defaults';
 import { parseProxyUrl } from '../../net/proxy-connect';
 import { ProxyServerError } from '../errors';
 import { parseListenAddress, type ListenAddress } from '../listen-address';
@@ -142,9 +143,9 @@ function upstream(value: unknown, field: string): Upstream {
     // The net layer's message never echoes the URL (it may hold a password).
     fail(`${field}.url`, error instanceof Error ? error.message : 'invalid proxy URL');
   }
-  const weight = value.weight ?? 1;
+  const weight = value.weight ?? DEFAULT_FORWARD_PROXY.upstream.weight;
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) fail(`${field}.weight`, `must be a positive number, got ${JSON.stringify(weight)}`);
-  const enabled = value.enabled ?? true;
+  const enabled = value.enabled ?? DEFAULT_FORWARD_PROXY.upstream.enabled;
   if (typeof enabled !== 'boolean') fail(`${field}.enabled`, `must be true or false, got ${JSON.stringify(enabled)}`);
   const tag = text(value.tag, `${field}.tag`);
   if (tag !== undefined && !TAG_PATTERN.test(tag)) fail(`${field}.tag`, `must match ${TAG_PATTERN.source}, got ${JSON.stringify(tag)}`);
@@ -180,11 +181,11 @@ function health(value: unknown): ForwardProxyConfig['health'] {
   if (value !== undefined && !isObject(value)) fail('health', 'must be an object');
   const input = (value ?? {}) as Record<string, unknown>;
   onlyKeys(input, HEALTH_KEYS, 'health');
-  const cooldownMs = integer(input.cooldownMs, 'health.cooldownMs', 5000, 0);
+  const cooldownMs = integer(input.cooldownMs, 'health.cooldownMs', DEFAULT_COOLDOWN.baseMs, 0);
   const result: ForwardProxyConfig['health'] = {
-    failureThreshold: integer(input.failureThreshold, 'health.failureThreshold', 3, 1),
+    failureThreshold: integer(input.failureThreshold, 'health.failureThreshold', DEFAULT_COOLDOWN.failureThreshold, 1),
     cooldownMs,
-    maxCooldownMs: integer(input.maxCooldownMs, 'health.maxCooldownMs', Math.max(300_000, cooldownMs), cooldownMs),
+    maxCooldownMs: integer(input.maxCooldownMs, 'health.maxCooldownMs', Math.max(DEFAULT_COOLDOWN.maxMs, cooldownMs), cooldownMs),
   };
   if (input.check !== undefined) {
     if (!isObject(input.check)) fail('health.check', 'must be an object with a url');
@@ -199,8 +200,8 @@ function health(value: unknown): ForwardProxyConfig['health'] {
     if (!url || !/^https?:$/.test(url.protocol)) fail('health.check.url', 'must be an http:// or https:// URL');
     result.check = {
       url,
-      intervalMs: integer(input.check.intervalMs, 'health.check.intervalMs', 30_000, 100),
-      timeoutMs: integer(input.check.timeoutMs, 'health.check.timeoutMs', 5000, 1),
+      intervalMs: integer(input.check.intervalMs, 'health.check.intervalMs', DEFAULT_FORWARD_PROXY.healthCheck.intervalMs, 100),
+      timeoutMs: integer(input.check.timeoutMs, 'health.check.timeoutMs', DEFAULT_FORWARD_PROXY.healthCheck.timeoutMs, 1),
     };
   }
   return result;
@@ -229,7 +230,7 @@ function upstreamTls(value: unknown): ForwardProxyConfig['upstreamTls'] {
 export function parseForwardProxyConfig(input: unknown): ForwardProxyConfig {
   if (!isObject(input)) fail('(root)', 'the configuration must be a JSON object');
   onlyKeys(input, TOP_KEYS, '');
-  const listenText = text(input.listen, 'listen') ?? '127.0.0.1:8080';
+  const listenText = text(input.listen, 'listen') ?? DEFAULT_FORWARD_PROXY.listen;
   if (input.upstreams !== undefined && !Array.isArray(input.upstreams)) fail('upstreams', 'must be an array');
   const upstreams = ((input.upstreams as unknown[] | undefined) ?? []).map((u, i) => upstream(u, `upstreams[${i}]`));
   const seen = new Set<string>();
@@ -237,27 +238,27 @@ export function parseForwardProxyConfig(input: unknown): ForwardProxyConfig {
     if (seen.has(u.key)) fail(`upstreams[${i}]`, 'duplicates an earlier upstream (same url and tag)');
     seen.add(u.key);
   });
-  const statsPath = path(input.statsPath, 'statsPath', '/stats');
-  const metricsPath = path(input.metricsPath, 'metricsPath', '/metrics');
+  const statsPath = path(input.statsPath, 'statsPath', DEFAULT_FORWARD_PROXY.statsPath);
+  const metricsPath = path(input.metricsPath, 'metricsPath', DEFAULT_FORWARD_PROXY.metricsPath);
   if (statsPath === metricsPath) fail('metricsPath', 'must differ from statsPath');
   const authUsers = users(input.auth);
-  const maxClients = integer(input.maxClients, 'maxClients', 1024, 1);
-  const maxPendingClients = integer(input.maxPendingClients, 'maxPendingClients', Math.min(256, maxClients), 1);
+  const maxClients = integer(input.maxClients, 'maxClients', DEFAULT_FORWARD_PROXY.maxClients, 1);
+  const maxPendingClients = integer(input.maxPendingClients, 'maxPendingClients', Math.min(DEFAULT_FORWARD_PROXY.maxPendingClients, maxClients), 1);
   // A pending cap above maxClients could never bind.
   if (maxPendingClients > maxClients) fail('maxPendingClients', `must not exceed maxClients (${maxClients}), got ${maxPendingClients}`);
   return {
     listen: parseListenAddress(listenText, 'listen'),
     ...(authUsers ? { users: authUsers } : {}),
     upstreams,
-    retries: integer(input.retries, 'retries', 2, 0, 100),
+    retries: integer(input.retries, 'retries', DEFAULT_FORWARD_PROXY.retries, 0, 100),
     statsPath,
     metricsPath,
-    connectTimeoutMs: integer(input.connectTimeoutMs, 'connectTimeoutMs', 10_000, 1),
-    idleTimeoutMs: integer(input.idleTimeoutMs, 'idleTimeoutMs', 300_000, 1),
+    connectTimeoutMs: integer(input.connectTimeoutMs, 'connectTimeoutMs', DEFAULT_FORWARD_PROXY.connectTimeoutMs, 1),
+    idleTimeoutMs: integer(input.idleTimeoutMs, 'idleTimeoutMs', DEFAULT_FORWARD_PROXY.idleTimeoutMs, 1),
     maxClients,
     maxPendingClients,
-    pendingTimeoutMs: integer(input.pendingTimeoutMs, 'pendingTimeoutMs', 5000, 1),
-    maxHeaderBytes: integer(input.maxHeaderBytes, 'maxHeaderBytes', 16 * 1024, 1024, 1024 * 1024),
+    pendingTimeoutMs: integer(input.pendingTimeoutMs, 'pendingTimeoutMs', DEFAULT_FORWARD_PROXY.pendingTimeoutMs, 1),
+    maxHeaderBytes: integer(input.maxHeaderBytes, 'maxHeaderBytes', DEFAULT_FORWARD_PROXY.maxHeaderBytes, 1024, 1024 * 1024),
     health: health(input.health),
     upstreamTls: upstreamTls(input.upstreamTls),
   };

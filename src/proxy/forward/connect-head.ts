@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { TOKEN } from '../../http/head';
 
 /** What the first bytes of a client connection turned out to be. */
 export type HeadResult =
@@ -19,7 +20,6 @@ const LF = 0x0a;
  * waiting for a head end that a bare-LF client never sends.
  */
 const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ +\S+ +HTTP\/\d\.\d$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // eslint-disable-next-line no-control-regex
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Headers whose repetition is ambiguous (whose credentials? which tag?): a client error. */

@@ -1,6 +1,6 @@
 /** What a CDXJ line says about a record, from its WARC fields and the start of its block. */
 import { bareMime, type CdxjEntry } from '../cdxj';
-import { headerValue, isHttpContentType, parseHttpHead } from './http-head';
+import { headerValue, isHttpContentType, parseHttpHead } from '../../http/head';
 
 export const DEFAULT_INDEX_TYPES: readonly string[] = ['response', 'revisit', 'resource', 'metadata'];
 
@@ -30,7 +30,7 @@ export function indexFields(
     const head = parseHttpHead(blockStart);
     if (head?.kind === 'response') {
       entry.status = head.status;
-      const mime = bareMime(headerValue(head, 'Content-Type'));
+      const mime = bareMime(headerValue(head.headers, 'Content-Type'));
       if (mime !== undefined) entry.mime = mime;
     } else if (head?.kind === 'request') {
       entry.method = head.method;

@@ -7,7 +7,7 @@ import { Readable, pipeline, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Dechunker } from './dechunk';
 import { WarcError } from '../errors';
-import { headerCodings, isChunked, type HttpHead } from './http-head';
+import { headerCodings, isChunked, type HttpHead } from '../../http/head';
 import type { ReadRecord } from './read-record';
 
 export interface PayloadOptions {
@@ -17,7 +17,7 @@ export interface PayloadOptions {
 
 /** Codings named by the header fields, in the order they were applied; `identity` changes nothing. */
 function codings(head: HttpHead, name: string): string[] {
-  return headerCodings(head, name).filter((c) => c !== 'identity');
+  return headerCodings(head.headers, name).filter((c) => c !== 'identity');
 }
 
 async function* afterHead(block: AsyncIterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
@@ -113,7 +113,7 @@ export function httpPayload(record: ReadRecord, head: HttpHead | undefined, opti
   if (!head) return afterHead(record.block(), 0);
   let body = afterHead(record.block(), head.bodyOffset);
   const transfer = codings(head, 'Transfer-Encoding');
-  if (isChunked(head)) {
+  if (isChunked(head.headers)) {
     transfer.pop();
     body = dechunked(body, record);
   }

@@ -3,7 +3,7 @@
  * block as a stream pulled straight from the input (never held whole).
  */
 import { WarcError } from '../errors';
-import { isHttpContentType, parseHttpHead, type HttpHead } from './http-head';
+import { headerValue, headerValues, isHttpContentType, parseHttpHead, type HttpHead } from '../../http/head';
 import { httpPayload, type PayloadOptions } from './payload';
 import { Break, type Cursor } from './read-cursor';
 import type { ReadIssue } from './read-issues';
@@ -71,14 +71,11 @@ export class ReadRecord {
   }
 
   get(name: string): string | undefined {
-    const lower = name.toLowerCase();
-    for (const [n, v] of this.headers) if (n.toLowerCase() === lower) return v;
-    return undefined;
+    return headerValue(this.headers, name);
   }
 
   getAll(name: string): string[] {
-    const lower = name.toLowerCase();
-    return this.headers.filter(([n]) => n.toLowerCase() === lower).map(([, v]) => v);
+    return headerValues(this.headers, name);
   }
 
   get type(): ReadRecordType {

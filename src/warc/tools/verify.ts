@@ -5,8 +5,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Dechunker } from '../read/dechunk';
-import { digestMatches, parseDigestLabel, type ParsedDigest } from '../digest-label';
-import { isChunked, isHttpContentType } from '../read/http-head';
+import { decodeDigestLabel, digestMatches, type DecodedDigest } from '../../digest/label';
+import { isChunked, isHttpContentType } from '../../http/head';
 import type { ReadRecord } from '../read/read-record';
 
 export type DigestOutcome = 'ok' | 'legacy' | 'mismatch' | 'absent' | 'unsupported' | 'not-checked';
@@ -16,7 +16,7 @@ export interface VerifyOutcome {
   payload: DigestOutcome;
 }
 
-function hasher(parsed: ParsedDigest | undefined): Hash | undefined {
+function hasher(parsed: DecodedDigest | undefined): Hash | undefined {
   if (!parsed) return undefined;
   try {
     return createHash(parsed.algorithm);
@@ -29,8 +29,8 @@ function hasher(parsed: ParsedDigest | undefined): Hash | undefined {
 export async function verifyRecord(record: ReadRecord): Promise<VerifyOutcome> {
   const blockLabel = record.get('WARC-Block-Digest');
   const payloadLabel = record.get('WARC-Payload-Digest');
-  const blockParsed = blockLabel !== undefined ? parseDigestLabel(blockLabel) : undefined;
-  const payloadParsed = payloadLabel !== undefined ? parseDigestLabel(payloadLabel) : undefined;
+  const blockParsed = blockLabel !== undefined ? decodeDigestLabel(blockLabel) : undefined;
+  const payloadParsed = payloadLabel !== undefined ? decodeDigestLabel(payloadLabel) : undefined;
   const blockHash = hasher(blockParsed);
   const isRevisit = record.type === 'revisit';
   const checkPayload = payloadParsed !== undefined && !isRevisit;
@@ -44,7 +44,7 @@ export async function verifyRecord(record: ReadRecord): Promise<VerifyOutcome> {
   const head = http && rawHash ? await record.httpHead() : undefined;
   const headFailed = http && rawHash !== undefined && head === undefined;
   let skip = head?.bodyOffset ?? 0;
-  if (head && isChunked(head)) {
+  if (head && isChunked(head.headers)) {
     dechunkedHash = hasher(payloadParsed);
     const target = dechunkedHash;
     dechunker = new Dechunker((data) => target?.update(data));

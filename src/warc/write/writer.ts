@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import type { Backend, DigestAlgorithm, DigestEncoding } from '../../backend/types';
+import { DEFAULT_DIGEST_ALGORITHM, DEFAULT_WRITER, defaultDigestEncoding } from '../../defaults';
 import { silentLogger, type Logger } from '../../obs/logger';
 import { METRICS } from '../../obs/metric-names';
 import type { Counter, Gauge, MetricsRegistry } from '../../obs/metrics';
@@ -31,7 +32,7 @@ export interface WarcWriterOptions {
   level?: number;
   /** zstd only: a raw dictionary (or a path to one); its compressed copy opens every file. */
   zstdDictionary?: string | Uint8Array;
-  /** Rotate before a batch that would pass this many bytes. Default 1 GB; 0 = never. */
+  /** Rotate before a batch that would pass this many bytes. Default 10^9 (1 GB); 0 = never. */
   maxFileSize?: number;
   /** Files open at once; batches are spread over them. Default 1. */
   writers?: number;
@@ -77,9 +78,9 @@ export class WarcWriter {
   private readonly inFlight = new Set<Promise<WrittenRecord[]>>();
 
   constructor(options: WarcWriterOptions) {
-    const writers = options.writers ?? 1;
+    const writers = options.writers ?? DEFAULT_WRITER.writers;
     if (!Number.isInteger(writers) || writers < 1) throw new WarcError('ERR_WARC_INVALID_OPTION', `writers must be a positive integer, got ${writers}`);
-    if (options.zstdDictionary !== undefined && (options.compression ?? 'gzip') !== 'zstd') {
+    if (options.zstdDictionary !== undefined && (options.compression ?? DEFAULT_WRITER.compression) !== 'zstd') {
       throw new WarcError('ERR_WARC_INVALID_OPTION', 'zstdDictionary needs compression: "zstd"');
     }
     const max = options.maxFileSize;
@@ -106,17 +107,17 @@ export class WarcWriter {
   }
 
   private get digestAlgorithm(): DigestAlgorithm {
-    return this.options.digestAlgorithm ?? 'sha1';
+    return this.options.digestAlgorithm ?? DEFAULT_DIGEST_ALGORITHM;
   }
 
   private get digestEncoding(): DigestEncoding {
-    return this.options.digestEncoding ?? (this.digestAlgorithm === 'sha1' ? 'base32' : 'base16');
+    return this.options.digestEncoding ?? defaultDigestEncoding(this.digestAlgorithm);
   }
 
   private prepareOnce(): Promise<Ready> {
     this.ready ??= (async () => {
       const backend = this.options.backend ?? (await defaultBackend());
-      const compression = this.options.compression ?? 'gzip';
+      const compression = this.options.compression ?? DEFAULT_WRITER.compression;
       let dictionary: Buffer | undefined;
       let preamble: Buffer | undefined;
       const dictOption = this.options.zstdDictionary;
@@ -135,7 +136,7 @@ export class WarcWriter {
       const config: WarcFileConfig = {
         backend,
         directory: this.options.directory,
-        prefix: this.options.prefix ?? 'WARC',
+        prefix: this.options.prefix ?? DEFAULT_WRITER.prefix,
         hostname,
         compression,
         ...(this.options.level !== undefined ? { level: this.options.level } : {}),
@@ -252,7 +253,7 @@ export class WarcWriter {
    * still fills files, and a slot with room keeps its writes pipelined.
    */
   private async rotateIfFull(slot: Slot, plainSizes: number[]): Promise<void> {
-    const max = this.options.maxFileSize ?? 1e9;
+    const max = this.options.maxFileSize ?? DEFAULT_WRITER.maxFileSize;
     for (;;) {
       const file = slot.file;
       // A file holding only its warcinfo takes any batch: a batch bigger than the limit still lands whole.
