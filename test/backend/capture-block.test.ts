@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { BackendError } from '../../src/backend/errors';
 import type { CaptureBlock, DigestAlgorithm } from '../../src/backend/types';
-import { formatDigestLabel } from '../../src/backend/js/digest';
+import { formatDigestLabel } from '../../src/digest/label';
 import { seededRandom } from '../../src/proxy/seeded-random';
 import { backendUnderTest, makeTempDir, removeDir, seededBytes } from '../helpers/backend-tools';
 

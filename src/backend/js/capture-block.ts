@@ -2,7 +2,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { bytesArgument, captureBlockOptionsArgument, payloadRangesArgument } from '../arguments';
 import type { CaptureBlock, CaptureBlockOptions, DigestAlgorithm, DigestEncoding } from '../types';
-import { checkDigestAlgorithm, defaultDigestEncoding, formatDigestLabel } from './digest';
+import { defaultDigestEncoding } from '../../defaults';
+import { formatDigestLabel } from '../../digest/label';
+import { checkDigestAlgorithm } from './digest';
 import { JsSpool } from './spool';
 
 export class JsCaptureBlock extends JsSpool implements CaptureBlock {
