@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "deflate_member.h"
+
 namespace warcwire {
 
 namespace {
@@ -69,6 +71,7 @@ class GzipCompressor : public Compressor {
     }
     ready_ = true;
     out_.resize(kOutChunk);
+    if (level_ > 0) whole_ = std::make_unique<DeflateMember>(level_);  // level 0 stays zlib's stored blocks
     return true;
   }
   bool Begin(uint64_t, Failure* failure) override {
@@ -102,12 +105,14 @@ class GzipCompressor : public Compressor {
     return true;
   }
   size_t Bound(uint64_t total) override { return deflateBound(&z_, static_cast<uLong>(total)); }
+  DeflateMember* WholeMember() override { return whole_.get(); }
 
  private:
   int level_;
   z_stream z_;
   bool ready_ = false;
   std::vector<uint8_t> out_;
+  std::unique_ptr<DeflateMember> whole_;
 };
 
 class ZstdCompressor : public Compressor {
@@ -224,6 +229,7 @@ bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNo
 
 bool CompressParts(Compressor* compressor, const std::vector<Part>& parts, std::vector<uint8_t>* out,
                    Failure* failure) {
+  if (DeflateMember* whole = compressor->WholeMember()) return whole->Compress(parts, out, failure);
   uint64_t total = 0;
   for (const auto& part : parts) total += part.second;
   out->reserve(out->size() + compressor->Bound(total));
