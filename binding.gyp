@@ -58,8 +58,11 @@
       "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-O2"],
       # Linux: libstdc++ and libgcc linked in, so the addon needs no GLIBCXX/CXXABI version from
       # the host (docs/platforms.md); --exclude-libs keeps their symbols out of the export table.
+      # -Bsymbolic: the addon's own std:: template code (vector growth...) binds inside the addon,
+      # not to node's exported copies, whose exceptions (bad_alloc) the addon's static libstdc++
+      # could not unwind: without it, out of memory on a worker aborted the process.
       "conditions": [
-        ["OS=='linux'", {"ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL"]}]
+        ["OS=='linux'", {"ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL", "-Wl,-Bsymbolic"]}]
       ]
     }
   ]

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { jsBackend } from '../../src/backend/js';
 import { loadNativeBackend } from '../../src/backend/native';
+import { runTsChild } from '../helpers/backend-child';
 import { gunzipCli, makeTempDir, removeDir } from '../helpers/backend-tools';
 import { htmlCorpus } from '../helpers/html-corpus';
 import { warcioRead } from '../helpers/warc-tools';
@@ -118,5 +119,20 @@ describe('gzip members of in-memory records (libdeflate)', () => {
     expect(read.map((r) => r.blockLength)).toEqual(records.map((r) => r.block.length));
     expect(read.map((r) => r.sha1)).toEqual(warcioRead(files.js).map((r) => r.sha1));
     expect(bytes.length).toBeLessThanOrEqual(fs.statSync(files.js).size * 1.01);
+  });
+
+  test('out of memory in the worker is a typed ERR_NO_MEMORY rejection; the process and the encoder live on', async () => {
+    // Was ERR_INVALID_OPTION ("encoding failed: std::bad_alloc"). And a build linked without
+    // -Bsymbolic (binding.gyp) aborted here: its std::vector growth ran node's copy, whose
+    // bad_alloc the addon's static libstdc++ could not unwind.
+    const child = await runTsChild(path.join(__dirname, 'children', 'deflate-out-of-memory.ts'), { timeoutMs: 25_000 });
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    const result = JSON.parse(child.stdout) as { outcome: { typed?: boolean; code?: string; message?: string }; after: string };
+    expect(result.outcome).toEqual({
+      typed: true,
+      code: 'ERR_NO_MEMORY',
+      message: `out of memory compressing a gzip member of ${200 << 20} bytes`,
+    });
+    expect(zlib.gunzipSync(Buffer.from(result.after, 'base64')).toString()).toBe('still alive');
   });
 });
