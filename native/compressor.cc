@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "deflate_member.h"
+
 namespace warcwire {
 
 namespace {
@@ -69,6 +71,7 @@ class GzipCompressor : public Compressor {
     }
     ready_ = true;
     out_.resize(kOutChunk);
+    if (level_ > 0) whole_ = std::make_unique<DeflateMember>(level_);  // level 0 stays zlib's stored blocks
     return true;
   }
   bool Begin(uint64_t, Failure* failure) override {
@@ -102,12 +105,14 @@ class GzipCompressor : public Compressor {
     return true;
   }
   size_t Bound(uint64_t total) override { return deflateBound(&z_, static_cast<uLong>(total)); }
+  DeflateMember* WholeMember() override { return whole_.get(); }
 
  private:
   int level_;
   z_stream z_;
   bool ready_ = false;
   std::vector<uint8_t> out_;
+  std::unique_ptr<DeflateMember> whole_;
 };
 
 class ZstdCompressor : public Compressor {
@@ -224,6 +229,7 @@ bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNo
 
 bool CompressParts(Compressor* compressor, const std::vector<Part>& parts, std::vector<uint8_t>* out,
                    Failure* failure) {
+  if (DeflateMember* whole = compressor->WholeMember()) return whole->Compress(parts, out, failure);
   uint64_t total = 0;
   for (const auto& part : parts) total += part.second;
   out->reserve(out->size() + compressor->Bound(total));
@@ -326,10 +332,33 @@ void SliceDeflaterPool::Release(std::unique_ptr<SliceDeflater> deflater) {
   free_.push_back(std::move(deflater));
 }
 
+namespace {
+
+// The OS byte node's zlib writes: its build's OS_CODE (3 on Unix, 10 on Windows, 19 on macOS),
+// read once from a gzip stream it makes. 3 if zlib cannot start (out of memory).
+uint8_t ZlibOsByte() {
+  static const uint8_t os = [] {
+    uint8_t byte = 3;
+    z_stream z;
+    std::memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 1, Z_DEFAULT_STRATEGY) == Z_OK) {
+      uint8_t stream[32];
+      z.next_out = stream;
+      z.avail_out = sizeof stream;
+      if (deflate(&z, Z_FINISH) == Z_STREAM_END) byte = stream[9];
+      deflateEnd(&z);
+    }
+    return byte;
+  }();
+  return os;
+}
+
+}  // namespace
+
 void AppendGzipHeader(int level, std::vector<uint8_t>* out) {
-  // As deflate() writes it: no name, no mtime, XFL from the level, OS = Unix.
+  // As deflate() writes it: no name, no mtime, XFL from the level, zlib's OS byte.
   const uint8_t xfl = level == 9 ? 2 : level < 2 ? 4 : 0;
-  const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3};
+  const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, ZlibOsByte()};
   out->insert(out->end(), header, header + sizeof header);
 }
 

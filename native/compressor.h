@@ -19,6 +19,8 @@ struct z_stream_s;
 
 namespace warcwire {
 
+class DeflateMember;
+
 enum class Mode { kNone, kGzip, kZstd };
 
 struct CompressorConfig {
@@ -44,6 +46,8 @@ class Compressor {
   virtual bool Feed(const uint8_t* data, size_t len, bool last, const Emit& emit, Failure* failure) = 0;
   // An upper bound of the member size for `total` input bytes.
   virtual size_t Bound(uint64_t total) = 0;
+  // A one-call encoder for members whose input is all in memory (gzip: libdeflate), or null.
+  virtual DeflateMember* WholeMember() { return nullptr; }
 
   static std::unique_ptr<Compressor> Create(const CompressorConfig& config, Failure* failure);
 };

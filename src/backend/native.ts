@@ -85,6 +85,8 @@ const BACKEND_CODES: ReadonlySet<string> = new Set<BackendErrorCode>([
   'ERR_SINK_CLOSED',
   'ERR_SINK_OPEN',
   'ERR_SINK_WRITE',
+  'ERR_DEFLATE',
+  'ERR_NO_MEMORY',
   'ERR_DECODE',
 ]);
 
