@@ -11,6 +11,9 @@ export type BackendErrorCode =
   | 'ERR_SINK_CLOSED' // append after close
   | 'ERR_SINK_OPEN' // file cannot be opened (missing directory, permissions)
   | 'ERR_SINK_WRITE' // write/fsync failed (disk full, file too large, I/O error)
+  | 'ERR_DEFLATE' // zlib failed while compressing a gzip member (not the input's fault: input is never refused)
+  | 'ERR_ZSTD' // zstd failed while compressing a frame
+  | 'ERR_NO_MEMORY' // an allocation failed (a buffer for a record or member, a compressor's state)
   | 'ERR_DECODE'; // corrupt compressed input
 
 export class BackendError extends WarcwireError {
