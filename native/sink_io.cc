@@ -142,10 +142,10 @@ void AppendStreamed(SinkFile* file, Job* job) {
     written += len;
     return true;
   };
+  InjectAllocFault();
   Compressor* c = file->compressor.get();
   bool ok = c->Begin(record.Total(), failure) && c->Feed(record.header, record.headerLen, false, emit, failure);
   if (ok && record.spool) {
-    InjectAllocFault();
     std::vector<uint8_t> chunk(static_cast<size_t>(std::min<uint64_t>(kSpoolChunk, record.blockLen)));
     for (uint64_t at = 0; ok && at < record.blockLen;) {
       size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), record.blockLen - at));
