@@ -8,21 +8,10 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { base32Encode } from '../../src/backend/js/digest';
 import { runTsChild } from '../helpers/backend-child';
+import { underSanitizer } from '../helpers/backend-tools';
+import type { Outcome, Report } from './children/worker-fault';
 
 const CHILD = path.join(__dirname, 'children', 'worker-fault.ts');
-
-interface Outcome {
-  ok: boolean;
-  code?: string;
-  typed?: boolean;
-  message?: string;
-  fileSize?: number;
-}
-interface Report {
-  outcomes: Record<string, Outcome>;
-  decoded: string;
-  digest: string;
-}
 
 async function underFault(fault: string): Promise<Report> {
   const result = await runTsChild(CHILD, { env: { WARCWIRE_NATIVE_FAULT: fault, WARCWIRE_BACKEND: 'native' }, timeoutMs: 60_000 });
@@ -103,4 +92,16 @@ describe('a native worker failing inside Execute', () => {
     expect(report.error?.code).toBe('ERR_BACKEND_UNAVAILABLE');
     expect(report.error?.message).toContain("WARCWIRE_NATIVE_FAULT (test-only) must be 'deflate', 'zstd' or 'alloc', got 'everything'");
   });
+});
+
+describe('a real allocation failure on a worker (RLIMIT_AS)', () => {
+  // AddressSanitizer reserves terabytes of shadow memory: an address-space cap means nothing there.
+  (underSanitizer ? test.skip : test)('is ERR_NO_MEMORY, and the process lives', async () => {
+    const result = await runTsChild(path.join(__dirname, 'children', 'address-space-limit.ts'), {
+      env: { WARCWIRE_BACKEND: 'native' },
+      timeoutMs: 60_000,
+    });
+    expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual(failedWith('ERR_NO_MEMORY', 'out of memory'));
+  }, 90_000);
 });

@@ -13,7 +13,7 @@ import { BackendError } from '../../../src/backend/errors';
 import { loadNativeBackend } from '../../../src/backend/native';
 import type { Compression } from '../../../src/backend/types';
 
-interface Outcome {
+export interface Outcome {
   ok: boolean;
   code?: string;
   typed?: boolean;
@@ -52,6 +52,13 @@ async function append(compression: Compression, size: number): Promise<Outcome> 
   return { ...outcome, fileSize: fs.statSync(file).size };
 }
 
+/** What the child prints. */
+export interface Report {
+  outcomes: Record<string, Outcome>;
+  decoded: string;
+  digest: string;
+}
+
 async function main(): Promise<void> {
   const outcomes: Record<string, Outcome> = {
     encodeGzip: await encode('gzip'),
@@ -69,7 +76,8 @@ async function main(): Promise<void> {
   const digest = backend.createDigest('sha1');
   digest.update(Buffer.from(decoded));
   fs.rmSync(dir, { recursive: true, force: true });
-  process.stdout.write(JSON.stringify({ outcomes, decoded, digest: digest.label() }));
+  const report: Report = { outcomes, decoded, digest: digest.label() };
+  process.stdout.write(JSON.stringify(report));
 }
 
 void main();
