@@ -122,7 +122,7 @@ Napi::Value MemberEncoder::Encode(const Napi::CallbackInfo& info) {
 void MemberEncoder::StartBatches() {
   while (running_ < ParallelCompressions() && !pending_.empty()) {
     if (!budget_->TryAcquire()) {
-      budget_->Wait(this);
+      budget_->Wait(this, Value());
       return;
     }
     std::vector<std::unique_ptr<Job>> batch;

@@ -292,7 +292,7 @@ void RecordSink::PumpCompress() {
   while (compressing_ < ParallelCompressions() && !toCompress_.empty() &&
          (compressing_ == 0 || aheadBytes_ < kMaxAheadBytes)) {
     if (!budget_->TryAcquire()) {
-      budget_->Wait(this);
+      budget_->Wait(this, Value());
       return;
     }
     std::vector<Task> tasks;
@@ -356,7 +356,7 @@ void RecordSink::PumpWrite() {
       const bool ahead = front != nullptr && front->precompress;
       if (ahead && !front->compressed) break;  // order: wait for it
       if (!slot && !(slot = budget_->TryAcquire())) {
-        budget_->Wait(this);
+        budget_->Wait(this, Value());
         break;
       }
       bytes += ahead ? front->member.size() : front != nullptr ? front->InputBytes() : 0;

@@ -42,17 +42,23 @@ void ThreadBudget::Release() {
   // Each round either hands a waiter its chance or ends: a waiter that finds no slot
   // registers again and the loop stops, since the slots are all taken.
   while (used_ < limit_ && !waiters_.empty()) {
-    Waiter* waiter = waiters_.front();
+    Entry entry = std::move(waiters_.front());
     waiters_.pop_front();
-    waiter->OnBudget();
+    entry.waiter->OnBudget();  // the owner stays referenced until it returns
   }
 }
 
-void ThreadBudget::Wait(Waiter* waiter) {
-  if (std::find(waiters_.begin(), waiters_.end(), waiter) == waiters_.end()) waiters_.push_back(waiter);
+void ThreadBudget::Wait(Waiter* waiter, Napi::Object owner) {
+  auto same = [waiter](const Entry& entry) { return entry.waiter == waiter; };
+  if (std::find_if(waiters_.begin(), waiters_.end(), same) == waiters_.end()) {
+    waiters_.push_back({waiter, Napi::Persistent(owner)});
+  }
 }
 
-void ThreadBudget::Forget(Waiter* waiter) { waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), waiter), waiters_.end()); }
+void ThreadBudget::Forget(Waiter* waiter) {
+  auto same = [waiter](const Entry& entry) { return entry.waiter == waiter; };
+  waiters_.erase(std::remove_if(waiters_.begin(), waiters_.end(), same), waiters_.end());
+}
 
 size_t ParallelCompressions() {
   static const size_t cores = std::max<unsigned>(1, std::thread::hardware_concurrency());

@@ -37,15 +37,20 @@ class ThreadBudget {
   bool TryAcquire();
   // Gives a slot back and lets waiters, oldest first, take the free ones.
   void Release();
-  // `waiter` is called back once when a slot frees (registering twice is one registration).
-  void Wait(Waiter* waiter);
+  // `waiter` is called back once when a slot frees (registering twice is one registration);
+  // until then its JS object `owner` is kept alive, so queued work is never dropped with it.
+  void Wait(Waiter* waiter, Napi::Object owner);
   // Forgets `waiter` (its owner is going away).
   void Forget(Waiter* waiter);
 
  private:
+  struct Entry {
+    Waiter* waiter;
+    Napi::ObjectReference keepOwner;
+  };
   const size_t limit_;
   size_t used_ = 0;
-  std::deque<Waiter*> waiters_;
+  std::deque<Entry> waiters_;
 };
 
 // How many jobs of one sink or encoder run at once at most (the budget bounds them all): one per core.

@@ -9,6 +9,7 @@ import * as zlib from 'node:zlib';
 import { BackendError } from '../../src/backend/errors';
 import { jsBackend } from '../../src/backend/js';
 import { loadNativeBackend } from '../../src/backend/native';
+import { runTsChild } from '../helpers/backend-child';
 import { gunzipCli, makeTempDir, removeDir, seededBytes, textBytes, unzstdCli } from '../helpers/backend-tools';
 
 const native = loadNativeBackend();
@@ -174,4 +175,15 @@ describe('native record sink', () => {
     expect(openFds()).toBe(before);
     expect(fs.readdirSync(dir).filter((name) => name.startsWith('warcwire-spool-'))).toEqual([]);
   });
+});
+
+describe('native record sink waiting for the thread budget', () => {
+  test('a sink whose append waits for a budget slot is not collected with its record', async () => {
+    const result = await runTsChild(path.join(__dirname, 'children', 'budget-waiter-gc.ts'), {
+      env: { WARCWIRE_BACKEND: 'native', UV_THREADPOOL_SIZE: '3' },
+      timeoutMs: 60_000,
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ settled: 'resolved' });
+  }, 90_000);
 });

@@ -1,9 +1,10 @@
 /**
  * Record sink on node:fs + node:zlib: each append writes header + block +
  * CRLFCRLF as ONE gzip member / zstd frame (or verbatim), in call order.
- * Small records are compressed ahead on libuv's pool (a few at a time) and
- * written in order; large blocks stream from the spool through one
- * compressor into the file, so they are never held in memory whole.
+ * Small records are compressed ahead on libuv's pool (within the process's
+ * thread budget, thread-budget.ts) and written in order; large blocks stream
+ * from the spool through one compressor into the file (holding one budget
+ * slot), so they are never held in memory whole.
  * A failed write truncates the file back to the end of the last complete
  * member, so everything appended before it still decodes.
  */
