@@ -220,6 +220,15 @@ std::unique_ptr<Compressor> Compressor::Create(const CompressorConfig& config, F
   return nullptr;
 }
 
+const char* CompressionFailureCode(Mode mode) {
+  switch (mode) {
+    case Mode::kGzip: return "ERR_DEFLATE";
+    case Mode::kZstd: return "ERR_ZSTD";
+    case Mode::kNone: break;
+  }
+  return "ERR_SINK_WRITE";
+}
+
 bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNone, CompressorConfig* out) {
   if (!value.IsObject()) {
     ThrowError(env, "ERR_INVALID_OPTION", "options must be an object with a `compression` field");

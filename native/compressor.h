@@ -27,6 +27,10 @@ struct CompressorConfig {
   std::vector<uint8_t> dictionary;  // zstd only
 };
 
+// The code of a compressor's failure in `mode`: ERR_DEFLATE (gzip) or ERR_ZSTD; for 'none'
+// (no library involved) ERR_SINK_WRITE.
+const char* CompressionFailureCode(Mode mode);
+
 // Reads {compression, level, dictionary} from a JS options object. `allowNone`
 // admits compression 'none'. False with a pending ERR_INVALID_OPTION otherwise.
 bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNone, CompressorConfig* out);

@@ -64,7 +64,7 @@ class MemberEncoder::Batch : public Napi::AsyncWorker {
   MemberEncoder* owner_;
   std::shared_ptr<CompressorPool> pool_;
   // What any other exception thrown while compressing is: the compressor's failure.
-  const char* const failCode_ = owner_->mode_ == Mode::kZstd ? "ERR_ZSTD" : "ERR_DEFLATE";
+  const char* const failCode_ = CompressionFailureCode(owner_->mode_);
   std::vector<std::unique_ptr<Job>> jobs_;
 };
 

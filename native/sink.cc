@@ -46,7 +46,7 @@ void JoinSlices(Job* job, int level) {
     }
   }
   if (!job->failure.failed()) {
-    Guarded(&job->failure, "ERR_SINK_WRITE", "joining the slices of a record", [&] {
+    Guarded(&job->failure, "ERR_DEFLATE", "joining the slices of a record", [&] {
       size_t size = 18;
       for (const auto& part : slices.parts) size += part.size();
       record.member.reserve(size);
@@ -79,6 +79,8 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
   }
 
   void Execute() override {
+    // What any other exception thrown while compressing is: the compressor's failure.
+    const char* failCode = CompressionFailureCode(file_->config.mode);
     Failure failure;
     std::unique_ptr<Compressor> compressor;
     std::unique_ptr<SliceDeflater> deflater;
@@ -88,7 +90,7 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
       Job* job = task.job;
       Record& record = *job->record();
       if (task.slice != kWhole) {
-        Guarded(&record.slices->failures[task.slice], "ERR_SINK_WRITE", "compressing a slice of a record",
+        Guarded(&record.slices->failures[task.slice], failCode, "compressing a slice of a record",
                 [&] { CompressSlice(record, task.slice, &deflater, &scratch); });
         // acq_rel: the thread joining the slices sees what the other threads wrote.
         if (record.slices->left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -99,13 +101,13 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
       }
       finished_.push_back(job);
       if (!compressor && !failure.failed()) {
-        Guarded(&failure, "ERR_SINK_WRITE", "setting up a compressor", [&] { compressor = file_->pool->Acquire(&failure); });
+        Guarded(&failure, failCode, "setting up a compressor", [&] { compressor = file_->pool->Acquire(&failure); });
       }
       if (!compressor) {
         job->failure = failure;
         continue;
       }
-      bool ok = Guarded(&job->failure, "ERR_SINK_WRITE", "compressing a record", [&] {
+      bool ok = Guarded(&job->failure, failCode, "compressing a record", [&] {
         if (!RecordParts(record, &scratch, &parts, &job->failure)) return;
         CompressParts(compressor.get(), parts, &record.member, &job->failure);
       });
