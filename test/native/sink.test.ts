@@ -1,14 +1,16 @@
 /**
  * Native-only behaviour of the record sink and spool: compression stays off the main
  * thread, a spool closed before the worker reads it fails only its own record, a spool
- * from the js backend is accepted, and no descriptor is left behind.
+ * from the js backend is accepted, and no descriptor is left behind; the thread budget
+ * (its size, and a sink waiting for it is kept alive).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { BackendError } from '../../src/backend/errors';
 import { jsBackend } from '../../src/backend/js';
-import { loadNativeBackend } from '../../src/backend/native';
+import { loadNativeBackend, nativeAddonPath } from '../../src/backend/native';
 import { runTsChild } from '../helpers/backend-child';
 import { gunzipCli, makeTempDir, removeDir, seededBytes, textBytes, unzstdCli } from '../helpers/backend-tools';
 
@@ -186,4 +188,21 @@ describe('native record sink waiting for the thread budget', () => {
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(result.stdout)).toEqual({ settled: 'resolved' });
   }, 90_000);
+});
+
+describe('the thread budget follows UV_THREADPOOL_SIZE', () => {
+  test.each([
+    [undefined, 2],
+    ['8', 6],
+    ['3', 1],
+    ['1', 1],
+  ])('UV_THREADPOOL_SIZE=%s: %i slots', (size, slots) => {
+    loadNativeBackend();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env['UV_THREADPOOL_SIZE'];
+    if (size !== undefined) env['UV_THREADPOOL_SIZE'] = size;
+    const addon = JSON.stringify(nativeAddonPath());
+    const out = execFileSync(process.execPath, ['-e', `process.stdout.write(String(require(${addon}).threadBudget))`], { env });
+    expect(Number(out.toString())).toBe(slots);
+  });
 });

@@ -73,10 +73,11 @@ const NO_MEMORY_CODES: ReadonlySet<string> = new Set(['Z_MEM_ERROR', 'ERR_MEMORY
  */
 export function compressionFailure(settings: MemberCompression, err: unknown): BackendError {
   if (err instanceof BackendError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  const words = err instanceof Error ? err.message : String(err);
+  // Duck-typed: node:zlib's errors come from the main realm, not the caller's under vm sandboxes such as jest.
+  const { code, name, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const words = typeof message === 'string' ? message : String(err);
   const noMemory =
-    (typeof code === 'string' && NO_MEMORY_CODES.has(code)) || (err instanceof RangeError && /allocation failed/i.test(words));
+    (typeof code === 'string' && NO_MEMORY_CODES.has(code)) || (name === 'RangeError' && /allocation failed/i.test(words));
   const library = settings.compression === 'gzip' ? 'zlib deflate' : 'zstd';
   if (noMemory) return new BackendError('ERR_NO_MEMORY', `out of memory: ${library} failed (${words})`, { cause: err });
   return new BackendError(settings.compression === 'gzip' ? 'ERR_DEFLATE' : 'ERR_ZSTD', `${library} failed (${words})`, { cause: err });

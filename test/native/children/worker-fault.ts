@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { BackendError } from '../../../src/backend/errors';
 import { loadNativeBackend } from '../../../src/backend/native';
-import type { Compression } from '../../../src/backend/types';
+import type { Compression, MemberEncoderOptions } from '../../../src/backend/types';
 
 export interface Outcome {
   ok: boolean;
@@ -34,7 +34,7 @@ async function settle(run: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
-async function encode(compression: Compression): Promise<Outcome> {
+async function encode(compression: MemberEncoderOptions['compression']): Promise<Outcome> {
   const encoder = backend.createMemberEncoder({ compression });
   try {
     return await settle(() => encoder.encode([Buffer.from('a record block\r\n'.repeat(1000))]));
