@@ -1,6 +1,7 @@
 // RecordSink: appends records as one gzip member / zstd frame / verbatim each. Records up to
-// 16 MiB are compressed in parallel on libuv's pool (a gzip record of 1 MiB or more as
-// slices in parallel, joined into one member); one writer job at a time then writes them,
+// 16 MiB are compressed in parallel on libuv's pool, within the thread budget every job of
+// the sink holds a slot of (thread_budget.h; a gzip record of 1 MiB or more as slices in
+// parallel, joined into one member); one writer job at a time then writes them,
 // in call order, coalesced into few write() calls. Larger records stream through the
 // writer's own compressor so they are never held in memory whole.
 #ifndef WARCWIRE_SINK_H_
