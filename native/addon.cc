@@ -3,14 +3,18 @@
 
 #include "capture_block.h"
 #include "digest.h"
+#include "fault.h"
 #include "member.h"
 #include "member_decoder.h"
 #include "sink.h"
 #include "spool.h"
+#include "thread_budget.h"
 
 namespace warcwire {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  if (!ReadInjectedFault(env)) return exports;
+  ThreadBudget::Install(env);
   exports.Set("Digest", Digest::Define(env));
   exports.Set("MemberEncoder", MemberEncoder::Define(env));
   exports.Set("MemberDecoder", MemberDecoder::Define(env));
@@ -18,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("CaptureBlock", CaptureBlock::Define(env));
   exports.Set("RecordSink", RecordSink::Define(env));
   exports.Set("zstdVersion", Napi::String::New(env, ZSTD_versionString()));
+  exports.Set("threadBudget", Napi::Number::New(env, static_cast<double>(ThreadBudget::Of(env)->limit())));
   return exports;
 }
 

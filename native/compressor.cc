@@ -3,11 +3,10 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <string>
-#include <thread>
+
+#include "fault.h"
 
 #include "deflate_member.h"
 
@@ -18,6 +17,33 @@ namespace {
 constexpr size_t kOutChunk = 256 * 1024;
 // zlib counts in 32-bit units; feed it at most this much per call.
 constexpr size_t kZlibStep = 1u << 30;
+
+// A flush mode zlib rejects (Z_STREAM_ERROR) and an end directive zstd rejects: the
+// test-only faults (fault.h) make the libraries themselves fail.
+constexpr int kRejectedFlush = 99;
+constexpr auto kRejectedEnd = static_cast<ZSTD_EndDirective>(99);
+
+int DeflateFlush(int flush) { return InjectedFault() == Fault::kDeflate ? kRejectedFlush : flush; }
+ZSTD_EndDirective ZstdEnd(ZSTD_EndDirective end) { return InjectedFault() == Fault::kZstd ? kRejectedEnd : end; }
+
+// A zlib failure: ERR_NO_MEMORY when zlib could not allocate, else ERR_DEFLATE with its words.
+void FailDeflate(Failure* failure, int rc, const char* what, const char* zlibMessage) {
+  if (rc == Z_MEM_ERROR) {
+    failure->Set("ERR_NO_MEMORY", std::string("out of memory: zlib ") + what);
+    return;
+  }
+  std::string detail = zlibMessage != nullptr ? zlibMessage : rc == Z_STREAM_ERROR ? "stream error" : "error";
+  failure->Set("ERR_DEFLATE", std::string("zlib ") + what + " (" + detail + ", code " + std::to_string(rc) + ")");
+}
+
+// A zstd failure: ERR_NO_MEMORY when zstd could not allocate, else ERR_ZSTD with its words.
+void FailZstd(Failure* failure, size_t rc, const char* what) {
+  if (ZSTD_getErrorCode(rc) == ZSTD_error_memory_allocation) {
+    failure->Set("ERR_NO_MEMORY", std::string("out of memory: zstd ") + what);
+    return;
+  }
+  failure->Set("ERR_ZSTD", std::string("zstd ") + what + " (" + ZSTD_getErrorName(rc) + ")");
+}
 
 struct CCtxFree {
   void operator()(ZSTD_CCtx* p) const { ZSTD_freeCCtx(p); }
@@ -65,8 +91,9 @@ class GzipCompressor : public Compressor {
   bool Init(Failure* failure) {
     std::memset(&z_, 0, sizeof z_);
     // windowBits 15 + 16: a gzip wrapper around the deflate stream.
-    if (deflateInit2(&z_, level_, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-      failure->Set("ERR_INVALID_OPTION", "zlib could not start a gzip compressor");
+    int rc = deflateInit2(&z_, level_, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    if (rc != Z_OK) {
+      FailDeflate(failure, rc, "could not start a gzip compressor", z_.msg);
       return false;
     }
     ready_ = true;
@@ -75,8 +102,9 @@ class GzipCompressor : public Compressor {
     return true;
   }
   bool Begin(uint64_t, Failure* failure) override {
-    if (deflateReset(&z_) != Z_OK) {
-      failure->Set("ERR_INVALID_OPTION", "zlib could not reset the gzip compressor");
+    int rc = deflateReset(&z_);
+    if (rc != Z_OK) {
+      FailDeflate(failure, rc, "could not reset the gzip compressor", z_.msg);
       return false;
     }
     return true;
@@ -90,9 +118,9 @@ class GzipCompressor : public Compressor {
       for (;;) {
         z_.next_out = out_.data();
         z_.avail_out = static_cast<uInt>(out_.size());
-        int rc = deflate(&z_, finish ? Z_FINISH : Z_NO_FLUSH);
+        int rc = deflate(&z_, DeflateFlush(finish ? Z_FINISH : Z_NO_FLUSH));
         if (rc == Z_STREAM_ERROR) {
-          failure->Set("ERR_INVALID_OPTION", "zlib deflate failed");
+          FailDeflate(failure, rc, "deflate failed", z_.msg);
           return false;
         }
         size_t produced = out_.size() - z_.avail_out;
@@ -119,18 +147,27 @@ class ZstdCompressor : public Compressor {
  public:
   bool Init(const CompressorConfig& config, Failure* failure) {
     cctx_.reset(ZSTD_createCCtx());
-    if (!cctx_ ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, config.level)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_contentSizeFlag, 1)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1))) {
-      failure->Set("ERR_INVALID_OPTION", "zstd could not set up a compression context");
+    if (!cctx_) {
+      failure->Set("ERR_NO_MEMORY", "out of memory: zstd could not create a compression context");
+      return false;
+    }
+    size_t rc = ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, config.level);
+    if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_contentSizeFlag, 1);
+    if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
+    if (ZSTD_isError(rc)) {
+      FailZstd(failure, rc, "could not set up a compression context");
       return false;
     }
     if (!config.dictionary.empty()) {
       // Digested once, referenced by every frame.
       cdict_.reset(ZSTD_createCDict(config.dictionary.data(), config.dictionary.size(), config.level));
-      if (!cdict_ || ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(), cdict_.get()))) {
-        failure->Set("ERR_INVALID_OPTION", "zstd rejected the dictionary");
+      if (!cdict_) {
+        failure->Set("ERR_NO_MEMORY", "out of memory: zstd could not digest the dictionary");
+        return false;
+      }
+      rc = ZSTD_CCtx_refCDict(cctx_.get(), cdict_.get());
+      if (ZSTD_isError(rc)) {
+        FailZstd(failure, rc, "rejected the dictionary");
         return false;
       }
     }
@@ -141,7 +178,7 @@ class ZstdCompressor : public Compressor {
     size_t rc = ZSTD_CCtx_reset(cctx_.get(), ZSTD_reset_session_only);
     if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setPledgedSrcSize(cctx_.get(), total);
     if (ZSTD_isError(rc)) {
-      failure->Set("ERR_INVALID_OPTION", std::string("zstd: ") + ZSTD_getErrorName(rc));
+      FailZstd(failure, rc, "could not start a frame");
       return false;
     }
     return true;
@@ -150,9 +187,9 @@ class ZstdCompressor : public Compressor {
     ZSTD_inBuffer in = {data, len, 0};
     for (;;) {
       ZSTD_outBuffer out = {out_.data(), out_.size(), 0};
-      size_t rc = ZSTD_compressStream2(cctx_.get(), &out, &in, last ? ZSTD_e_end : ZSTD_e_continue);
+      size_t rc = ZSTD_compressStream2(cctx_.get(), &out, &in, ZstdEnd(last ? ZSTD_e_end : ZSTD_e_continue));
       if (ZSTD_isError(rc)) {
-        failure->Set("ERR_INVALID_OPTION", std::string("zstd: ") + ZSTD_getErrorName(rc));
+        FailZstd(failure, rc, "compression failed");
         return false;
       }
       if (out.pos > 0 && !emit(out_.data(), out.pos)) return false;
@@ -186,6 +223,15 @@ std::unique_ptr<Compressor> Compressor::Create(const CompressorConfig& config, F
     }
   }
   return nullptr;
+}
+
+const char* CompressionFailureCode(Mode mode) {
+  switch (mode) {
+    case Mode::kGzip: return "ERR_DEFLATE";
+    case Mode::kZstd: return "ERR_ZSTD";
+    case Mode::kNone: break;
+  }
+  return "ERR_SINK_WRITE";
 }
 
 bool ParseCompressorConfig(Napi::Env env, const Napi::Value& value, bool allowNone, CompressorConfig* out) {
@@ -232,6 +278,7 @@ bool CompressParts(Compressor* compressor, const std::vector<Part>& parts, std::
   if (DeflateMember* whole = compressor->WholeMember()) return whole->Compress(parts, out, failure);
   uint64_t total = 0;
   for (const auto& part : parts) total += part.second;
+  InjectAllocFault();
   out->reserve(out->size() + compressor->Bound(total));
   Emit emit = [out](const uint8_t* data, size_t len) {
     out->insert(out->end(), data, data + len);
@@ -246,22 +293,8 @@ bool CompressParts(Compressor* compressor, const std::vector<Part>& parts, std::
   return true;
 }
 
-std::unique_ptr<Compressor> CompressorPool::Acquire(Failure* failure) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!free_.empty()) {
-      std::unique_ptr<Compressor> compressor = std::move(free_.back());
-      free_.pop_back();
-      return compressor;
-    }
-  }
-  return Compressor::Create(config_, failure);
-}
-
-void CompressorPool::Release(std::unique_ptr<Compressor> compressor) {
-  if (!compressor) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  free_.push_back(std::move(compressor));
+std::shared_ptr<CompressorPool> MakeCompressorPool(const CompressorConfig& config) {
+  return std::make_shared<CompressorPool>([config](Failure* failure) { return Compressor::Create(config, failure); });
 }
 
 SliceDeflater::~SliceDeflater() {
@@ -274,10 +307,11 @@ SliceDeflater::~SliceDeflater() {
 bool SliceDeflater::Init(Failure* failure) {
   z_ = new z_stream();
   // Negative windowBits: raw deflate, the gzip wrapper is written around the joined slices.
-  if (deflateInit2(z_, level_, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  int rc = deflateInit2(z_, level_, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+  if (rc != Z_OK) {
+    FailDeflate(failure, rc, "could not start a deflate compressor", z_->msg);
     delete z_;
     z_ = nullptr;
-    failure->Set("ERR_INVALID_OPTION", "zlib could not start a deflate compressor");
     return false;
   }
   return true;
@@ -285,24 +319,26 @@ bool SliceDeflater::Init(Failure* failure) {
 
 bool SliceDeflater::Compress(const uint8_t* dict, size_t dictLen, const uint8_t* data, size_t len, bool last,
                              std::vector<uint8_t>* out, Failure* failure) {
-  if (deflateReset(z_) != Z_OK ||
-      (dictLen > 0 && deflateSetDictionary(z_, dict, static_cast<uInt>(dictLen)) != Z_OK)) {
-    failure->Set("ERR_INVALID_OPTION", "zlib could not prepare a deflate slice");
+  int rc = deflateReset(z_);
+  if (rc == Z_OK && dictLen > 0) rc = deflateSetDictionary(z_, dict, static_cast<uInt>(dictLen));
+  if (rc != Z_OK) {
+    FailDeflate(failure, rc, "could not prepare a deflate slice", z_->msg);
     return false;
   }
+  InjectAllocFault();
   size_t start = out->size();
   out->resize(start + deflateBound(z_, static_cast<uLong>(len)) + 16);
   z_->next_in = const_cast<Bytef*>(data);
   z_->avail_in = static_cast<uInt>(len);
-  const int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
+  const int flush = DeflateFlush(last ? Z_FINISH : Z_SYNC_FLUSH);
   for (;;) {
     size_t used = start + z_->total_out;
     if (used == out->size()) out->resize(out->size() + 64 * 1024);
     z_->next_out = out->data() + used;
     z_->avail_out = static_cast<uInt>(out->size() - used);
-    int rc = deflate(z_, flush);
+    rc = deflate(z_, flush);
     if (rc == Z_STREAM_ERROR) {
-      failure->Set("ERR_INVALID_OPTION", "zlib deflate failed");
+      FailDeflate(failure, rc, "deflate failed", z_->msg);
       return false;
     }
     // Done when the final block is out, or (sync flush) when input is used up with room left.
@@ -312,24 +348,12 @@ bool SliceDeflater::Compress(const uint8_t* dict, size_t dictLen, const uint8_t*
   return true;
 }
 
-std::unique_ptr<SliceDeflater> SliceDeflaterPool::Acquire(Failure* failure) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!free_.empty()) {
-      std::unique_ptr<SliceDeflater> deflater = std::move(free_.back());
-      free_.pop_back();
-      return deflater;
-    }
-  }
-  auto deflater = std::make_unique<SliceDeflater>(level_);
-  if (!deflater->Init(failure)) return nullptr;
-  return deflater;
-}
-
-void SliceDeflaterPool::Release(std::unique_ptr<SliceDeflater> deflater) {
-  if (!deflater) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  free_.push_back(std::move(deflater));
+std::shared_ptr<SliceDeflaterPool> MakeSliceDeflaterPool(int level) {
+  return std::make_shared<SliceDeflaterPool>([level](Failure* failure) {
+    auto deflater = std::make_unique<SliceDeflater>(level);
+    if (!deflater->Init(failure)) deflater.reset();
+    return deflater;
+  });
 }
 
 namespace {
@@ -410,22 +434,6 @@ uint32_t ShiftFor(uint64_t bytes) {
 
 uint32_t Crc32Combine(uint32_t first, uint32_t second, uint64_t secondLen) {
   return MulModPoly(ShiftFor(secondLen), first) ^ second;
-}
-
-size_t ParallelCompressions() {
-  // One per core, leaving one of libuv's pool threads free for the sink's writer and for
-  // fs / dns.lookup work of the rest of the process; at least 2. The pool has 4 threads
-  // unless UV_THREADPOOL_SIZE says otherwise (raise it on machines with more cores).
-  static const size_t parallel = [] {
-    size_t pool = 4;
-    if (const char* env = std::getenv("UV_THREADPOOL_SIZE")) {
-      long value = std::strtol(env, nullptr, 10);
-      if (value > 0) pool = static_cast<size_t>(std::min<long>(value, 1024));
-    }
-    size_t cores = std::max<unsigned>(1, std::thread::hardware_concurrency());
-    return std::max<size_t>(2, std::min(cores, pool - 1));
-  }();
-  return parallel;
 }
 
 }  // namespace warcwire

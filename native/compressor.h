@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
 
+#include "pool.h"
 #include "util.h"
 
 struct z_stream_s;
@@ -28,6 +28,10 @@ struct CompressorConfig {
   int level = 0;
   std::vector<uint8_t> dictionary;  // zstd only
 };
+
+// The code of a compressor's failure in `mode`: ERR_DEFLATE (gzip) or ERR_ZSTD; for 'none'
+// (no library involved) ERR_SINK_WRITE.
+const char* CompressionFailureCode(Mode mode);
 
 // Reads {compression, level, dictionary} from a JS options object. `allowNone`
 // admits compression 'none'. False with a pending ERR_INVALID_OPTION otherwise.
@@ -59,21 +63,8 @@ bool CompressParts(Compressor* compressor, const std::vector<Part>& parts, std::
                    Failure* failure);
 
 // Compressors of one configuration, shared by worker threads: each member borrows one.
-class CompressorPool {
- public:
-  explicit CompressorPool(CompressorConfig config) : config_(std::move(config)) {}
-  std::unique_ptr<Compressor> Acquire(Failure* failure);
-  void Release(std::unique_ptr<Compressor> compressor);
-  const CompressorConfig& config() const { return config_; }
-
- private:
-  const CompressorConfig config_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Compressor>> free_;
-};
-
-// How many members of one encoder or sink compress at once: min(cores, libuv pool size - 1), at least 2.
-size_t ParallelCompressions();
+using CompressorPool = Pool<Compressor>;
+std::shared_ptr<CompressorPool> MakeCompressorPool(const CompressorConfig& config);
 
 // One slice of a large gzip member, compressed on its own so the slices of one record run in
 // parallel (as pigz does): raw deflate primed with the 32 KiB of input before the slice, ended
@@ -97,17 +88,8 @@ class SliceDeflater {
 };
 
 // SliceDeflaters of one level, shared by worker threads.
-class SliceDeflaterPool {
- public:
-  explicit SliceDeflaterPool(int level) : level_(level) {}
-  std::unique_ptr<SliceDeflater> Acquire(Failure* failure);
-  void Release(std::unique_ptr<SliceDeflater> deflater);
-
- private:
-  const int level_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<SliceDeflater>> free_;
-};
+using SliceDeflaterPool = Pool<SliceDeflater>;
+std::shared_ptr<SliceDeflaterPool> MakeSliceDeflaterPool(int level);
 
 // The 10-byte gzip header zlib writes for `level`, and the trailer (CRC-32, size mod 2^32).
 void AppendGzipHeader(int level, std::vector<uint8_t>* out);

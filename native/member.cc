@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "guard.h"
+
 namespace warcwire {
 
 namespace {
@@ -23,20 +25,18 @@ class MemberEncoder::Batch : public Napi::AsyncWorker {
 
   void Execute() override {
     Failure failure;
-    std::unique_ptr<Compressor> compressor = pool_->Acquire(&failure);
+    std::unique_ptr<Compressor> compressor;
+    Guarded(&failure, failCode_, "setting up a compressor", [&] { compressor = pool_->Acquire(&failure); });
     for (auto& job : jobs_) {
       if (!compressor) {
         job->failure = failure;
         continue;
       }
-      try {
-        std::vector<Part> parts;
-        if (!job->input.empty()) parts.emplace_back(job->input.data(), job->input.size());
-        if (!CompressParts(compressor.get(), parts, &job->output, &job->failure)) job->output.clear();
-      } catch (const std::exception& e) {
-        job->output.clear();
-        job->failure.Set("ERR_INVALID_OPTION", std::string("encoding failed: ") + e.what());
-      }
+      bool ok = Guarded(&job->failure, failCode_, "encoding a member", [&] {
+        const Part part(job->input.data(), job->input.size());
+        CompressParts(compressor.get(), std::vector<Part>(job->input.empty() ? 0 : 1, part), &job->output, &job->failure);
+      });
+      if (!ok || job->failure.failed()) std::vector<uint8_t>().swap(job->output);
     }
     pool_->Release(std::move(compressor));
   }
@@ -63,6 +63,8 @@ class MemberEncoder::Batch : public Napi::AsyncWorker {
   Napi::ObjectReference keepOwner_;  // the JS object outlives the batch
   MemberEncoder* owner_;
   std::shared_ptr<CompressorPool> pool_;
+  // What any other exception thrown while compressing is: the compressor's failure.
+  const char* const failCode_ = CompressionFailureCode(owner_->mode_);
   std::vector<std::unique_ptr<Job>> jobs_;
 };
 
@@ -72,11 +74,15 @@ Napi::Function MemberEncoder::Define(Napi::Env env) {
                       InstanceMethod<&MemberEncoder::Close>("close")});
 }
 
-MemberEncoder::MemberEncoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MemberEncoder>(info) {
+MemberEncoder::MemberEncoder(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<MemberEncoder>(info), budget_(ThreadBudget::Of(info.Env())) {
   CompressorConfig config;
   if (!ParseCompressorConfig(info.Env(), info.Length() > 0 ? info[0] : info.Env().Undefined(), false, &config)) return;
-  pool_ = std::make_shared<CompressorPool>(std::move(config));
+  mode_ = config.mode;
+  pool_ = MakeCompressorPool(config);
 }
+
+MemberEncoder::~MemberEncoder() { budget_->Forget(this); }
 
 Napi::Value MemberEncoder::Encode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -104,7 +110,7 @@ Napi::Value MemberEncoder::Encode(const Napi::CallbackInfo& info) {
     try {
       job->input.insert(job->input.end(), view.data, view.data + view.len);
     } catch (const std::bad_alloc&) {
-      return reject("ERR_INVALID_ARG", "encode() parts are too large to copy");
+      return reject("ERR_NO_MEMORY", "out of memory copying the encode() parts");
     }
   }
   job->bytes = job->input.size();
@@ -115,6 +121,10 @@ Napi::Value MemberEncoder::Encode(const Napi::CallbackInfo& info) {
 
 void MemberEncoder::StartBatches() {
   while (running_ < ParallelCompressions() && !pending_.empty()) {
+    if (!budget_->TryAcquire()) {
+      budget_->Wait(this, Value());
+      return;
+    }
     std::vector<std::unique_ptr<Job>> batch;
     uint64_t bytes = 0;
     while (!pending_.empty() && batch.size() < kBatchJobs && (batch.empty() || bytes < kBatchBytes)) {
@@ -129,6 +139,7 @@ void MemberEncoder::StartBatches() {
 
 void MemberEncoder::BatchDone() {
   running_--;
+  budget_->Release();
   StartBatches();
   if (closed_ && pending_.empty()) pool_.reset();
 }

@@ -11,15 +11,17 @@
 #include <vector>
 
 #include "compressor.h"
+#include "thread_budget.h"
 #include "util.h"
 
 namespace warcwire {
 
 // JS: new MemberEncoder({compression, level, dictionary}); encode(parts) -> Promise<Buffer>; close().
-class MemberEncoder : public Napi::ObjectWrap<MemberEncoder> {
+class MemberEncoder : public Napi::ObjectWrap<MemberEncoder>, private ThreadBudget::Waiter {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit MemberEncoder(const Napi::CallbackInfo& info);
+  ~MemberEncoder() override;
 
   struct Job {
     // A copy of the parts, made at the call: a JS buffer transferred or detached while the
@@ -39,8 +41,11 @@ class MemberEncoder : public Napi::ObjectWrap<MemberEncoder> {
   Napi::Value Encode(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   void StartBatches();
+  void OnBudget() override { StartBatches(); }
 
   std::shared_ptr<CompressorPool> pool_;
+  Mode mode_ = Mode::kGzip;
+  std::shared_ptr<ThreadBudget> budget_;  // every batch holds a slot
   std::deque<std::unique_ptr<Job>> pending_;
   size_t running_ = 0;
   bool closed_ = false;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "fault.h"
 #include "util.h"
 
 namespace warcwire {
@@ -163,12 +164,13 @@ Napi::Value MemberDecoder::Write(const Napi::CallbackInfo& info) {
   pending_ = false;
   bool ok = false;
   try {
+    InjectAllocFault();
     // Empty input still drains output left pending by the previous call.
     if (input.len == 0 && !drain) ok = true;
     else if (gzip_) ok = WriteGzip(env, data, input.len, &consumed, &end);
     else ok = WriteZstd(env, data, input.len, &consumed, &end);
   } catch (const std::bad_alloc&) {
-    ThrowError(env, "ERR_DECODE", "out of memory while decoding");
+    ThrowError(env, "ERR_NO_MEMORY", "out of memory while decoding");
     ok = false;
   }
   if (!ok) {

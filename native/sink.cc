@@ -3,7 +3,8 @@
 #include "sink_io.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include "guard.h"
 
 namespace warcwire {
 
@@ -18,8 +19,10 @@ constexpr uint64_t kMaxAheadBytes = 64ull * 1024 * 1024;
 // One compress job takes a few small records together (fewer thread hops).
 constexpr size_t kCompressJobRecords = 16;
 constexpr uint64_t kCompressJobBytes = 512 * 1024;
-// Gzip records of at least this size are compressed as slices of kSliceBytes in parallel.
-constexpr uint64_t kSliceMinRecord = 1024 * 1024;
+// Gzip records of at least this size are compressed as slices of kSliceBytes in parallel (zlib);
+// smaller ones whole by libdeflate, which on the bench corpora costs about half zlib's CPU, so
+// below this size whole records on parallel jobs beat slices for throughput.
+constexpr uint64_t kSliceMinRecord = 8 * 1024 * 1024;
 constexpr uint64_t kSliceBytes = 512 * 1024;
 // Bounds one write batch so early appends resolve while a long queue is still being written.
 constexpr size_t kMaxBatchJobs = 256;
@@ -27,69 +30,38 @@ constexpr uint64_t kMaxBatchBytes = 64ull * 1024 * 1024;
 
 using Job = RecordSink::Job;
 
-// Bytes [from, to) of the record header + block + CRLFCRLF, copied into `out`.
-bool GatherRecord(Job* job, uint64_t from, uint64_t to, std::vector<uint8_t>* out, Failure* failure) {
-  static const uint8_t kRecordEnd[4] = {'\r', '\n', '\r', '\n'};
-  out->resize(static_cast<size_t>(to - from));
-  uint8_t* dst = out->data();
-  const uint64_t blockStart = job->headerLen;
-  const uint64_t blockEnd = blockStart + job->blockLen;
-  auto copy = [&](const uint8_t* src, uint64_t start, uint64_t end) {
-    uint64_t a = std::max(from, start);
-    uint64_t b = std::min(to, end);
-    if (a < b) std::memcpy(dst + (a - from), src + (a - start), static_cast<size_t>(b - a));
-  };
-  copy(job->header, 0, blockStart);
-  copy(kRecordEnd, blockEnd, blockEnd + sizeof kRecordEnd);
-  uint64_t a = std::max(from, blockStart);
-  uint64_t b = std::min(to, blockEnd);
-  if (a >= b) return true;
-  if (!job->spool) {
-    std::memcpy(dst + (a - from), job->block + (a - blockStart), static_cast<size_t>(b - a));
-    return true;
-  }
-  size_t got = 0;
-  if (!job->spool->Read(a - blockStart, dst + (a - from), static_cast<size_t>(b - a), &got, failure)) return false;
-  if (got != b - a) {
-    failure->Set("ERR_SPOOL_IO", "the spool shrank while its record was being written");
-    return false;
-  }
-  return true;
-}
-
-uint64_t RecordTotal(const Job* job) { return job->headerLen + job->blockLen + 4; }
-
 // Input bytes of one unit of compress work: a whole record or one slice of it.
-uint64_t TaskBytes(const Job* job, size_t slice, size_t whole) {
-  return slice == whole ? RecordTotal(job) : std::min<uint64_t>(kSliceBytes, RecordTotal(job) - slice * kSliceBytes);
+uint64_t TaskBytes(const Record& record, size_t slice, size_t whole) {
+  return slice == whole ? record.Total() : std::min<uint64_t>(kSliceBytes, record.Total() - slice * kSliceBytes);
 }
 
-size_t SliceCount(const Job* job) { return static_cast<size_t>((RecordTotal(job) + kSliceBytes - 1) / kSliceBytes); }
+size_t SliceCount(const Record& record) { return static_cast<size_t>((record.Total() + kSliceBytes - 1) / kSliceBytes); }
 
 // Gzip header + the slices (one deflate stream) + trailer with the combined CRC-32.
 void JoinSlices(Job* job, int level) {
-  for (Failure& failure : job->sliceFailures) {
+  Record& record = *job->record();
+  Slices& slices = *record.slices;
+  for (Failure& failure : slices.failures) {
     if (failure.failed()) {
       job->failure = failure;
       break;
     }
   }
   if (!job->failure.failed()) {
-    size_t size = 18;
-    for (const auto& slice : job->slices) size += slice.size();
-    job->member.reserve(size);
-    AppendGzipHeader(level, &job->member);
-    uint32_t crc = job->sliceCrcs[0];
-    for (size_t i = 0; i < job->slices.size(); i++) {
-      job->member.insert(job->member.end(), job->slices[i].begin(), job->slices[i].end());
-      if (i > 0) {
-        uint64_t len = std::min<uint64_t>(kSliceBytes, RecordTotal(job) - i * kSliceBytes);
-        crc = Crc32Combine(crc, job->sliceCrcs[i], len);
+    Guarded(&job->failure, "ERR_DEFLATE", "joining the slices of a record", [&] {
+      size_t size = 18;
+      for (const auto& part : slices.parts) size += part.size();
+      record.member.reserve(size);
+      AppendGzipHeader(level, &record.member);
+      uint32_t crc = slices.crcs[0];
+      for (size_t i = 0; i < slices.parts.size(); i++) {
+        record.member.insert(record.member.end(), slices.parts[i].begin(), slices.parts[i].end());
+        if (i > 0) crc = Crc32Combine(crc, slices.crcs[i], std::min<uint64_t>(kSliceBytes, record.Total() - i * kSliceBytes));
       }
-    }
-    AppendGzipTrailer(crc, RecordTotal(job), &job->member);
+      AppendGzipTrailer(crc, record.Total(), &record.member);
+    });
   }
-  std::vector<std::vector<uint8_t>>().swap(job->slices);
+  record.slices.reset();
 }
 
 }  // namespace
@@ -103,9 +75,14 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
         keepOwner_(Napi::Persistent(owner->Value())),
         owner_(owner),
         file_(owner->file_),
-        tasks_(std::move(tasks)) {}
+        tasks_(std::move(tasks)) {
+    // Reserved here, so the worker never allocates to remember what it finished.
+    finished_.reserve(tasks_.size());
+  }
 
   void Execute() override {
+    // What any other exception thrown while compressing is: the compressor's failure.
+    const char* failCode = CompressionFailureCode(file_->config.mode);
     Failure failure;
     std::unique_ptr<Compressor> compressor;
     std::unique_ptr<SliceDeflater> deflater;
@@ -113,30 +90,30 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
     std::vector<Part> parts;
     for (const Task& task : tasks_) {
       Job* job = task.job;
+      Record& record = *job->record();
       if (task.slice != kWhole) {
-        CompressSlice(job, task.slice, &deflater, &scratch);
+        Guarded(&record.slices->failures[task.slice], failCode, "compressing a slice of a record",
+                [&] { CompressSlice(record, task.slice, &deflater, &scratch); });
         // acq_rel: the thread joining the slices sees what the other threads wrote.
-        if (job->slicesLeft.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        if (record.slices->left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
           JoinSlices(job, file_->config.level);
           finished_.push_back(job);
         }
         continue;
       }
       finished_.push_back(job);
-      if (!compressor && !failure.failed()) compressor = file_->pool->Acquire(&failure);
+      if (!compressor && !failure.failed()) {
+        Guarded(&failure, failCode, "setting up a compressor", [&] { compressor = file_->pool->Acquire(&failure); });
+      }
       if (!compressor) {
         job->failure = failure;
         continue;
       }
-      try {
-        if (!RecordParts(job, &scratch, &parts) ||
-            !CompressParts(compressor.get(), parts, &job->member, &job->failure)) {
-          std::vector<uint8_t>().swap(job->member);
-        }
-      } catch (const std::exception& e) {
-        std::vector<uint8_t>().swap(job->member);
-        job->failure.Set("ERR_SINK_WRITE", "cannot compress a record: " + std::string(e.what()));
-      }
+      bool ok = Guarded(&job->failure, failCode, "compressing a record", [&] {
+        if (!RecordParts(record, &scratch, &parts, &job->failure)) return;
+        CompressParts(compressor.get(), parts, &record.member, &job->failure);
+      });
+      if (!ok || job->failure.failed()) std::vector<uint8_t>().swap(record.member);
     }
     file_->pool->Release(std::move(compressor));
     if (file_->slicePool) file_->slicePool->Release(std::move(deflater));
@@ -146,60 +123,59 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
   void OnOK() override {
     for (Job* job : finished_) owner_->CompressDone(job);
     owner_->compressing_--;
+    owner_->budget_->Release();
     owner_->PumpCompress();
     owner_->PumpWrite();
   }
 
  private:
-  void CompressSlice(Job* job, size_t slice, std::unique_ptr<SliceDeflater>* deflater, std::vector<uint8_t>* scratch) {
-    Failure* failure = &job->sliceFailures[slice];
-    try {
-      if (!*deflater) *deflater = file_->slicePool->Acquire(failure);
-      if (!*deflater) return;
-      const uint64_t start = slice * kSliceBytes;
-      const uint64_t end = std::min<uint64_t>(start + kSliceBytes, RecordTotal(job));
-      const uint64_t dictStart = start > SliceDeflater::kWindow ? start - SliceDeflater::kWindow : 0;
-      if (!GatherRecord(job, dictStart, end, scratch, failure)) return;
-      const uint8_t* data = scratch->data() + (start - dictStart);
-      const size_t len = static_cast<size_t>(end - start);
-      job->sliceCrcs[slice] = Crc32(0, data, len);
-      (*deflater)->Compress(scratch->data(), static_cast<size_t>(start - dictStart), data, len, end == RecordTotal(job),
-                            &job->slices[slice], failure);
-    } catch (const std::exception& e) {
-      failure->Set("ERR_SINK_WRITE", "cannot compress a record: " + std::string(e.what()));
-    }
+  void CompressSlice(Record& record, size_t slice, std::unique_ptr<SliceDeflater>* deflater, std::vector<uint8_t>* scratch) {
+    Failure* failure = &record.slices->failures[slice];
+    if (!*deflater) *deflater = file_->slicePool->Acquire(failure);
+    if (!*deflater) return;
+    const uint64_t start = slice * kSliceBytes;
+    const uint64_t end = std::min<uint64_t>(start + kSliceBytes, record.Total());
+    const uint64_t dictStart = start > SliceDeflater::kWindow ? start - SliceDeflater::kWindow : 0;
+    if (!GatherRecord(record, dictStart, end, scratch, failure)) return;
+    const uint8_t* data = scratch->data() + (start - dictStart);
+    const size_t len = static_cast<size_t>(end - start);
+    record.slices->crcs[slice] = Crc32(0, data, len);
+    (*deflater)->Compress(scratch->data(), static_cast<size_t>(start - dictStart), data, len, end == record.Total(),
+                          &record.slices->parts[slice], failure);
   }
 
   // Writes the members this job finished when they are the next ones in call order and no
   // other writer is at work; otherwise the main thread hands them to a write batch.
   void WriteIfNext() {
-    std::vector<Job*> group;
+    size_t count = 0;
     {
       std::lock_guard<std::mutex> lock(file_->mu);
       if (file_->busy) return;
       uint64_t seq = file_->nextSeq;
-      for (Job* job : finished_) {
-        if (job->seq != seq) break;
-        group.push_back(job);
+      while (count < finished_.size() && finished_[count]->seq == seq) {
+        count++;
         seq++;
       }
-      if (group.empty()) return;
+      if (count == 0) return;
       file_->busy = true;
     }
     std::vector<Job*> writable;
-    for (Job* job : group) {
-      if (!job->failure.failed()) writable.push_back(job);
-    }
-    try {
+    bool ok = Guarded(&writeFailure_, "ERR_SINK_WRITE", "writing records", [&] {
+      for (size_t i = 0; i < count; i++) {
+        if (!finished_[i]->failure.failed()) writable.push_back(finished_[i]);
+      }
       WritePrecompressed(file_.get(), writable);
-    } catch (const std::exception& e) {
-      for (Job* job : writable) job->failure.Set("ERR_SINK_WRITE", "cannot write to " + file_->path + ": " + e.what());
+    });
+    if (!ok) {
+      for (size_t i = 0; i < count; i++) {
+        if (!finished_[i]->failure.failed()) finished_[i]->failure = writeFailure_;
+      }
     }
     // From here the main thread may resolve and free them at any time: forget them first.
-    finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(group.size()));
     std::lock_guard<std::mutex> lock(file_->mu);
-    for (Job* job : group) job->written = true;
-    file_->nextSeq += group.size();
+    for (size_t i = 0; i < count; i++) finished_[i]->written = true;
+    finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(count));
+    file_->nextSeq += count;
     file_->busy = false;
   }
 
@@ -208,6 +184,7 @@ class RecordSink::CompressJob : public Napi::AsyncWorker {
   std::shared_ptr<SinkFile> file_;
   std::vector<Task> tasks_;     // jobs owned by the sink's queue until written
   std::vector<Job*> finished_;  // jobs whose member this job completed and did not write itself
+  Failure writeFailure_;
 };
 
 // Runs the jobs at the front of the queue, in order: open, writes, close.
@@ -218,32 +195,16 @@ class RecordSink::WriteBatch : public Napi::AsyncWorker {
         keepOwner_(Napi::Persistent(owner->Value())),
         owner_(owner),
         file_(owner->file_),
-        jobs_(std::move(jobs)) {}
+        jobs_(std::move(jobs)) {
+    // Reserved here, so the worker never allocates to group the members it writes.
+    group_.reserve(jobs_.size());
+  }
 
   void Execute() override {
-    std::vector<Job*> group;
     for (auto& job : jobs_) {
-      try {
-        if (job->kind == Kind::kAppend && job->precompress) {
-          if (!job->failure.failed()) group.push_back(job.get());
-          continue;
-        }
-        WritePrecompressed(file_.get(), group);
-        group.clear();
-        switch (job->kind) {
-          case Kind::kOpen: OpenFile(file_.get(), &job->failure); break;
-          case Kind::kAppend: AppendStreamed(file_.get(), job.get()); break;
-          case Kind::kClose: CloseFile(file_.get(), &job->failure); break;
-        }
-      } catch (const std::exception& e) {
-        job->failure.Set("ERR_SINK_WRITE", "cannot write to " + file_->path + ": " + e.what());
-      }
+      Guarded(&job->failure, "ERR_SINK_WRITE", "writing a record", [&] { Run(job.get()); });
     }
-    try {
-      WritePrecompressed(file_.get(), group);
-    } catch (const std::exception& e) {
-      for (Job* job : group) job->failure.Set("ERR_SINK_WRITE", "cannot write to " + file_->path + ": " + e.what());
-    }
+    WriteGroup();
     std::lock_guard<std::mutex> lock(file_->mu);
     file_->nextSeq += jobs_.size();
     file_->busy = false;
@@ -254,14 +215,36 @@ class RecordSink::WriteBatch : public Napi::AsyncWorker {
     Napi::HandleScope scope(env);
     for (auto& job : jobs_) RecordSink::Resolve(env, job.get());
     jobs_.clear();
+    owner_->budget_->Release();
     owner_->WriteDone();
   }
 
  private:
+  // Members compressed ahead are grouped into one writev; anything else writes the group first.
+  void Run(Job* job) {
+    if (Record* record = job->record(); record != nullptr && record->precompress) {
+      if (!job->failure.failed()) group_.push_back(job);
+      return;
+    }
+    WriteGroup();
+    if (std::holds_alternative<OpenRequest>(job->request)) OpenFile(file_.get(), &job->failure);
+    else if (std::holds_alternative<CloseRequest>(job->request)) CloseFile(file_.get(), &job->failure);
+    else AppendStreamed(file_.get(), job);
+  }
+
+  void WriteGroup() {
+    Failure failure;
+    if (!Guarded(&failure, "ERR_SINK_WRITE", "writing records", [&] { WritePrecompressed(file_.get(), group_); })) {
+      for (Job* job : group_) job->failure = failure;
+    }
+    group_.clear();
+  }
+
   Napi::ObjectReference keepOwner_;  // the JS object outlives the batch
   RecordSink* owner_;
   std::shared_ptr<SinkFile> file_;
   std::vector<std::unique_ptr<Job>> jobs_;
+  std::vector<Job*> group_;  // members compressed ahead, waiting to be written together
 };
 
 Napi::Function RecordSink::Define(Napi::Env env) {
@@ -271,7 +254,7 @@ Napi::Function RecordSink::Define(Napi::Env env) {
 }
 
 RecordSink::RecordSink(const Napi::CallbackInfo& info)
-    : Napi::ObjectWrap<RecordSink>(info), file_(std::make_shared<SinkFile>()) {
+    : Napi::ObjectWrap<RecordSink>(info), file_(std::make_shared<SinkFile>()), budget_(ThreadBudget::Of(info.Env())) {
   Napi::Env env = info.Env();
   if (info[0].IsString()) file_->path = info[0].As<Napi::String>().Utf8Value();
   if (file_->path.empty() || file_->path.find('\0') != std::string::npos) {
@@ -279,10 +262,8 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
     return;
   }
   if (!ParseCompressorConfig(env, info[1], true, &file_->config)) return;
-  file_->pool = std::make_shared<CompressorPool>(file_->config);
-  if (file_->config.mode == Mode::kGzip && file_->config.level > 0) {
-    file_->slicePool = std::make_shared<SliceDeflaterPool>(file_->config.level);
-  }
+  file_->pool = MakeCompressorPool(file_->config);
+  if (file_->config.mode == Mode::kGzip && file_->config.level > 0) file_->slicePool = MakeSliceDeflaterPool(file_->config.level);
   Napi::Value preamble;
   if (!GetOption(info[1].As<Napi::Object>(), "preamble", &preamble)) return;
   if (!preamble.IsUndefined()) {
@@ -292,17 +273,17 @@ RecordSink::RecordSink(const Napi::CallbackInfo& info)
   }
 }
 
+RecordSink::~RecordSink() { budget_->Forget(this); }
+
 Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
   Napi::Promise promise = job->deferred.Promise();
   job->seq = seqs_++;
-  if (job->precompress && file_->slicePool && RecordTotal(job.get()) >= kSliceMinRecord) {
-    size_t count = SliceCount(job.get());
-    job->slices.resize(count);
-    job->sliceCrcs.resize(count);
-    job->sliceFailures.resize(count);
-    job->slicesLeft.store(count, std::memory_order_relaxed);
+  Record* record = job->record();
+  if (record != nullptr && record->precompress && file_->slicePool && record->Total() >= kSliceMinRecord) {
+    size_t count = SliceCount(*record);
+    record->slices = std::make_unique<Slices>(count);
     for (size_t i = 0; i < count; i++) toCompress_.push_back({job.get(), i});
-  } else if (job->precompress) {
+  } else if (record != nullptr && record->precompress) {
     toCompress_.push_back({job.get(), kWhole});
   }
   queue_.push_back(std::move(job));
@@ -314,13 +295,18 @@ Napi::Value RecordSink::Enqueue(std::unique_ptr<Job> job) {
 void RecordSink::PumpCompress() {
   while (compressing_ < ParallelCompressions() && !toCompress_.empty() &&
          (compressing_ == 0 || aheadBytes_ < kMaxAheadBytes)) {
+    if (!budget_->TryAcquire()) {
+      budget_->Wait(this, Value());
+      return;
+    }
     std::vector<Task> tasks;
     uint64_t bytes = 0;
     while (!toCompress_.empty() && tasks.size() < kCompressJobRecords && (tasks.empty() || bytes < kCompressJobBytes)) {
       const Task& task = toCompress_.front();
-      bytes += TaskBytes(task.job, task.slice, kWhole);
+      const Record& record = *task.job->record();
+      bytes += TaskBytes(record, task.slice, kWhole);
       // The ahead budget counts a record once (PumpWrite gives it back once).
-      if (task.slice == kWhole || task.slice == 0) aheadBytes_ += task.job->headerLen + task.job->blockLen;
+      if (task.slice == kWhole || task.slice == 0) aheadBytes_ += record.InputBytes();
       tasks.push_back(task);
       toCompress_.pop_front();
     }
@@ -329,17 +315,25 @@ void RecordSink::PumpCompress() {
   }
 }
 
-void RecordSink::CompressDone(Job* job) { job->compressed = true; }
+void RecordSink::OnBudget() {
+  PumpCompress();
+  PumpWrite();
+}
+
+void RecordSink::CompressDone(Job* job) { job->record()->compressed = true; }
 
 void RecordSink::Resolve(Napi::Env env, Job* job) {
-  std::vector<uint8_t>().swap(job->input);
-  job->spool.reset();
+  Record* record = job->record();
+  if (record != nullptr) {
+    std::vector<uint8_t>().swap(record->input);
+    record->spool.reset();
+  }
   if (job->failure.failed()) {
     job->deferred.Reject(MakeError(env, job->failure).Value());
-  } else if (job->kind == Kind::kAppend) {
+  } else if (record != nullptr) {
     Napi::Object result = Napi::Object::New(env);
-    result.Set("offset", Napi::Number::New(env, static_cast<double>(job->offset)));
-    result.Set("length", Napi::Number::New(env, static_cast<double>(job->length)));
+    result.Set("offset", Napi::Number::New(env, static_cast<double>(record->offset)));
+    result.Set("length", Napi::Number::New(env, static_cast<double>(record->length)));
     job->deferred.Resolve(result);
   } else {
     job->deferred.Resolve(env.Undefined());
@@ -354,18 +348,23 @@ void RecordSink::PumpWrite() {
     std::lock_guard<std::mutex> lock(file_->mu);
     // Compress jobs write only the jobs next in order, so the written ones lead the queue.
     while (!queue_.empty() && queue_.front()->written) {
-      Job* front = queue_.front().get();
-      aheadBytes_ -= front->headerLen + front->blockLen;
+      aheadBytes_ -= queue_.front()->record()->InputBytes();
       written.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
     size_ = file_->size;
     uint64_t bytes = 0;
+    bool slot = false;
     while (!file_->busy && !queue_.empty() && batch.size() < kMaxBatchJobs && (batch.empty() || bytes < kMaxBatchBytes)) {
-      Job* front = queue_.front().get();
-      if (front->precompress && !front->compressed) break;  // order: wait for it
-      bytes += front->precompress ? front->member.size() : front->headerLen + front->blockLen;
-      if (front->precompress) aheadBytes_ -= front->headerLen + front->blockLen;
+      const Record* front = queue_.front()->record();
+      const bool ahead = front != nullptr && front->precompress;
+      if (ahead && !front->compressed) break;  // order: wait for it
+      if (!slot && !(slot = budget_->TryAcquire())) {
+        budget_->Wait(this, Value());
+        break;
+      }
+      bytes += ahead ? front->member.size() : front != nullptr ? front->InputBytes() : 0;
+      if (ahead) aheadBytes_ -= front->InputBytes();
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -385,7 +384,7 @@ void RecordSink::WriteDone() {
 
 Napi::Value RecordSink::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto job = std::make_unique<Job>(env, Kind::kOpen);
+  auto job = std::make_unique<Job>(env, std::in_place_type<OpenRequest>);
   if (opened_ || closed_) {
     Napi::Promise promise = job->deferred.Promise();
     job->deferred.Reject(MakeError(env, "ERR_INVALID_OPTION", "open() may be called once").Value());
@@ -397,7 +396,8 @@ Napi::Value RecordSink::Open(const Napi::CallbackInfo& info) {
 
 Napi::Value RecordSink::Append(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto job = std::make_unique<Job>(env, Kind::kAppend);
+  auto job = std::make_unique<Job>(env, std::in_place_type<Record>);
+  Record& record = *job->record();
   auto reject = [&](const char* code, const std::string& message) {
     Napi::Promise promise = job->deferred.Promise();
     job->deferred.Reject(MakeError(env, code, message).Value());
@@ -415,31 +415,31 @@ Napi::Value RecordSink::Append(const Napi::CallbackInfo& info) {
   }
   if (spool && spool->closed()) return reject("ERR_SPOOL_CLOSED", "append() was given a closed spool");
   try {
-    job->input.reserve(header.len + block.len);
-    job->input.insert(job->input.end(), header.data, header.data + header.len);
-    job->input.insert(job->input.end(), block.data, block.data + block.len);
+    record.input.reserve(header.len + block.len);
+    record.input.insert(record.input.end(), header.data, header.data + header.len);
+    record.input.insert(record.input.end(), block.data, block.data + block.len);
   } catch (const std::bad_alloc&) {
-    return reject("ERR_SINK_WRITE", "out of memory copying a record of " + std::to_string(header.len + block.len) +
-                                        " bytes for " + file_->path);
+    return reject("ERR_NO_MEMORY", "out of memory copying a record of " + std::to_string(header.len + block.len) +
+                                       " bytes for " + file_->path);
   }
-  job->header = job->input.data();
-  job->headerLen = header.len;
+  record.header = record.input.data();
+  record.headerLen = header.len;
   if (spool) {
     // The record holds the bytes the spool had at this call.
-    job->blockLen = spool->size();
-    job->spool = std::move(spool);
+    record.blockLen = spool->size();
+    record.spool = std::move(spool);
   } else {
-    job->block = job->input.data() + header.len;
-    job->blockLen = block.len;
+    record.block = record.input.data() + header.len;
+    record.blockLen = block.len;
   }
-  job->precompress = file_->config.mode != Mode::kNone && job->headerLen + job->blockLen <= kPrecompressLimit;
+  record.precompress = file_->config.mode != Mode::kNone && record.InputBytes() <= kPrecompressLimit;
   return Enqueue(std::move(job));
 }
 
 Napi::Value RecordSink::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   closed_ = true;
-  return Enqueue(std::make_unique<Job>(env, Kind::kClose));
+  return Enqueue(std::make_unique<Job>(env, std::in_place_type<CloseRequest>));
 }
 
 Napi::Value RecordSink::Size(const Napi::CallbackInfo& info) {

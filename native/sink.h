@@ -1,6 +1,7 @@
 // RecordSink: appends records as one gzip member / zstd frame / verbatim each. Records up to
-// 16 MiB are compressed in parallel on libuv's pool (a gzip record of 1 MiB or more as
-// slices in parallel, joined into one member); one writer job at a time then writes them,
+// 16 MiB are compressed in parallel on libuv's pool, within the thread budget every job of
+// the sink holds a slot of (thread_budget.h; a gzip record of 1 MiB or more as slices in
+// parallel, joined into one member); one writer job at a time then writes them,
 // in call order, coalesced into few write() calls. Larger records stream through the
 // writer's own compressor so they are never held in memory whole.
 #ifndef WARCWIRE_SINK_H_
@@ -17,7 +18,8 @@
 #include <vector>
 
 #include "compressor.h"
-#include "spool.h"
+#include "sink_record.h"
+#include "thread_budget.h"
 #include "util.h"
 
 namespace warcwire {
@@ -42,39 +44,13 @@ struct SinkFile {
 
 // JS: new RecordSink(path, {compression, level, dictionary, preamble}); open() -> Promise;
 // append(header, block) -> Promise<{offset, length}>; close() -> Promise; size.
-class RecordSink : public Napi::ObjectWrap<RecordSink> {
+class RecordSink : public Napi::ObjectWrap<RecordSink>, private ThreadBudget::Waiter {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit RecordSink(const Napi::CallbackInfo& info);
+  ~RecordSink() override;
 
-  enum class Kind { kOpen, kAppend, kClose };
-  struct Job {
-    Kind kind;
-    Napi::Promise::Deferred deferred;
-    // Header and Buffer block, copied at the call: a JS buffer transferred or detached while
-    // the job runs would free the bytes under the worker. `header` and `block` point here.
-    std::vector<uint8_t> input;
-    const uint8_t* header = nullptr;
-    size_t headerLen = 0;
-    const uint8_t* block = nullptr;  // a Buffer block, or
-    size_t blockLen = 0;
-    std::shared_ptr<SpoolCore> spool;  // a Spool block (read up to blockLen)
-    bool precompress = false;          // compressed ahead by a compress job into `member`
-    bool compressed = false;           // set on the main thread when that job is done
-    std::vector<uint8_t> member;
-    // A sliced gzip record: each slice compressed by whichever thread takes it; the thread
-    // finishing the last one joins them into `member`.
-    std::vector<std::vector<uint8_t>> slices;
-    std::vector<uint32_t> sliceCrcs;
-    std::vector<Failure> sliceFailures;
-    std::atomic<size_t> slicesLeft{0};
-    uint64_t seq = 0;      // call order
-    bool written = false;  // written by a compress job; resolved by the main thread (guarded by mu)
-    uint64_t offset = 0;   // results
-    uint64_t length = 0;
-    Failure failure;
-    Job(Napi::Env env, Kind k) : kind(k), deferred(Napi::Promise::Deferred::New(env)) {}
-  };
+  using Job = SinkJob;
 
   void CompressDone(Job* job);
   void WriteDone();
@@ -89,9 +65,11 @@ class RecordSink : public Napi::ObjectWrap<RecordSink> {
   Napi::Value Enqueue(std::unique_ptr<Job> job);
   void PumpCompress();
   void PumpWrite();
+  void OnBudget() override;
   static void Resolve(Napi::Env env, Job* job);
 
   std::shared_ptr<SinkFile> file_;
+  std::shared_ptr<ThreadBudget> budget_;  // every compress job and write batch holds a slot
   std::deque<std::unique_ptr<Job>> queue_;  // call order; the writer takes from the front
   struct Task {
     Job* job;

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include "fault.h"
+
 namespace warcwire {
 
 namespace {
@@ -15,10 +17,6 @@ namespace {
 using Job = RecordSink::Job;
 
 constexpr size_t kSpoolChunk = 1024 * 1024;
-const uint8_t kRecordEnd[4] = {'\r', '\n', '\r', '\n'};
-
-std::string Describe(int err) { return ErrnoText(err) + " (" + ErrnoName(err) + ")"; }
-
 
 // False (with the failure set) when the sink cannot take records at all.
 bool Writable(SinkFile* file, Failure* failure) {
@@ -87,18 +85,17 @@ bool WritevAll(int fd, std::vector<iovec>* iov, uint64_t* done, int* err) {
 
 void WriteOne(SinkFile* file, Job* job) {
   if (!Writable(file, &job->failure)) return;
+  Record& record = *job->record();
   const uint64_t start = file->size;
   int err = 0;
-  if (!WriteAll(file->fd.get(), job->member.data(), job->member.size(), &err)) {
+  if (!WriteAll(file->fd.get(), record.member.data(), record.member.size(), &err)) {
     FailWrite(file, &job->failure, err, start);
     return;
   }
-  job->offset = start;
-  job->length = job->member.size();
-  file->size = start + job->length;
+  record.offset = start;
+  record.length = record.member.size();
+  file->size = start + record.length;
 }
-
-
 
 }  // namespace
 
@@ -106,7 +103,7 @@ void OpenFile(SinkFile* file, Failure* failure) {
   UniqueFd fd(::open(file->path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644));
   if (!fd.valid()) {
     int err = errno;
-    std::string why = err == ENOENT ? "the directory does not exist (ENOENT)" : Describe(err);
+    std::string why = err == ENOENT ? "the directory does not exist (ENOENT)" : ErrnoDescription(err);
     failure->Set("ERR_SINK_OPEN", "cannot open " + file->path + " for writing: " + why, err);
     return;
   }
@@ -114,7 +111,7 @@ void OpenFile(SinkFile* file, Failure* failure) {
   off_t end = lseek(fd.get(), 0, SEEK_END);
   if (end < 0) {
     int err = errno;
-    failure->Set("ERR_SINK_OPEN", "cannot find the end of " + file->path + ": " + Describe(err), err);
+    failure->Set("ERR_SINK_OPEN", "cannot find the end of " + file->path + ": " + ErrnoDescription(err), err);
     return;
   }
   file->compressor = Compressor::Create(file->config, failure);
@@ -124,7 +121,7 @@ void OpenFile(SinkFile* file, Failure* failure) {
     int err = 0;
     if (!WriteAll(fd.get(), file->preamble.data(), file->preamble.size(), &err)) {
       if (ftruncate(fd.get(), 0) != 0) file->damaged = true;
-      failure->Set("ERR_SINK_WRITE", "cannot write the preamble of " + file->path + ": " + Describe(err), err);
+      failure->Set("ERR_SINK_WRITE", "cannot write the preamble of " + file->path + ": " + ErrnoDescription(err), err);
       return;
     }
     file->size = file->preamble.size();
@@ -132,30 +129,11 @@ void OpenFile(SinkFile* file, Failure* failure) {
   file->fd = std::move(fd);
 }
 
-// Header, block (spool bytes copied into `scratch`) and CRLFCRLF as parts of one member.
-bool RecordParts(Job* job, std::vector<uint8_t>* scratch, std::vector<Part>* parts) {
-  parts->clear();
-  parts->emplace_back(job->header, job->headerLen);
-  if (job->spool) {
-    scratch->resize(job->blockLen);
-    size_t got = 0;
-    if (job->blockLen > 0 && !job->spool->Read(0, scratch->data(), job->blockLen, &got, &job->failure)) return false;
-    if (got != job->blockLen) {
-      job->failure.Set("ERR_SPOOL_IO", "the spool shrank while its record was being written");
-      return false;
-    }
-    parts->emplace_back(scratch->data(), scratch->size());
-  } else {
-    parts->emplace_back(job->block, job->blockLen);
-  }
-  parts->emplace_back(kRecordEnd, sizeof kRecordEnd);
-  return true;
-}
-
 // A record too large to hold compressed in memory: compress and write it chunk by chunk.
 void AppendStreamed(SinkFile* file, Job* job) {
   Failure* failure = &job->failure;
   if (!Writable(file, failure)) return;
+  Record& record = *job->record();
   const uint64_t start = file->size;
   uint64_t written = 0;
   int writeErr = 0;
@@ -164,29 +142,23 @@ void AppendStreamed(SinkFile* file, Job* job) {
     written += len;
     return true;
   };
+  InjectAllocFault();
   Compressor* c = file->compressor.get();
-  uint64_t total = job->headerLen + job->blockLen + sizeof kRecordEnd;
-  bool ok = c->Begin(total, failure) && c->Feed(job->header, job->headerLen, false, emit, failure);
-  if (ok && job->spool) {
-    std::vector<uint8_t> chunk(static_cast<size_t>(std::min<uint64_t>(kSpoolChunk, job->blockLen)));
-    for (uint64_t at = 0; ok && at < job->blockLen;) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), job->blockLen - at));
-      size_t got = 0;
-      ok = job->spool->Read(at, chunk.data(), want, &got, failure);
-      if (ok && got != want) {
-        failure->Set("ERR_SPOOL_IO", "the spool shrank while its record was being written");
-        ok = false;
-      }
-      if (ok) ok = c->Feed(chunk.data(), got, false, emit, failure);
-      at += got;
+  bool ok = c->Begin(record.Total(), failure) && c->Feed(record.header, record.headerLen, false, emit, failure);
+  if (ok && record.spool) {
+    std::vector<uint8_t> chunk(static_cast<size_t>(std::min<uint64_t>(kSpoolChunk, record.blockLen)));
+    for (uint64_t at = 0; ok && at < record.blockLen;) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), record.blockLen - at));
+      ok = ReadBlock(record, at, chunk.data(), want, failure) && c->Feed(chunk.data(), want, false, emit, failure);
+      at += want;
     }
   } else if (ok) {
-    ok = c->Feed(job->block, job->blockLen, false, emit, failure);
+    ok = c->Feed(record.block, record.blockLen, false, emit, failure);
   }
   if (ok) ok = c->Feed(kRecordEnd, sizeof kRecordEnd, true, emit, failure);
   if (ok) {
-    job->offset = start;
-    job->length = written;
+    record.offset = start;
+    record.length = written;
     file->size = start + written;
   } else if (writeErr != 0) {
     FailWrite(file, failure, writeErr, start);
@@ -207,17 +179,18 @@ void WritePrecompressed(SinkFile* file, const std::vector<Job*>& group) {
   }
   std::vector<iovec> iov;
   iov.reserve(group.size());
-  for (Job* job : group) iov.push_back({job->member.data(), job->member.size()});
+  for (Job* job : group) iov.push_back({job->record()->member.data(), job->record()->member.size()});
   const uint64_t start = file->size;
   uint64_t done = 0;
   int err = 0;
   bool ok = WritevAll(file->fd.get(), &iov, &done, &err);
   uint64_t at = start;
   size_t i = 0;
-  for (; i < group.size() && (ok || at + group[i]->member.size() <= start + done); i++) {
-    group[i]->offset = at;
-    group[i]->length = group[i]->member.size();
-    at += group[i]->length;
+  for (; i < group.size() && (ok || at + group[i]->record()->member.size() <= start + done); i++) {
+    Record& record = *group[i]->record();
+    record.offset = at;
+    record.length = record.member.size();
+    at += record.length;
   }
   file->size = at;
   if (ok) return;
@@ -236,7 +209,7 @@ void CloseFile(SinkFile* file, Failure* failure) {
   int closeErr = file->fd.Reset();
   if (err == 0) err = closeErr;
   file->compressor.reset();
-  if (err != 0) failure->Set("ERR_SINK_WRITE", "cannot flush " + file->path + " to disk: " + Describe(err), err);
+  if (err != 0) failure->Set("ERR_SINK_WRITE", "cannot flush " + file->path + " to disk: " + ErrnoDescription(err), err);
 }
 
 }  // namespace warcwire

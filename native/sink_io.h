@@ -11,8 +11,6 @@
 namespace warcwire {
 
 void OpenFile(SinkFile* file, Failure* failure);
-// Header, block (spool bytes copied into `scratch`) and CRLFCRLF as the parts of one member.
-bool RecordParts(RecordSink::Job* job, std::vector<uint8_t>* scratch, std::vector<Part>* parts);
 // Compresses and writes a record chunk by chunk with the writer's own compressor.
 void AppendStreamed(SinkFile* file, RecordSink::Job* job);
 // Writes members compressed ahead, in order, with as few syscalls as possible.

@@ -18,8 +18,12 @@ std::string ErrnoName(int err) { return uv_err_name(-err); }
 
 std::string ErrnoText(int err) { return uv_strerror(-err); }
 
+std::string ErrnoDescription(int err) { return ErrnoText(err) + " (" + ErrnoName(err) + ")"; }
+
 Napi::Error MakeError(Napi::Env env, const Failure& failure) {
-  Napi::Error error = Napi::Error::New(env, failure.message);
+  // Empty only when a worker had no memory left to word it (guard.cc).
+  Napi::Error error = Napi::Error::New(
+      env, failure.message.empty() ? "out of memory on a worker thread (no room left even for the message)" : failure.message);
   error.Set("code", Napi::String::New(env, failure.code));
   if (!failure.syscall.empty()) error.Set("syscallCode", Napi::String::New(env, failure.syscall));
   return error;
@@ -112,9 +116,13 @@ int UniqueFd::Reset(int fd) {
 // Bounded so one syscall never exceeds what Linux accepts in one go.
 static constexpr size_t kMaxIo = 1u << 30;
 
-bool WriteAll(int fd, const uint8_t* data, size_t len, int* err) {
+namespace {
+
+// write() (offset < 0) or pwrite() until everything is written.
+bool WriteLoop(int fd, const uint8_t* data, size_t len, int64_t offset, int* err) {
   while (len > 0) {
-    ssize_t n = ::write(fd, data, len < kMaxIo ? len : kMaxIo);
+    size_t step = len < kMaxIo ? len : kMaxIo;
+    ssize_t n = offset < 0 ? ::write(fd, data, step) : ::pwrite(fd, data, step, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       *err = errno;
@@ -126,27 +134,17 @@ bool WriteAll(int fd, const uint8_t* data, size_t len, int* err) {
     }
     data += n;
     len -= static_cast<size_t>(n);
+    if (offset >= 0) offset += n;
   }
   return true;
 }
 
+}  // namespace
+
+bool WriteAll(int fd, const uint8_t* data, size_t len, int* err) { return WriteLoop(fd, data, len, -1, err); }
+
 bool PwriteAll(int fd, const uint8_t* data, size_t len, uint64_t offset, int* err) {
-  while (len > 0) {
-    ssize_t n = ::pwrite(fd, data, len < kMaxIo ? len : kMaxIo, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *err = errno;
-      return false;
-    }
-    if (n == 0) {
-      *err = EIO;
-      return false;
-    }
-    data += n;
-    len -= static_cast<size_t>(n);
-    offset += static_cast<uint64_t>(n);
-  }
-  return true;
+  return WriteLoop(fd, data, len, static_cast<int64_t>(offset), err);
 }
 
 bool PreadAll(int fd, uint8_t* data, size_t len, uint64_t offset, size_t* got, int* err) {

@@ -25,6 +25,8 @@ struct Failure {
 std::string ErrnoName(int err);
 // "no space left on device" for ENOSPC.
 std::string ErrnoText(int err);
+// "no space left on device (ENOSPC)": the form messages use.
+std::string ErrnoDescription(int err);
 
 Napi::Error MakeError(Napi::Env env, const Failure& failure);
 Napi::Error MakeError(Napi::Env env, const char* code, const std::string& message);

@@ -11,8 +11,9 @@ export type BackendErrorCode =
   | 'ERR_SINK_CLOSED' // append after close
   | 'ERR_SINK_OPEN' // file cannot be opened (missing directory, permissions)
   | 'ERR_SINK_WRITE' // write/fsync failed (disk full, file too large, I/O error)
-  | 'ERR_DEFLATE' // native: libdeflate failed to compress a gzip member
-  | 'ERR_NO_MEMORY' // native: a worker ran out of memory compressing a member
+  | 'ERR_DEFLATE' // zlib or libdeflate failed while compressing a gzip member (not the input's fault: input is never refused)
+  | 'ERR_ZSTD' // zstd failed while compressing a frame
+  | 'ERR_NO_MEMORY' // an allocation failed (a buffer for a record or member, a compressor's state)
   | 'ERR_DECODE'; // corrupt compressed input
 
 export class BackendError extends WarcwireError {

@@ -73,6 +73,8 @@ export interface NativeAddon {
   CaptureBlock: new (spool: AddonSpool, digestAlgorithm: DigestAlgorithm) => AddonCaptureBlock;
   RecordSink: new (path: string, options: RecordSinkOptions) => AddonRecordSink;
   zstdVersion: string;
+  /** libuv pool threads the addon's sinks and encoders may hold at once (native/thread_budget.h). */
+  threadBudget: number;
 }
 
 const BACKEND_CODES: ReadonlySet<string> = new Set<BackendErrorCode>([
@@ -86,6 +88,7 @@ const BACKEND_CODES: ReadonlySet<string> = new Set<BackendErrorCode>([
   'ERR_SINK_OPEN',
   'ERR_SINK_WRITE',
   'ERR_DEFLATE',
+  'ERR_ZSTD',
   'ERR_NO_MEMORY',
   'ERR_DECODE',
 ]);

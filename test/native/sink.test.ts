@@ -1,14 +1,17 @@
 /**
  * Native-only behaviour of the record sink and spool: compression stays off the main
  * thread, a spool closed before the worker reads it fails only its own record, a spool
- * from the js backend is accepted, and no descriptor is left behind.
+ * from the js backend is accepted, and no descriptor is left behind; the thread budget
+ * (its size, and a sink waiting for it is kept alive).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { BackendError } from '../../src/backend/errors';
 import { jsBackend } from '../../src/backend/js';
-import { loadNativeBackend } from '../../src/backend/native';
+import { loadNativeBackend, nativeAddonPath } from '../../src/backend/native';
+import { runTsChild } from '../helpers/backend-child';
 import { gunzipCli, makeTempDir, removeDir, seededBytes, textBytes, unzstdCli } from '../helpers/backend-tools';
 
 const native = loadNativeBackend();
@@ -81,13 +84,13 @@ describe('native record sink', () => {
     expect(unzstdCli(file).equals(expected)).toBe(true);
   });
 
-  test('gzip records of 1-16 MiB, compressed as parallel slices, are each one valid member', async () => {
+  test('gzip records of 8-16 MiB, compressed as parallel slices, are each one valid member', async () => {
     const file = path.join(dir, 'sliced.warc.gz');
     const sink = await native.openRecordSink(file, { compression: 'gzip', level: 6 });
     const slice = 512 * 1024;
     // Totals (header + block + CRLFCRLF) just under, at and just over slice boundaries.
     const header = (i: number) => Buffer.from(`H${String(i).padStart(3, '0')}\r\n\r\n`); // 8 bytes
-    const sizes = [2 * slice - 12 - 1, 2 * slice - 12, 2 * slice - 12 + 1, 3 * slice + 7, (16 << 20) - 12, 5 << 20];
+    const sizes = [16 * slice - 12 - 1, 16 * slice - 12, 16 * slice - 12 + 1, 17 * slice + 7, (16 << 20) - 12, 10 << 20];
     const blocks = sizes.map((n, i) => (i % 2 ? seededBytes(n, i) : textBytes(n, i)));
     const results = await Promise.all(
       blocks.map((block, i) => {
@@ -173,5 +176,33 @@ describe('native record sink', () => {
     });
     expect(openFds()).toBe(before);
     expect(fs.readdirSync(dir).filter((name) => name.startsWith('warcwire-spool-'))).toEqual([]);
+  });
+});
+
+describe('native record sink waiting for the thread budget', () => {
+  test('a sink whose append waits for a budget slot is not collected with its record', async () => {
+    const result = await runTsChild(path.join(__dirname, 'children', 'budget-waiter-gc.ts'), {
+      env: { WARCWIRE_BACKEND: 'native', UV_THREADPOOL_SIZE: '3' },
+      timeoutMs: 60_000,
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ settled: 'resolved' });
+  }, 90_000);
+});
+
+describe('the thread budget follows UV_THREADPOOL_SIZE', () => {
+  test.each([
+    [undefined, 2],
+    ['8', 6],
+    ['3', 1],
+    ['1', 1],
+  ])('UV_THREADPOOL_SIZE=%s: %i slots', (size, slots) => {
+    loadNativeBackend();
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env['UV_THREADPOOL_SIZE'];
+    if (size !== undefined) env['UV_THREADPOOL_SIZE'] = size;
+    const addon = JSON.stringify(nativeAddonPath());
+    const out = execFileSync(process.execPath, ['-e', `process.stdout.write(String(require(${addon}).threadBudget))`], { env });
+    expect(Number(out.toString())).toBe(slots);
   });
 });

@@ -8,6 +8,7 @@ import type { Transform } from 'node:stream';
 import { bytesArgument } from '../arguments';
 import { DEFAULT_LEVEL } from '../../defaults';
 import { BackendError } from '../errors';
+import { threadBudget } from './thread-budget';
 import { requireNodeZstd, requireZstdDictionarySupport, zstdParams } from './zstd-support';
 
 export interface MemberCompression {
@@ -64,16 +65,45 @@ function zstdOptions(settings: MemberCompression, size: number) {
   };
 }
 
-/** One complete gzip member / zstd frame holding `input`. */
+/** Codes of node:zlib errors that mean memory ran out (zlib's own, Node's, V8's buffer allocation). */
+const NO_MEMORY_CODES: ReadonlySet<string> = new Set(['Z_MEM_ERROR', 'ERR_MEMORY_ALLOCATION_FAILED', 'ERR_BUFFER_TOO_LARGE']);
+
+/**
+ * What a failure of node:zlib while compressing is, as the addon says it: ERR_NO_MEMORY when
+ * memory ran out, else ERR_DEFLATE (gzip) or ERR_ZSTD, with the library's words.
+ */
+export function compressionFailure(settings: MemberCompression, err: unknown): BackendError {
+  if (err instanceof BackendError) return err;
+  // Duck-typed: node:zlib's errors come from the main realm, not the caller's under vm sandboxes such as jest.
+  const { code, name, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const words = typeof message === 'string' ? message : String(err);
+  const noMemory =
+    (typeof code === 'string' && NO_MEMORY_CODES.has(code)) || (name === 'RangeError' && /allocation failed/i.test(words));
+  const library = settings.compression === 'gzip' ? 'zlib deflate' : 'zstd';
+  if (noMemory) return new BackendError('ERR_NO_MEMORY', `out of memory: ${library} failed (${words})`, { cause: err });
+  return new BackendError(settings.compression === 'gzip' ? 'ERR_DEFLATE' : 'ERR_ZSTD', `${library} failed (${words})`, { cause: err });
+}
+
+/**
+ * One complete gzip member / zstd frame holding `input`, compressed on libuv's pool within
+ * the process's thread budget (thread-budget.ts).
+ */
 export function compressMember(settings: MemberCompression, input: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null, out: Buffer) => (err ? reject(err) : resolve(out));
-    if (settings.compression === 'gzip') {
-      zlib.gzip(input, { level: settings.level, chunkSize: OUTPUT_CHUNK }, done);
-    } else {
-      requireNodeZstd().zstdCompress(input, zstdOptions(settings, input.byteLength), done);
-    }
-  });
+  return threadBudget.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        const done = (err: Error | null, out: Buffer) => (err ? reject(compressionFailure(settings, err)) : resolve(out));
+        try {
+          if (settings.compression === 'gzip') {
+            zlib.gzip(input, { level: settings.level, chunkSize: OUTPUT_CHUNK }, done);
+          } else {
+            requireNodeZstd().zstdCompress(input, zstdOptions(settings, input.byteLength), done);
+          }
+        } catch (err) {
+          reject(compressionFailure(settings, err));
+        }
+      }),
+  );
 }
 
 /** A Transform producing one gzip member / zstd frame from `size` bytes written to it. */

@@ -5,7 +5,7 @@ import { compressMember, resolveMemberCompression, type MemberCompression } from
 
 /**
  * One gzip member or zstd frame per encode() call, compressed on libuv's
- * thread pool. node:zlib offers no way to reset a deflate stream between
+ * thread pool within the process's thread budget (thread-budget.ts). node:zlib offers no way to reset a deflate stream between
  * async members, so each call gets a fresh zlib context (the addon reuses one).
  */
 export class JsMemberEncoder implements MemberEncoder {

@@ -1,30 +1,29 @@
 /**
  * Record sink on node:fs + node:zlib: each append writes header + block +
  * CRLFCRLF as ONE gzip member / zstd frame (or verbatim), in call order.
- * Small records are compressed ahead on libuv's pool (a few at a time) and
- * written in order; large blocks stream from the spool through one
- * compressor into the file, so they are never held in memory whole.
+ * Small records are compressed ahead on libuv's pool (within the process's
+ * thread budget, thread-budget.ts) and written in order; large blocks stream
+ * from the spool through one compressor into the file (holding one budget
+ * slot), so they are never held in memory whole.
  * A failed write truncates the file back to the end of the last complete
  * member, so everything appended before it still decodes.
  */
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { bytesArgument, filePathArgument, isSpool, optionsArgument } from '../arguments';
 import { BackendError } from '../errors';
 import type { AppendResult, RecordSink, RecordSinkOptions, Spool } from '../types';
-import { compressMember, createMemberStream, resolveMemberCompression, type MemberCompression } from './compression';
+import { compressMember, compressionFailure, createMemberStream, resolveMemberCompression, type MemberCompression } from './compression';
+import { threadBudget } from './thread-budget';
 
 const RECORD_END = Buffer.from('\r\n\r\n');
 /** Records up to this size are assembled in memory and compressed in one call. */
 const INLINE_LIMIT = 4 * 1024 * 1024;
 /** Chunk size when streaming a large spool. */
 const STREAM_CHUNK = 1024 * 1024;
-/** Compressions running ahead of the writer; leaves pool threads free for fs writes. */
-const COMPRESS_AHEAD = Math.max(2, Math.min(4, os.availableParallelism()));
 
 const SYSCALL_REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
@@ -53,30 +52,11 @@ function* recordChunks(header: Uint8Array, block: Spool | Uint8Array): Generator
   yield RECORD_END;
 }
 
-/** Bounds how many compressions run ahead of the writer. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active += 1;
-    try {
-      return await task();
-    } finally {
-      this.active -= 1;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 export class JsRecordSink implements RecordSink {
   private committed: number;
   private tail: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private broken: BackendError | undefined;
-  private readonly limiter = new Limiter(COMPRESS_AHEAD);
 
   private constructor(
     readonly path: string,
@@ -156,14 +136,16 @@ export class JsRecordSink implements RecordSink {
       // Copies of buffers (not of spools): a buffer transferred before its turn would be gone.
       const headerCopy = Buffer.from(header);
       const blockCopy = isSpool(block) ? block : Buffer.from(block);
-      return () => this.writeStreamed(Readable.from(recordChunks(headerCopy, blockCopy)), settings && createMemberStream(settings, total));
+      // A streamed record keeps one pool thread busy compressing for as long as it lasts: a budget slot.
+      return () =>
+        threadBudget.run(() => this.writeStreamed(Readable.from(recordChunks(headerCopy, blockCopy)), settings, total));
     }
     // Copy now: the caller may reuse its buffers once append() returns.
     const input = Buffer.concat([...recordChunks(header, block)], total);
     if (settings === undefined) return () => this.writeAtEnd([input]);
-    const compressed = this.limiter.run(() => compressMember(settings, input));
+    const compressed = compressMember(settings, input);
     compressed.catch(() => undefined); // handled when its turn comes; avoids an unhandled rejection meanwhile
-    return async () => this.writeAtEnd([await compressed.catch((err: unknown) => Promise.reject(this.compressError(err)))]);
+    return async () => this.writeAtEnd([await compressed]);
   }
 
   close(): Promise<void> {
@@ -203,8 +185,19 @@ export class JsRecordSink implements RecordSink {
     return { offset, length };
   }
 
-  /** Writes `source` as one member, through `compressor` when given, chunk by chunk. */
-  private async writeStreamed(source: Readable, compressor: Transform | undefined): Promise<AppendResult> {
+  /** Writes `source` (`total` bytes) as one member, compressed with `settings` when given, chunk by chunk. */
+  private async writeStreamed(source: Readable, settings: MemberCompression | undefined, total: number): Promise<AppendResult> {
+    let compressor: Transform | undefined;
+    try {
+      compressor = settings && createMemberStream(settings, total);
+    } catch (err) {
+      throw settings ? compressionFailure(settings, err) : err;
+    }
+    // The compressor's own failure is told apart from the file's: it is ERR_DEFLATE / ERR_ZSTD, not a write error.
+    let compressorFailure: unknown;
+    compressor?.once('error', (err) => {
+      compressorFailure = err;
+    });
     const offset = this.committed;
     let length = 0;
     const write = async (chunks: AsyncIterable<Buffer>) => {
@@ -217,7 +210,7 @@ export class JsRecordSink implements RecordSink {
       if (compressor === undefined) await pipeline(source, write);
       else await pipeline(source, compressor, write);
     } catch (err) {
-      throw await this.rollBack(err, offset);
+      throw await this.rollBack(compressorFailure !== undefined && settings ? compressionFailure(settings, compressorFailure) : err, offset);
     }
     this.committed = offset + length;
     return { offset, length };
@@ -240,8 +233,8 @@ export class JsRecordSink implements RecordSink {
       this.broken = this.writeError(truncateErr, offset, 'truncate after a failed write');
       return this.broken;
     }
-    if (err instanceof BackendError) return err; // e.g. the caller's spool failed or was closed
-    return errnoCode(err) !== undefined ? this.writeError(err, offset) : this.compressError(err);
+    if (err instanceof BackendError) return err; // e.g. the caller's spool failed or was closed, or compression failed
+    return this.writeError(err, offset);
   }
 
   private writeError(err: unknown, offset: number, action = 'write'): BackendError {
@@ -253,13 +246,6 @@ export class JsRecordSink implements RecordSink {
         `the file ends at byte ${offset}, after the last complete record`,
       { cause: err, ...(code !== undefined ? { syscallCode: code } : {}) },
     );
-  }
-
-  private compressError(err: unknown): BackendError {
-    if (err instanceof BackendError) return err;
-    return new BackendError('ERR_SINK_WRITE', `cannot compress a record for ${this.path}: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
   }
 }
 
