@@ -1,21 +1,19 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { Client, Dispatcher, type buildConnector } from 'undici';
+import type { Client, Dispatcher, buildConnector } from 'undici';
 import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { CaptureConnection } from '../capture/connection';
 import type { CapturedExchange } from '../capture/exchange';
 import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
 import type { Dialer } from '../net/dialer';
-import { CaptureHandler, type LegacyHandler } from './capture-handler';
+import { CaptureHandler } from './capture-handler';
+import { controllerHandler, type ControllerHandler } from './dispatch-handler';
 import type { ClientObserver } from './client-observer';
 import { ClientError } from './errors';
 import { RequestTag } from './request-tag';
+import { undici } from './undici';
 import { withUserAgent } from './user-agent';
 import type { ResolvedTimeouts } from './settings';
-
-// undici turns new-style handlers (onRequestStart…) into the callbacks its Client calls.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const UnwrapHandler = require('undici/lib/handler/unwrap-handler') as { unwrap(h: object): LegacyHandler };
 
 export interface CapturingDispatcherOptions {
   dialer: Dialer;
@@ -54,7 +52,7 @@ type ConnectOptions = { hostname: string; protocol: string; port: string | numbe
  * pool per origin so that it always knows which connection carries which
  * request, and so which exchange settles which caller's `written`.
  */
-export class CapturingDispatcher extends Dispatcher {
+export class CapturingDispatcher extends undici.Dispatcher {
   private readonly pools = new Map<string, OriginPool>();
   private closed = false;
 
@@ -73,20 +71,23 @@ export class CapturingDispatcher extends Dispatcher {
    * connection is only reused by requests that asked for the same type).
    */
   dispatchTagged(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tag: RequestTag, requestTimeout?: number, proxyType?: string): boolean {
-    const legacy = UnwrapHandler.unwrap(handler as object);
+    // Either handler style, as undici 7 and 8 callers hand it; the Clients below get the controller style only.
+    const caller: ControllerHandler = controllerHandler(handler);
     if (this.closed) {
       const err = new ClientError('ERR_CLIENT_CLOSED', 'the client is closed');
       tag.reject(err);
-      queueMicrotask(() => legacy.onError?.(err));
+      queueMicrotask(() => caller.onResponseError?.(null, err));
       return false;
     }
     this.options.observer.requestStarted();
+    // undici 7's top-level request() leaves `dispatcher` (this one) in opts; undici 8's Client refuses it.
+    const { dispatcher: _self, ...rest } = opts as Dispatcher.DispatchOptions & { dispatcher?: unknown };
     const ua = this.options.userAgent;
-    if (ua !== undefined) opts = { ...opts, headers: withUserAgent(opts.headers, ua) };
+    opts = ua === undefined ? rest : { ...rest, headers: withUserAgent(rest.headers, ua) };
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
     const pool = this.poolFor(proxyType === undefined ? origin : `${origin} ${proxyType}`);
     let lane: Lane | undefined;
-    const wrapped = new CaptureHandler(legacy, tag, {
+    const wrapped = new CaptureHandler(caller, tag, {
       drainLimit: this.options.maxResponseBytes,
       requestTimeout: requestTimeout ?? this.options.timeouts.request,
       onDone: () => {
@@ -105,7 +106,7 @@ export class CapturingDispatcher extends Dispatcher {
       lane = l;
       l.busy = true;
       l.tag = tag;
-      l.client.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
+      l.client.dispatch(opts, wrapped as Dispatcher.DispatchHandler);
     };
     const idle = pool.lanes.find((l) => !l.busy);
     if (idle !== undefined) run(idle);
@@ -133,8 +134,10 @@ export class CapturingDispatcher extends Dispatcher {
   private newLane(origin: string, pool: OriginPool, proxyType: string | undefined): Lane {
     const lane: Lane = { client: undefined as unknown as Client, busy: false, tag: undefined };
     const t = this.options.timeouts;
-    lane.client = new Client(origin, {
+    lane.client = new undici.Client(origin, {
       pipelining: 1,
+      // The capture frames HTTP/1.1 (undici 8 would take HTTP/2 when TLS offers it).
+      allowH2: false,
       keepAliveTimeout: this.options.keepAliveTimeout,
       headersTimeout: t.responseHeaders,
       bodyTimeout: t.idleRead,

@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { loadBackend } from '../backend/index';
 import type { Backend } from '../backend/types';
 import { Dialer } from '../net/dialer';
@@ -13,6 +13,7 @@ import { DnsArchive } from './dns-archive';
 import { ClientError, fetchError } from './errors';
 import { ExchangeRecorder, type RecorderStats } from './recorder';
 import { RequestTag } from './request-tag';
+import { undici } from './undici';
 import { WarcResponse, type RedirectHop } from './response';
 import { DEFAULT_USER_AGENT } from './user-agent';
 import { checkSettings, resolveTimeouts, type WarcClientSettings } from './settings';
@@ -87,7 +88,7 @@ async function prepareOutput(writer: WarcClientSettings['writer'], backend: Back
 }
 
 /** Hands every dispatch of one fetch() hop to the capturing dispatcher with that hop's tag. */
-class TaggingDispatcher extends Dispatcher {
+class TaggingDispatcher extends undici.Dispatcher {
   constructor(
     private readonly target: CapturingDispatcher,
     private readonly tag: RequestTag,
@@ -230,7 +231,7 @@ export class WarcClient {
     const headers = headerPairs(init.headers);
     for (;;) {
       const tag = new RequestTag();
-      const res = await request(current, {
+      const res = await undici.request(current, {
         dispatcher: new TaggingDispatcher(this.dispatcher, tag, init.timeout, init.proxyType),
         method: method as Dispatcher.HttpMethod,
         headers: headers.flat(),

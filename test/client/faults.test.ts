@@ -105,7 +105,7 @@ test.each([
   // Where fetch() rejected, `written` could not be reached: check the capture's reason through the dispatcher path.
   if (tag === undefined) {
     const client2 = await WarcClient.create(settings());
-    const { request } = await import('undici');
+    const { request } = (await import('../../src/client/undici')).undici;
     const { RequestTag } = await import('../../src/client/request-tag');
     const t = new RequestTag();
     await new Promise<void>((resolve) => {
