@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BackendError } from '../backend/errors';
 import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { HttpParseError } from '../http/errors';
@@ -6,9 +6,10 @@ import { RequestFramer, ResponseFramer, DEFAULT_MAX_HEAD_BYTES } from '../http/f
 import { headerValue, type RequestHead, type ResponseHead } from '../http/head';
 import { CaptureError } from './errors';
 import { CapturedExchange, type ConnectionInfo, type TruncationReason } from './exchange';
+import type { CaptureFailure, ExchangeOutcome } from './outcome';
 import { teeSocket } from './tee';
 
-export interface CaptureConnectionOptions<Tag> {
+export interface CaptureConnectionOptions<Caller> {
   backend: Backend;
   digestAlgorithm: DigestAlgorithm;
   spool: SpoolOptions;
@@ -21,12 +22,12 @@ export interface CaptureConnectionOptions<Tag> {
   maxResponseBytes: number;
   maxHeadBytes?: number;
   info: ConnectionInfo;
-  /** The caller's tag for the request whose first byte is being written now. */
-  takeTag(): Tag | undefined;
-  /** A new exchange started (its request's first byte); it will reach onExchange later. */
-  onExchangeStart?(exchange: CapturedExchange<Tag>): void;
-  /** An exchange is over (complete, truncated or failed). Ownership of its spools passes on. */
-  onExchange(exchange: CapturedExchange<Tag>): void;
+  /** The adapter's owner of the request whose first byte is being written now (undefined: none). */
+  takeCaller(): Caller | undefined;
+  /** A new exchange started (its request's first byte); its outcome reaches onOutcome later. */
+  onExchangeStart?(exchange: CapturedExchange<Caller>): void;
+  /** An exchange is over: its one outcome. Ownership of its spools passes to the receiver. */
+  onOutcome(outcome: ExchangeOutcome<Caller>): void;
 }
 
 /** Truncation reason implied by the error a socket was destroyed with. */
@@ -36,30 +37,42 @@ function truncationFor(error: Error | undefined): TruncationReason {
   return 'disconnect';
 }
 
+/** True when the pair can be written: both heads were parsed. */
+function writable(ex: CapturedExchange<unknown>): boolean {
+  return ex.hasResponse && ex.requestHead !== undefined;
+}
+
+/** A response cut short by `error`: written truncated when its head came, else nothing. */
+function cutShort<Caller>(exchange: CapturedExchange<Caller>, reason: TruncationReason, error: CaptureFailure): ExchangeOutcome<Caller> {
+  return writable(exchange) ? { state: 'truncated', reason, exchange, cause: error } : { state: 'failed', error, exchange };
+}
+
 /**
- * Splits the traffic of one kept-alive connection into exchanges: request
- * bytes go to the oldest exchange still being written, response bytes to the
- * oldest exchange still waiting for its response (HTTP/1.1 answers in order).
+ * The capture core: takes the plaintext bytes of one connection (a socket
+ * after TLS, or either side of a proxied connection) with the connection's
+ * facts, and yields one outcome per exchange. Request bytes go to the oldest
+ * exchange still being written, response bytes to the oldest exchange still
+ * waiting for its response (HTTP/1.1 answers in order).
  */
-export class CaptureConnection<Tag> {
+export class CaptureConnection<Caller> {
   private readonly requests: RequestFramer;
   private readonly responses: ResponseFramer;
   /** Exchanges whose response is not complete yet, oldest first. */
-  private readonly open: Array<CapturedExchange<Tag>> = [];
+  private readonly open: Array<CapturedExchange<Caller>> = [];
   /** The exchange whose request is being written. */
-  private writing: CapturedExchange<Tag> | undefined;
+  private writing: CapturedExchange<Caller> | undefined;
   private failed = false;
   private closed = false;
   /** The peer ended its side (FIN): only then does a close-delimited body end whole. */
   private peerEnded = false;
-  private socket: Socket | undefined;
+  private duplex: Duplex | undefined;
 
-  constructor(private readonly options: CaptureConnectionOptions<Tag>) {
+  constructor(private readonly options: CaptureConnectionOptions<Caller>) {
     const maxHead = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
     this.requests = new RequestFramer(
       {
         onMessageStart: () => {
-          const ex = new CapturedExchange<Tag>(options.backend, options.digestAlgorithm, options.spool, options.info, options.takeTag());
+          const ex = new CapturedExchange<Caller>(options.backend, options.digestAlgorithm, options.spool, options.info, options.takeCaller());
           this.writing = ex;
           this.open.push(ex);
           options.onExchangeStart?.(ex);
@@ -67,7 +80,7 @@ export class CaptureConnection<Tag> {
         onBytes: (d) => {
           const ex = this.writing!;
           // A response may end before its request did (an early 413); the request spool is gone then.
-          if (ex.responseComplete || ex.error !== undefined) return;
+          if (ex.outcome !== undefined) return;
           ex.request.append(d);
           ex.requestDigest.update(d);
         },
@@ -106,20 +119,23 @@ export class CaptureConnection<Tag> {
           if (ex.truncated === undefined) ex.payloadDigest!.update(d);
         },
         onMessageEnd: () => {
-          const ex = this.open.shift()!;
-          ex.responseComplete = true;
-          this.options.onExchange(ex);
+          const exchange = this.open.shift()!;
+          if (exchange.requestHead === undefined) {
+            const error = new CaptureError('ERR_CAPTURE_NO_REQUEST_HEAD', 'the response ended before the request head was complete');
+            this.settle({ state: 'failed', error, exchange });
+          } else if (exchange.truncated !== undefined) this.settle({ state: 'truncated', reason: exchange.truncated, exchange });
+          else this.settle({ state: 'complete', exchange });
         },
       },
       maxHead,
     );
   }
 
-  /** Starts observing `socket`. */
-  attach(socket: Socket): void {
-    this.socket = socket;
+  /** Starts observing `duplex` (its writes are requests, what it receives responses). */
+  attach(duplex: Duplex): void {
+    this.duplex = duplex;
     teeSocket(
-      socket,
+      duplex,
       {
         onWrite: (chunk) => this.feed(this.requests, chunk),
         onRead: (chunk) => this.feed(this.responses, chunk),
@@ -133,7 +149,21 @@ export class CaptureConnection<Tag> {
     );
   }
 
-  private appendResponse(ex: CapturedExchange<Tag>, d: Uint8Array): void {
+  /**
+   * The adapter's word that our side is about to close the connection, and
+   * why: the exchange being answered is then truncated with `reason` rather
+   * than `disconnect`. Call it before destroying the socket.
+   */
+  cut(reason: TruncationReason): void {
+    const ex = this.open[0];
+    if (ex !== undefined) ex.cutReason ??= reason;
+  }
+
+  private settle(outcome: ExchangeOutcome<Caller>): void {
+    if (outcome.exchange.settle(outcome)) this.options.onOutcome(outcome);
+  }
+
+  private appendResponse(ex: CapturedExchange<Caller>, d: Uint8Array): void {
     if (ex.truncated !== undefined) return;
     const bodyStart = ex.responseBodyStart;
     // Head bytes are bounded by the framer's maxHeadBytes, not by the body cap.
@@ -164,12 +194,11 @@ export class CaptureConnection<Tag> {
     if (this.failed) return;
     this.failed = true;
     const ex = this.open.shift();
-    if (ex !== undefined) {
-      const known = error instanceof HttpParseError || error instanceof CaptureError || error instanceof BackendError;
-      ex.error = known ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
-      this.options.onExchange(ex);
-    }
-    this.socket?.destroy(ex?.error ?? error);
+    const known = error instanceof HttpParseError || error instanceof CaptureError || error instanceof BackendError;
+    const failure: CaptureFailure = known ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
+    // Past the size cap the bytes kept are a whole truncated record; a later framing error does not undo that.
+    if (ex !== undefined) this.settle(ex.truncated !== undefined ? cutShort(ex, ex.truncated, failure) : { state: 'failed', error: failure, exchange: ex });
+    this.duplex?.destroy(ex !== undefined ? failure : error);
   }
 
   private endOfResponses(error: Error | undefined): void {
@@ -180,9 +209,8 @@ export class CaptureConnection<Tag> {
       const ex = this.open.shift();
       this.failed = true;
       if (ex !== undefined) {
-        ex.truncated ??= truncationFor(error);
-        ex.error = new CaptureError('ERR_CAPTURE_CONNECTION_CLOSED', 'the connection closed before the response ended', { cause: error });
-        this.options.onExchange(ex);
+        const closed = new CaptureError('ERR_CAPTURE_CONNECTION_CLOSED', 'the connection closed before the response ended', { cause: error });
+        this.settle(cutShort(ex, ex.truncated ?? ex.cutReason ?? truncationFor(error), closed));
       }
     }
   }
@@ -191,9 +219,9 @@ export class CaptureConnection<Tag> {
     this.endOfResponses(error);
     this.closed = true;
     // Requests that never got a response: nothing to write, but release and report them.
-    for (const ex of this.open.splice(0)) {
-      ex.error = new CaptureError('ERR_CAPTURE_NO_RESPONSE', 'the connection closed before a response arrived', { cause: error });
-      this.options.onExchange(ex);
+    for (const exchange of this.open.splice(0)) {
+      const noResponse = new CaptureError('ERR_CAPTURE_NO_RESPONSE', 'the connection closed before a response arrived', { cause: error });
+      this.settle({ state: 'failed', error: noResponse, exchange });
     }
   }
 }

@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Spool } from '../backend/types';
+import type { TruncationReason } from '../capture/exchange';
 import type { ControllerHandler, DispatchController } from './dispatch-handler';
 import { callerError, ClientError } from './errors';
-import type { RequestTag } from './request-tag';
+import type { PendingWrite } from './pending-write';
 
 export interface CaptureHandlerOptions {
   /** Bytes drained after the caller let go before the connection is cut. */
@@ -20,6 +21,8 @@ export interface CaptureHandlerOptions {
   callerIdleTimeout: number;
   /** The request failed for its caller for a reason other than the caller's own abort (for metrics). */
   onFailure?(reason: Error): void;
+  /** Tells the capture why we are about to cut the connection under this request (before undici destroys it). */
+  cut(reason: TruncationReason): void;
 }
 
 const PUMP_PIECE = 64 * 1024;
@@ -103,7 +106,7 @@ export class CaptureHandler implements ControllerHandler {
 
   constructor(
     private readonly inner: ControllerHandler,
-    readonly tag: RequestTag,
+    private readonly pending: PendingWrite,
     private readonly options: CaptureHandlerOptions,
   ) {
     this.caller = new CallerController(
@@ -119,9 +122,11 @@ export class CaptureHandler implements ControllerHandler {
   private timeout(): void {
     const error = new ClientError('ERR_REQUEST_TIMEOUT', `the request did not finish within ${this.options.requestTimeout} ms (timeouts.request)`);
     this.abortedBy = { by: 'timeout', error };
-    this.tag.truncation = 'time';
     const s = this.state;
-    if (s.name === 'sending' || s.name === 'streaming' || s.name === 'draining') s.undici.abort(error);
+    if (s.name === 'sending' || s.name === 'streaming' || s.name === 'draining') {
+      this.options.cut('time');
+      s.undici.abort(error);
+    }
     else if (s.name === 'waiting' && this.options.dequeue()) this.onResponseError(null, error);
     // Otherwise undici holds it while connecting: the dial timeout bounds that, and onRequestStart aborts at once.
   }
@@ -210,7 +215,7 @@ export class CaptureHandler implements ControllerHandler {
     if (s.name === 'draining') {
       s.drained += chunk.length;
       if (s.drained > this.options.drainLimit) {
-        this.tag.truncation = 'length';
+        this.options.cut('length');
         s.undici.abort(new ClientError('ERR_CLIENT_CLOSED', 'drain limit reached after the caller let go'));
       }
       return;
@@ -259,8 +264,8 @@ export class CaptureHandler implements ControllerHandler {
     if (s.name === 'streaming' || s.name === 'ending') releaseBacklog(s.backlog);
     if (s.name === 'ending') clearTimeout(s.idleTimer);
     this.state = { name: 'done' };
-    const reason = this.abortedBy?.by === 'timeout' ? this.abortedBy.error : (this.tag.captureError ?? callerError(err));
-    if (!this.tag.taken) this.tag.reject(reason);
+    const reason = this.abortedBy?.by === 'timeout' ? this.abortedBy.error : callerError(err);
+    this.pending.unsent(reason);
     if (s.name === 'draining') return;
     if (this.abortedBy?.by !== 'caller') this.options.onFailure?.(reason);
     this.inner.onResponseError?.(this.caller, reason);
