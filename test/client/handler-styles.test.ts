@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as undici7 from 'undici';
 import { WarcClient } from '../../src/client';
-import type { DispatchController } from '../../src/client/dispatch-handler';
 import { startHttp, type Running } from '../helpers/client-servers';
 import { readAll } from '../helpers/warc-read';
 
@@ -40,6 +39,8 @@ async function responseBlocks(): Promise<Buffer[]> {
   }
   return out;
 }
+
+type DispatchController = undici7.Dispatcher.DispatchController;
 
 const opts = (path: string): undici7.Dispatcher.DispatchOptions => ({ origin: server.url, path, method: 'GET' });
 
