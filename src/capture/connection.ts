@@ -189,6 +189,8 @@ export class CaptureConnection<Caller> {
    * A framing or spool error: the exchange in progress fails and the socket is
    * destroyed, since later bytes on it cannot be captured; so undici fails what
    * else it sent on this connection rather than leaving it unrecorded forever.
+   * The tee sees received bytes before the socket's consumer does, so the
+   * consumer never parses the bytes that failed here: it gets this typed error.
    */
   private fail(error: Error): void {
     if (this.failed) return;

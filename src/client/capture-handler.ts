@@ -27,7 +27,7 @@ export interface CaptureHandlerOptions {
 
 const PUMP_PIECE = 64 * 1024;
 
-/** Body bytes received but not yet taken by the caller. */
+/** Body bytes received but not yet taken by the caller; the handler owns the spool and closes it. */
 interface Backlog {
   spool: Spool | undefined;
   read: number;
