@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BackendError } from '../backend/errors';
 import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { HttpParseError } from '../http/errors';
@@ -7,9 +7,10 @@ import { headerValue, type RequestHead, type ResponseHead } from '../http/head';
 import { ChunkSegment } from './chunk-segment';
 import { CaptureError } from './errors';
 import { CapturedExchange, type ConnectionInfo, type TruncationReason } from './exchange';
+import type { CaptureFailure, ExchangeOutcome } from './outcome';
 import { teeSocket } from './tee';
 
-export interface CaptureConnectionOptions<Tag> {
+export interface CaptureConnectionOptions<Caller> {
   backend: Backend;
   digestAlgorithm: DigestAlgorithm;
   spool: SpoolOptions;
@@ -22,12 +23,12 @@ export interface CaptureConnectionOptions<Tag> {
   maxResponseBytes: number;
   maxHeadBytes?: number;
   info: ConnectionInfo;
-  /** The caller's tag for the request whose first byte is being written now. */
-  takeTag(): Tag | undefined;
-  /** A new exchange started (its request's first byte); it will reach onExchange later. */
-  onExchangeStart?(exchange: CapturedExchange<Tag>): void;
-  /** An exchange is over (complete, truncated or failed). Ownership of its spools passes on. */
-  onExchange(exchange: CapturedExchange<Tag>): void;
+  /** The adapter's owner of the request whose first byte is being written now (undefined: none). */
+  takeCaller(): Caller | undefined;
+  /** A new exchange started (its request's first byte); its outcome reaches onOutcome later. */
+  onExchangeStart?(exchange: CapturedExchange<Caller>): void;
+  /** An exchange is over: its one outcome. Ownership of its spools passes to the receiver. */
+  onOutcome(outcome: ExchangeOutcome<Caller>): void;
 }
 
 /** `ranges` ([start, end) pairs) cut to the first `length` bytes. */
@@ -44,33 +45,45 @@ function truncationFor(error: Error | undefined): TruncationReason {
   return 'disconnect';
 }
 
+/** True when the pair can be written: both heads were parsed. */
+function writable(ex: CapturedExchange<unknown>): boolean {
+  return ex.hasResponse && ex.requestHead !== undefined;
+}
+
+/** A response cut short by `error`: written truncated when its head came, else nothing. */
+function cutShort<Caller>(exchange: CapturedExchange<Caller>, reason: TruncationReason, error: CaptureFailure): ExchangeOutcome<Caller> {
+  return writable(exchange) ? { state: 'truncated', reason, exchange, cause: error } : { state: 'failed', error, exchange };
+}
+
 /**
- * Splits the traffic of one kept-alive connection into exchanges: request
- * bytes go to the oldest exchange still being written, response bytes to the
- * oldest exchange still waiting for its response (HTTP/1.1 answers in order).
+ * The capture core: takes the plaintext bytes of one connection (a socket
+ * after TLS, or either side of a proxied connection) with the connection's
+ * facts, and yields one outcome per exchange. Request bytes go to the oldest
+ * exchange still being written, response bytes to the oldest exchange still
+ * waiting for its response (HTTP/1.1 answers in order).
  */
-export class CaptureConnection<Tag> {
+export class CaptureConnection<Caller> {
   private readonly requests: RequestFramer;
   private readonly responses: ResponseFramer;
   /** Per direction, the share of the chunk being pushed that is not appended yet. */
   private readonly requestSegment = new ChunkSegment();
   private readonly responseSegment = new ChunkSegment();
   /** Exchanges whose response is not complete yet, oldest first. */
-  private readonly open: Array<CapturedExchange<Tag>> = [];
+  private readonly open: Array<CapturedExchange<Caller>> = [];
   /** The exchange whose request is being written. */
-  private writing: CapturedExchange<Tag> | undefined;
+  private writing: CapturedExchange<Caller> | undefined;
   private failed = false;
   private closed = false;
   /** The peer ended its side (FIN): only then does a close-delimited body end whole. */
   private peerEnded = false;
-  private socket: Socket | undefined;
+  private duplex: Duplex | undefined;
 
-  constructor(private readonly options: CaptureConnectionOptions<Tag>) {
+  constructor(private readonly options: CaptureConnectionOptions<Caller>) {
     const maxHead = options.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
     this.requests = new RequestFramer(
       {
         onMessageStart: () => {
-          const ex = new CapturedExchange<Tag>(options.backend, options.digestAlgorithm, options.spool, options.info, options.takeTag());
+          const ex = new CapturedExchange<Caller>(options.backend, options.digestAlgorithm, options.spool, options.info, options.takeCaller());
           this.writing = ex;
           this.open.push(ex);
           options.onExchangeStart?.(ex);
@@ -112,20 +125,23 @@ export class CaptureConnection<Tag> {
         },
         onMessageEnd: () => {
           this.appendResponse();
-          const ex = this.open.shift()!;
-          ex.responseComplete = true;
-          this.options.onExchange(ex);
+          const exchange = this.open.shift()!;
+          if (exchange.requestHead === undefined) {
+            const error = new CaptureError('ERR_CAPTURE_NO_REQUEST_HEAD', 'the response ended before the request head was complete');
+            this.settle({ state: 'failed', error, exchange });
+          } else if (exchange.truncated !== undefined) this.settle({ state: 'truncated', reason: exchange.truncated, exchange });
+          else this.settle({ state: 'complete', exchange });
         },
       },
       maxHead,
     );
   }
 
-  /** Starts observing `socket`. */
-  attach(socket: Socket): void {
-    this.socket = socket;
+  /** Starts observing `duplex` (its writes are requests, what it receives responses). */
+  attach(duplex: Duplex): void {
+    this.duplex = duplex;
     teeSocket(
-      socket,
+      duplex,
       {
         onWrite: (chunk) => this.feed(this.requests, this.requestSegment, chunk),
         onRead: (chunk) => this.feed(this.responses, this.responseSegment, chunk),
@@ -139,13 +155,28 @@ export class CaptureConnection<Tag> {
     );
   }
 
+  /**
+   * The adapter's word that our side is about to close the connection, and
+   * why: the exchange being answered is then truncated with `reason` rather
+   * than `disconnect`. Call it before destroying the socket.
+   */
+  cut(reason: TruncationReason): void {
+    const ex = this.open[0];
+    if (ex !== undefined) ex.cutReason ??= reason;
+  }
+
+  private settle(outcome: ExchangeOutcome<Caller>): void {
+    if (outcome.exchange.settle(outcome)) this.options.onOutcome(outcome);
+  }
+
+
   /** Appends the request bytes gathered from this push, in one call. */
   private appendRequest(): void {
     const ex = this.writing;
     if (ex === undefined || this.requestSegment.pending === 0) return;
     const { bytes } = this.requestSegment.take();
     // A response may end before its request did (an early 413); the request spool is gone then.
-    if (ex.responseComplete || ex.error !== undefined) return;
+    if (ex.outcome !== undefined) return;
     ex.request.append(bytes);
   }
 
@@ -189,17 +220,18 @@ export class CaptureConnection<Tag> {
    * A framing or spool error: the exchange in progress fails and the socket is
    * destroyed, since later bytes on it cannot be captured; so undici fails what
    * else it sent on this connection rather than leaving it unrecorded forever.
+   * The tee sees received bytes before the socket's consumer does, so the
+   * consumer never parses the bytes that failed here: it gets this typed error.
    */
   private fail(error: Error): void {
     if (this.failed) return;
     this.failed = true;
     const ex = this.open.shift();
-    if (ex !== undefined) {
-      const known = error instanceof HttpParseError || error instanceof CaptureError || error instanceof BackendError;
-      ex.error = known ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
-      this.options.onExchange(ex);
-    }
-    this.socket?.destroy(ex?.error ?? error);
+    const known = error instanceof HttpParseError || error instanceof CaptureError || error instanceof BackendError;
+    const failure: CaptureFailure = known ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
+    // Past the size cap the bytes kept are a whole truncated record; a later framing error does not undo that.
+    if (ex !== undefined) this.settle(ex.truncated !== undefined ? cutShort(ex, ex.truncated, failure) : { state: 'failed', error: failure, exchange: ex });
+    this.duplex?.destroy(ex !== undefined ? failure : error);
   }
 
   private endOfResponses(error: Error | undefined): void {
@@ -210,9 +242,8 @@ export class CaptureConnection<Tag> {
       const ex = this.open.shift();
       this.failed = true;
       if (ex !== undefined) {
-        ex.truncated ??= truncationFor(error);
-        ex.error = new CaptureError('ERR_CAPTURE_CONNECTION_CLOSED', 'the connection closed before the response ended', { cause: error });
-        this.options.onExchange(ex);
+        const closed = new CaptureError('ERR_CAPTURE_CONNECTION_CLOSED', 'the connection closed before the response ended', { cause: error });
+        this.settle(cutShort(ex, ex.truncated ?? ex.cutReason ?? truncationFor(error), closed));
       }
     }
   }
@@ -221,9 +252,9 @@ export class CaptureConnection<Tag> {
     this.endOfResponses(error);
     this.closed = true;
     // Requests that never got a response: nothing to write, but release and report them.
-    for (const ex of this.open.splice(0)) {
-      ex.error = new CaptureError('ERR_CAPTURE_NO_RESPONSE', 'the connection closed before a response arrived', { cause: error });
-      this.options.onExchange(ex);
+    for (const exchange of this.open.splice(0)) {
+      const noResponse = new CaptureError('ERR_CAPTURE_NO_RESPONSE', 'the connection closed before a response arrived', { cause: error });
+      this.settle({ state: 'failed', error: noResponse, exchange });
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Backend, CaptureBlock, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import type { RequestHead, ResponseHead } from '../http/head';
+import type { ExchangeOutcome } from './outcome';
 
 /** WARC-Truncated values (WARC 1.1 §5.13) used by the capture. */
 export type TruncationReason = 'length' | 'time' | 'disconnect' | 'unspecified';
@@ -19,11 +20,12 @@ export interface ConnectionInfo {
 }
 
 /**
- * One request and its response as captured on the wire. Owns its capture blocks
- * (spool + block and payload digests) until handed to the writer (which closes
- * them) or `discard()`ed.
+ * One request and its response as captured on the wire. The capture fills it;
+ * once its outcome is out, the outcome's receiver owns the spools: the writer
+ * closes the blocks it was given (after the write, failed or not), the
+ * receiver `discard()`s what it does not hand over.
  */
-export class CapturedExchange<Tag> {
+export class CapturedExchange<Caller> {
   /** When the first byte of the request was handed to the socket. */
   readonly date = new Date();
   /** The request block; no payload ranges are marked in it (request records carry no payload digest). */
@@ -36,13 +38,13 @@ export class CapturedExchange<Tag> {
   responseHead: ResponseHead | undefined;
   /** Offset in `response` where the body starts (after the final head), once that head was parsed. */
   responseBodyStart: number | undefined;
-  responseComplete = false;
   /** Payload bytes (de-chunked body) of the final response. */
   payloadLength = 0;
-  /** Set when the response block is cut short; the record then carries WARC-Truncated. */
+  /** Set while capturing when the response body reached the size cap: later bytes are not kept. */
   truncated: TruncationReason | undefined;
-  /** A framing error or a connection failure that ended this exchange. */
-  error: Error | undefined;
+  /** Why our side is about to close the connection under this exchange (told by the adapter, see CaptureConnection.cut). */
+  cutReason: TruncationReason | undefined;
+  private settledAs: ExchangeOutcome<Caller> | undefined;
   private discarded = false;
 
   constructor(
@@ -50,13 +52,26 @@ export class CapturedExchange<Tag> {
     private readonly digestAlgorithm: DigestAlgorithm,
     private readonly spoolOptions: SpoolOptions,
     readonly connection: ConnectionInfo,
-    public tag: Tag | undefined,
+    /** The request's owner on the adapter's side (undefined when the adapter named none); its outcome goes there. */
+    readonly caller: Caller | undefined,
   ) {
     this.request = backend.createCaptureBlock({ spool: spoolOptions, digestAlgorithm });
   }
 
   startResponse(): void {
     this.response = this.backend.createCaptureBlock({ spool: this.spoolOptions, digestAlgorithm: this.digestAlgorithm });
+  }
+
+  /** What the exchange came to; undefined while it is being captured. */
+  get outcome(): ExchangeOutcome<Caller> | undefined {
+    return this.settledAs;
+  }
+
+  /** Records the outcome, once (the capture's call); later calls are ignored and return false. */
+  settle(outcome: ExchangeOutcome<Caller>): boolean {
+    if (this.settledAs !== undefined) return false;
+    this.settledAs = outcome;
+    return true;
   }
 
   /** Where the final response head starts in the response block (after any 1xx interim heads). */
@@ -74,6 +89,11 @@ export class CapturedExchange<Tag> {
     if (this.discarded) return;
     this.discarded = true;
     this.request.close();
+    this.response?.close();
+  }
+
+  /** Releases the response spool alone (a revisit is written instead of it; the request spool goes to the writer). */
+  discardResponse(): void {
     this.response?.close();
   }
 }

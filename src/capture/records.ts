@@ -1,7 +1,7 @@
 import type { DigestEncoding } from '../backend/types';
 import { headerValue } from '../http/head';
 import { newRecordId, type WarcRecord } from '../warc/record';
-import type { CapturedExchange } from './exchange';
+import type { CapturedExchange, TruncationReason } from './exchange';
 
 /** `TLSv1.3` → `tls/1.3` (the WARC-Protocol spelling). */
 export function warcTlsProtocol(nodeName: string): string {
@@ -24,48 +24,64 @@ export interface RecordPair {
   request: WarcRecord;
 }
 
+/** Record ids of a pair, chosen before it is built (a dedupe lookup names the response's id). */
+export interface PairIds {
+  response: string;
+  request: string;
+}
+
+export function newPairIds(): PairIds {
+  return { response: newRecordId(), request: newRecordId() };
+}
+
+/** What the connection adds to each record: the peer IP (direct connections only) and the fields any response kind carries. */
+export function connectionFields(exchange: CapturedExchange<unknown>): { ipAddress: string | undefined; carried: Array<[string, string]> } {
+  const info = exchange.connection;
+  const carried: Array<[string, string]> = [['WARC-Protocol', `http/${exchange.responseHead?.version ?? exchange.requestHead?.version ?? '1.1'}`]];
+  if (info.tlsProtocol !== undefined) carried.push(['WARC-Protocol', warcTlsProtocol(info.tlsProtocol)]);
+  if (info.cipher !== undefined) carried.push(['WARC-Cipher-Suite', info.cipher]);
+  return { ipAddress: info.remoteAddress !== undefined && !info.proxied ? info.remoteAddress : undefined, carried };
+}
+
+function commonFields(exchange: CapturedExchange<unknown>): Array<[string, string]> {
+  const { ipAddress, carried } = connectionFields(exchange);
+  return ipAddress === undefined ? carried : [['WARC-IP-Address', ipAddress], ...carried];
+}
+
+/** The request record of an exchange (its block is the request spool, which the writer takes over). */
+export function requestRecord(exchange: CapturedExchange<unknown>, encoding: DigestEncoding, id: string, concurrentTo: string): WarcRecord {
+  return {
+    type: 'request',
+    id,
+    date: exchange.date,
+    targetUri: targetUri(exchange),
+    contentType: 'application/http;msgtype=request',
+    fields: [['WARC-Concurrent-To', concurrentTo], ...commonFields(exchange), ['WARC-Block-Digest', exchange.request.blockDigest(encoding)]],
+    block: exchange.request,
+  };
+}
+
 /**
  * The response and request records of a captured exchange (response first, as
- * written). The blocks are the exchange's spools; the writer takes them over.
- * Digests were computed while the bytes streamed in.
+ * written), `truncated` when the outcome says so. The blocks are the exchange's
+ * spools; the writer takes them over. Digests were computed while the bytes
+ * streamed in.
  */
-export function exchangeRecords(exchange: CapturedExchange<unknown>, encoding: DigestEncoding): RecordPair {
-  const uri = targetUri(exchange);
-  const responseId = newRecordId();
-  const requestId = newRecordId();
-  const info = exchange.connection;
-  const common: Array<[string, string]> = [];
-  if (info.remoteAddress !== undefined && !info.proxied) common.push(['WARC-IP-Address', info.remoteAddress]);
-  common.push(['WARC-Protocol', `http/${exchange.responseHead?.version ?? exchange.requestHead?.version ?? '1.1'}`]);
-  if (info.tlsProtocol !== undefined) common.push(['WARC-Protocol', warcTlsProtocol(info.tlsProtocol)]);
-  if (info.cipher !== undefined) common.push(['WARC-Cipher-Suite', info.cipher]);
-
-  const responseFields: Array<[string, string]> = [['WARC-Concurrent-To', requestId], ...common];
+export function exchangeRecords(exchange: CapturedExchange<unknown>, encoding: DigestEncoding, ids: PairIds, truncated: TruncationReason | undefined): RecordPair {
+  const responseFields: Array<[string, string]> = [['WARC-Concurrent-To', ids.request], ...commonFields(exchange)];
   responseFields.push(['WARC-Block-Digest', exchange.response!.blockDigest(encoding)]);
-  if (exchange.truncated === undefined) responseFields.push(['WARC-Payload-Digest', exchange.response!.payloadDigest(encoding)!]);
-  else responseFields.push(['WARC-Truncated', exchange.truncated]);
-
-  const requestFields: Array<[string, string]> = [['WARC-Concurrent-To', responseId], ...common];
-  requestFields.push(['WARC-Block-Digest', exchange.request.blockDigest(encoding)]);
-
+  if (truncated === undefined) responseFields.push(['WARC-Payload-Digest', exchange.response!.payloadDigest(encoding)!]);
+  else responseFields.push(['WARC-Truncated', truncated]);
   return {
     response: {
       type: 'response',
-      id: responseId,
+      id: ids.response,
       date: exchange.date,
-      targetUri: uri,
+      targetUri: targetUri(exchange),
       contentType: 'application/http;msgtype=response',
       fields: responseFields,
       block: exchange.response!,
     },
-    request: {
-      type: 'request',
-      id: requestId,
-      date: exchange.date,
-      targetUri: uri,
-      contentType: 'application/http;msgtype=request',
-      fields: requestFields,
-      block: exchange.request,
-    },
+    request: requestRecord(exchange, encoding, ids.request, ids.response),
   };
 }

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** What a tee reports about one socket, in wire order per direction. */
 export interface TeeObserver {
@@ -21,13 +21,14 @@ function toBuffer(chunk: unknown, encoding: unknown): Buffer | undefined {
 }
 
 /**
- * Observes every plaintext byte of `socket` (for TLS: the TLSSocket) without
+ * Observes every plaintext byte of `socket` (any Duplex: for TLS the TLSSocket,
+ * or either side of a proxied connection) without
  * changing what its user sees: `write`/`end` are wrapped on the instance
  * (Writable keeps write order = wire order) and so is `push`, through which
  * the socket hands received bytes to its readable side, whether its consumer
  * uses 'data' or 'readable'. Observer exceptions never reach the socket.
  */
-export function teeSocket(socket: Socket, observer: TeeObserver, onObserverError: (err: unknown) => void): void {
+export function teeSocket(socket: Duplex, observer: TeeObserver, onObserverError: (err: unknown) => void): void {
   let destroyError: Error | undefined;
   const guard = (fn: () => void): void => {
     try {
@@ -38,23 +39,23 @@ export function teeSocket(socket: Socket, observer: TeeObserver, onObserverError
   };
 
   const origWrite = socket.write;
-  socket.write = function teeWrite(this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+  socket.write = function teeWrite(this: Duplex, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     const buf = toBuffer(chunk, encoding);
     if (buf !== undefined && buf.length > 0 && !socket.destroyed && !socket.writableEnded) guard(() => observer.onWrite(buf));
     return (origWrite as (c: unknown, e?: unknown, cb?: unknown) => boolean).call(this, chunk, encoding, cb);
-  } as Socket['write'];
+  } as Duplex['write'];
 
   const origEnd = socket.end;
-  socket.end = function teeEnd(this: Socket, chunk?: unknown, encoding?: unknown, cb?: unknown): Socket {
+  socket.end = function teeEnd(this: Duplex, chunk?: unknown, encoding?: unknown, cb?: unknown): Duplex {
     if (typeof chunk !== 'function') {
       const buf = chunk == null ? undefined : toBuffer(chunk, encoding);
       if (buf !== undefined && buf.length > 0 && !socket.destroyed && !socket.writableEnded) guard(() => observer.onWrite(buf));
     }
-    return (origEnd as (c?: unknown, e?: unknown, cb?: unknown) => Socket).call(this, chunk, encoding, cb as WriteCb);
-  } as Socket['end'];
+    return (origEnd as (c?: unknown, e?: unknown, cb?: unknown) => Duplex).call(this, chunk, encoding, cb as WriteCb);
+  } as Duplex['end'];
 
   const origPush = socket.push;
-  socket.push = function teePush(this: Socket, chunk: unknown, encoding?: BufferEncoding): boolean {
+  socket.push = function teePush(this: Duplex, chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk === null) guard(() => observer.onReadEnd());
     else {
       const buf = toBuffer(chunk, encoding);
@@ -64,7 +65,7 @@ export function teeSocket(socket: Socket, observer: TeeObserver, onObserverError
   };
 
   const origDestroy = socket.destroy;
-  socket.destroy = function teeDestroy(this: Socket, error?: Error): Socket {
+  socket.destroy = function teeDestroy(this: Duplex, error?: Error): Duplex {
     if (error !== undefined && destroyError === undefined) destroyError = error;
     return origDestroy.call(this, error);
   };

@@ -1,19 +1,10 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Spool } from '../backend/types';
+import type { TruncationReason } from '../capture/exchange';
+import type { ControllerHandler, DispatchController } from './dispatch-handler';
 import { callerError, ClientError } from './errors';
-import type { RequestTag } from './request-tag';
-
-/** undici's handler interface as its Client calls it (the "legacy" callbacks). */
-export interface LegacyHandler {
-  onConnect?(abort: (err?: Error) => void, context?: object): void;
-  onError?(err: Error): void;
-  onUpgrade?(statusCode: number, headers: Buffer[] | string[] | null, socket: unknown): void;
-  onResponseStarted?(): void;
-  onHeaders?(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean;
-  onData?(chunk: Buffer): boolean;
-  onComplete?(trailers: string[] | null): void;
-  onBodySent?(chunkSize: number, totalBytesSent: number): void;
-  onRequestSent?(): void;
-}
+import type { PendingWrite } from './pending-write';
 
 export interface CaptureHandlerOptions {
   /** Bytes drained after the caller let go before the connection is cut. */
@@ -30,43 +21,98 @@ export interface CaptureHandlerOptions {
   callerIdleTimeout: number;
   /** The request failed for its caller for a reason other than the caller's own abort (for metrics). */
   onFailure?(reason: Error): void;
+  /** Tells the capture why we are about to cut the connection under this request (before undici destroys it). */
+  cut(reason: TruncationReason): void;
 }
 
 const PUMP_PIECE = 64 * 1024;
 
+/** Body bytes received but not yet taken by the caller; the handler owns the spool and closes it. */
+interface Backlog {
+  spool: Spool | undefined;
+  read: number;
+}
+
 /**
- * Sits between undici and the caller's handler. When the caller aborts after
- * the response head (cancelled body, partial read, dropped stream), the
- * caller is released as undici would release it, but the response keeps
- * flowing so the capture gets it to the end (up to `drainLimit`).
- * A caller that reads slowly or not at all does not hold the connection
- * back either: what it has not taken yet waits in a spool (bounded memory).
+ * Where one request is, with what that stage needs:
+ * - `waiting`: queued for a lane, or undici is connecting;
+ * - `sending`: undici started it; no final response head yet;
+ * - `streaming`: the caller has the head and takes the body (what it has not taken yet waits in `backlog`);
+ * - `ending`: undici is done, the caller still takes the backlog (then `trailers` go to it);
+ * - `draining`: the caller was let go; the body is read on for the capture;
+ * - `done`.
  */
-export class CaptureHandler implements LegacyHandler {
-  private abortRequest: ((err?: Error) => void) | undefined;
-  private resume: (() => void) | undefined;
-  private headersSeen = false;
-  private detached = false;
-  /** The caller aborted before the response head: its error is not a failure of ours. */
-  private callerAborted = false;
-  private finished = false;
-  private drained = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private timedOut: Error | undefined;
-  /** Body bytes received but not yet taken by the caller. */
-  private overflow: Spool | undefined;
-  private overflowRead = 0;
-  private callerPaused = false;
-  private undiciPaused = false;
-  private pumping = false;
-  private pendingComplete: { trailers: string[] | null } | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+type HandlerState =
+  | { name: 'waiting' }
+  | { name: 'sending'; undici: DispatchController }
+  | { name: 'streaming'; undici: DispatchController; backlog: Backlog; undiciPaused: boolean }
+  | { name: 'ending'; backlog: Backlog; trailers: IncomingHttpHeaders; idleTimer: NodeJS.Timeout }
+  | { name: 'draining'; undici: DispatchController; drained: number }
+  | { name: 'done' };
+
+/** What the caller holds: its abort, pause and resume act on the handler, not directly on undici. */
+class CallerController implements DispatchController {
+  private pausedNow = false;
+  private abortReason: Error | null = null;
+  rawHeaders: DispatchController['rawHeaders'] = null;
+  rawTrailers: DispatchController['rawTrailers'] = null;
 
   constructor(
-    private readonly inner: LegacyHandler,
-    readonly tag: RequestTag,
+    private readonly onAbort: (reason: Error) => void,
+    private readonly onResume: () => void,
+  ) {}
+
+  get aborted(): boolean {
+    return this.abortReason !== null;
+  }
+  get reason(): Error | null {
+    return this.abortReason;
+  }
+  get paused(): boolean {
+    return this.pausedNow;
+  }
+  pause(): void {
+    this.pausedNow = true;
+  }
+  resume(): void {
+    this.pausedNow = false;
+    this.onResume();
+  }
+  abort(reason: Error): void {
+    if (this.abortReason !== null) return;
+    this.abortReason = reason ?? new ClientError('ERR_CLIENT_CLOSED', 'request aborted');
+    this.onAbort(this.abortReason);
+  }
+}
+
+/**
+ * Sits between undici (controller-style handler calls) and the caller's
+ * handler. When the caller aborts after the response head (cancelled body,
+ * partial read, dropped stream), the caller is released as undici would
+ * release it, but the response keeps flowing so the capture gets it to the
+ * end (up to `drainLimit`). A caller that reads slowly or not at all does not
+ * hold the connection back either: what it has not taken yet waits in a spool
+ * (bounded memory).
+ */
+export class CaptureHandler implements ControllerHandler {
+  private state: HandlerState = { name: 'waiting' };
+  private readonly caller: CallerController;
+  private timer: NodeJS.Timeout | undefined;
+  /** Why the request was aborted before its response head: our timeout, or the caller (not a failure of ours). */
+  private abortedBy: { by: 'timeout'; error: Error } | { by: 'caller' } | undefined;
+  /** Re-entrancy guard: the caller may resume from inside the data we hand it. */
+  private pumping = false;
+  private released = false;
+
+  constructor(
+    private readonly inner: ControllerHandler,
+    private readonly pending: PendingWrite,
     private readonly options: CaptureHandlerOptions,
   ) {
+    this.caller = new CallerController(
+      (reason) => this.callerAbort(reason),
+      () => this.pump(),
+    );
     if (options.requestTimeout > 0) {
       this.timer = setTimeout(() => this.timeout(), options.requestTimeout);
       this.timer.unref();
@@ -74,169 +120,182 @@ export class CaptureHandler implements LegacyHandler {
   }
 
   private timeout(): void {
-    this.timedOut = new ClientError('ERR_REQUEST_TIMEOUT', `the request did not finish within ${this.options.requestTimeout} ms (timeouts.request)`);
-    this.tag.truncation = 'time';
-    if (this.abortRequest !== undefined) this.abortRequest(this.timedOut);
-    else if (this.options.dequeue()) this.onError(this.timedOut);
-    // Otherwise undici holds it while connecting: the dial timeout bounds that, and onConnect aborts at once.
+    const error = new ClientError('ERR_REQUEST_TIMEOUT', `the request did not finish within ${this.options.requestTimeout} ms (timeouts.request)`);
+    this.abortedBy = { by: 'timeout', error };
+    const s = this.state;
+    if (s.name === 'sending' || s.name === 'streaming' || s.name === 'draining') {
+      this.options.cut('time');
+      s.undici.abort(error);
+    }
+    else if (s.name === 'waiting' && this.options.dequeue()) this.onResponseError(null, error);
+    // Otherwise undici holds it while connecting: the dial timeout bounds that, and onRequestStart aborts at once.
   }
 
   /** The caller's abort: before the head it really aborts; after it, the caller is let go and the body drained. */
-  private callerAbort = (err?: Error): void => {
-    if (this.detached) return;
-    if (this.pendingComplete !== undefined) {
-      this.letGo(err ?? new ClientError('ERR_CLIENT_CLOSED', 'request aborted'));
-      return;
+  private callerAbort(reason: Error): void {
+    const s = this.state;
+    if (s.name === 'streaming' || s.name === 'ending') this.letGo(reason);
+    else if (s.name === 'sending') {
+      this.abortedBy ??= { by: 'caller' };
+      s.undici.abort(reason);
     }
-    if (this.finished) return;
-    if (!this.headersSeen) {
-      this.callerAborted = true;
-      this.abortRequest?.(err);
-      return;
-    }
-    this.letGo(err ?? new ClientError('ERR_CLIENT_CLOSED', 'request aborted'));
-  };
+  }
 
   /** Stops talking to the caller; the response keeps being read for the capture. */
   private letGo(reason: Error): void {
-    this.detached = true;
-    this.releaseOverflow();
-    this.pendingComplete = undefined;
+    const s = this.state;
+    if (s.name !== 'streaming' && s.name !== 'ending') return;
+    releaseBacklog(s.backlog);
+    if (s.name === 'ending') clearTimeout(s.idleTimer);
+    this.state = s.name === 'streaming' ? { name: 'draining', undici: s.undici, drained: 0 } : { name: 'done' };
     try {
-      this.inner.onError?.(reason);
+      this.inner.onResponseError?.(this.caller, reason);
     } finally {
-      if (this.undiciPaused) {
-        this.undiciPaused = false;
-        this.resume?.();
-      }
+      if (s.name === 'streaming' && s.undiciPaused) s.undici.resume();
     }
   }
 
-  private releaseOverflow(): void {
-    this.overflow?.close();
-    this.overflow = undefined;
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-  }
-
   /** The caller asks for more: hand it spooled bytes, then let undici read again. */
-  private pump = (): void => {
-    this.callerPaused = false;
-    if (this.pumping || this.detached) return;
+  private pump(): void {
+    if (this.pumping) return;
     this.pumping = true;
     try {
-      const o = this.overflow;
-      while (o !== undefined && !this.callerPaused && !this.detached && this.overflowRead < o.size) {
-        const piece = o.read(this.overflowRead, PUMP_PIECE);
-        this.overflowRead += piece.length;
-        if (this.inner.onData?.(piece) === false) this.callerPaused = true;
+      const s = this.state;
+      if (s.name !== 'streaming' && s.name !== 'ending') return;
+      const backlog = s.backlog;
+      while (backlog.spool !== undefined && !this.caller.paused && this.state === s && backlog.read < backlog.spool.size) {
+        const piece = backlog.spool.read(backlog.read, PUMP_PIECE);
+        backlog.read += piece.length;
+        this.inner.onResponseData?.(this.caller, piece);
       }
-      if (this.detached) return;
-      this.idleTimer?.refresh();
-      const drained = this.overflow === undefined || this.overflowRead >= this.overflow.size;
-      if (drained && this.pendingComplete !== undefined && !this.callerPaused) {
-        const { trailers } = this.pendingComplete;
-        this.pendingComplete = undefined;
-        this.releaseOverflow();
-        this.inner.onComplete?.(trailers);
-      } else if (drained && this.undiciPaused) {
-        this.undiciPaused = false;
-        this.resume?.();
+      if (this.state !== s) return;
+      const drained = backlog.spool === undefined || backlog.read >= backlog.spool.size;
+      if (s.name === 'ending') {
+        s.idleTimer.refresh();
+        if (drained && !this.caller.paused) {
+          clearTimeout(s.idleTimer);
+          releaseBacklog(backlog);
+          const trailers = s.trailers;
+          this.state = { name: 'done' };
+          this.inner.onResponseEnd?.(this.caller, trailers);
+        }
+      } else if (drained && s.undiciPaused) {
+        s.undiciPaused = false;
+        s.undici.resume();
       }
     } finally {
       this.pumping = false;
     }
-  };
+  }
 
-  onConnect(abort: (err?: Error) => void, context?: object): void {
-    this.abortRequest = abort;
-    if (this.timedOut !== undefined) {
-      abort(this.timedOut);
+  onRequestStart(controller: DispatchController, context: unknown): void {
+    if (this.abortedBy?.by === 'timeout') {
+      controller.abort(this.abortedBy.error);
       return;
     }
-    this.inner.onConnect?.(this.callerAbort, context);
+    this.state = { name: 'sending', undici: controller };
+    this.inner.onRequestStart?.(this.caller, context);
   }
 
   onResponseStarted(): void {
-    if (!this.detached) this.inner.onResponseStarted?.();
+    if (this.state.name === 'sending' || this.state.name === 'streaming') this.inner.onResponseStarted?.();
   }
 
-  onHeaders(statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean {
-    if (statusCode >= 200) {
-      this.headersSeen = true;
-      this.resume = resume;
-    }
-    if (this.detached) return true;
-    if (statusCode < 200) return this.inner.onHeaders?.(statusCode, headers, resume, statusText) ?? true;
-    if (this.inner.onHeaders?.(statusCode, headers, this.pump, statusText) === false) this.callerPaused = true;
-    return true;
+  onResponseStart(controller: DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    const s = this.state;
+    if (s.name !== 'sending') return;
+    this.caller.rawHeaders = controller.rawHeaders ?? null;
+    if (statusCode >= 200) this.state = { name: 'streaming', undici: s.undici, backlog: { spool: undefined, read: 0 }, undiciPaused: false };
+    // A pause here (also on a 1xx head) makes the body that follows wait in the backlog.
+    this.inner.onResponseStart?.(this.caller, statusCode, headers, statusMessage);
   }
 
-  onData(chunk: Buffer): boolean {
-    if (this.detached) {
-      this.drained += chunk.length;
-      if (this.drained > this.options.drainLimit) {
-        this.tag.truncation = 'length';
-        this.abortRequest?.(new ClientError('ERR_CLIENT_CLOSED', 'drain limit reached after the caller let go'));
+  onResponseData(_controller: DispatchController, chunk: Buffer): void {
+    const s = this.state;
+    if (s.name === 'draining') {
+      s.drained += chunk.length;
+      if (s.drained > this.options.drainLimit) {
+        this.options.cut('length');
+        s.undici.abort(new ClientError('ERR_CLIENT_CLOSED', 'drain limit reached after the caller let go'));
       }
-      return true;
-    }
-    if (this.callerPaused || (this.overflow !== undefined && this.overflowRead < this.overflow.size)) {
-      this.overflow ??= this.options.createSpool();
-      this.overflow.append(chunk);
-      // Past the drain limit a caller that does not read holds the connection (idle-read timeout applies).
-      if (this.overflow.size - this.overflowRead > this.options.drainLimit) {
-        this.undiciPaused = true;
-        return false;
-      }
-      return true;
-    }
-    if (this.inner.onData?.(chunk) === false) this.callerPaused = true;
-    return true;
-  }
-
-  onComplete(trailers: string[] | null): void {
-    this.finish();
-    if (this.detached) return;
-    if (this.overflow !== undefined && this.overflowRead < this.overflow.size) {
-      this.pendingComplete = { trailers };
-      this.idleTimer = setTimeout(() => {
-        this.letGo(new ClientError('ERR_CALLER_IDLE', `the caller took nothing for ${this.options.callerIdleTimeout} ms`));
-      }, this.options.callerIdleTimeout);
-      this.idleTimer.unref();
       return;
     }
-    this.releaseOverflow();
-    this.inner.onComplete?.(trailers);
+    if (s.name !== 'streaming') return;
+    const backlog = s.backlog;
+    if (this.caller.paused || (backlog.spool !== undefined && backlog.read < backlog.spool.size)) {
+      backlog.spool ??= this.options.createSpool();
+      backlog.spool.append(chunk);
+      // Past the drain limit a caller that does not read holds the connection (idle-read timeout applies).
+      if (backlog.spool.size - backlog.read > this.options.drainLimit && !s.undiciPaused) {
+        s.undiciPaused = true;
+        s.undici.pause();
+      }
+      return;
+    }
+    this.inner.onResponseData?.(this.caller, chunk);
   }
 
-  onError(err: Error): void {
-    this.finish();
-    this.releaseOverflow();
-    this.pendingComplete = undefined;
-    const reason = this.timedOut ?? this.tag.captureError ?? callerError(err);
-    if (!this.tag.taken) this.tag.reject(reason);
-    if (!this.detached && !this.callerAborted) this.options.onFailure?.(reason);
-    if (!this.detached) this.inner.onError?.(reason);
+  onResponseEnd(controller: DispatchController, trailers: IncomingHttpHeaders): void {
+    this.release();
+    const s = this.state;
+    if (s.name !== 'streaming') {
+      this.state = { name: 'done' };
+      return;
+    }
+    this.caller.rawTrailers = controller.rawTrailers ?? null;
+    const backlog = s.backlog;
+    if (backlog.spool !== undefined && backlog.read < backlog.spool.size) {
+      const idleTimer = setTimeout(() => {
+        this.letGo(new ClientError('ERR_CALLER_IDLE', `the caller took nothing for ${this.options.callerIdleTimeout} ms`));
+      }, this.options.callerIdleTimeout);
+      idleTimer.unref();
+      this.state = { name: 'ending', backlog, trailers, idleTimer };
+      return;
+    }
+    releaseBacklog(backlog);
+    this.state = { name: 'done' };
+    this.inner.onResponseEnd?.(this.caller, trailers);
   }
 
-  onUpgrade(statusCode: number, headers: Buffer[] | string[] | null, socket: unknown): void {
-    this.finish();
-    this.inner.onUpgrade?.(statusCode, headers, socket);
+  onResponseError(_controller: DispatchController | null, err: Error): void {
+    this.release();
+    const s = this.state;
+    if (s.name === 'done') return;
+    if (s.name === 'streaming' || s.name === 'ending') releaseBacklog(s.backlog);
+    if (s.name === 'ending') clearTimeout(s.idleTimer);
+    this.state = { name: 'done' };
+    const reason = this.abortedBy?.by === 'timeout' ? this.abortedBy.error : callerError(err);
+    this.pending.unsent(reason);
+    if (s.name === 'draining') return;
+    if (this.abortedBy?.by !== 'caller') this.options.onFailure?.(reason);
+    this.inner.onResponseError?.(this.caller, reason);
   }
 
-  onBodySent(chunkSize: number, totalBytesSent: number): void {
-    this.inner.onBodySent?.(chunkSize, totalBytesSent);
+  onRequestUpgrade(controller: DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
+    this.release();
+    this.state = { name: 'done' };
+    this.caller.rawHeaders = controller.rawHeaders ?? null;
+    this.inner.onRequestUpgrade?.(this.caller, statusCode, headers, socket);
+  }
+
+  onBodySent(...args: unknown[]): void {
+    this.inner.onBodySent?.(...args);
   }
 
   onRequestSent(): void {
     this.inner.onRequestSent?.();
   }
 
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
+  /** The request is over for undici: the lane is free, the timeout moot. */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.options.onDone();
   }
+}
+
+function releaseBacklog(backlog: Backlog): void {
+  backlog.spool?.close();
+  backlog.spool = undefined;
 }

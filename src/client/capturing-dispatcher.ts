@@ -1,21 +1,19 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { Client, Dispatcher, type buildConnector } from 'undici';
+import type { Client, Dispatcher, buildConnector } from 'undici';
 import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
 import { CaptureConnection } from '../capture/connection';
-import type { CapturedExchange } from '../capture/exchange';
+import type { ExchangeOutcome } from '../capture/outcome';
 import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
 import type { Dialer } from '../net/dialer';
-import { CaptureHandler, type LegacyHandler } from './capture-handler';
+import { CaptureHandler } from './capture-handler';
+import { controllerHandler, type ControllerHandler } from './dispatch-handler';
 import type { ClientObserver } from './client-observer';
 import { ClientError } from './errors';
-import { RequestTag } from './request-tag';
+import { PendingWrite } from './pending-write';
+import { undici } from './undici';
 import { withUserAgent } from './user-agent';
 import type { ResolvedTimeouts } from './settings';
-
-// undici turns new-style handlers (onRequestStart…) into the callbacks its Client calls.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const UnwrapHandler = require('undici/lib/handler/unwrap-handler') as { unwrap(h: object): LegacyHandler };
 
 export interface CapturingDispatcherOptions {
   dialer: Dialer;
@@ -26,20 +24,23 @@ export interface CapturingDispatcherOptions {
   timeouts: ResolvedTimeouts;
   connectionsPerOrigin: number;
   keepAliveTimeout: number;
-  onExchange(exchange: CapturedExchange<RequestTag>): void;
+  /** Each captured exchange's outcome; the request's PendingWrite is its `exchange.caller`. */
+  onOutcome(outcome: ExchangeOutcome<PendingWrite>): void;
   observer: ClientObserver;
   /** Added to requests that carry no User-Agent; undefined sends none. */
   userAgent: string | undefined;
 }
 
 /**
- * One undici Client (one connection at a time, no pipelining) with the tag of
- * the request it is running: the next request written on its socket is that one.
+ * One undici Client (one connection at a time, no pipelining), the capture of
+ * its current connection, and the PendingWrite of the request it runs: the
+ * next request written on its socket is that one.
  */
 interface Lane {
   client: Client;
   busy: boolean;
-  tag: RequestTag | undefined;
+  next: PendingWrite | undefined;
+  capture: CaptureConnection<PendingWrite> | undefined;
 }
 
 interface OriginPool {
@@ -54,7 +55,7 @@ type ConnectOptions = { hostname: string; protocol: string; port: string | numbe
  * pool per origin so that it always knows which connection carries which
  * request, and so which exchange settles which caller's `written`.
  */
-export class CapturingDispatcher extends Dispatcher {
+export class CapturingDispatcher extends undici.Dispatcher {
   private readonly pools = new Map<string, OriginPool>();
   private closed = false;
 
@@ -63,30 +64,33 @@ export class CapturingDispatcher extends Dispatcher {
   }
 
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.dispatchTagged(opts, handler, new RequestTag());
+    return this.dispatchTracked(opts, handler, new PendingWrite());
   }
 
   /**
-   * Dispatches with a tag the caller keeps, to learn where the exchange was written.
+   * Dispatches with a PendingWrite the caller keeps, to learn where the exchange was written.
    * `requestTimeout` overrides the client's; `proxyType` is handed to the dialer's proxy
    * selection (connections are pooled per origin and proxy type, so a kept-alive
    * connection is only reused by requests that asked for the same type).
    */
-  dispatchTagged(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, tag: RequestTag, requestTimeout?: number, proxyType?: string): boolean {
-    const legacy = UnwrapHandler.unwrap(handler as object);
+  dispatchTracked(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, pending: PendingWrite, requestTimeout?: number, proxyType?: string): boolean {
+    // Either handler style, as undici 7 and 8 callers hand it; the Clients below get the controller style only.
+    const caller: ControllerHandler = controllerHandler(handler);
     if (this.closed) {
       const err = new ClientError('ERR_CLIENT_CLOSED', 'the client is closed');
-      tag.reject(err);
-      queueMicrotask(() => legacy.onError?.(err));
+      pending.unsent(err);
+      queueMicrotask(() => caller.onResponseError?.(null, err));
       return false;
     }
     this.options.observer.requestStarted();
+    // undici 7's top-level request() leaves `dispatcher` (this one) in opts; undici 8's Client refuses it.
+    const { dispatcher: _self, ...rest } = opts as Dispatcher.DispatchOptions & { dispatcher?: unknown };
     const ua = this.options.userAgent;
-    if (ua !== undefined) opts = { ...opts, headers: withUserAgent(opts.headers, ua) };
+    opts = ua === undefined ? rest : { ...rest, headers: withUserAgent(rest.headers, ua) };
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
     const pool = this.poolFor(proxyType === undefined ? origin : `${origin} ${proxyType}`);
     let lane: Lane | undefined;
-    const wrapped = new CaptureHandler(legacy, tag, {
+    const wrapped = new CaptureHandler(caller, pending, {
       drainLimit: this.options.maxResponseBytes,
       requestTimeout: requestTimeout ?? this.options.timeouts.request,
       onDone: () => {
@@ -100,12 +104,14 @@ export class CapturingDispatcher extends Dispatcher {
       createSpool: () => this.options.backend.createSpool(this.options.spool),
       callerIdleTimeout: this.options.timeouts.idleRead,
       onFailure: (reason) => this.options.observer.requestFailed(reason),
+      // The lane's connection carries this request while the handler runs (one request per connection at a time).
+      cut: (reason) => lane?.capture?.cut(reason),
     });
     const run = (l: Lane): void => {
       lane = l;
       l.busy = true;
-      l.tag = tag;
-      l.client.dispatch(opts, wrapped as unknown as Dispatcher.DispatchHandler);
+      l.next = pending;
+      l.client.dispatch(opts, wrapped as Dispatcher.DispatchHandler);
     };
     const idle = pool.lanes.find((l) => !l.busy);
     if (idle !== undefined) run(idle);
@@ -125,16 +131,18 @@ export class CapturingDispatcher extends Dispatcher {
 
   private release(pool: OriginPool, lane: Lane): void {
     lane.busy = false;
-    lane.tag = undefined;
+    lane.next = undefined;
     const next = pool.waiting.shift();
     if (next !== undefined) next(lane);
   }
 
   private newLane(origin: string, pool: OriginPool, proxyType: string | undefined): Lane {
-    const lane: Lane = { client: undefined as unknown as Client, busy: false, tag: undefined };
+    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined };
     const t = this.options.timeouts;
-    lane.client = new Client(origin, {
+    lane.client = new undici.Client(origin, {
       pipelining: 1,
+      // The capture frames HTTP/1.1 (undici 8 would take HTTP/2 when TLS offers it).
+      allowH2: false,
       keepAliveTimeout: this.options.keepAliveTimeout,
       headersTimeout: t.responseHeaders,
       bodyTimeout: t.idleRead,
@@ -180,7 +188,7 @@ export class CapturingDispatcher extends Dispatcher {
       ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
       ...(cipher !== undefined ? { cipher } : {}),
     });
-    const capture = new CaptureConnection<RequestTag>({
+    const capture = new CaptureConnection<PendingWrite>({
       backend: this.options.backend,
       digestAlgorithm: this.options.digestAlgorithm,
       spool: this.options.spool,
@@ -193,16 +201,17 @@ export class CapturingDispatcher extends Dispatcher {
         ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
         ...(cipher !== undefined ? { cipher } : {}),
       },
-      takeTag: () => {
-        const tag = lane.tag;
-        lane.tag = undefined;
-        if (tag !== undefined) tag.taken = true;
-        return tag;
+      takeCaller: () => {
+        const pending = lane.next;
+        lane.next = undefined;
+        pending?.captured();
+        return pending;
       },
       onExchangeStart: (ex) => observer.exchangeStarted(ex),
-      onExchange: (ex) => this.options.onExchange(ex),
+      onOutcome: (outcome) => this.options.onOutcome(outcome),
     });
     capture.attach(result.socket);
+    lane.capture = capture;
     return result.socket;
   }
 

@@ -1,44 +1,40 @@
+import type { DigestEncoding } from '../backend/types';
 import type { CapturedExchange } from '../capture/exchange';
-import type { RecordPair } from '../capture/records';
+import { connectionFields, requestRecord, type PairIds, type RecordPair } from '../capture/records';
 import { buildRevisitRecord } from '../dedupe/revisit';
-import type { DedupeIndex } from '../dedupe/types';
-import type { WarcRecord } from '../warc/record';
-
-/** Fields of the response record a revisit carries over (the revisit builder sets the rest). */
-const CARRIED = new Set(['warc-protocol', 'warc-cipher-suite']);
+import type { DedupeHit, DedupeIndex } from '../dedupe/types';
 
 /**
- * Asks the dedupe index about a complete response. On a hit, returns the pair
- * to write instead: a revisit (block = the final response head) and the
- * request pointing at it; the response spool is released. `null` → write as is.
+ * Asks the dedupe index about a complete exchange's payload, before any record
+ * is built: `responseId` is the id its response record gets if written in full
+ * (the index remembers it then). `null` → write the full response.
  */
-export async function dedupePair(ex: CapturedExchange<unknown>, pair: RecordPair, dedupe: DedupeIndex): Promise<RecordPair | null> {
-  const payloadDigest = pair.response.fields?.find(([n]) => n === 'WARC-Payload-Digest')?.[1];
-  if (payloadDigest === undefined || ex.truncated !== undefined) return null;
-  const hit = await dedupe.check({
-    payloadDigest,
-    targetUri: pair.response.targetUri!,
+export function dedupeLookup(ex: CapturedExchange<unknown>, url: string, responseId: string, encoding: DigestEncoding, dedupe: DedupeIndex): Promise<DedupeHit | null> {
+  return dedupe.check({
+    payloadDigest: ex.response!.payloadDigest(encoding)!,
+    targetUri: url,
     payloadLength: ex.payloadLength,
     date: ex.date,
-    recordId: pair.response.id,
+    recordId: responseId,
   });
-  if (hit === null) return null;
-  const head = ex.response!.read(ex.finalHeadOffset, ex.responseHead!.length);
-  const ip = pair.response.fields?.find(([n]) => n === 'WARC-IP-Address')?.[1];
+}
+
+/**
+ * The pair written for a dedupe hit: a revisit (block = the final response
+ * head, copied out of the response spool) and the request pointing at it. The
+ * response spool is not part of it: the caller releases it.
+ */
+export function revisitPair(ex: CapturedExchange<unknown>, url: string, hit: DedupeHit, encoding: DigestEncoding, ids: PairIds): RecordPair {
+  const { ipAddress, carried } = connectionFields(ex);
   const revisit = buildRevisitRecord({
-    targetUri: pair.response.targetUri!,
+    targetUri: url,
     date: ex.date,
-    responseHead: head,
-    payloadDigest,
+    responseHead: ex.response!.read(ex.finalHeadOffset, ex.responseHead!.length),
+    payloadDigest: ex.response!.payloadDigest(encoding)!,
     hit,
-    concurrentTo: pair.request.id,
-    ...(ip !== undefined ? { ipAddress: ip } : {}),
-    extraFields: (pair.response.fields ?? []).filter(([n]) => CARRIED.has(n.toLowerCase())),
+    concurrentTo: ids.request,
+    ...(ipAddress !== undefined ? { ipAddress } : {}),
+    extraFields: carried,
   });
-  ex.response!.close();
-  const request: WarcRecord = {
-    ...pair.request,
-    fields: (pair.request.fields ?? []).map(([n, v]): readonly [string, string] => [n, n === 'WARC-Concurrent-To' ? revisit.id : v]),
-  };
-  return { response: revisit, request };
+  return { response: revisit, request: requestRecord(ex, encoding, ids.request, revisit.id) };
 }

@@ -1,14 +1,13 @@
 import type { DigestEncoding } from '../backend/types';
-import type { CapturedExchange } from '../capture/exchange';
-import { HttpParseError } from '../http/errors';
-import { exchangeRecords, targetUri, type RecordPair } from '../capture/records';
+import type { ExchangeOutcome } from '../capture/outcome';
+import { exchangeRecords, newPairIds, targetUri, type RecordPair } from '../capture/records';
 import type { DedupeIndex } from '../dedupe/types';
 import type { Logger } from '../obs/logger';
 import type { WarcWriter } from '../warc/write/writer';
 import type { ClientObserver } from './client-observer';
-import { ClientError, DiscardedError } from './errors';
-import { dedupePair } from './dedupe-step';
-import type { RequestTag } from './request-tag';
+import { DiscardedError } from './errors';
+import { dedupeLookup, revisitPair } from './dedupe-step';
+import type { PendingWrite } from './pending-write';
 import type { DiscardHook } from './settings';
 
 /** Counts of what happened to captured exchanges. */
@@ -66,31 +65,31 @@ export class ExchangeRecorder {
     private readonly observer: ClientObserver,
   ) {}
 
-  record(ex: CapturedExchange<RequestTag>): void {
-    const tag = ex.tag;
+  /**
+   * Takes one outcome and with it the exchange's spools: a failed or discarded
+   * exchange's are released here; a written pair's blocks go to the writer,
+   * which closes them after the write; a revisit's unused response spool is
+   * released here before the write.
+   */
+  record(outcome: ExchangeOutcome<PendingWrite>): void {
+    const ex = outcome.exchange;
+    const pending = ex.caller;
     this.observer.exchangeCaptured(ex);
-    if (tag?.truncation !== undefined && ex.truncated !== undefined && ex.truncated !== 'length' && !ex.responseComplete) {
-      // The handler knows why it cut the connection (e.g. the whole-request timeout).
-      ex.truncated = tag.truncation;
-    }
-    // Malformed HTTP or nothing to write: release the spools and report why.
-    const fatal = ex.error !== undefined && (ex.truncated === undefined || !ex.hasResponse);
-    if (fatal || !ex.hasResponse || ex.requestHead === undefined) {
+    if (outcome.state === 'failed') {
       ex.discard();
       this.observer.exchangeSettled(ex);
       this.stats.failed++;
-      const cause = ex.error ?? new ClientError('ERR_NOT_WRITTEN', 'the exchange has no response');
-      if (tag !== undefined && cause instanceof HttpParseError) tag.captureError = cause;
-      this.logger.debug({ code: (cause as { code?: string }).code }, 'exchange not written');
-      tag?.reject(cause);
+      this.logger.debug({ code: outcome.error.code }, 'exchange not written');
+      pending?.reject(outcome.error);
       return;
     }
+    const truncated = outcome.state === 'truncated' ? outcome.reason : undefined;
     const url = targetUri(ex);
     const head = ex.responseHead!;
     if (this.discardHook !== undefined) {
       let verdict: { discard: boolean; reason?: string };
       try {
-        verdict = this.discardHook({ url, method: ex.requestHead.method, status: head.status, headers: head.headers });
+        verdict = this.discardHook({ url, method: ex.requestHead!.method, status: head.status, headers: head.headers });
       } catch (err) {
         verdict = { discard: true, reason: `DiscardHook threw: ${(err as Error).message}` };
       }
@@ -100,44 +99,46 @@ export class ExchangeRecorder {
         this.stats.discarded++;
         const reason = verdict.reason ?? 'no reason given';
         this.observer.discarded(url, head.status, reason);
-        tag?.reject(new DiscardedError(reason));
+        pending?.reject(new DiscardedError(reason));
         return;
       }
     }
-    const truncated = ex.truncated;
     const bytes = ex.request.size + ex.response!.size;
-    const pair = exchangeRecords(ex, this.encoding);
-    const write = (chosen: RecordPair): Promise<void> =>
-      this.writer.write([chosen.response, chosen.request]).then(
+    const ids = newPairIds();
+    const write = (pair: RecordPair): Promise<void> =>
+      this.writer.write([pair.response, pair.request]).then(
         (records) => {
           const [response, request] = records;
           this.observer.exchangeSettled(ex);
           this.observer.recordsWritten(records, url);
           this.stats.written++;
           if (truncated !== undefined) this.stats.truncated++;
-          const revisit = chosen.response.type === 'revisit';
+          const revisit = pair.response.type === 'revisit';
           if (revisit) this.stats.revisits++;
           this.stats.bytes += bytes;
-          tag?.resolve({ url, status: head.status, response: response!, request: request!, ...(truncated ? { truncated } : {}), ...(revisit ? { revisit } : {}) });
+          pending?.resolve({ url, status: head.status, response: response!, request: request!, ...(truncated ? { truncated } : {}), ...(revisit ? { revisit } : {}) });
         },
         (err: Error) => {
           this.observer.exchangeSettled(ex);
           this.stats.failed++;
           this.observer.writeFailed(err, url);
-          tag?.reject(err);
+          pending?.reject(err);
         },
       );
     let p: Promise<void>;
-    if (this.dedupe === undefined) p = write(pair);
+    // Only a whole payload can be a duplicate.
+    if (this.dedupe === undefined || truncated !== undefined) p = write(exchangeRecords(ex, this.encoding, ids, truncated));
     else {
-      const decided = dedupePair(ex, pair, this.dedupe).then(
-        (r) => r ?? pair,
-        (err: Error) => {
-          this.logger.warn({ err: err.message, url }, 'dedupe lookup failed; writing the full response');
-          return pair;
-        },
-      );
-      p = Promise.all([decided, this.tail]).then(([chosen]) => write(chosen));
+      const hit = dedupeLookup(ex, url, ids.response, this.encoding, this.dedupe).catch((err: Error) => {
+        this.logger.warn({ err: err.message, url }, 'dedupe lookup failed; writing the full response');
+        return null;
+      });
+      p = Promise.all([hit, this.tail]).then(([found]) => {
+        if (found === null) return write(exchangeRecords(ex, this.encoding, ids, undefined));
+        const pair = revisitPair(ex, url, found, this.encoding, ids);
+        ex.discardResponse();
+        return write(pair);
+      });
       this.tail = p;
     }
     this.inFlight.add(p);

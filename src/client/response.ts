@@ -3,7 +3,7 @@ import { arrayBuffer as readArrayBuffer, buffer as readBuffer } from 'node:strea
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { WarcwireError } from '../errors';
 import { callerError, ClientError } from './errors';
-import type { WrittenExchange } from './request-tag';
+import type { WrittenExchange } from './pending-write';
 
 /** One redirect hop that `fetch()` followed; its pair is recorded like any other. */
 export interface RedirectHop {

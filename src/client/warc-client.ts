@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { pipeline, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { loadBackend } from '../backend/index';
 import type { Backend } from '../backend/types';
 import { DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, defaultDigestEncoding } from '../defaults';
@@ -13,7 +13,8 @@ import { ClientObserver } from './client-observer';
 import { DnsArchive } from './dns-archive';
 import { ClientError, fetchError } from './errors';
 import { ExchangeRecorder, type RecorderStats } from './recorder';
-import { RequestTag } from './request-tag';
+import { PendingWrite } from './pending-write';
+import { undici } from './undici';
 import { WarcResponse, type RedirectHop } from './response';
 import { DEFAULT_USER_AGENT } from './user-agent';
 import { checkSettings, resolveTimeouts, type WarcClientSettings } from './settings';
@@ -87,18 +88,18 @@ async function prepareOutput(writer: WarcClientSettings['writer'], backend: Back
   }
 }
 
-/** Hands every dispatch of one fetch() hop to the capturing dispatcher with that hop's tag. */
-class TaggingDispatcher extends Dispatcher {
+/** Hands every dispatch of one fetch() hop to the capturing dispatcher with that hop's PendingWrite. */
+class HopDispatcher extends undici.Dispatcher {
   constructor(
     private readonly target: CapturingDispatcher,
-    private readonly tag: RequestTag,
+    private readonly pending: PendingWrite,
     private readonly requestTimeout: number | undefined,
     private readonly proxyType: string | undefined,
   ) {
     super();
   }
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.target.dispatchTagged(opts, handler, this.tag, this.requestTimeout, this.proxyType);
+    return this.target.dispatchTracked(opts, handler, this.pending, this.requestTimeout, this.proxyType);
   }
   override async close(): Promise<void> {}
   override async destroy(): Promise<void> {}
@@ -158,7 +159,7 @@ export class WarcClient {
       timeouts,
       connectionsPerOrigin: settings.connectionsPerOrigin ?? DEFAULT_CLIENT.connectionsPerOrigin,
       keepAliveTimeout: settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout,
-      onExchange: (ex) => recorder.record(ex),
+      onOutcome: (outcome) => recorder.record(outcome),
       observer,
       userAgent: settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT),
     });
@@ -230,9 +231,9 @@ export class WarcClient {
     let body = init.body ?? null;
     const headers = headerPairs(init.headers);
     for (;;) {
-      const tag = new RequestTag();
-      const res = await request(current, {
-        dispatcher: new TaggingDispatcher(this.dispatcher, tag, init.timeout, init.proxyType),
+      const pending = new PendingWrite();
+      const res = await undici.request(current, {
+        dispatcher: new HopDispatcher(this.dispatcher, pending, init.timeout, init.proxyType),
         method: method as Dispatcher.HttpMethod,
         headers: headers.flat(),
         body,
@@ -240,7 +241,7 @@ export class WarcClient {
       });
       const location = res.headers.location;
       if (follow && REDIRECTS.has(res.statusCode) && typeof location === 'string') {
-        hops.push({ url: current.href, status: res.statusCode, written: tag.written });
+        hops.push({ url: current.href, status: res.statusCode, written: pending.written });
         // Let go of the body; the capture still reads it to the end.
         res.body.on('error', () => undefined);
         res.body.destroy();
@@ -261,7 +262,7 @@ export class WarcClient {
       }
       const decompress = (init.decompressBody ?? this.settings.decompressBody ?? DEFAULT_CLIENT.decompressBody) && method !== 'HEAD';
       const { stream, codings } = decompress ? this.decoded(res.body, responseHeaders) : { stream: res.body, codings: [] };
-      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, tag.written, hops, codings);
+      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, pending.written, hops, codings);
     }
   }
 

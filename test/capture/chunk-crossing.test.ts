@@ -9,7 +9,8 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loadBackend } from '../../src/backend';
 import type { Backend, CaptureBlock } from '../../src/backend/types';
-import { CaptureConnection, type CapturedExchange } from '../../src/capture';
+import { CaptureConnection } from '../../src/capture';
+import type { ExchangeOutcome } from '../../src/capture/outcome';
 import { seededRandom } from '../../src/proxy/seeded-random';
 import { seededBytes } from '../helpers/backend-tools';
 
@@ -117,15 +118,15 @@ async function captureSplit(seed: number, maxResponseBytes: number) {
     return push.call(this, chunk, encoding);
   };
   const appends = new Map<CaptureBlock, number>();
-  const exchanges: Array<CapturedExchange<undefined>> = [];
+  const outcomes: Array<ExchangeOutcome<undefined>> = [];
   new CaptureConnection<undefined>({
     backend: countingBackend(appends),
     digestAlgorithm: 'sha1',
     spool: {},
     maxResponseBytes,
     info: { scheme: 'http', authority: 'h', proxied: false },
-    takeTag: () => undefined,
-    onExchange: (ex) => exchanges.push(ex),
+    takeCaller: () => undefined,
+    onOutcome: (outcome) => outcomes.push(outcome),
   }).attach(socket);
   let clientGot = 0;
   socket.on('data', (d: Buffer) => (clientGot += d.length));
@@ -142,20 +143,20 @@ async function captureSplit(seed: number, maxResponseBytes: number) {
     await until(() => clientGot === target);
   }
   server.end();
-  await until(() => exchanges.length === responses.length);
+  await until(() => outcomes.length === responses.length);
   socket.destroy();
   await new Promise<void>((r) => listener.close(() => r()));
-  return { exchanges, appends, sentSizes: sent.map((p) => p.length), receivedSizes: received };
+  return { outcomes, exchanges: outcomes.map((o) => o.exchange), appends, sentSizes: sent.map((p) => p.length), receivedSizes: received };
 }
 
 describe(`capture: one crossing per chunk (${real.name} backend)`, () => {
   test.each([1, 2, 3, 4])('digests equal node:crypto over seeded random splits (seed %d); one append per message per chunk', async (seed) => {
-    const { exchanges, appends, sentSizes, receivedSizes } = await captureSplit(seed, 1 << 20);
-    expect(exchanges.map((ex) => [ex.requestHead?.target, ex.responseComplete, ex.truncated, ex.error])).toEqual([
-      ['/1', true, undefined, undefined],
-      ['/2', true, undefined, undefined],
-      ['/3', true, undefined, undefined],
-      ['/4', true, undefined, undefined],
+    const { outcomes, exchanges, appends, sentSizes, receivedSizes } = await captureSplit(seed, 1 << 20);
+    expect(outcomes.map((o) => [o.exchange.requestHead?.target, o.state])).toEqual([
+      ['/1', 'complete'],
+      ['/2', 'complete'],
+      ['/3', 'complete'],
+      ['/4', 'complete'],
     ]);
     exchanges.forEach((ex, i) => {
       expect(ex.request.read(0, ex.request.size).equals(requests[i]!.raw)).toBe(true);
@@ -172,12 +173,12 @@ describe(`capture: one crossing per chunk (${real.name} backend)`, () => {
 
   test.each([5, 6])('a body cut by maxResponseBytes keeps the head and the first bytes, with their block digest and no payload digest (seed %d)', async (seed) => {
     const cap = 1000;
-    const { exchanges } = await captureSplit(seed, cap);
-    expect(exchanges.map((ex) => [ex.responseComplete, ex.truncated])).toEqual([
-      [true, 'length'],
-      [true, 'length'],
-      [true, undefined],
-      [true, 'length'],
+    const { outcomes, exchanges } = await captureSplit(seed, cap);
+    expect(outcomes.map((o) => [o.state, o.state === 'truncated' ? o.reason : undefined])).toEqual([
+      ['truncated', 'length'],
+      ['truncated', 'length'],
+      ['complete', undefined],
+      ['truncated', 'length'],
     ]);
     exchanges.forEach((ex, i) => {
       const raw = responses[i]!.raw;

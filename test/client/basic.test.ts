@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetch as undiciFetch, request } from 'undici';
 import { WarcClient } from '../../src/client';
+import { undici } from '../../src/client/undici';
 import { startHttp, startHttps, startRaw, type Running } from '../helpers/client-servers';
 import { testCertificate as testCert } from '../helpers/tls-cert';
 import { readAll, type ReadBack } from '../helpers/warc-read';
+
+// The undici the suite runs on (WARCWIRE_TEST_UNDICI picks undici 8 for `npm run test:undici8`).
+const { fetch: undiciFetch, request } = undici;
 
 const field = (r: ReadBack, name: string): string | undefined => r.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
 const fields = (r: ReadBack, name: string): string[] => r.headers.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);

@@ -105,12 +105,12 @@ test.each([
   // Where fetch() rejected, `written` could not be reached: check the capture's reason through the dispatcher path.
   if (tag === undefined) {
     const client2 = await WarcClient.create(settings());
-    const { request } = await import('undici');
-    const { RequestTag } = await import('../../src/client/request-tag');
-    const t = new RequestTag();
+    const { request } = (await import('../../src/client/undici')).undici;
+    const { PendingWrite } = await import('../../src/client/pending-write');
+    const t = new PendingWrite();
     await new Promise<void>((resolve) => {
       void request(`${server.url}${path}`, {
-        dispatcher: { dispatch: (o: never, h: never) => client2.dispatcher.dispatchTagged(o, h, t) } as never,
+        dispatcher: { dispatch: (o: never, h: never) => client2.dispatcher.dispatchTracked(o, h, t) } as never,
       }).then(
         () => resolve(),
         () => resolve(),

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
+import { undici } from '../../src/client/undici';
 import { WarcClient } from '../../src/client/warc-client';
 import { WarcwireError } from '../../src/errors';
 import { DEFAULT_USER_AGENT, type ClientStats } from '../../src/index';
@@ -19,6 +19,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'warcwire-setup-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const { request } = undici;
 
 function oneLineTyped(code: string): (err: unknown) => void {
   return (err) => {
