@@ -119,7 +119,7 @@ Napi::Value CaptureBlock::Append(const Napi::CallbackInfo& info) {
     }
     if (!hashed) failure.Set("ERR_INVALID_OPTION", "OpenSSL failed to update the " + algorithm_ + " digest");
   } catch (const std::bad_alloc&) {
-    failure.Set("ERR_SPOOL_IO", "out of memory while spooling");
+    failure.Set("ERR_NO_MEMORY", "out of memory while spooling");
   }
   if (failure.failed()) ThrowError(env, failure);
   return env.Undefined();

@@ -26,8 +26,7 @@ bool SpoolCore::MoveToDisk(Failure* failure) {
   if (!fd.valid()) {
     int err = errno;
     failure->Set("ERR_SPOOL_IO",
-                 "cannot create a spool temp file in " + tempDir_ + ": " + ErrnoText(err) + " (" +
-                     ErrnoName(err) + ")",
+                 "cannot create a spool temp file in " + tempDir_ + ": " + ErrnoDescription(err),
                  err);
     return false;
   }
@@ -35,8 +34,7 @@ bool SpoolCore::MoveToDisk(Failure* failure) {
   unlink(name.data());
   int err = 0;
   if (!ram_.empty() && !PwriteAll(fd.get(), ram_.data(), ram_.size(), 0, &err)) {
-    failure->Set("ERR_SPOOL_IO", "cannot write the spool temp file in " + tempDir_ + ": " + ErrnoText(err) +
-                                     " (" + ErrnoName(err) + ")", err);
+    failure->Set("ERR_SPOOL_IO", "cannot write the spool temp file in " + tempDir_ + ": " + ErrnoDescription(err), err);
     return false;
   }
   fd_ = std::move(fd);
@@ -63,8 +61,7 @@ bool SpoolCore::Append(const uint8_t* data, size_t len, Failure* failure) {
     // pwrite at the logical size: a failed append leaves no bytes that reads could see.
     int err = 0;
     if (!PwriteAll(fd_.get(), data, len, size_, &err)) {
-      failure->Set("ERR_SPOOL_IO", "cannot write the spool temp file in " + tempDir_ + ": " + ErrnoText(err) +
-                                       " (" + ErrnoName(err) + ")", err);
+      failure->Set("ERR_SPOOL_IO", "cannot write the spool temp file in " + tempDir_ + ": " + ErrnoDescription(err), err);
       return false;
     }
   } else {
@@ -90,7 +87,7 @@ bool SpoolCore::Read(uint64_t offset, uint8_t* dst, size_t len, size_t* got, Fai
   }
   int err = 0;
   if (!PreadAll(fd_.get(), dst, len, offset, got, &err)) {
-    failure->Set("ERR_SPOOL_IO", "cannot read the spool temp file: " + ErrnoText(err) + " (" + ErrnoName(err) + ")",
+    failure->Set("ERR_SPOOL_IO", "cannot read the spool temp file: " + ErrnoDescription(err),
                  err);
     return false;
   }
@@ -179,7 +176,7 @@ Napi::Value Spool::Append(const Napi::CallbackInfo& info) {
   try {
     core_->Append(input.data, input.len, &failure);
   } catch (const std::bad_alloc&) {
-    failure.Set("ERR_SPOOL_IO", "out of memory while spooling");
+    failure.Set("ERR_NO_MEMORY", "out of memory while spooling");
   }
   if (failure.failed()) ThrowError(env, failure);
   return env.Undefined();
