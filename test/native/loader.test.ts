@@ -103,8 +103,9 @@ describe('native loader', () => {
   test('WARCWIRE_BACKEND=native without an addon: the selection error says each way out once', async () => {
     // A copy of the whole backend layer in a package root that has neither build/ nor prebuilds/.
     fs.mkdirSync(path.join(tempDir, 'src'));
-    fs.copyFileSync(path.join(ROOT, 'src/errors.ts'), path.join(tempDir, 'src/errors.ts'));
-    fs.cpSync(path.join(ROOT, 'src/backend'), path.join(tempDir, 'src/backend'), { recursive: true });
+    // The backend layer and what it stands on (errors, defaults, digest labels).
+    for (const file of ['src/errors.ts', 'src/defaults.ts']) fs.copyFileSync(path.join(ROOT, file), path.join(tempDir, file));
+    for (const dir of ['src/backend', 'src/digest']) fs.cpSync(path.join(ROOT, dir), path.join(tempDir, dir), { recursive: true });
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tempDir, 'node_modules'));
     fs.writeFileSync(path.join(tempDir, 'package.json'), JSON.stringify({ name: 'warcwire', version: '0.0.0' }));
     const child = path.join(tempDir, 'select-native.ts');
