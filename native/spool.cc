@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 
 namespace warcwire {
@@ -13,9 +15,30 @@ namespace warcwire {
 namespace {
 // Marks JS objects that wrap a native Spool, so a sink can tell them apart safely.
 const napi_type_tag kSpoolTag = {0x7761726377697265ULL, 0x73706f6f6c000001ULL};
-constexpr uint64_t kDefaultLimit = 1024 * 1024;
+constexpr uint64_t kDefaultLimit = 8 * 1024 * 1024;
+std::atomic<uint64_t> ramHeld{0};
+
+// Takes `len` bytes of the process-wide budget; false (nothing taken) when that would pass it.
+bool ReserveRam(uint64_t len) {
+  uint64_t held = ramHeld.load(std::memory_order_relaxed);
+  do {
+    if (len > kSpoolRamBudget - std::min(held, kSpoolRamBudget)) return false;
+  } while (!ramHeld.compare_exchange_weak(held, held + len, std::memory_order_relaxed));
+  return true;
+}
+
+void ReleaseRam(uint64_t len) { ramHeld.fetch_sub(len, std::memory_order_relaxed); }
 constexpr double kMaxSafeInteger = 9007199254740991.0;  // Number.MAX_SAFE_INTEGER
 }  // namespace
+
+uint64_t SpoolRamHeld() { return ramHeld.load(std::memory_order_relaxed); }
+
+SpoolCore::~SpoolCore() { DropRam(); }
+
+void SpoolCore::DropRam() {
+  ReleaseRam(ram_.size());
+  std::vector<uint8_t>().swap(ram_);
+}
 
 bool SpoolCore::MoveToDisk(Failure* failure) {
   std::string pattern = tempDir_ + "/warcwire-spool-XXXXXX";
@@ -38,7 +61,7 @@ bool SpoolCore::MoveToDisk(Failure* failure) {
     return false;
   }
   fd_ = std::move(fd);
-  std::vector<uint8_t>().swap(ram_);
+  DropRam();
   return true;
 }
 
@@ -54,9 +77,8 @@ bool SpoolCore::Append(const uint8_t* data, size_t len, Failure* failure) {
     return false;
   }
   if (len == 0) return true;
-  if (!fd_.valid() && (fullOnDisk_ || size_ + len > limit_)) {
-    if (!MoveToDisk(failure)) return false;
-  }
+  const bool toRam = !fd_.valid() && !fullOnDisk_ && size_ + len <= limit_ && ReserveRam(len);
+  if (!toRam && !fd_.valid() && !MoveToDisk(failure)) return false;
   if (fd_.valid()) {
     // pwrite at the logical size: a failed append leaves no bytes that reads could see.
     int err = 0;
@@ -65,7 +87,12 @@ bool SpoolCore::Append(const uint8_t* data, size_t len, Failure* failure) {
       return false;
     }
   } else {
-    ram_.insert(ram_.end(), data, data + len);
+    try {
+      ram_.insert(ram_.end(), data, data + len);
+    } catch (...) {
+      ReleaseRam(len);
+      throw;
+    }
   }
   size_ += len;
   return true;
@@ -102,7 +129,7 @@ void SpoolCore::Close() {
   std::lock_guard<std::mutex> lock(mu_);
   closed_ = true;
   fd_.Reset();
-  std::vector<uint8_t>().swap(ram_);
+  DropRam();
 }
 
 uint64_t SpoolCore::size() {

@@ -14,12 +14,23 @@
 
 namespace warcwire {
 
+// RAM all spools of the process may hold together; an append that would pass it moves its
+// spool to the temp file instead, so many exchanges in flight cannot add up to unbounded RAM
+// (the js backend keeps the same budget).
+constexpr uint64_t kSpoolRamBudget = 256ull * 1024 * 1024;
+// RAM the spools of the process hold now (for tests and metrics).
+uint64_t SpoolRamHeld();
+
 // Shared between the JS Spool object and RecordSink jobs reading it on a worker,
 // so every member is guarded by `mu_`.
 class SpoolCore {
  public:
   SpoolCore(uint64_t memoryLimit, std::string tempDir, bool fullOnDisk)
       : limit_(memoryLimit), tempDir_(std::move(tempDir)), fullOnDisk_(fullOnDisk) {}
+  // Gives back its share of the RAM budget when no Close() came first.
+  ~SpoolCore();
+  SpoolCore(const SpoolCore&) = delete;
+  SpoolCore& operator=(const SpoolCore&) = delete;
 
   bool Append(const uint8_t* data, size_t len, Failure* failure);
   // Creates the temp file now (fullOnDisk spools do so at construction, like the js backend).
@@ -34,6 +45,8 @@ class SpoolCore {
  private:
   // Creates the temp file and moves the RAM bytes into it. Called with mu_ held.
   bool MoveToDisk(Failure* failure);
+  // Frees the RAM bytes and gives their share of the budget back. Called with mu_ held.
+  void DropRam();
 
   std::mutex mu_;
   const uint64_t limit_;

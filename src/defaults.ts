@@ -35,6 +35,14 @@ export const DEFAULT_WRITER = {
   writers: 1,
 } as const;
 
+/**
+ * Spools (captured messages, caller backlogs): RAM kept per spool before it moves to a temp
+ * file, and the RAM all spools of the process may hold together; an append that would pass
+ * the budget moves its spool to disk instead. The addon's C++ (spool.cc) applies the same.
+ * Records up to 8 MiB so stay in RAM from the socket to the compressor (whole, by libdeflate).
+ */
+export const DEFAULT_SPOOL = { memoryLimit: 8 * 1024 * 1024, ramBudget: 256 * 1024 * 1024 } as const;
+
 /** Compression level of a gzip member or zstd frame (the addon's C++ applies the same). */
 export const DEFAULT_LEVEL = { gzip: 6, zstd: 3 } as const;
 

@@ -89,7 +89,11 @@ export interface MemberDecoder {
 }
 
 export interface SpoolOptions {
-  /** Bytes kept in RAM before the spool moves to a temp file. Default 1 MiB. */
+  /**
+   * Bytes kept in RAM before the spool moves to a temp file. Default 8 MiB. Whatever the
+   * limits, all spools of a process hold at most 256 MiB of RAM together: an append that
+   * would pass that budget moves its spool to the temp file.
+   */
   memoryLimit?: number;
   /** Directory for the temp file. Default `os.tmpdir()`. */
   tempDir?: string;

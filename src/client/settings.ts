@@ -39,7 +39,7 @@ export interface WarcClientSettings {
   writer: Omit<WarcWriterOptions, 'digestAlgorithm' | 'backend'>;
   /** Default sha1 (base32); sha256 is written base16. */
   digestAlgorithm?: DigestAlgorithm;
-  /** RAM kept per spooled message before it moves to a temp file. Default 1 MiB. */
+  /** RAM kept per spooled message before it moves to a temp file. Default 8 MiB; all spools of the process hold at most 256 MiB of RAM together (DEFAULT_SPOOL). */
   spoolMemoryLimit?: number;
   spoolTempDir?: string;
   /** Spool to disk from the first byte. */

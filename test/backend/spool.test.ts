@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BackendError } from '../../src/backend/errors';
 import type { Spool } from '../../src/backend/types';
+import { DEFAULT_SPOOL } from '../../src/defaults';
 import { backendUnderTest, descriptorsInto, makeTempDir, removeDir, seededBytes } from '../helpers/backend-tools';
 
 const backend = backendUnderTest();
@@ -32,6 +33,52 @@ function errorOf(fn: () => unknown): BackendError {
 }
 
 describe(`Spool (${backend.name} backend)`, () => {
+  test('the default limit keeps 8 MiB in RAM; the next byte moves the spool to its temp file', () => {
+    const spool = backend.createSpool({ tempDir });
+    const data = seededBytes(DEFAULT_SPOOL.memoryLimit, 7);
+    spool.append(data);
+    expect(spool.onDisk).toBe(false);
+    spool.append(Buffer.from('x'));
+    expect(spool.onDisk).toBe(true);
+    expect(spool.read(DEFAULT_SPOOL.memoryLimit - 4, 5).equals(Buffer.concat([data.subarray(-4), Buffer.from('x')]))).toBe(true);
+    spool.close();
+  });
+
+  test('all spools of the process hold at most the RAM budget; closing gives the RAM back', () => {
+    const MiB = 1024 * 1024;
+    expect(DEFAULT_SPOOL.ramBudget).toBe(256 * MiB);
+    const big = { memoryLimit: 400 * MiB, tempDir };
+    const chunk = Buffer.alloc(16 * MiB, 0x61);
+    const spools: Spool[] = [];
+    const open = (): Spool => {
+      const spool = backend.createSpool(big);
+      spools.push(spool);
+      return spool;
+    };
+    try {
+      const a = open();
+      for (let i = 0; i < 12; i++) a.append(chunk); // 192 MiB
+      expect(a.onDisk).toBe(false);
+      const b = open();
+      for (let i = 0; i < 4; i++) b.append(chunk); // 192 + 64: exactly the budget
+      expect(b.onDisk).toBe(false);
+      b.append(Buffer.from('b')); // one byte over: b moves to its temp file, its 64 MiB are free again
+      expect(b.onDisk).toBe(true);
+      expect(b.read(64 * MiB - 2, 3).toString()).toBe('aab');
+      const c = open();
+      for (let i = 0; i < 4; i++) c.append(chunk);
+      expect(c.onDisk).toBe(false);
+      a.close();
+      c.close();
+      // Closed spools gave their RAM back: a new one may hold 240 MiB.
+      const d = open();
+      for (let i = 0; i < 15; i++) d.append(chunk);
+      expect(d.onDisk).toBe(false);
+    } finally {
+      for (const spool of spools) spool.close();
+    }
+  });
+
   test('below the limit: stays in RAM, reads back any range', () => {
     const spool = backend.createSpool({ memoryLimit: 64 * 1024, tempDir });
     const data = seededBytes(64 * 1024, 1);
@@ -73,18 +120,6 @@ describe(`Spool (${backend.name} backend)`, () => {
     expect(spool.onDisk).toBe(true);
     expect(descriptorsInto(tempDir).length).toBe(1);
     expect(spool.read(0, 10).toString()).toBe('a');
-    spool.close();
-    expectTempFileGone();
-  });
-
-  test('default limit is 1 MiB', () => {
-    const spool = backend.createSpool({ tempDir });
-    spool.append(Buffer.alloc(1024 * 1024, 1));
-    expect(spool.onDisk).toBe(false);
-    spool.append(Buffer.alloc(1, 2));
-    expect(spool.onDisk).toBe(true);
-    expect(spool.size).toBe(1024 * 1024 + 1);
-    expect(spool.read(1024 * 1024 - 1, 2)).toEqual(Buffer.from([1, 2]));
     spool.close();
     expectTempFileGone();
   });

@@ -9,9 +9,19 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { bytesArgument, checkReadRange } from '../arguments';
 import { BackendError } from '../errors';
+import { DEFAULT_SPOOL } from '../../defaults';
 import type { Spool, SpoolOptions } from '../types';
 
-const DEFAULT_MEMORY_LIMIT = 1024 * 1024;
+/** RAM the js spools of this process hold now: together at most DEFAULT_SPOOL.ramBudget. */
+let ramHeld = 0;
+
+/** One spool's part of `ramHeld`; a spool dropped without close() gives it back when collected. */
+interface RamShare {
+  bytes: number;
+}
+const unclosed = new FinalizationRegistry<RamShare>((share) => {
+  ramHeld -= share.bytes;
+});
 const INITIAL_CAPACITY = 16 * 1024;
 
 function syscallCode(err: unknown): string | undefined {
@@ -42,17 +52,19 @@ export class JsSpool implements Spool {
   private fd: number | undefined;
   private length = 0;
   private closed = false;
+  private readonly ram: RamShare = { bytes: 0 };
 
   constructor(spoolOptions?: SpoolOptions | null) {
     // Like the addon: anything but an object means the defaults.
     const options: SpoolOptions = typeof spoolOptions === 'object' && spoolOptions !== null ? spoolOptions : {};
-    const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+    const limit = options.memoryLimit ?? DEFAULT_SPOOL.memoryLimit;
     if (!Number.isSafeInteger(limit) || limit < 0) {
       throw new BackendError('ERR_INVALID_OPTION', `spool memoryLimit must be a non-negative integer, got ${String(options.memoryLimit)}`);
     }
     this.memoryLimit = limit;
     this.tempDir = options.tempDir ?? os.tmpdir();
     if (options.fullOnDisk === true) this.moveToDisk();
+    unclosed.register(this, this.ram, this);
   }
 
   get size(): number {
@@ -67,7 +79,10 @@ export class JsSpool implements Spool {
     const chunk = bytesArgument(input, 'spool.append() input');
     this.checkOpen('append to');
     if (chunk.byteLength === 0) return;
-    if (this.fd === undefined && this.length + chunk.byteLength > this.memoryLimit) this.moveToDisk();
+    if (this.fd === undefined) {
+      const fits = this.length + chunk.byteLength <= this.memoryLimit && ramHeld + chunk.byteLength <= DEFAULT_SPOOL.ramBudget;
+      if (!fits) this.moveToDisk();
+    }
     if (this.fd !== undefined) {
       // Positional write at the logical end: a failed or partial write leaves `size` unchanged
       // and the next append overwrites whatever partial bytes it left.
@@ -79,6 +94,8 @@ export class JsSpool implements Spool {
     } else {
       this.ensureCapacity(this.length + chunk.byteLength);
       this.memory!.set(chunk, this.length);
+      this.ram.bytes += chunk.byteLength;
+      ramHeld += chunk.byteLength;
     }
     this.length += chunk.byteLength;
   }
@@ -106,6 +123,8 @@ export class JsSpool implements Spool {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.dropMemory();
+    unclosed.unregister(this);
     this.memory = undefined;
     if (this.fd !== undefined) {
       const fd = this.fd;
@@ -149,6 +168,13 @@ export class JsSpool implements Spool {
       throw ioError(`move ${this.length} bytes from memory to ${file}`, err);
     }
     this.fd = fd;
+    this.dropMemory();
+  }
+
+  /** Frees the RAM bytes and gives their share of the budget back. */
+  private dropMemory(): void {
+    ramHeld -= this.ram.bytes;
+    this.ram.bytes = 0;
     this.memory = Buffer.allocUnsafe(0);
   }
 }
