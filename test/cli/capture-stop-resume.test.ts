@@ -47,7 +47,7 @@ beforeAll(async () => {
     const url = req.url ?? '';
     hits.push(url);
     if (url.startsWith('/big/')) return void res.end(seededBytes(hits.length, 200 * 1024, false));
-    if (url.startsWith('/huge/')) return void res.end(seededBytes(hits.length, 3 * 1024 * 1024, false));
+    if (url.startsWith('/huge/')) return void res.end(seededBytes(hits.length, 12 * 1024 * 1024, false));
     if (url.startsWith('/flaky/') && !flakySeen.has(url)) {
       flakySeen.add(url);
       return void req.socket.destroy();
@@ -126,7 +126,7 @@ rootOnly('a full spool directory (TMPDIR): that URL fails with ERR_SPOOL_IO, the
   const spool = join(root, 'spool');
   const unmount = mountTmpfs(spool, 'size=1m,mode=0700');
   try {
-    // A 3 MiB body passes the 1 MiB spool memory limit and moves to a temp file in TMPDIR.
+    // A 12 MiB body passes the 8 MiB spool memory limit and moves to a temp file in TMPDIR.
     const urls = ['/a', '/huge/1', '/b', '/c'].map((p) => `${server.url}${p}`);
     const run = await captureChild([...urls, '-o', join(root, 'warcs'), '--concurrency', '1', '--json'], { TMPDIR: spool });
     expect({ code: run.code, err: run.err }).toMatchObject({ code: 1, err: expect.stringMatching(/huge\/1: .*ERR_SPOOL_IO/) });
