@@ -177,7 +177,7 @@ export class CaptureHandler implements ControllerHandler {
           releaseBacklog(backlog);
           const trailers = s.trailers;
           this.state = { name: 'done' };
-          this.inner.onResponseEnd?.(this.caller, trailers);
+          this.endCaller(trailers);
         }
       } else if (drained && s.undiciPaused) {
         s.undiciPaused = false;
@@ -254,7 +254,20 @@ export class CaptureHandler implements ControllerHandler {
     }
     releaseBacklog(backlog);
     this.state = { name: 'done' };
-    this.inner.onResponseEnd?.(this.caller, trailers);
+    this.endCaller(trailers);
+  }
+
+  /**
+   * The caller's end of the response. A caller that throws from onResponseEnd gets
+   * onResponseError with what it threw, as undici treats its handlers (undici's retry
+   * interceptor ends a response it wants to retry that way, and retries on the error).
+   */
+  private endCaller(trailers: IncomingHttpHeaders): void {
+    try {
+      this.inner.onResponseEnd?.(this.caller, trailers);
+    } catch (err) {
+      this.inner.onResponseError?.(this.caller, err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   onResponseError(_controller: DispatchController | null, err: Error): void {

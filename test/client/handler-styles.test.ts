@@ -18,12 +18,17 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 let dir: string;
 let server: Running;
+/** Requests /flaky has seen: odd ones are answered 503, even ones 200. */
+let flaky = 0;
 beforeAll(async () => {
   server = await startHttp((req, res) => {
     res.setHeader('X-Mixed-Case', 'Kept');
     res.setHeader('Set-Cookie', ['a=1', 'b=2']);
     if (req.url === '/big') res.end(BIG);
-    else res.end('small');
+    else if (req.url === '/flaky') {
+      res.statusCode = ++flaky % 2 === 1 ? 503 : 200;
+      res.end(res.statusCode === 503 ? 'busy' : 'ok');
+    } else res.end('small');
   });
 });
 afterAll(() => server.close());
@@ -171,4 +176,17 @@ if (!undici8Runs) console.log(`undici 8 cases skipped: Node ${process.versions.n
   const blocks = await responseBlocks();
   expect(blocks).toHaveLength(2);
   expect(blocks.map((b) => sha(b.subarray(b.indexOf('\r\n\r\n') + 4))).sort()).toEqual([sha(BIG), sha(Buffer.from('small'))].sort());
+});
+
+test("undici's retry interceptor on the dispatcher: a 503 is retried (the handler ends it by throwing from onResponseEnd), both attempts recorded", async () => {
+  flaky = 0;
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const dispatcher = client.dispatcher.compose(undici7.interceptors.retry({ maxRetries: 2, minTimeout: 10, statusCodes: [503] }));
+  const res = await undici7.request(`${server.url}/flaky`, { dispatcher });
+  expect(res.statusCode).toBe(200);
+  expect(await res.body.text()).toBe('ok');
+  await client.close();
+  expect(flaky).toBe(2);
+  const statuses = (await responseBlocks()).map((block) => block.toString('latin1').split(' ')[1]).sort();
+  expect(statuses).toEqual(['200', '503']);
 });
