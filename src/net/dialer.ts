@@ -10,7 +10,8 @@ import type { DnsCapture, DnsOptions, ResolvedAddresses } from './dns-types';
 import { NetError, ProxyError } from './errors';
 import { connectHappyEyeballs } from './happy-eyeballs';
 import { LocalAddressPicker } from './local-address';
-import { connectViaProxy, resolvesRemotely } from './proxy-connect';
+import { connectViaProxy, parseProxyUrl, proxySchemeOf, resolvesRemotely, type ProxyScheme } from './proxy-connect';
+import { redactProxyUrl } from './redact';
 import { ProxyPool, type PoolProxy, type ProxyEntry, type ProxyStats } from './proxy-pool';
 import { originTlsOptions, type TlsOptions } from './tls-options';
 
@@ -28,6 +29,16 @@ export interface DialOptions {
   tlsHandshakeTimeout?: number;
   /** Proxy type wanted for this request (see ProxyPool.select). */
   proxyType?: string;
+  /**
+   * This dial's route, overriding the pool: a proxy URL (any scheme the pool takes), or
+   * `null` to connect directly. Absent: the pool decides. A given proxy is tried once
+   * (no failover, no cooldown: it is not a pool member).
+   */
+  proxy?: string | null;
+  /** Overrides DialerOptions.tls.verify for this dial. */
+  verify?: boolean;
+  /** Source address of this dial when direct (overrides localAddresses); ignored when proxied. */
+  localAddress?: string;
 }
 
 export interface DialResult {
@@ -142,8 +153,12 @@ export class Dialer {
     }
     const host = unbracket(target.hostname);
     const timeout = options.timeout ?? this.options.connectTimeout ?? DEFAULT_TIMEOUTS.dial;
-    const proxy = this.pool.size > 0 ? this.pool.select(this.criteria(host, options)) : undefined;
-    if (this.pool.size > 0 && !proxy) {
+    if (typeof options.proxy === 'string') {
+      return this.finish(target, host, await this.dialThroughOne(options.proxy, host, target.port, timeout, options), options);
+    }
+    const usePool = this.pool.size > 0 && options.proxy !== null;
+    const proxy = usePool ? this.pool.select(this.criteria(host, options)) : undefined;
+    if (usePool && !proxy) {
       const wanted = options.proxyType === undefined ? '' : ` of type ${options.proxyType}`;
       if (!this.options.allowDirectFallback) {
         throw new NetError('ERR_NO_PROXY', `no eligible proxy${wanted} for ${host} (type, network and allowedDomains filters; resting proxies are skipped)`);
@@ -156,10 +171,15 @@ export class Dialer {
       const tunnel = await this.dialThroughPool(proxy, host, target.port, timeout, options);
       result = { socket: tunnel.socket, proxied: true, proxy: tunnel.proxy.label };
     } else {
-      const socket = await this.dialDirect(host, target.port, timeout, options.signal);
+      const socket = await this.dialDirect(host, target.port, timeout, options);
       result = { socket, proxied: false };
       if (socket.remoteAddress) result.remoteAddress = socket.remoteAddress;
     }
+    return this.finish(target, host, result, options);
+  }
+
+  /** TLS with the origin over the route's socket, for https targets. */
+  private async finish(target: DialTarget, host: string, result: DialResult, options: DialOptions): Promise<DialResult> {
     if (target.protocol === 'https:') {
       const secure = await this.handshake(result.socket, host, target.port, options);
       result.socket = secure;
@@ -185,7 +205,8 @@ export class Dialer {
     };
   }
 
-  private async dialDirect(host: string, port: number, timeout: number, signal?: AbortSignal): Promise<net.Socket> {
+  private async dialDirect(host: string, port: number, timeout: number, options: DialOptions): Promise<net.Socket> {
+    const signal = options.signal;
     const started = Date.now();
     const addresses = await this.resolveWithin(host, timeout, signal);
     const socket = await connectHappyEyeballs({
@@ -194,7 +215,11 @@ export class Dialer {
       ipv4: addresses.ipv4,
       timeout: Math.max(1, timeout - (Date.now() - started)),
       ...(signal ? { signal } : {}),
-      ...(this.localAddresses.active ? { localAddress: (family: 4 | 6) => this.localAddresses.pick(family) } : {}),
+      ...(options.localAddress !== undefined
+        ? { localAddress: () => options.localAddress }
+        : this.localAddresses.active
+          ? { localAddress: (family: 4 | 6) => this.localAddresses.pick(family) }
+          : {}),
     });
     socket.setNoDelay(true);
     return socket;
@@ -235,12 +260,7 @@ export class Dialer {
       this.logger.debug({ proxy: label, host, port }, 'proxy selected');
       const started = performance.now();
       try {
-        const socket = await connectViaProxy(proxy.url, { host, port }, {
-          timeout,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(this.options.proxyTls ? { proxyTls: this.options.proxyTls } : {}),
-          ...(resolvesRemotely(proxy.scheme) ? {} : { resolve: this.localResolverFor(proxy.scheme === 'socks4') }),
-        });
+        const socket = await this.tunnel(proxy.url, proxy.scheme, host, port, timeout, options);
         const elapsed = performance.now() - started;
         this.pool.recordSuccess(proxy, elapsed);
         this.proxyMetrics?.dialSeconds.observe(elapsed / 1000, { proxy: label });
@@ -259,6 +279,33 @@ export class Dialer {
     throw lastError;
   }
 
+  /** A tunnel through one proxy URL given for this dial only (not a pool member: no failover, no cooldown). */
+  private async dialThroughOne(url: string, host: string, port: number, timeout: number, options: DialOptions): Promise<DialResult> {
+    const parsed = parseProxyUrl(url);
+    const label = redactProxyUrl(parsed);
+    this.logger.debug({ proxy: label, host, port }, 'proxy given by the request');
+    this.proxyMetrics?.requests.inc({ proxy: label });
+    this.proxyMetrics?.lastUsed.set(Date.now() * 1e6, { proxy: label });
+    const started = performance.now();
+    try {
+      const socket = await this.tunnel(parsed, proxySchemeOf(parsed), host, port, timeout, options);
+      this.proxyMetrics?.dialSeconds.observe((performance.now() - started) / 1000, { proxy: label });
+      return { socket, proxied: true, proxy: label };
+    } catch (error) {
+      if (error instanceof ProxyError && error.code !== 'ERR_ABORTED') this.proxyMetrics?.errors.inc({ proxy: label });
+      throw error;
+    }
+  }
+
+  private tunnel(proxy: URL, scheme: ProxyScheme, host: string, port: number, timeout: number, options: DialOptions): Promise<net.Socket> {
+    return connectViaProxy(proxy, { host, port }, {
+      timeout,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(this.options.proxyTls ? { proxyTls: this.options.proxyTls } : {}),
+      ...(resolvesRemotely(scheme) ? {} : { resolve: this.localResolverFor(scheme === 'socks4') }),
+    });
+  }
+
   /** Local DNS for socks4/socks5: archived like a direct lookup; socks4 can only carry IPv4. */
   private localResolverFor(ipv4Only: boolean): (host: string, signal?: AbortSignal) => Promise<string> {
     return async (host, signal) => {
@@ -272,7 +319,8 @@ export class Dialer {
   private handshake(socket: net.Socket, host: string, port: number, options: DialOptions): Promise<tls.TLSSocket> {
     const budget = options.tlsHandshakeTimeout ?? this.options.tls?.handshakeTimeout ?? DEFAULT_TIMEOUTS.tlsHandshake;
     return new Promise((resolve, reject) => {
-      const secure = tls.connect({ ...originTlsOptions(this.options.tls ?? {}, host), socket });
+      const tlsOptions = options.verify === undefined ? (this.options.tls ?? {}) : { ...this.options.tls, verify: options.verify };
+      const secure = tls.connect({ ...originTlsOptions(tlsOptions, host), socket });
       const fail = (error: NetError): void => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);

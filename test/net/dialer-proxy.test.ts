@@ -200,6 +200,34 @@ describe('Dialer proxy behaviour', () => {
     expect(h.dialer.proxyStats().map((s) => s.requests)).toEqual([100, 300]);
   });
 
+  it('a per-dial proxy overrides the pool (tried once, no failover); null goes direct; localAddress and verify per dial', async () => {
+    const h = harness({ proxies: [fleet.microsocks.url('socks5h')], localAddresses: ['127.0.0.9'] });
+    const target = { protocol: 'http:' as const, hostname: 'localhost', port: fleet.httpOrigin.port };
+    const given = await h.dialer.dial(target, { proxy: fleet.tinyproxy.url('http') });
+    given.socket.destroy();
+    const tiny = new URL(fleet.tinyproxy.url('http'));
+    expect(given).toMatchObject({ proxied: true, proxy: `http://${tiny.hostname}:${tiny.port}` });
+    expect(h.dialer.proxyStats()[0]!.requests).toBe(0); // the pool member was not used
+    const direct = await h.dialer.dial(target, { proxy: null });
+    expect(direct).toMatchObject({ proxied: false, remoteAddress: '127.0.0.1' });
+    expect(direct.socket.localAddress).toBe('127.0.0.9');
+    direct.socket.destroy();
+    const fromAddress = await h.dialer.dial(target, { proxy: null, localAddress: '127.0.0.7' });
+    expect(fromAddress.socket.localAddress).toBe('127.0.0.7');
+    fromAddress.socket.destroy();
+    const dead = `socks5h://127.0.0.1:${await freePort()}`;
+    await expect(h.dialer.dial(target, { proxy: dead })).rejects.toBeInstanceOf(ProxyError);
+    expect(h.dialer.proxyStats()[0]!.requests).toBe(0); // no failover into the pool
+    // The origin's certificate is signed by the test CA: verify:false is needed without it.
+    const noCa = harness({ proxies: [], tls: {} });
+    const https = { protocol: 'https:' as const, hostname: 'localhost', port: fleet.httpsOrigin.port };
+    await expect(noCa.dialer.dial(https)).rejects.toMatchObject({ code: 'ERR_TLS_HANDSHAKE' });
+    const unverified = await noCa.dialer.dial(https, { verify: false });
+    expect((unverified.socket as tls.TLSSocket).authorized).toBe(false);
+    unverified.socket.destroy();
+    await expect(h.dialer.dial(target, { proxy: 'ftp://x' })).rejects.toMatchObject({ code: 'ERR_PROXY_UNSUPPORTED' });
+  });
+
   it('local addresses are ignored when proxied', async () => {
     const h = harness({ proxies: [fleet.microsocks.url('socks5h')], localAddresses: ['127.0.0.9'] });
     const result = await h.dialer.dial({ protocol: 'http:', hostname: 'localhost', port: fleet.httpOrigin.port });
