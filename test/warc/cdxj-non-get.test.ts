@@ -9,8 +9,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { WarcClient, type FetchInit } from '../../src/client';
 import { undici } from '../../src/client/undici';
+import { newRecordId, type WarcRecord } from '../../src/warc/record';
 import { indexFile } from '../../src/warc/tools/indexer';
+import { WarcWriter } from '../../src/warc/write/writer';
 import { startHttp, type Running } from '../helpers/client-servers';
+import { backend, tempDir } from '../helpers/warc-backend';
+import { exchange } from '../helpers/warc-records';
 import { parseCdxjLine, warcioCdxIndex, type CdxjParts } from '../helpers/warc-tools';
 
 async function ourIndex(path: string): Promise<CdxjParts[]> {
@@ -127,5 +131,51 @@ describe('CDXJ keys of POST / PUT captures', () => {
     for await (const line of indexFile(warc)) indexed.push(line);
     expect(sidecar).toEqual(indexed.sort());
     expect(sidecar.some((l) => l.includes('__wb_method=post'))).toBe(true);
+  });
+});
+
+describe('which request goes with which response (as warcio pairs them)', () => {
+  /** A POST request record for `url` with a form body. */
+  function post(url: string, body: string): WarcRecord {
+    const u = new URL(url);
+    const head = `POST ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n`;
+    return { type: 'request', id: newRecordId(), date: new Date('2024-05-06T07:08:09Z'), targetUri: url, contentType: 'application/http; msgtype=request', fields: [], block: Buffer.from(head + body, 'latin1') };
+  }
+  const response = (url: string): WarcRecord => exchange(url, Buffer.from(`page ${url}`))[0];
+  const note = (url: string): WarcRecord => ({ type: 'metadata', id: newRecordId(), date: new Date('2024-05-06T07:08:09Z'), targetUri: url, contentType: 'text/plain', fields: [], block: Buffer.from('a note') });
+
+  test(`request before or after its response; a record between, or another URL, keeps them apart (backend ${backend.name})`, async () => {
+    const { dir, cleanup } = tempDir('cdxj-pairs');
+    try {
+      const writer = new WarcWriter({ directory: dir, compression: 'gzip', hostname: 'pairs', index: true });
+      const batches: WarcRecord[][] = [
+        [post('http://example.com/before', 'k=before'), response('http://example.com/before')],
+        [response('http://example.com/after'), post('http://example.com/after', 'k=after')],
+        [response('http://example.com/between'), note('http://example.com/between'), post('http://example.com/between', 'k=between')],
+        [response('http://example.com/other'), post('http://example.com/elsewhere', 'k=elsewhere')],
+        [response('http://example.com/twice'), response('http://example.com/twice'), post('http://example.com/twice', 'k=twice')],
+      ];
+      for (const batch of batches) await writer.write(batch);
+      await writer.close();
+      const path = join(dir, writer.filenames[0]);
+      const ours = await ourIndex(path);
+      expect(ours).toEqual(warcioCdxIndex(path).map(parseCdxjLine));
+      const bodies = ours.filter((l) => l.json.mime !== 'text/plain').map((l) => [new URL(l.json.url).pathname, l.json.requestBody]);
+      expect(bodies).toEqual([
+        ['/before', 'k=before'],
+        ['/after', 'k=after'],
+        ['/between', undefined],
+        ['/other', undefined],
+        ['/twice', undefined],
+        ['/twice', 'k=twice'],
+      ]);
+      // The sidecar pairs within each batch written: the same lines.
+      const sidecar = readFileSync(path + '.cdxj', 'utf8').split('\n').filter((l) => l !== '');
+      const indexed: string[] = [];
+      for await (const line of indexFile(path)) indexed.push(line);
+      expect(sidecar).toEqual(indexed.sort());
+    } finally {
+      cleanup();
+    }
   });
 });
