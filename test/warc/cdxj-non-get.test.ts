@@ -7,11 +7,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { main } from '../../src/cli/main';
 import { WarcClient, type FetchInit } from '../../src/client';
 import { undici } from '../../src/client/undici';
 import { newRecordId, type WarcRecord } from '../../src/warc/record';
 import { indexFile } from '../../src/warc/tools/indexer';
 import { WarcWriter } from '../../src/warc/write/writer';
+import { captureIO } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
 import { backend, tempDir } from '../helpers/warc-backend';
 import { exchange } from '../helpers/warc-records';
@@ -123,6 +125,13 @@ describe('CDXJ keys of POST / PUT captures', () => {
     // Two GETs of one URL share a key; the form body's parameters sort lower-cased with the method.
     expect(ours.filter((l) => l.key === get.key)).toHaveLength(2);
     expect(byPath.get('/form')!.key).toBe(`${host}/form?__wb_method=post&age=42&name=j%C3%B6rg+smith&tag=a&tag=b`);
+  });
+
+  test('`warcwire index` prints those lines', async () => {
+    const t = captureIO();
+    expect(await main(['index', warc], t.io)).toBe(0);
+    expect(t.out().split('\n').filter((l) => l !== '').map(parseCdxjLine)).toEqual(await ourIndex(warc));
+    expect(t.out()).toContain('"method": "PUT"');
   });
 
   test("the writer's sidecar holds the same lines as the index of the file", async () => {
