@@ -96,6 +96,9 @@ export type {
   TimeoutSettings,
   DiscardHook,
   DiscardHookInput,
+  WarcDispatchOptions,
+  RequestControls,
+  AfterAbort,
 } from './client/index';
 export { ClientError, DiscardedError } from './client/index';
 export type { ClientErrorCode } from './client/index';

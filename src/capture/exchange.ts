@@ -54,6 +54,8 @@ export class CapturedExchange<Caller> {
     readonly connection: ConnectionInfo,
     /** The request's owner on the adapter's side (undefined when the adapter named none); its outcome goes there. */
     readonly caller: Caller | undefined,
+    /** Bytes of the response body kept (see CaptureConnectionOptions.maxResponseBytes). */
+    readonly maxResponseBytes: number,
   ) {
     this.request = backend.createCaptureBlock({ spool: spoolOptions, digestAlgorithm });
   }
