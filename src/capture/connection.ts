@@ -170,7 +170,10 @@ export class CaptureConnection<Caller> {
   }
 
   private settle(outcome: ExchangeOutcome<Caller>): void {
-    if (outcome.exchange.settle(outcome)) this.options.onOutcome(outcome);
+    const ex = outcome.exchange;
+    // One request at a time per connection: bytes still buffered in the socket are this exchange's.
+    ex.requestCut = !ex.requestComplete || (this.duplex?.writableLength ?? 0) > 0;
+    if (ex.settle(outcome)) this.options.onOutcome(outcome);
   }
 
 

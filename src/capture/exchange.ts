@@ -32,6 +32,12 @@ export class CapturedExchange<Caller> {
   readonly request: CaptureBlock;
   requestHead: RequestHead | undefined;
   requestComplete = false;
+  /**
+   * Set when the exchange ended before all of its request went out: not all handed to the
+   * socket, or handed but still waiting in the socket's buffer (the peer answered early,
+   * e.g. 413, and stopped reading). Its record is then `WARC-Truncated: disconnect`.
+   */
+  requestCut = false;
 
   response: CaptureBlock | undefined;
   interimHeads: ResponseHead[] = [];

@@ -46,6 +46,7 @@ export interface RecorderStats {
  * | caller aborts after the head, afterAbort 'stop' | its own abort reason | pair, `WARC-Truncated: length` (what arrived) |
  * | caller aborts after the head, afterAbort 'finish' | its own abort reason | complete pair (read to the end) |
  * | client.abort() / close({graceMs}) | ERR_ABORTED                 | pair, `WARC-Truncated` (if a head came), else nothing |
+ * | early answer (413) while uploading | the response, or the socket error | pair; the request record `WARC-Truncated: disconnect` |
  *
  * Truncated records carry no WARC-Payload-Digest (the payload is incomplete);
  * their WARC-Block-Digest covers the bytes kept.

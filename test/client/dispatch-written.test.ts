@@ -58,7 +58,7 @@ test('undici.request with the warcwire option: onWritten gets where the pair lan
 test('undici.stream and undici.pipeline with the warcwire option', async () => {
   const s = watch();
   const got: Buffer[] = [];
-  await undici.stream(`${server.url}/stream`, { dispatcher: client.dispatcher, warcwire: s } as Options, () =>
+  await undici.stream(`${server.url}/stream`, { dispatcher: client.dispatcher, warcwire: s } as never, () =>
     new Writable({
       write(chunk: Buffer, _enc, cb) {
         got.push(chunk);

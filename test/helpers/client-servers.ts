@@ -41,6 +41,11 @@ async function listen(server: net.Server, scheme: string): Promise<Running> {
   };
 }
 
+/** Any TCP server (its own protocol handling) on a free loopback port, tracked and closed like the others. */
+export function startTcp(server: net.Server): Promise<Running> {
+  return listen(server, 'http');
+}
+
 export function startHttp(handler: http.RequestListener): Promise<Running> {
   return listen(http.createServer({ keepAliveTimeout: 10_000 }, handler), 'http');
 }
