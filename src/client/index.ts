@@ -1,7 +1,7 @@
 export { WarcClient, type FetchInit, type ClientStats } from './warc-client';
 export { WarcResponse, type RedirectHop } from './response';
 export { CapturingDispatcher } from './capturing-dispatcher';
-export { ClientError, DiscardedError, type ClientErrorCode } from './errors';
+export { ClientError, DiscardedError, RETRY_ERROR_CODES, type ClientErrorCode } from './errors';
 export type { WrittenExchange } from './pending-write';
 export type { WarcDispatchOptions } from './dispatch-options';
 export type { RequestControls, AfterAbort } from './request-controls';
