@@ -84,7 +84,13 @@ export class CapturingDispatcher extends undici.Dispatcher {
     const { onWritten, ...controls } = checkDispatchOptions(warcwire, 'the warcwire dispatch option');
     const pending = new PendingWrite(controls.maxResponseBytes);
     onWritten?.(pending.written);
-    return this.dispatchTracked(rest, handler, { pending, controls });
+    try {
+      return this.dispatchTracked(rest, handler, { pending, controls });
+    } catch (err) {
+      // Refused before it started (a handler undici cannot drive): nothing will be written.
+      pending.unsent(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
   }
 
   /**

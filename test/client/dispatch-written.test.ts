@@ -111,3 +111,11 @@ test('fetch(): WarcResponse.remoteAddress is the IP of the connection that carri
   await res.text();
   expect(res.remoteAddress).toBe('127.0.0.1');
 });
+
+test('a dispatch refused at once (a handler undici cannot drive): the written promise onWritten got rejects with the same error', async () => {
+  const w = watch();
+  const opts = { origin: server.url, path: '/', method: 'GET', warcwire: w } as never;
+  expect(() => client.dispatcher.dispatch(opts, {} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_REQUEST' }));
+  expect(w.calls).toHaveLength(1);
+  await expect(w.calls[0]!).rejects.toMatchObject({ code: 'ERR_INVALID_REQUEST' });
+});
