@@ -46,7 +46,7 @@ export interface WarcClientSettings {
   /** Spool to disk from the first byte. */
   fullOnDisk?: boolean;
   /**
-   * Bytes of one response body recorded (and drained after a caller lets go); past
+   * Bytes of one response body recorded (and, with afterAbort 'finish', drained after a caller lets go); past
    * it, `WARC-Truncated: length`. Counts the body as sent (after the head; chunk
    * framing included), not the head, so a body of exactly this size is complete.
    * Default 1 GiB.
