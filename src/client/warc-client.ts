@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../obs/logger';
 import { WarcWriter } from '../warc/write/writer';
 import { CapturingDispatcher, type TrackedRequest } from './capturing-dispatcher';
 import { ClientObserver } from './client-observer';
+import { ControlledDispatcher } from './controlled-dispatcher';
 import { checkDispatchOptions, type WarcDispatchOptions } from './dispatch-options';
 import { DnsArchive } from './dns-archive';
 import { ClientError, fetchError } from './errors';
@@ -102,22 +103,6 @@ class HopDispatcher extends undici.Dispatcher {
   }
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     return this.target.dispatchTracked(opts, handler, this.tracked);
-  }
-  override async close(): Promise<void> {}
-  override async destroy(): Promise<void> {}
-}
-
-/** Adds the same WarcDispatchOptions to every dispatch (a dispatch's own `warcwire` option wins field by field). */
-class ControlledDispatcher extends undici.Dispatcher {
-  constructor(
-    private readonly target: CapturingDispatcher,
-    private readonly options: WarcDispatchOptions,
-  ) {
-    super();
-  }
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const own = (opts as { warcwire?: object }).warcwire;
-    return this.target.dispatch({ ...opts, warcwire: { ...this.options, ...own } } as Dispatcher.DispatchOptions, handler);
   }
   override async close(): Promise<void> {}
   override async destroy(): Promise<void> {}

@@ -158,10 +158,14 @@ describe('invalid controls are ClientError ERR_INVALID_SETTING naming the field'
     }
   });
 
-  test('onWritten must be a function; the client-wide afterAbort is checked at create()', async () => {
+  test('onWritten must be a function; a warcwire option must be an object; the client-wide afterAbort is checked at create()', async () => {
     const client = await WarcClient.create({ writer: { directory: dir } });
     try {
       expect(() => client.dispatcherWith({ onWritten: 'yes' } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SETTING', message: expect.stringMatching(/onWritten must be a function/) }));
+      // A dispatch's own option that is not an object is refused, not spread into the defaults.
+      await expect(
+        undici.request('http://127.0.0.1:9/', { dispatcher: client.dispatcherWith({}), warcwire: 'proxy' } as Parameters<typeof undici.request>[1]),
+      ).rejects.toMatchObject({ code: 'ERR_INVALID_SETTING', message: expect.stringMatching(/must be an object/) });
     } finally {
       await client.close();
     }
