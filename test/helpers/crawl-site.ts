@@ -21,6 +21,8 @@ export interface SiteRequest {
   /** Order of arrival (0, 1, …). */
   n: number;
   connection: number;
+  /** The address the connection came from (a proxy's, when proxied). */
+  peer: string;
   method: string;
   path: string;
   /** The request bytes as received (head and body). */
@@ -174,7 +176,7 @@ export async function startCrawlSite(options: CrawlSiteOptions = {}): Promise<Cr
       buffered = buffered.subarray(end + 4 + length);
       const [method = '', target = ''] = text.split(' ');
       const written: Buffer[] = [];
-      const entry: SiteRequest = { n: log.length, connection, method, path: target, received, sent: () => Buffer.concat(written), sentBytes: 0, done: false };
+      const entry: SiteRequest = { n: log.length, connection, peer: socket.remoteAddress ?? '', method, path: target, received, sent: () => Buffer.concat(written), sentBytes: 0, done: false };
       parts.set(entry, written);
       log.push(entry);
       busy = true;
