@@ -197,11 +197,9 @@ export class CrawleeCore {
         };
         if (request.cookieJar) await storeCookies(request.cookieJar, res.headers.getSetCookie(), url.href);
         const location = res.headers.get('location');
-        const follow = typeof request.followRedirect === 'function' ? request.followRedirect(head) : request.followRedirect !== false;
-        if (!(follow && REDIRECT_STATUSES.has(res.status) && location !== null)) {
-          const opened = this.opened(res, head, body, settle, abort);
-          return opened;
-        }
+        const isRedirect = REDIRECT_STATUSES.has(res.status) && location !== null;
+        const follow = isRedirect && (typeof request.followRedirect === 'function' ? request.followRedirect(head) : request.followRedirect !== false);
+        if (!follow || location === null) return this.opened(res, head, body, settle, abort);
         // Read the redirect's body to its end, so that its record is whole.
         await res.bytes();
         head.complete = true;

@@ -91,7 +91,7 @@ export class WarcHttpClient implements BaseHttpClient {
     }
     const responseType = request.responseType ?? 'text';
     const body = typedBody(bytes, responseType, request.encoding ?? 'utf8', head.url) as ResponseTypes[TResponseType];
-    return { ...head, body, request };
+    return { ...head, complete: true, body, request };
   }
 
   async stream(request: HttpRequest, onRedirect?: RedirectHandler): Promise<StreamingHttpResponse> {

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { CookieJar } from 'tough-cookie';
@@ -49,6 +50,23 @@ const handler: http.RequestListener = (req, res) => {
     case '/home':
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       return void res.end(`cookie=${req.headers.cookie ?? ''} hop=${String(req.headers['x-hop'] ?? '')}`);
+    case '/echo': {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end(`${req.method} ${Buffer.concat(chunks).toString()}`);
+      });
+      return;
+    }
+    case '/307':
+      res.writeHead(307, { Location: '/echo' });
+      return void res.end();
+    case '/302':
+      res.writeHead(302, { Location: '/echo' });
+      return void res.end();
+    case '/silent':
+      return; // never answers
     case '/loop':
       res.writeHead(301, { Location: '/loop' });
       return void res.end();
@@ -193,6 +211,32 @@ describe('redirects and cookies', () => {
   });
 });
 
+describe('response fields and request bodies', () => {
+  it('fills the fields Crawlee reads, with progress for a stream', async () => {
+    const client = new WarcHttpClient(warc);
+    const res = await client.stream({ url: `${site.url}/json` });
+    expect(res).toMatchObject({ url: `${site.url}/json`, redirectUrls: [], statusCode: 200, statusMessage: 'OK', trailers: {}, complete: false });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.request.url).toBe(`${site.url}/json`);
+    const body = await buffer(res.stream);
+    expect(body.toString()).toBe('{"name":"warcwire","n":13}');
+    expect(res.complete).toBe(true);
+    expect(res.downloadProgress).toMatchObject({ transferred: body.length, percent: 1 });
+    expect(res.uploadProgress).toMatchObject({ transferred: 0, percent: 1 });
+  });
+
+  it('sends a POST body, again on a 307, and turns a 302 into a GET without it', async () => {
+    const client = new WarcHttpClient(warc);
+    const posted = await client.sendRequest({ url: `${site.url}/307`, method: 'POST', body: 'a=1&b=2', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect(posted.body).toBe('POST a=1&b=2');
+    const got = await client.sendRequest({ url: `${site.url}/302`, method: 'POST', body: 'a=1' });
+    expect(got.body).toBe('GET ');
+    const streamed = await client.stream({ url: `${site.url}/echo`, method: 'PUT', body: Readable.from([Buffer.from('x'), 'yz']) });
+    expect((await buffer(streamed.stream)).toString()).toBe('PUT xyz');
+    expect(streamed.uploadProgress).toMatchObject({ transferred: 3, total: 3, percent: 1 });
+  });
+});
+
 describe('TLS', () => {
   it('ignoreSslErrors / https.rejectUnauthorized decide verification of a self-signed origin per request', async () => {
     const client = new WarcHttpClient(warc);
@@ -239,6 +283,12 @@ describe('stopping', () => {
     const [record] = byUri(await records(), 'response', `${site.url}/stall`);
     expect(header(record!, 'WARC-Truncated')).toBeDefined();
     expect(record!.block.toString()).toMatch(/\r\n\r\nx{100}$/);
+  });
+
+  it("timeout.response bounds each hop's wait for the head: ERR_REQUEST_TIMEOUT, nothing recorded", async () => {
+    const client = new WarcHttpClient(warc);
+    await expect(client.sendRequest({ url: `${site.url}/silent`, timeout: { connect: 100, response: 200 } })).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
+    expect(byUri(await records(), 'response', `${site.url}/silent`)).toEqual([]);
   });
 
   it('an aborted signal fails the call with its reason', async () => {
