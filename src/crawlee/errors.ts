@@ -2,6 +2,7 @@ import { WarcwireError } from '../errors';
 
 export type CrawleeAdapterErrorCode =
   | 'ERR_HTTP_STATUS' // throwHttpErrors is on and the final response is 4xx/5xx
+  | 'ERR_PROXY_CONNECTION_FAILED' // the proxy of this request failed (cause: the ProxyError); Crawlee retires the session
   | 'ERR_BODY_UNREAD' // a streamed body had no reader within unreadBodyTimeout: its download was stopped
   | 'ERR_RESPONSE_PARSE' // responseType 'json' and the body is not JSON
   | 'ERR_REQUEST_BODY' // the request body is of a kind the adapter cannot send (or reading it failed)

@@ -2,9 +2,10 @@ import type { BaseHttpClient, HttpRequest, HttpResponse, RedirectHandler, Respon
 import { buffer as readBuffer } from 'node:stream/consumers';
 import type { WarcClient } from '../client/warc-client';
 import { ClientError } from '../client/errors';
+import { ProxyError } from '../net/errors';
 import type { CookieJarLike } from './cookie-jar';
 import { CrawleeAdapterError } from './errors';
-import { CrawleeCore, type AdapterRequest, type HeaderGeneratorLike, type TimeoutParts } from './exchange';
+import { CrawleeCore, type AdapterRequest, type HeaderGeneratorLike, type OpenedCall, type TimeoutParts } from './exchange';
 import type { AdapterBody } from './request-body';
 
 export interface WarcHttpClientOptions {
@@ -83,7 +84,7 @@ export class WarcHttpClient implements BaseHttpClient {
   }
 
   async sendRequest<TResponseType extends keyof ResponseTypes = 'text'>(request: HttpRequest<TResponseType>): Promise<HttpResponse<TResponseType>> {
-    const call = await this.core.open(adapterRequest(request));
+    const call = await this.open(request);
     const bytes = await readBuffer(call.stream);
     const { head } = call;
     if (request.throwHttpErrors === true && head.statusCode >= 400) {
@@ -94,8 +95,24 @@ export class WarcHttpClient implements BaseHttpClient {
     return { ...head, complete: true, body, request };
   }
 
+  /**
+   * Crawlee 3 retires a session (and so its proxy) on an error whose message
+   * names a proxy failure (its ROTATE_PROXY_ERRORS, Chrome's net error names),
+   * as got's errors do; a warcwire ProxyError is passed on in those words.
+   */
+  private async open(request: HttpRequest<keyof ResponseTypes>, onRedirect?: RedirectHandler): Promise<OpenedCall> {
+    try {
+      return await this.core.open(adapterRequest(request), onRedirect);
+    } catch (err) {
+      if (err instanceof ProxyError && err.code !== 'ERR_ABORTED') {
+        throw new CrawleeAdapterError('ERR_PROXY_CONNECTION_FAILED', `ERR_PROXY_CONNECTION_FAILED: ${err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
   async stream(request: HttpRequest, onRedirect?: RedirectHandler): Promise<StreamingHttpResponse> {
-    const call = await this.core.open(adapterRequest(request), onRedirect);
+    const call = await this.open(request, onRedirect);
     const { head, stream } = call;
     // `complete` turns true when the body has ended, as on got's response.
     return Object.defineProperties({ ...head, stream, request } as unknown as StreamingHttpResponse, {

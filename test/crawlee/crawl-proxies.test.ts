@@ -8,6 +8,7 @@ import { startCrawlSite, type CrawlSite } from '../helpers/crawl-site';
 import { crawl, removeRun, type CrawlRun } from '../helpers/crawlee-crawl';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { startMicrosocks, startTinyproxy, type ProxyDaemon } from '../helpers/net-proxies';
+import { freePort } from '../helpers/net-ports';
 
 const HOPS = new Set(['/r/2', '/r/end']);
 let site: CrawlSite;
@@ -55,3 +56,20 @@ it("sends each session's requests through its own proxy, as the origin and the p
   expect(socks.log()).toContain(`connected to 127.0.0.1:${port}`);
   expect(tiny.log()).toMatch(new RegExp(`CONNECT.*127\\.0\\.0\\.1:${port}`));
 });
+
+it('retires the session of a proxy that refuses, and the crawl goes on through the other', async () => {
+  const small = await startCrawlSite({ pages: 12, bigBytes: 1024 * 1024, stallMs: 1500 });
+  const dead = `socks5://127.0.0.1:${await freePort()}`;
+  let second: CrawlRun | undefined;
+  try {
+    second = await crawl('http', `${small.url}/`, { proxyUrls: [dead, tiny.url('http')] });
+    expect(second.proxies.filter((p) => p.proxyUrl === dead).length).toBeGreaterThan(0);
+    // Every page was handled, through tinyproxy: a refused proxy costs a session, not the page.
+    const pages = Array.from({ length: 12 }, (_, i) => `${small.url}/p/${i}`);
+    expect(pages.filter((u) => !second!.handled.includes(u))).toEqual([]);
+    expect(small.log.filter((e) => e.peer !== '127.0.0.3')).toEqual([]);
+  } finally {
+    await small.close();
+    removeRun(second);
+  }
+}, 60_000);
