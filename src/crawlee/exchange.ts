@@ -1,4 +1,5 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { WarcClient, FetchInit } from '../client/warc-client';
 import type { WarcResponse } from '../client/response';
 import type { RequestControls } from '../client/request-controls';
@@ -197,12 +198,15 @@ export class CrawleeCore {
         };
         if (request.cookieJar) await storeCookies(request.cookieJar, res.headers.getSetCookie(), url.href);
         const location = res.headers.get('location');
-        const isRedirect = REDIRECT_STATUSES.has(res.status) && location !== null;
-        const follow = isRedirect && (typeof request.followRedirect === 'function' ? request.followRedirect(head) : request.followRedirect !== false);
+        const follow = REDIRECT_STATUSES.has(res.status) && (typeof request.followRedirect === 'function' ? request.followRedirect(head) : request.followRedirect !== false);
         if (!follow || location === null) return this.opened(res, head, body, settle, abort);
-        // Read the redirect's body to its end, so that its record is whole.
-        await res.bytes();
-        head.complete = true;
+        // Read the redirect's body to its end, so that its record is whole. A body that fails
+        // (cut, or not decodable) does not stop the redirect, as for got, which never reads it;
+        // an abort fails the next hop.
+        head.complete = await finished(res.nodeStream().resume()).then(
+          () => true,
+          () => false,
+        );
         const next = new URL(location, url);
         redirectUrls.push(next);
         if (redirectUrls.length > maxRedirects) {
