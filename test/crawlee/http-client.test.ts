@@ -16,6 +16,8 @@ import { CookieJar } from 'tough-cookie';
 import { HeaderGenerator } from 'header-generator';
 import { WarcClient } from '../../src/client/warc-client';
 import { WarcHttpClient, CrawleeAdapterError } from '../../src/crawlee';
+import { ProxyError } from '../../src/net/errors';
+import { freePort } from '../helpers/net-ports';
 import { startHttp, startHttps, startRaw, type RawServer, type Running } from '../helpers/client-servers';
 import { readAll, type ReadBack } from '../helpers/warc-read';
 import { header } from '../helpers/crawlee-crawl';
@@ -234,6 +236,20 @@ describe('response fields and request bodies', () => {
     const streamed = await client.stream({ url: `${site.url}/echo`, method: 'PUT', body: Readable.from([Buffer.from('x'), 'yz']) });
     expect((await buffer(streamed.stream)).toString()).toBe('PUT xyz');
     expect(streamed.uploadProgress).toMatchObject({ transferred: 3, total: 3, percent: 1 });
+  });
+});
+
+describe('proxy failures', () => {
+  it('reach Crawlee as ERR_PROXY_CONNECTION_FAILED, the words its session rotation looks for', async () => {
+    const dead = await WarcClient.create({ writer: { directory: join(dir, 'dead') }, dialer: { proxies: [`socks5://127.0.0.1:${await freePort()}`], proxyRetries: 0 } });
+    try {
+      const err = await new WarcHttpClient(dead).sendRequest({ url: `${site.url}/` }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CrawleeAdapterError);
+      expect(err).toMatchObject({ code: 'ERR_PROXY_CONNECTION_FAILED', message: expect.stringMatching(/^ERR_PROXY_CONNECTION_FAILED: /) });
+      expect((err as Error).cause).toBeInstanceOf(ProxyError);
+    } finally {
+      await dead.close();
+    }
   });
 });
 
