@@ -10,6 +10,7 @@ module.exports = [
   'test/capture/',
   'test/cli/',
   'test/client/',
+  'test/crawlee/crawl.test.ts',
   'test/dedupe/',
   'test/fuzz/',
   'test/warc/',

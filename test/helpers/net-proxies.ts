@@ -30,9 +30,11 @@ function withUrl(daemon: Daemon, defaultScheme: string, credentials?: Credential
  * microsocks (SOCKS5). Its output lists each CONNECT as
  * `client[N] 127.0.0.1: connected to HOST:PORT`, HOST as the client sent it.
  */
-export async function startMicrosocks(options: { credentials?: Credentials } = {}): Promise<ProxyDaemon> {
+export async function startMicrosocks(options: { credentials?: Credentials; bind?: string } = {}): Promise<ProxyDaemon> {
   const port = await freePort();
-  const auth = options.credentials ? ['-u', options.credentials.user, '-P', options.credentials.password] : [];
+  const auth: string[] = options.credentials ? ['-u', options.credentials.user, '-P', options.credentials.password] : [];
+  // -b: the source address of its connections to origins (tells its traffic apart at an origin).
+  if (options.bind !== undefined) auth.push('-b', options.bind);
   const daemon = await spawnDaemon({
     name: 'microsocks',
     command: 'microsocks',
@@ -77,8 +79,8 @@ socks pass {
   return withUrl(daemon, 'socks5');
 }
 
-/** tinyproxy (HTTP CONNECT), optionally with Basic auth. */
-export async function startTinyproxy(options: { credentials?: Credentials } = {}): Promise<ProxyDaemon> {
+/** tinyproxy (HTTP CONNECT), optionally with Basic auth and a source address for its connections to origins. */
+export async function startTinyproxy(options: { credentials?: Credentials; bind?: string } = {}): Promise<ProxyDaemon> {
   const port = await freePort();
   const config = (dir: string): string => `
 User nobody
@@ -92,6 +94,7 @@ PidFile "${join(dir, 'tinyproxy.pid')}"
 MaxClients 200
 Allow 127.0.0.1
 ${options.credentials ? `BasicAuth ${options.credentials.user} ${options.credentials.password}` : ''}
+${options.bind !== undefined ? `Bind ${options.bind}` : ''}
 `;
   const daemon = await spawnDaemon({
     name: 'tinyproxy',
