@@ -10,6 +10,7 @@ import net from 'node:net';
 import { createForwardProxy } from '../../src/proxy/forward/forward-proxy';
 import { startSquid } from '../../test/helpers/net-proxies';
 import type { Daemon } from '../../test/helpers/net-daemon';
+import { median } from '../stats';
 import type { BenchRow, BenchSection } from '../types';
 
 type Opener = () => Promise<net.Socket>;
@@ -148,11 +149,6 @@ function cpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export const run: BenchSection = async ({ quick }) => {
