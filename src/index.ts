@@ -96,6 +96,10 @@ export type {
   TimeoutSettings,
   DiscardHook,
   DiscardHookInput,
+  CapturingHttpAgent,
+  CapturingHttpsAgent,
+  AgentOptions,
+  AgentPair,
 } from './client/index';
 export { ClientError, DiscardedError } from './client/index';
 export type { ClientErrorCode } from './client/index';

@@ -1,0 +1,206 @@
+import { errorMonitor } from 'node:events';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { RequestOptions } from 'node:https';
+import { isIP, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { CaptureConnection } from '../../capture/connection';
+import type { TruncationReason } from '../../capture/exchange';
+import { openCapturedConnection, type CaptureCore } from '../captured-connection';
+import { callerError, ClientError } from '../errors';
+import { PendingWrite, type WrittenExchange } from '../pending-write';
+import { checkRequestControls, connectionControls, connectionKey, type RequestControls } from '../request-controls';
+import type { AgentOptions } from './agent-options';
+
+/** One request node handed to the agent, and what the capture needs to know of it. */
+interface AgentRequest {
+  req: ClientRequest;
+  res: IncomingMessage | undefined;
+  pending: PendingWrite;
+}
+
+/** One of the agent's connections: its capture, and the request node runs on it now. */
+interface AgentSocket {
+  capture: CaptureConnection<PendingWrite>;
+  /** The request whose head goes out next (set when node gives it the socket, taken by the capture). */
+  next: PendingWrite | undefined;
+  current: AgentRequest | undefined;
+}
+
+/** What the client lends its agents: the capture core, the default User-Agent and whether it still takes requests. */
+export interface AgentHost {
+  core: CaptureCore;
+  userAgent: string | undefined;
+  readonly closed: boolean;
+  /** The request's `written`, to wait for at close. */
+  track(written: Promise<WrittenExchange>): void;
+  /** A socket of an agent, to close at the end. */
+  opened(socket: Socket): void;
+}
+
+/** An abort by the caller cuts the record `length`; its own timeout (got's, axios' clarified one) `time`. */
+function abortTruncation(error: Error | undefined): TruncationReason {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ETIMEDOUT' || code === 'ERR_REQUEST_TIMEOUT' ? 'time' : 'length';
+}
+
+function bracketed(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/**
+ * The capture side of one http(s) agent, shared by the http and https
+ * subclasses: opens its sockets through the client's dialer with a capture
+ * attached, tells each capture which request goes out on it (node runs one
+ * request per socket at a time and gives it the socket, with the 'socket'
+ * event, before writing its head), and keys the pool on everything that
+ * changes a connection.
+ */
+export class AgentCapture {
+  private readonly sockets = new WeakMap<Duplex, AgentSocket>();
+  private readonly requests = new WeakMap<ClientRequest, PendingWrite>();
+
+  constructor(
+    private readonly host: AgentHost,
+    private readonly protocol: 'http:' | 'https:',
+    private readonly controls: RequestControls,
+    private readonly onWritten: AgentOptions['onWritten'],
+  ) {}
+
+  /**
+   * The controls of one request: the agent's, with the request's own node options on top
+   * (`rejectUnauthorized` sets tls.verify, `localAddress` the source address).
+   */
+  private controlsFor(options: RequestOptions): RequestControls {
+    const own = checkRequestControls(
+      {
+        ...(typeof options.rejectUnauthorized === 'boolean' ? { tls: { verify: options.rejectUnauthorized } } : {}),
+        ...(options.localAddress != null ? { localAddress: options.localAddress } : {}),
+      },
+      'request options',
+    );
+    return { ...this.controls, ...own };
+  }
+
+  private origin(options: RequestOptions): { hostname: string; port: number } {
+    const hostname = bracketed(options.hostname ?? options.host ?? 'localhost');
+    const port = Number(options.port) || (this.protocol === 'https:' ? 443 : 80);
+    return { hostname, port };
+  }
+
+  /** The pool key: requests whose connections would differ never share one. */
+  name(options: RequestOptions): string {
+    const { hostname, port } = this.origin(options);
+    let controls: RequestControls;
+    try {
+      controls = this.controlsFor(options);
+    } catch {
+      // A bad option fails in connect(), with its message; any key will do until then.
+      controls = this.controls;
+    }
+    return connectionKey(`${this.protocol}//${hostname}:${port}`, connectionControls(controls));
+  }
+
+  /**
+   * node hands the agent a request: give it a PendingWrite and follow it onto its
+   * socket. False when the client is closed: the request then fails with ERR_CLIENT_CLOSED.
+   */
+  adopt(req: ClientRequest): boolean {
+    const pending = new PendingWrite();
+    this.requests.set(req, pending);
+    this.onWritten?.(pending.written, req);
+    if (this.host.closed) {
+      const err = new ClientError('ERR_CLIENT_CLOSED', 'request through an agent of a closed client');
+      pending.unsent(err);
+      req.destroy(err);
+      return false;
+    }
+    this.host.track(pending.written);
+    this.host.core.observer.requestStarted();
+    const ua = this.host.userAgent;
+    if (ua !== undefined && !req.headersSent && !req.hasHeader('user-agent')) req.setHeader('user-agent', ua);
+    const request: AgentRequest = { req, res: undefined, pending };
+    let failure: Error | undefined;
+    req.on(errorMonitor, (err: Error) => (failure ??= err));
+    req.once('socket', (socket: Socket) => {
+      const s = this.sockets.get(socket);
+      if (s === undefined) return;
+      s.next = pending;
+      s.current = request;
+    });
+    req.once('response', (res: IncomingMessage) => (request.res = res));
+    // Closed before any byte went out (a failed dial, an abort while queued): nothing will be written.
+    req.once('close', () => pending.unsent(failure !== undefined ? callerError(failure) : new ClientError('ERR_NOT_WRITTEN', 'the request closed before any of it was sent')));
+    return true;
+  }
+
+  /** Where the exchange of `req` (a request of this agent) landed, as fetch()'s `written`. */
+  written(req: ClientRequest): Promise<WrittenExchange> {
+    const pending = this.requests.get(req);
+    if (pending !== undefined) return pending.written;
+    return Promise.reject(new ClientError('ERR_NOT_WRITTEN', 'this request did not go through this agent'));
+  }
+
+  /** Opens a captured connection for node's agent (`createConnection` with a callback). */
+  connect(options: RequestOptions, cb: (err: Error | null, socket?: Duplex) => void): void {
+    const refuse = (): void => cb(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
+    if (this.host.closed) return refuse();
+    let controls: RequestControls;
+    try {
+      controls = this.controlsFor(options);
+    } catch (err) {
+      return cb(err as Error);
+    }
+    const { hostname, port } = this.origin(options);
+    const state: AgentSocket = { capture: undefined as unknown as CaptureConnection<PendingWrite>, next: undefined, current: undefined };
+    openCapturedConnection(this.host.core, {
+      target: { protocol: this.protocol, hostname, port },
+      dial: {
+        ...(controls.proxy !== undefined ? { proxy: controls.proxy } : {}),
+        ...(controls.proxyType !== undefined ? { proxyType: controls.proxyType } : {}),
+        ...(controls.tls?.verify !== undefined ? { verify: controls.tls.verify } : {}),
+        ...(controls.localAddress !== undefined ? { localAddress: controls.localAddress } : {}),
+      },
+      ...(controls.maxResponseBytes !== undefined ? { maxResponseBytes: controls.maxResponseBytes } : {}),
+      takeCaller: () => {
+        const pending = state.next;
+        state.next = undefined;
+        return pending;
+      },
+    }).then(
+      ({ socket, capture }) => {
+        if (this.host.closed) {
+          socket.destroy();
+          return refuse();
+        }
+        state.capture = capture;
+        this.sockets.set(socket, state);
+        this.host.opened(socket);
+        this.cutOnAbort(socket, state);
+        // What net.createConnection does with these options when node's agent dials itself.
+        const keepAlive = options as { keepAlive?: boolean; keepAliveInitialDelay?: number };
+        if (keepAlive.keepAlive === true) socket.setKeepAlive(true, keepAlive.keepAliveInitialDelay);
+        if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+        cb(null, socket);
+      },
+      (err: Error) => {
+        this.host.core.observer.requestFailed(callerError(err));
+        cb(callerError(err));
+      },
+    );
+  }
+
+  /**
+   * node destroys the socket when its caller destroys the request or the response
+   * (axios' abort, got's cancel, node-fetch's AbortSignal): the exchange is then
+   * recorded with what arrived as `WARC-Truncated: length`, not as a disconnect.
+   * The capture must hear it before it sees the close, so at the destroy call.
+   */
+  private cutOnAbort(socket: Socket, state: AgentSocket): void {
+    const destroy = socket.destroy;
+    socket.destroy = function destroyAfterAbort(this: Socket, error?: Error): Socket {
+      const current = state.current;
+      if (current !== undefined && (current.req.destroyed || current.res?.destroyed === true)) state.capture.cut(abortTruncation(error));
+      return destroy.call(this, error);
+    };
+  }
+}
