@@ -1,7 +1,7 @@
 import { errorMonitor } from 'node:events';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:https';
-import { isIP, type Socket } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CaptureConnection } from '../../capture/connection';
 import type { TruncationReason } from '../../capture/exchange';
@@ -41,6 +41,62 @@ export interface AgentHost {
 function abortTruncation(error: Error | undefined): TruncationReason {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === 'ETIMEDOUT' || code === 'ERR_REQUEST_TIMEOUT' ? 'time' : 'length';
+}
+
+/** node's pool bookkeeping, which its typings declare read-only or leave out. */
+interface AgentPool {
+  sockets: Record<string, Duplex[] | undefined>;
+  requests: Record<string, ClientRequest[] | undefined>;
+  totalSocketCount: number;
+  /** Takes a socket out of the pool (if there) and starts one for the first queued request of its key. */
+  removeSocket(socket: Duplex, options: RequestOptions): void;
+}
+
+/**
+ * A placeholder socket in node's pool, holding the place of one being dialed:
+ * node counts a socket against maxSockets only once it exists.
+ */
+class PoolPlace {
+  private readonly placeholder = new Socket({ writable: false });
+  private readonly pool: AgentPool;
+  /**
+   * The queued request this dial serves, if node started it from the queue (its
+   * removeSocket serves the first queued request and dequeues it only once a socket
+   * comes; a request that is not queued gets a dial only while its key's queue is empty).
+   */
+  private readonly served: ClientRequest | undefined;
+
+  constructor(
+    agent: Agent,
+    private readonly name: string,
+  ) {
+    this.pool = agent as unknown as AgentPool;
+    this.served = this.pool.requests[name]?.[0];
+    (this.pool.sockets[name] ??= []).push(this.placeholder);
+    this.pool.totalSocketCount++;
+  }
+
+  /** Frees the place: the real socket takes it (node adds it to the pool itself). */
+  leave(): void {
+    const list = this.pool.sockets[this.name]!;
+    list.splice(list.indexOf(this.placeholder), 1);
+    if (list.length === 0) delete this.pool.sockets[this.name];
+    this.pool.totalSocketCount--;
+  }
+
+  /**
+   * No socket came: frees the place, takes the request it was for off the queue (it
+   * fails), and lets node start a dial for the next queued request, as when a socket closes.
+   */
+  fail(options: RequestOptions): void {
+    this.leave();
+    const queue = this.pool.requests[this.name];
+    if (queue !== undefined && this.served !== undefined && queue[0] === this.served) {
+      queue.shift();
+      if (queue.length === 0) delete this.pool.requests[this.name];
+    }
+    if (this.pool.requests[this.name]?.length) this.pool.removeSocket(this.placeholder, options);
+  }
 }
 
 function bracketed(host: string): string {
@@ -111,7 +167,8 @@ export class AgentCapture {
     if (this.host.closed) {
       const err = new ClientError('ERR_CLIENT_CLOSED', 'request through an agent of a closed client');
       pending.unsent(err);
-      req.destroy(err);
+      // How node's own agent fails a request it has no socket for (destroy() would wait for a socket).
+      (req as unknown as { onSocket(socket: undefined, err: Error): void }).onSocket(undefined, err);
       return false;
     }
     this.host.track(pending.written);
@@ -140,15 +197,24 @@ export class AgentCapture {
     return Promise.reject(new ClientError('ERR_NOT_WRITTEN', 'this request did not go through this agent'));
   }
 
-  /** Opens a captured connection for node's agent (`createConnection` with a callback). */
-  connect(options: RequestOptions, cb: (err: Error | null, socket?: Duplex) => void): void {
-    const refuse = (): void => cb(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
-    if (this.host.closed) return refuse();
+  /**
+   * Opens a captured connection for node's `agent` (its `createConnection` with a callback).
+   * node counts a socket against maxSockets only once it exists, so while this one is
+   * being dialed a placeholder holds its place; on failure node's removeSocket takes the
+   * placeholder out and gives a queued request of the same key its own try.
+   */
+  connect(agent: Agent, options: RequestOptions, cb: (err: Error | null, socket?: Duplex) => void): void {
+    const place = new PoolPlace(agent, agent.getName(options));
+    const fail = (err: Error): void => {
+      place.fail(options);
+      cb(err);
+    };
+    if (this.host.closed) return fail(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
     let controls: RequestControls;
     try {
       controls = this.controlsFor(options);
     } catch (err) {
-      return cb(err as Error);
+      return fail(err as Error);
     }
     const { hostname, port } = this.origin(options);
     const state: AgentSocket = { capture: undefined as unknown as CaptureConnection<PendingWrite>, next: undefined, current: undefined };
@@ -170,8 +236,9 @@ export class AgentCapture {
       ({ socket, capture }) => {
         if (this.host.closed) {
           socket.destroy();
-          return refuse();
+          return fail(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
         }
+        place.leave();
         state.capture = capture;
         this.sockets.set(socket, state);
         this.host.opened(socket);
@@ -184,7 +251,7 @@ export class AgentCapture {
       },
       (err: Error) => {
         this.host.core.observer.requestFailed(callerError(err));
-        cb(callerError(err));
+        fail(callerError(err));
       },
     );
   }

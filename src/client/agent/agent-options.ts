@@ -33,7 +33,24 @@ export interface AgentOptions extends RequestControls {
 /** The node http.Agent pool options among AgentOptions. */
 export type AgentPoolOptions = Pick<AgentOptions, 'keepAlive' | 'keepAliveMsecs' | 'maxSockets' | 'maxTotalSockets' | 'maxFreeSockets' | 'timeout' | 'scheduling'>;
 
-const POOL_KEYS = ['keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxTotalSockets', 'maxFreeSockets', 'timeout', 'scheduling'] as const;
+/** node's Agent takes almost anything here (maxSockets: 'x'); these are the values that mean something. */
+function checkPool(given: Record<string, unknown>, where: string): AgentPoolOptions {
+  const fail = (what: string): never => {
+    throw new ClientError('ERR_INVALID_SETTING', `${where}: ${what}`);
+  };
+  const pool: AgentPoolOptions = {};
+  if (given.keepAlive !== undefined) pool.keepAlive = typeof given.keepAlive === 'boolean' ? given.keepAlive : fail('keepAlive must be a boolean');
+  for (const key of ['keepAliveMsecs', 'timeout'] as const) {
+    const v = given[key];
+    if (v !== undefined) pool[key] = typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(`${key} must be a non-negative number of ms, got ${String(v)}`);
+  }
+  for (const key of ['maxSockets', 'maxTotalSockets', 'maxFreeSockets'] as const) {
+    const v = given[key];
+    if (v !== undefined) pool[key] = typeof v === 'number' && (Number.isSafeInteger(v) || v === Infinity) && v >= 1 ? v : fail(`${key} must be a positive integer or Infinity, got ${String(v)}`);
+  }
+  if (given.scheduling !== undefined) pool.scheduling = given.scheduling === 'fifo' || given.scheduling === 'lifo' ? given.scheduling : fail(`scheduling must be 'fifo' or 'lifo', got ${JSON.stringify(given.scheduling)}`);
+  return pool;
+}
 
 /** The agent options split in their parts, checked (ClientError ERR_INVALID_SETTING naming the field). */
 export interface CheckedAgentOptions {
@@ -49,9 +66,8 @@ export function checkAgentOptions(value: unknown, where: string): CheckedAgentOp
     throw new ClientError('ERR_INVALID_SETTING', `${where}: afterAbort 'finish' is not available for the http(s) agents (node destroys the socket when its caller aborts); they always stop and record what arrived`);
   }
   const given = (value ?? {}) as Record<string, unknown>;
-  const pool: Record<string, unknown> = {};
-  for (const key of POOL_KEYS) if (given[key] !== undefined) pool[key] = given[key];
+  const pool = checkPool(given, where);
   const onWritten = given.onWritten;
   if (onWritten !== undefined && typeof onWritten !== 'function') throw new ClientError('ERR_INVALID_SETTING', `${where}: onWritten must be a function`);
-  return { controls, pool: pool as AgentPoolOptions, onWritten: onWritten as AgentOptions['onWritten'] };
+  return { controls, pool, onWritten: onWritten as AgentOptions['onWritten'] };
 }

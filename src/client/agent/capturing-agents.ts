@@ -33,7 +33,7 @@ export class CapturingHttpAgent extends http.Agent {
   }
 
   override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): undefined {
-    this.#capture.connect(options, callback as ConnectCallback);
+    this.#capture.connect(this, options, callback as ConnectCallback);
     return undefined;
   }
 
@@ -62,7 +62,7 @@ export class CapturingHttpsAgent extends https.Agent {
   }
 
   override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): undefined {
-    this.#capture.connect(options, callback as ConnectCallback);
+    this.#capture.connect(this, options, callback as ConnectCallback);
     return undefined;
   }
 

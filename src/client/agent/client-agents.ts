@@ -37,15 +37,10 @@ export class ClientAgents implements AgentHost {
   /** A new pair bound to `options` (ClientError ERR_INVALID_SETTING for a bad one). */
   pair(options: AgentOptions | undefined, where: string): AgentPair {
     const { controls, pool, onWritten } = checkAgentOptions(options, where);
-    try {
-      return {
-        http: new CapturingHttpAgent(new AgentCapture(this, 'http:', controls, onWritten), pool),
-        https: new CapturingHttpsAgent(new AgentCapture(this, 'https:', controls, onWritten), pool),
-      };
-    } catch (err) {
-      // node's own checks of the pool options (maxSockets, scheduling…).
-      throw new ClientError('ERR_INVALID_SETTING', `${where}: ${(err as Error).message}`, { cause: err });
-    }
+    return {
+      http: new CapturingHttpAgent(new AgentCapture(this, 'http:', controls, onWritten), pool),
+      https: new CapturingHttpsAgent(new AgentCapture(this, 'https:', controls, onWritten), pool),
+    };
   }
 
   track(written: Promise<WrittenExchange>): void {

@@ -1,0 +1,196 @@
+/**
+ * client.httpAgent / agents(options) with node:http in this process: which
+ * request is on which socket, the pool key, the typed errors, close() and the
+ * caller's abort. The real-client matrix (got, axios, node-fetch) is
+ * agent-clients.test.ts.
+ */
+import * as http from 'node:http';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WarcClient, type WrittenExchange } from '../../src/client';
+import type { CapturingHttpAgent } from '../../src/client';
+import { largeBody, startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
+import { warcioRead, type WarcioRecord } from '../helpers/warc-tools';
+
+jest.setTimeout(30_000);
+
+let origin: LoggingOrigin;
+let dir: string;
+const remotes: string[] = [];
+
+beforeAll(async () => {
+  origin = await startLoggingOrigin('http', (req, res) => {
+    remotes.push(req.socket.remoteAddress!);
+    if (req.url === '/big') return largeBody(64 * 1024 * 1024)(req, res);
+    const delay = Number(new URL(req.url!, 'http://x').searchParams.get('delay') ?? 0);
+    setTimeout(() => res.end(`body of ${req.url} ua=${req.headers['user-agent'] ?? '-'}`), delay);
+  });
+});
+
+afterAll(() => origin.close());
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warcwire-agent-'));
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** One request through `agent`: the body as the caller got it, and its `written`. */
+function get(agent: CapturingHttpAgent, path: string, options: http.RequestOptions = {}): { done: Promise<string>; written: Promise<WrittenExchange> } {
+  const req = http.get(`${origin.url}${path}`, { agent, ...options });
+  const done = new Promise<string>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+  });
+  return { done, written: agent.written(req) };
+}
+
+function records(): WarcioRecord[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.warc.gz'))
+    .flatMap((f) => warcioRead(join(dir, f)));
+}
+
+test('20 concurrent requests on 2 kept-alive sockets: each written settles with its own exchange (the caller is set before the head goes out)', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const { http: agent } = client.agents({ maxSockets: 2 });
+  const before = origin.connections();
+  // Uneven delays, so the two sockets finish out of order and requests queue on whichever frees first.
+  const runs = Array.from({ length: 20 }, (_, i) => get(agent, `/c${i}?delay=${(i * 7) % 5}`));
+  const bodies = await Promise.all(runs.map((r) => r.done));
+  const written = await Promise.all(runs.map((r) => r.written));
+  await client.close();
+  expect(origin.connections() - before).toBe(2);
+  const recs = records();
+  written.forEach((w, i) => {
+    expect(w.url).toBe(`${origin.url}/c${i}?delay=${(i * 7) % 5}`);
+    expect(bodies[i]).toContain(`body of /c${i}?`);
+    const response = recs.find((r) => r.id === w.response.id)!;
+    const request = recs.find((r) => r.id === w.request.id)!;
+    expect([response.type, response.targetUri, request.type, request.concurrentTo]).toEqual(['response', w.url, 'request', response.id]);
+  });
+});
+
+test('the pool key holds the connection controls: another source address or TLS verify never reuses a socket', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const agent = client.httpAgent;
+  const base = { host: '127.0.0.1', port: origin.port };
+  const names = new Set([agent.getName(base), agent.getName({ ...base, localAddress: '127.0.0.2' }), agent.getName({ ...base, rejectUnauthorized: false } as http.ClientRequestArgs)]);
+  expect(names.size).toBe(3);
+  remotes.length = 0;
+  const before = origin.connections();
+  await get(agent, '/k1').done;
+  await get(agent, '/k2', { localAddress: '127.0.0.2' }).done;
+  await get(agent, '/k3').done;
+  await client.close();
+  // /k3 reused /k1's socket; /k2 had its own, from the source address it asked for.
+  expect(origin.connections() - before).toBe(2);
+  expect(remotes).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.1']);
+});
+
+test('bad agent options and request options are typed errors naming the field', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  for (const [options, field] of [
+    [{ afterAbort: 'finish' }, 'afterAbort'],
+    [{ maxSockets: 'x' }, 'maxSockets'],
+    [{ maxSockets: 0 }, 'maxSockets'],
+    [{ scheduling: 'random' }, 'scheduling'],
+    [{ proxy: 5 }, 'proxy'],
+    [{ tls: { verify: 'no' } }, 'tls.verify'],
+    [{ onWritten: 'x' }, 'onWritten'],
+  ] as const) {
+    expect(() => client.agents(options as never)).toThrow(expect.objectContaining({ name: 'ClientError', code: 'ERR_INVALID_SETTING', message: expect.stringContaining(field) }));
+  }
+  const bad = get(client.httpAgent, '/bad', { localAddress: 'not-an-ip' });
+  await expect(bad.done).rejects.toMatchObject({ code: 'ERR_INVALID_SETTING', message: expect.stringContaining('localAddress') });
+  await expect(bad.written).rejects.toMatchObject({ code: 'ERR_INVALID_SETTING' });
+  await client.close();
+});
+
+test('a failed dial with maxSockets reached fails its request and gives the queued ones their own try (none hangs)', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const { http: agent } = client.agents({ maxSockets: 1 });
+  const closed = await startLoggingOrigin('http', () => undefined);
+  const url = `${closed.url}/x`;
+  await closed.close();
+  const fails = [1, 2, 3].map(() => {
+    const req = http.get(url, { agent });
+    return [new Promise((_resolve, reject) => req.on('error', reject)), agent.written(req)];
+  });
+  for (const [done, written] of fails) {
+    await expect(done).rejects.toMatchObject({ code: 'ERR_DIAL_FAILED' });
+    await expect(written).rejects.toMatchObject({ code: 'ERR_DIAL_FAILED' });
+  }
+  // The pool holds nothing for the failed key: the agent still serves requests.
+  expect(agent.sockets).toEqual({});
+  expect(await get(agent, '/after').done).toContain('body of /after');
+  await client.close();
+});
+
+test('the default User-Agent is added to requests that carry none; close() waits for running requests, then refuses new ones', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir }, userAgent: 'agent-test/1' });
+  const slow = get(client.httpAgent, '/slow?delay=300');
+  const own = get(client.httpAgent, '/own', { headers: { 'user-agent': 'mine/2' } });
+  await new Promise((r) => setTimeout(r, 50));
+  const closed = client.close();
+  expect(await slow.done).toBe('body of /slow?delay=300 ua=agent-test/1');
+  expect(await own.done).toBe('body of /own ua=mine/2');
+  await closed;
+  expect((await slow.written).status).toBe(200);
+  const late = get(client.httpAgent, '/late');
+  await expect(late.done).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+  await expect(late.written).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+  expect(records().filter((r) => r.type === 'response').map((r) => new URL(r.targetUri!).pathname).sort()).toEqual(['/own', '/slow']);
+});
+
+test.each([
+  ['req.destroy()', (req: http.ClientRequest) => req.destroy()],
+  ['res.destroy()', (_req: http.ClientRequest, res: http.IncomingMessage) => res.destroy()],
+])('a caller that drops the response mid-body with %s: recorded WARC-Truncated: length, the rest never downloaded', async (_name, drop) => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const req = http.get(`${origin.url}/big`, { agent: client.httpAgent });
+  const written = client.httpAgent.written(req);
+  req.on('error', () => undefined);
+  await new Promise<void>((resolve) => {
+    req.on('response', (res) => {
+      let got = 0;
+      res.on('error', () => undefined);
+      res.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= 100_000 && !res.destroyed) {
+          drop(req, res);
+          resolve();
+        }
+      });
+    });
+  });
+  expect((await written).truncated).toBe('length');
+  await client.close();
+  const sent = Buffer.concat(origin.requests.get('/big')!.at(-1)!.sent).length;
+  expect(sent).toBeLessThan(16 * 1024 * 1024);
+  expect(records().find((r) => r.type === 'response')!.truncated).toBe('length');
+});
+
+test('client.abort() mid-body is not the caller letting go: the record is truncated as a disconnect', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const req = http.get(`${origin.url}/big`, { agent: client.httpAgent });
+  const written = client.httpAgent.written(req);
+  const failed = new Promise<Error>((resolve) => {
+    req.on('error', resolve);
+    req.on('response', (res) => {
+      res.on('error', resolve);
+      res.on('aborted', () => resolve(new Error('aborted')));
+      res.once('data', () => void client.abort());
+      res.resume();
+    });
+  });
+  await failed;
+  expect((await written).truncated).toBe('disconnect');
+  await client.close();
+});
