@@ -52,6 +52,11 @@ let dir: string;
 beforeAll(async () => {
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void => {
     if (req.url!.endsWith('/big')) largeBody(BIG)(req, res);
+    else if (req.url!.endsWith('/stall')) {
+      // Part of the body, then silence.
+      res.writeHead(200, { 'content-length': String(BIG) });
+      res.write(patternBytes(100_000));
+    }
     else answer(req.url!, res);
   };
   [httpOrigin, httpsOrigin, microsocks, tinyproxy] = await Promise.all([
@@ -189,4 +194,18 @@ describe.each(AGENT_CLIENTS)('%s through the agents', (client) => {
     expect(response.blockLength).toBeGreaterThan(256 * 1024);
     expect(response.sha1).toBe(sha1(sent.subarray(0, response.blockLength)));
   });
+});
+
+test("got's own timeout mid-body is recorded WARC-Truncated: time (its TimeoutError has code ETIMEDOUT)", async () => {
+  const out = await runAgentDriver({
+    client: 'got',
+    settings: { writer: { directory: dir } },
+    agents: [{}],
+    requests: [{ url: `${httpOrigin.url}/got/stall`, timeoutMs: 500 }],
+  });
+  expect(out.results[0]!.error).toMatchObject({ code: 'ETIMEDOUT' });
+  expect(out.written[0]).toMatchObject({ status: 200, truncated: 'time' });
+  const response = records().find((r) => r.type === 'response')!;
+  expect(response.truncated).toBe('time');
+  expect(response.sha1).toBe(sha1(Buffer.concat(httpOrigin.only('/got/stall').sent)));
 });

@@ -87,6 +87,7 @@ async function gotRequest(r, agents) {
     headers: r.body !== undefined ? { 'content-type': 'text/plain' } : {},
     agent: { http: agents.http, https: agents.https },
     retry: { limit: 0 },
+    ...(r.timeoutMs !== undefined ? { timeout: { request: r.timeoutMs } } : {}),
     throwHttpErrors: false,
     ...(r.rejectUnauthorized !== undefined ? { https: { rejectUnauthorized: r.rejectUnauthorized } } : {}),
   });
