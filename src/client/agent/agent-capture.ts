@@ -1,7 +1,7 @@
 import { errorMonitor } from 'node:events';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { RequestOptions } from 'node:https';
-import { isIP, Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CaptureConnection } from '../../capture/connection';
 import type { TruncationReason } from '../../capture/exchange';
@@ -10,17 +10,16 @@ import { callerError, ClientError } from '../errors';
 import { PendingWrite, type WrittenExchange } from '../pending-write';
 import { checkRequestControls, connectionControls, connectionKey, type RequestControls } from '../request-controls';
 import type { AgentOptions } from './agent-options';
+import { PoolPlace } from './pool-place';
 
-/** One request node handed to the agent, and what the capture needs to know of it. */
+/** One request node handed to the agent: whether its caller dropped it shows on these. */
 interface AgentRequest {
   req: ClientRequest;
   res: IncomingMessage | undefined;
-  pending: PendingWrite;
 }
 
-/** One of the agent's connections: its capture, and the request node runs on it now. */
-interface AgentSocket {
-  capture: CaptureConnection<PendingWrite>;
+/** Which request node runs on one of the agent's sockets. */
+interface SocketSlot {
   /** The request whose head goes out next (set when node gives it the socket, taken by the capture). */
   next: PendingWrite | undefined;
   current: AgentRequest | undefined;
@@ -43,62 +42,6 @@ function abortTruncation(error: Error | undefined): TruncationReason {
   return code === 'ETIMEDOUT' || code === 'ERR_REQUEST_TIMEOUT' ? 'time' : 'length';
 }
 
-/** node's pool bookkeeping, which its typings declare read-only or leave out. */
-interface AgentPool {
-  sockets: Record<string, Duplex[] | undefined>;
-  requests: Record<string, ClientRequest[] | undefined>;
-  totalSocketCount: number;
-  /** Takes a socket out of the pool (if there) and starts one for the first queued request of its key. */
-  removeSocket(socket: Duplex, options: RequestOptions): void;
-}
-
-/**
- * A placeholder socket in node's pool, holding the place of one being dialed:
- * node counts a socket against maxSockets only once it exists.
- */
-class PoolPlace {
-  private readonly placeholder = new Socket({ writable: false });
-  private readonly pool: AgentPool;
-  /**
-   * The queued request this dial serves, if node started it from the queue (its
-   * removeSocket serves the first queued request and dequeues it only once a socket
-   * comes; a request that is not queued gets a dial only while its key's queue is empty).
-   */
-  private readonly served: ClientRequest | undefined;
-
-  constructor(
-    agent: Agent,
-    private readonly name: string,
-  ) {
-    this.pool = agent as unknown as AgentPool;
-    this.served = this.pool.requests[name]?.[0];
-    (this.pool.sockets[name] ??= []).push(this.placeholder);
-    this.pool.totalSocketCount++;
-  }
-
-  /** Frees the place: the real socket takes it (node adds it to the pool itself). */
-  leave(): void {
-    const list = this.pool.sockets[this.name]!;
-    list.splice(list.indexOf(this.placeholder), 1);
-    if (list.length === 0) delete this.pool.sockets[this.name];
-    this.pool.totalSocketCount--;
-  }
-
-  /**
-   * No socket came: frees the place, takes the request it was for off the queue (it
-   * fails), and lets node start a dial for the next queued request, as when a socket closes.
-   */
-  fail(options: RequestOptions): void {
-    this.leave();
-    const queue = this.pool.requests[this.name];
-    if (queue !== undefined && this.served !== undefined && queue[0] === this.served) {
-      queue.shift();
-      if (queue.length === 0) delete this.pool.requests[this.name];
-    }
-    if (this.pool.requests[this.name]?.length) this.pool.removeSocket(this.placeholder, options);
-  }
-}
-
 function bracketed(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
@@ -112,7 +55,7 @@ function bracketed(host: string): string {
  * changes a connection.
  */
 export class AgentCapture {
-  private readonly sockets = new WeakMap<Duplex, AgentSocket>();
+  private readonly slots = new WeakMap<Duplex, SocketSlot>();
   private readonly requests = new WeakMap<ClientRequest, PendingWrite>();
 
   constructor(
@@ -175,14 +118,14 @@ export class AgentCapture {
     this.host.core.observer.requestStarted();
     const ua = this.host.userAgent;
     if (ua !== undefined && !req.headersSent && !req.hasHeader('user-agent')) req.setHeader('user-agent', ua);
-    const request: AgentRequest = { req, res: undefined, pending };
+    const request: AgentRequest = { req, res: undefined };
     let failure: Error | undefined;
     req.on(errorMonitor, (err: Error) => (failure ??= err));
     req.once('socket', (socket: Socket) => {
-      const s = this.sockets.get(socket);
-      if (s === undefined) return;
-      s.next = pending;
-      s.current = request;
+      const slot = this.slots.get(socket);
+      if (slot === undefined) return;
+      slot.next = pending;
+      slot.current = request;
     });
     req.once('response', (res: IncomingMessage) => (request.res = res));
     // Closed before any byte went out (a failed dial, an abort while queued): nothing will be written.
@@ -200,8 +143,7 @@ export class AgentCapture {
   /**
    * Opens a captured connection for node's `agent` (its `createConnection` with a callback).
    * node counts a socket against maxSockets only once it exists, so while this one is
-   * being dialed a placeholder holds its place; on failure node's removeSocket takes the
-   * placeholder out and gives a queued request of the same key its own try.
+   * being dialed a placeholder holds its place (see PoolPlace).
    */
   connect(agent: Agent, options: RequestOptions, cb: (err: Error | null, socket?: Duplex) => void): void {
     const place = new PoolPlace(agent, agent.getName(options));
@@ -217,7 +159,7 @@ export class AgentCapture {
       return fail(err as Error);
     }
     const { hostname, port } = this.origin(options);
-    const state: AgentSocket = { capture: undefined as unknown as CaptureConnection<PendingWrite>, next: undefined, current: undefined };
+    const slot: SocketSlot = { next: undefined, current: undefined };
     openCapturedConnection(this.host.core, {
       target: { protocol: this.protocol, hostname, port },
       dial: {
@@ -228,8 +170,8 @@ export class AgentCapture {
       },
       ...(controls.maxResponseBytes !== undefined ? { maxResponseBytes: controls.maxResponseBytes } : {}),
       takeCaller: () => {
-        const pending = state.next;
-        state.next = undefined;
+        const pending = slot.next;
+        slot.next = undefined;
         return pending;
       },
     }).then(
@@ -239,10 +181,9 @@ export class AgentCapture {
           return fail(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
         }
         place.leave();
-        state.capture = capture;
-        this.sockets.set(socket, state);
+        this.slots.set(socket, slot);
         this.host.opened(socket);
-        this.cutOnAbort(socket, state);
+        cutOnAbort(socket, slot, capture);
         // What net.createConnection does with these options when node's agent dials itself.
         const keepAlive = options as { keepAlive?: boolean; keepAliveInitialDelay?: number };
         if (keepAlive.keepAlive === true) socket.setKeepAlive(true, keepAlive.keepAliveInitialDelay);
@@ -255,19 +196,19 @@ export class AgentCapture {
       },
     );
   }
+}
 
-  /**
-   * node destroys the socket when its caller destroys the request or the response
-   * (axios' abort, got's cancel, node-fetch's AbortSignal): the exchange is then
-   * recorded with what arrived as `WARC-Truncated: length`, not as a disconnect.
-   * The capture must hear it before it sees the close, so at the destroy call.
-   */
-  private cutOnAbort(socket: Socket, state: AgentSocket): void {
-    const destroy = socket.destroy;
-    socket.destroy = function destroyAfterAbort(this: Socket, error?: Error): Socket {
-      const current = state.current;
-      if (current !== undefined && (current.req.destroyed || current.res?.destroyed === true)) state.capture.cut(abortTruncation(error));
-      return destroy.call(this, error);
-    };
-  }
+/**
+ * node destroys the socket when its caller destroys the request or the response
+ * (axios' abort, got's cancel, node-fetch's AbortSignal): the exchange is then
+ * recorded with what arrived as `WARC-Truncated: length`, not as a disconnect.
+ * The capture must hear it before it sees the close, so at the destroy call.
+ */
+function cutOnAbort(socket: Socket, slot: SocketSlot, capture: CaptureConnection<PendingWrite>): void {
+  const destroy = socket.destroy;
+  socket.destroy = function destroyAfterAbort(this: Socket, error?: Error): Socket {
+    const current = slot.current;
+    if (current !== undefined && (current.req.destroyed || current.res?.destroyed === true)) capture.cut(abortTruncation(error));
+    return destroy.call(this, error);
+  };
 }
