@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { WarcClient, type WrittenExchange } from '../../src/client';
 import type { CapturingHttpAgent } from '../../src/client';
 import { largeBody, startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
+import { stopAllDaemons } from '../helpers/net-daemon';
+import { startDnsmasq } from '../helpers/net-proxies';
 import { warcioRead, type WarcioRecord } from '../helpers/warc-tools';
 
 jest.setTimeout(30_000);
@@ -23,12 +25,16 @@ beforeAll(async () => {
   origin = await startLoggingOrigin('http', (req, res) => {
     remotes.push(req.socket.remoteAddress!);
     if (req.url === '/big') return largeBody(64 * 1024 * 1024)(req, res);
+    if (req.url === '/5000') return res.end(Buffer.alloc(5000, 'x'));
     const delay = Number(new URL(req.url!, 'http://x').searchParams.get('delay') ?? 0);
     setTimeout(() => res.end(`body of ${req.url} ua=${req.headers['user-agent'] ?? '-'}`), delay);
   });
 });
 
-afterAll(() => origin.close());
+afterAll(async () => {
+  await stopAllDaemons();
+  await origin.close();
+});
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'warcwire-agent-'));
@@ -193,4 +199,34 @@ test('client.abort() mid-body is not the caller letting go: the record is trunca
   await failed;
   expect((await written).truncated).toBe('disconnect');
   await client.close();
+});
+
+test("the agents resolve through the client's archiving DNS: a dns: resource record, the name in the target URI", async () => {
+  const dns = await startDnsmasq({ records: { 'agent.test': ['127.0.0.1'] } });
+  const client = await WarcClient.create({ writer: { directory: dir }, dialer: { dns: { servers: [dns.server], ipv6: false } } });
+  const run = get(client.httpAgent, '/named', { hostname: 'agent.test', port: origin.port });
+  expect(await run.done).toContain('body of /named');
+  expect((await run.written).url).toBe(`http://agent.test:${origin.port}/named`);
+  await client.close();
+  expect(dns.queries('agent.test')).toHaveLength(1);
+  const recs = records();
+  expect(recs.filter((r) => r.type === 'resource').map((r) => r.targetUri)).toEqual(['dns:agent.test']);
+  expect(recs.find((r) => r.type === 'response')!.ipAddress).toBe('127.0.0.1');
+});
+
+test('maxResponseBytes of an agent pair caps what is recorded (WARC-Truncated: length); the caller still gets the whole body', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const capped = client.agents({ maxResponseBytes: 1000 }).http;
+  const run = get(capped, '/5000');
+  expect(await run.done).toHaveLength(5000);
+  expect((await run.written).truncated).toBe('length');
+  const whole = get(client.httpAgent, '/5000');
+  expect(await whole.done).toHaveLength(5000);
+  expect((await whole.written).truncated).toBeUndefined();
+  await client.close();
+  const responses = records().filter((r) => r.type === 'response');
+  expect(responses.map((r) => [r.truncated, r.blockLength - 5000 < 0])).toEqual([
+    ['length', true],
+    [null, false],
+  ]);
 });
