@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient, type WrittenExchange } from '../../src/client';
 import type { CapturingHttpAgent } from '../../src/client';
+import { METRICS } from '../../src/obs/metric-names';
+import { PrometheusRegistry } from '../../src/obs/registry';
+import { startFaulty } from '../helpers/client-faulty';
 import { largeBody, startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { startDnsmasq } from '../helpers/net-proxies';
@@ -229,4 +232,30 @@ test('maxResponseBytes of an agent pair caps what is recorded (WARC-Truncated: l
     ['length', true],
     [null, false],
   ]);
+});
+
+test('metrics: every agent request counts; failures by kind (malformed response, failed dial), not the caller dropping a response', async () => {
+  const metrics = new PrometheusRegistry();
+  const faulty = await startFaulty();
+  const client = await WarcClient.create({ writer: { directory: dir }, metrics });
+  try {
+    expect(await get(client.httpAgent, '/m1').done).toContain('body of /m1');
+    const bad = http.get(`${faulty.url}/bad-status`, { agent: client.httpAgent });
+    await expect(new Promise((_resolve, reject) => bad.on('error', reject))).rejects.toMatchObject({ code: 'ERR_HTTP_MALFORMED_STATUS' });
+    const closed = await startLoggingOrigin('http', () => undefined);
+    await closed.close();
+    const dead = http.get(`${closed.url}/dead`, { agent: client.httpAgent });
+    await expect(new Promise((_resolve, reject) => dead.on('error', reject))).rejects.toMatchObject({ code: 'ERR_DIAL_FAILED' });
+    const dropped = http.get(`${origin.url}/big`, { agent: client.httpAgent });
+    dropped.on('error', () => undefined);
+    await new Promise<void>((resolve) => dropped.on('response', (res) => res.once('data', () => resolve(void dropped.destroy()))));
+    expect((await client.httpAgent.written(dropped)).truncated).toBe('length');
+    await client.close();
+  } finally {
+    await faulty.close();
+  }
+  expect(metrics.value(METRICS.requests.name)).toBe(4);
+  expect(metrics.value(METRICS.errors.name, { kind: 'http' })).toBe(1);
+  expect(metrics.value(METRICS.errors.name, { kind: 'connect' })).toBe(1);
+  expect(metrics.total(METRICS.errors.name)).toBe(2);
 });

@@ -120,7 +120,11 @@ export class AgentCapture {
     if (ua !== undefined && !req.headersSent && !req.hasHeader('user-agent')) req.setHeader('user-agent', ua);
     const request: AgentRequest = { req, res: undefined };
     let failure: Error | undefined;
-    req.on(errorMonitor, (err: Error) => (failure ??= err));
+    req.on(errorMonitor, (err: Error) => {
+      failure ??= err;
+      // A caller that aborts destroyed the request first (not an error of the client); a failed dial destroys it too, and is counted in connect().
+      if (!req.destroyed) this.host.core.observer.requestFailed(callerError(err));
+    });
     req.once('socket', (socket: Socket) => {
       const slot = this.slots.get(socket);
       if (slot === undefined) return;
