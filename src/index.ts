@@ -99,6 +99,10 @@ export type {
   WarcDispatchOptions,
   RequestControls,
   AfterAbort,
+  CapturingHttpAgent,
+  CapturingHttpsAgent,
+  AgentOptions,
+  AgentPair,
 } from './client/index';
 export { ClientError, DiscardedError, RETRY_ERROR_CODES } from './client/index';
 export type { ClientErrorCode } from './client/index';

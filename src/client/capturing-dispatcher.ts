@@ -1,37 +1,22 @@
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import type { Client, Dispatcher, buildConnector } from 'undici';
-import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
-import { CaptureConnection } from '../capture/connection';
-import type { ConnectionInfo } from '../capture/exchange';
-import type { ExchangeOutcome } from '../capture/outcome';
+import type { CaptureConnection } from '../capture/connection';
 import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
-import type { Dialer } from '../net/dialer';
+import { openCapturedConnection, type CaptureCore } from './captured-connection';
 import { CaptureHandler } from './capture-handler';
 import { controllerHandler, type ControllerHandler } from './dispatch-handler';
-import type { ClientObserver } from './client-observer';
 import { checkDispatchOptions } from './dispatch-options';
 import { ClientError } from './errors';
 import { PendingWrite } from './pending-write';
 import { connectionControls, connectionKey, type AfterAbort, type ConnectionControls, type RequestControls } from './request-controls';
 import { undici } from './undici';
 import { withUserAgent } from './user-agent';
-import type { ResolvedTimeouts } from './settings';
 
-export interface CapturingDispatcherOptions {
-  dialer: Dialer;
-  backend: Backend;
-  digestAlgorithm: DigestAlgorithm;
-  spool: SpoolOptions;
-  maxResponseBytes: number;
+export interface CapturingDispatcherOptions extends CaptureCore {
   /** What a caller's abort after the response head does to the capture, unless its request says otherwise. */
   afterAbort: AfterAbort;
-  timeouts: ResolvedTimeouts;
   connectionsPerOrigin: number;
   keepAliveTimeout: number;
-  /** Each captured exchange's outcome; the request's PendingWrite is its `exchange.caller`. */
-  onOutcome(outcome: ExchangeOutcome<PendingWrite>): void;
-  observer: ClientObserver;
   /** Added to requests that carry no User-Agent; undefined sends none. */
   userAgent: string | undefined;
 }
@@ -187,66 +172,20 @@ export class CapturingDispatcher extends undici.Dispatcher {
     return lane;
   }
 
-  private async openConnection(lane: Lane, co: ConnectOptions, connection: ConnectionControls): Promise<Socket> {
+  private async openConnection(lane: Lane, co: ConnectOptions, route: ConnectionControls): Promise<Socket> {
     const protocol = co.protocol === 'https:' ? 'https:' : 'http:';
-    const port = Number(co.port) || (protocol === 'https:' ? 443 : 80);
-    const observer = this.options.observer;
-    let result: Awaited<ReturnType<Dialer['dial']>>;
-    try {
-      result = await this.options.dialer.dial(
-        { protocol, hostname: co.hostname, port },
-        {
-          timeout: this.options.timeouts.dial,
-          tlsHandshakeTimeout: this.options.timeouts.tlsHandshake,
-          ...(connection.proxyType !== undefined ? { proxyType: connection.proxyType } : {}),
-          ...(connection.proxy !== undefined ? { proxy: connection.proxy } : {}),
-          ...(connection.verify !== undefined ? { verify: connection.verify } : {}),
-          ...(connection.localAddress !== undefined ? { localAddress: connection.localAddress } : {}),
-        },
-      );
-    } catch (err) {
-      observer.connectFailed(co.hostname, port, err instanceof Error ? err : new Error(String(err)));
-      throw err;
-    }
-    const defaultPort = protocol === 'https:' ? 443 : 80;
-    // WARC-Cipher-Suite uses the IANA name (TLS_ECDHE_..._WITH_...), which OpenSSL's short name is not for TLS 1.2.
-    const cipher = result.socket instanceof TLSSocket ? (result.socket.getCipher()?.standardName ?? result.cipher) : result.cipher;
-    observer.connected({
-      host: co.hostname,
-      port,
-      https: protocol === 'https:',
-      ...(result.proxy !== undefined ? { proxy: result.proxy } : {}),
-      ...(result.remoteAddress !== undefined ? { remoteAddress: result.remoteAddress } : {}),
-      ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
-      ...(cipher !== undefined ? { cipher } : {}),
-    });
-    const info: ConnectionInfo = {
-      scheme: protocol === 'https:' ? 'https' : 'http',
-      authority: port === defaultPort ? co.hostname : `${co.hostname}:${port}`,
-      proxied: result.proxied,
-      ...(result.remoteAddress !== undefined ? { remoteAddress: result.remoteAddress } : {}),
-      ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
-      ...(cipher !== undefined ? { cipher } : {}),
-    };
-    const capture = new CaptureConnection<PendingWrite>({
-      backend: this.options.backend,
-      digestAlgorithm: this.options.digestAlgorithm,
-      spool: this.options.spool,
-      maxResponseBytes: this.options.maxResponseBytes,
-      maxResponseBytesOf: (pending) => pending.maxResponseBytes,
-      info,
+    const { socket, capture } = await openCapturedConnection(this.options, {
+      target: { protocol, hostname: co.hostname, port: Number(co.port) || (protocol === 'https:' ? 443 : 80) },
+      route,
+      // One request per connection at a time: the lane's next request is the one going out.
       takeCaller: () => {
         const pending = lane.next;
         lane.next = undefined;
-        pending?.captured(info);
         return pending;
       },
-      onExchangeStart: (ex) => observer.exchangeStarted(ex),
-      onOutcome: (outcome) => this.options.onOutcome(outcome),
     });
-    capture.attach(result.socket);
     lane.capture = capture;
-    return result.socket;
+    return socket;
   }
 
   override async close(): Promise<void> {

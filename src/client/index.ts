@@ -8,3 +8,6 @@ export type { RequestControls, AfterAbort } from './request-controls';
 export type { RecorderStats } from './recorder';
 export type { WarcClientSettings, TimeoutSettings, DiscardHook, DiscardHookInput } from './settings';
 export { DEFAULT_USER_AGENT } from './user-agent';
+export type { CapturingHttpAgent, CapturingHttpsAgent } from './agent/capturing-agents';
+export type { AgentOptions } from './agent/agent-options';
+export type { AgentPair } from './agent/client-agents';

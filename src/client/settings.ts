@@ -61,7 +61,7 @@ export interface WarcClientSettings {
   afterAbort?: AfterAbort;
   timeouts?: TimeoutSettings;
   /**
-   * User-Agent sent on requests that carry none (`fetch()` and `client.dispatcher`).
+   * User-Agent sent on requests that carry none (`fetch()`, `client.dispatcher` and the http(s) agents).
    * Default `warcwire/<version> (+https://github.com/warcwire/warcwire)`; `false` sends none.
    * A User-Agent in the request's own headers always wins.
    */

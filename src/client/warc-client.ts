@@ -8,6 +8,10 @@ import { DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, defaultDigestEncoding } from 
 import { Dialer } from '../net/dialer';
 import { silentLogger, type Logger } from '../obs/logger';
 import { WarcWriter } from '../warc/write/writer';
+import { ClientAgents, type AgentPair } from './agent/client-agents';
+import type { AgentOptions } from './agent/agent-options';
+import type { CapturingHttpAgent, CapturingHttpsAgent } from './agent/capturing-agents';
+import type { CaptureCore } from './captured-connection';
 import { CapturingDispatcher, type TrackedRequest } from './capturing-dispatcher';
 import { ClientObserver } from './client-observer';
 import { ControlledDispatcher } from './controlled-dispatcher';
@@ -149,6 +153,7 @@ function decoderFor(coding: string): Transform | undefined {
 export class WarcClient {
   /** An undici Dispatcher: `undici.request(url, { dispatcher })` and undici's fetch record too. */
   readonly dispatcher: CapturingDispatcher;
+  private readonly agentSet: ClientAgents;
   private closing: Promise<void> | undefined;
   private aborted = false;
 
@@ -161,8 +166,7 @@ export class WarcClient {
     private readonly dns: DnsArchive,
     backend: Backend,
   ) {
-    const timeouts = resolveTimeouts(settings.timeouts);
-    this.dispatcher = new CapturingDispatcher({
+    const core: CaptureCore = {
       dialer,
       backend,
       digestAlgorithm: settings.digestAlgorithm ?? DEFAULT_DIGEST_ALGORITHM,
@@ -172,14 +176,38 @@ export class WarcClient {
         ...(settings.fullOnDisk !== undefined ? { fullOnDisk: settings.fullOnDisk } : {}),
       },
       maxResponseBytes: settings.maxResponseBytes ?? DEFAULT_CLIENT.maxResponseBytes,
-      afterAbort: settings.afterAbort ?? DEFAULT_CLIENT.afterAbort,
-      timeouts,
-      connectionsPerOrigin: settings.connectionsPerOrigin ?? DEFAULT_CLIENT.connectionsPerOrigin,
-      keepAliveTimeout: settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout,
+      timeouts: resolveTimeouts(settings.timeouts),
       onOutcome: (outcome) => recorder.record(outcome),
       observer,
-      userAgent: settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT),
+    };
+    const userAgent = settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT);
+    this.dispatcher = new CapturingDispatcher({
+      ...core,
+      afterAbort: settings.afterAbort ?? DEFAULT_CLIENT.afterAbort,
+      connectionsPerOrigin: settings.connectionsPerOrigin ?? DEFAULT_CLIENT.connectionsPerOrigin,
+      keepAliveTimeout: settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout,
+      userAgent,
     });
+    this.agentSet = new ClientAgents(core, userAgent);
+  }
+
+  /** An http.Agent that records (node:http, got, axios, node-fetch); keep-alive, the client's settings. */
+  get httpAgent(): CapturingHttpAgent {
+    return this.agentSet.defaults.http;
+  }
+
+  /** The https.Agent twin of httpAgent (TLS from the client's `tls` settings). */
+  get httpsAgent(): CapturingHttpsAgent {
+    return this.agentSet.defaults.https;
+  }
+
+  /**
+   * A new http and https agent pair bound to `options`: request controls (proxy,
+   * tls.verify, localAddress, maxResponseBytes), node's pool options, and
+   * `onWritten`. Each pair has its own connections (one pair per crawler session).
+   */
+  agents(options: AgentOptions = {}): AgentPair {
+    return this.agentSet.pair(options, 'agents()');
   }
 
   /**
@@ -317,6 +345,7 @@ export class WarcClient {
    */
   async abort(): Promise<void> {
     this.aborted = true;
+    this.agentSet.destroy();
     await this.dispatcher.destroy();
   }
 
@@ -330,7 +359,7 @@ export class WarcClient {
     this.closing ??= (async () => {
       const timer = grace === undefined ? undefined : setTimeout(() => void this.abort(), grace);
       try {
-        await this.dispatcher.close();
+        await Promise.all([this.dispatcher.close(), this.agentSet.close()]);
       } catch (err) {
         // undici rejects a close() that a destroy() overtook; after abort() that is expected.
         if (!this.aborted) throw err;

@@ -15,6 +15,8 @@ interface WarcioEntry {
   payloadDigest: string | null;
   /** The WARC Content-Length header. */
   contentLength: number;
+  /** WARC-Truncated, when the record has it. */
+  truncated: string | null;
   offset: number;
   length: number;
 }

@@ -27,7 +27,7 @@ import { createMetricsServer, type MetricsServer } from '../../obs/metrics-serve
 import type { Logger } from '../../obs/logger';
 import { PrometheusRegistry } from '../../obs/registry';
 import { errorMessage, UsageError, write } from '../args';
-import type { CliCommand, CliIO } from '../command';
+import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire capture [options] URL...
        warcwire capture [options] --input FILE
