@@ -55,6 +55,8 @@ export const DEFAULT_CLIENT = {
   archiveDns: true,
   connectionsPerOrigin: 32,
   keepAliveTimeout: 4000,
+  /** A caller's abort after the response head closes the connection and records what arrived. */
+  afterAbort: 'stop',
 } as const;
 
 export const DEFAULT_DIALER = {

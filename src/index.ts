@@ -96,8 +96,15 @@ export type {
   TimeoutSettings,
   DiscardHook,
   DiscardHookInput,
+  WarcDispatchOptions,
+  RequestControls,
+  AfterAbort,
+  CapturingHttpAgent,
+  CapturingHttpsAgent,
+  AgentOptions,
+  AgentPair,
 } from './client/index';
-export { ClientError, DiscardedError } from './client/index';
+export { ClientError, DiscardedError, RETRY_ERROR_CODES } from './client/index';
 export type { ClientErrorCode } from './client/index';
 export type { TruncationReason } from './capture/exchange';
 export { CaptureError } from './capture/errors';

@@ -21,6 +21,8 @@ export interface CaptureConnectionOptions<Caller> {
    * (`WARC-Truncated: length`).
    */
   maxResponseBytes: number;
+  /** This caller's own body cap, when it has one (overrides maxResponseBytes for its exchange). */
+  maxResponseBytesOf?(caller: Caller): number | undefined;
   maxHeadBytes?: number;
   info: ConnectionInfo;
   /** The adapter's owner of the request whose first byte is being written now (undefined: none). */
@@ -83,7 +85,9 @@ export class CaptureConnection<Caller> {
     this.requests = new RequestFramer(
       {
         onMessageStart: () => {
-          const ex = new CapturedExchange<Caller>(options.backend, options.digestAlgorithm, options.spool, options.info, options.takeCaller());
+          const caller = options.takeCaller();
+          const limit = (caller !== undefined ? options.maxResponseBytesOf?.(caller) : undefined) ?? options.maxResponseBytes;
+          const ex = new CapturedExchange<Caller>(options.backend, options.digestAlgorithm, options.spool, options.info, caller, limit);
           this.writing = ex;
           this.open.push(ex);
           options.onExchangeStart?.(ex);
@@ -166,7 +170,10 @@ export class CaptureConnection<Caller> {
   }
 
   private settle(outcome: ExchangeOutcome<Caller>): void {
-    if (outcome.exchange.settle(outcome)) this.options.onOutcome(outcome);
+    const ex = outcome.exchange;
+    // One request at a time per connection: bytes still buffered in the socket are this exchange's.
+    ex.requestCut = !ex.requestComplete || (this.duplex?.writableLength ?? 0) > 0;
+    if (ex.settle(outcome)) this.options.onOutcome(outcome);
   }
 
 
@@ -189,7 +196,7 @@ export class CaptureConnection<Caller> {
     const block = ex.response!;
     const bodyStart = ex.responseBodyStart;
     // Head bytes are bounded by the framer's maxHeadBytes, not by the body cap.
-    const room = bodyStart === undefined ? Infinity : bodyStart + this.options.maxResponseBytes - block.size;
+    const room = bodyStart === undefined ? Infinity : bodyStart + ex.maxResponseBytes - block.size;
     if (bytes.byteLength <= room) {
       block.append(bytes, payloadRanges);
       return;

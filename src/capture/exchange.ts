@@ -32,6 +32,12 @@ export class CapturedExchange<Caller> {
   readonly request: CaptureBlock;
   requestHead: RequestHead | undefined;
   requestComplete = false;
+  /**
+   * Set when the exchange ended before all of its request went out: not all handed to the
+   * socket, or handed but still waiting in the socket's buffer (the peer answered early,
+   * e.g. 413, and stopped reading). Its record is then `WARC-Truncated: disconnect`.
+   */
+  requestCut = false;
 
   response: CaptureBlock | undefined;
   interimHeads: ResponseHead[] = [];
@@ -54,6 +60,8 @@ export class CapturedExchange<Caller> {
     readonly connection: ConnectionInfo,
     /** The request's owner on the adapter's side (undefined when the adapter named none); its outcome goes there. */
     readonly caller: Caller | undefined,
+    /** Bytes of the response body kept (see CaptureConnectionOptions.maxResponseBytes). */
+    readonly maxResponseBytes: number,
   ) {
     this.request = backend.createCaptureBlock({ spool: spoolOptions, digestAlgorithm });
   }

@@ -48,15 +48,22 @@ function commonFields(exchange: CapturedExchange<unknown>): Array<[string, strin
   return ipAddress === undefined ? carried : [['WARC-IP-Address', ipAddress], ...carried];
 }
 
-/** The request record of an exchange (its block is the request spool, which the writer takes over). */
+/**
+ * The request record of an exchange (its block is the request spool, which the writer takes over).
+ * A request whose exchange ended before all of it went out (the peer answered early, e.g. 413,
+ * and stopped reading while we uploaded) is `WARC-Truncated: disconnect`: its block holds what
+ * was handed to the socket by then, which the peer did not all read.
+ */
 export function requestRecord(exchange: CapturedExchange<unknown>, encoding: DigestEncoding, id: string, concurrentTo: string): WarcRecord {
+  const fields: Array<[string, string]> = [['WARC-Concurrent-To', concurrentTo], ...commonFields(exchange), ['WARC-Block-Digest', exchange.request.blockDigest(encoding)]];
+  if (exchange.requestCut) fields.push(['WARC-Truncated', 'disconnect']);
   return {
     type: 'request',
     id,
     date: exchange.date,
     targetUri: targetUri(exchange),
     contentType: 'application/http;msgtype=request',
-    fields: [['WARC-Concurrent-To', concurrentTo], ...commonFields(exchange), ['WARC-Block-Digest', exchange.request.blockDigest(encoding)]],
+    fields,
     block: exchange.request,
   };
 }

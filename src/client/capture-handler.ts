@@ -5,10 +5,13 @@ import type { TruncationReason } from '../capture/exchange';
 import type { ControllerHandler, DispatchController } from './dispatch-handler';
 import { callerError, ClientError } from './errors';
 import type { PendingWrite } from './pending-write';
+import type { AfterAbort } from './request-controls';
 
 export interface CaptureHandlerOptions {
   /** Bytes drained after the caller let go before the connection is cut. */
   drainLimit: number;
+  /** The caller's abort after the response head: close the connection now ('stop'), or drain for the capture ('finish'). */
+  afterAbort: AfterAbort;
   /** Whole-request timeout in ms; 0 for none. */
   requestTimeout: number;
   /** Called once when the request is over (complete or failed). */
@@ -89,8 +92,10 @@ class CallerController implements DispatchController {
  * Sits between undici (controller-style handler calls) and the caller's
  * handler. When the caller aborts after the response head (cancelled body,
  * partial read, dropped stream), the caller is released as undici would
- * release it, but the response keeps flowing so the capture gets it to the
- * end (up to `drainLimit`). A caller that reads slowly or not at all does not
+ * release it; then with `afterAbort: 'stop'` the connection is closed at once
+ * (the capture keeps what arrived, `WARC-Truncated: length`), with 'finish'
+ * the response keeps flowing so the capture gets it to the end (up to
+ * `drainLimit`). A caller that reads slowly or not at all does not
  * hold the connection back either: what it has not taken yet waits in a spool
  * (bounded memory).
  */
@@ -131,14 +136,24 @@ export class CaptureHandler implements ControllerHandler {
     // Otherwise undici holds it while connecting: the dial timeout bounds that, and onRequestStart aborts at once.
   }
 
-  /** The caller's abort: before the head it really aborts; after it, the caller is let go and the body drained. */
+  /** The caller's abort: before the head it really aborts; after it, the caller is let go and the body stopped or drained. */
   private callerAbort(reason: Error): void {
     const s = this.state;
-    if (s.name === 'streaming' || s.name === 'ending') this.letGo(reason);
-    else if (s.name === 'sending') {
+    if (s.name === 'streaming' || s.name === 'ending') {
+      this.letGo(reason);
+      if (this.options.afterAbort === 'stop') this.stop(reason);
+    } else if (s.name === 'sending') {
       this.abortedBy ??= { by: 'caller' };
       s.undici.abort(reason);
     }
+  }
+
+  /** Closes the connection under a body being drained: what arrived is recorded, cut for `length` (the caller wanted no more). */
+  private stop(reason: Error): void {
+    const s = this.state;
+    if (s.name !== 'draining') return;
+    this.options.cut('length');
+    s.undici.abort(reason);
   }
 
   /** Stops talking to the caller; the response keeps being read for the capture. */

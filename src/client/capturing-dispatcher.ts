@@ -1,32 +1,22 @@
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import type { Client, Dispatcher, buildConnector } from 'undici';
-import type { Backend, DigestAlgorithm, SpoolOptions } from '../backend/types';
-import { CaptureConnection } from '../capture/connection';
-import type { ExchangeOutcome } from '../capture/outcome';
+import type { CaptureConnection } from '../capture/connection';
 import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
-import type { Dialer } from '../net/dialer';
+import { openCapturedConnection, type CaptureCore } from './captured-connection';
 import { CaptureHandler } from './capture-handler';
 import { controllerHandler, type ControllerHandler } from './dispatch-handler';
-import type { ClientObserver } from './client-observer';
+import { checkDispatchOptions } from './dispatch-options';
 import { ClientError } from './errors';
 import { PendingWrite } from './pending-write';
+import { connectionControls, connectionKey, type AfterAbort, type ConnectionControls, type RequestControls } from './request-controls';
 import { undici } from './undici';
 import { withUserAgent } from './user-agent';
-import type { ResolvedTimeouts } from './settings';
 
-export interface CapturingDispatcherOptions {
-  dialer: Dialer;
-  backend: Backend;
-  digestAlgorithm: DigestAlgorithm;
-  spool: SpoolOptions;
-  maxResponseBytes: number;
-  timeouts: ResolvedTimeouts;
+export interface CapturingDispatcherOptions extends CaptureCore {
+  /** What a caller's abort after the response head does to the capture, unless its request says otherwise. */
+  afterAbort: AfterAbort;
   connectionsPerOrigin: number;
   keepAliveTimeout: number;
-  /** Each captured exchange's outcome; the request's PendingWrite is its `exchange.caller`. */
-  onOutcome(outcome: ExchangeOutcome<PendingWrite>): void;
-  observer: ClientObserver;
   /** Added to requests that carry no User-Agent; undefined sends none. */
   userAgent: string | undefined;
 }
@@ -50,6 +40,16 @@ interface OriginPool {
 
 type ConnectOptions = { hostname: string; protocol: string; port: string | number; servername?: string | null };
 
+/** One dispatch as the capture runs it. */
+export interface TrackedRequest {
+  /** Settles where the exchange was written; carries the request's body cap. */
+  pending: PendingWrite;
+  /** Checked controls of the request (checkRequestControls). */
+  controls: RequestControls;
+  /** Overrides the client's timeouts.request (ms, 0 for none). */
+  requestTimeout?: number;
+}
+
 /**
  * An undici Dispatcher whose connections are captured. It keeps its own small
  * pool per origin so that it always knows which connection carries which
@@ -63,17 +63,29 @@ export class CapturingDispatcher extends undici.Dispatcher {
     super();
   }
 
+  /** Takes the `warcwire` option (WarcDispatchOptions) off `opts`; undici's Client never sees it. */
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.dispatchTracked(opts, handler, new PendingWrite());
+    const { warcwire, ...rest } = opts as Dispatcher.DispatchOptions & { warcwire?: unknown };
+    const { onWritten, ...controls } = checkDispatchOptions(warcwire, 'the warcwire dispatch option');
+    const pending = new PendingWrite(controls.maxResponseBytes);
+    onWritten?.(pending.written);
+    try {
+      return this.dispatchTracked(rest, handler, { pending, controls });
+    } catch (err) {
+      // Refused before it started (a handler undici cannot drive): nothing will be written.
+      pending.unsent(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
   }
 
   /**
-   * Dispatches with a PendingWrite the caller keeps, to learn where the exchange was written.
-   * `requestTimeout` overrides the client's; `proxyType` is handed to the dialer's proxy
-   * selection (connections are pooled per origin and proxy type, so a kept-alive
-   * connection is only reused by requests that asked for the same type).
+   * Dispatches with a PendingWrite the caller keeps, to learn where the exchange was
+   * written. Connections are pooled per origin and connection controls (proxy, proxy
+   * type, TLS verify, source address), so a kept-alive connection is only reused by
+   * requests that would have opened the same one.
    */
-  dispatchTracked(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, pending: PendingWrite, requestTimeout?: number, proxyType?: string): boolean {
+  dispatchTracked(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, request: TrackedRequest): boolean {
+    const { pending, controls } = request;
     // Either handler style, as undici 7 and 8 callers hand it; the Clients below get the controller style only.
     const caller: ControllerHandler = controllerHandler(handler);
     if (this.closed) {
@@ -88,11 +100,13 @@ export class CapturingDispatcher extends undici.Dispatcher {
     const ua = this.options.userAgent;
     opts = ua === undefined ? rest : { ...rest, headers: withUserAgent(rest.headers, ua) };
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
-    const pool = this.poolFor(proxyType === undefined ? origin : `${origin} ${proxyType}`);
+    const connection = connectionControls(controls);
+    const pool = this.poolFor(connectionKey(origin, connection));
     let lane: Lane | undefined;
     const wrapped = new CaptureHandler(caller, pending, {
-      drainLimit: this.options.maxResponseBytes,
-      requestTimeout: requestTimeout ?? this.options.timeouts.request,
+      drainLimit: pending.maxResponseBytes ?? this.options.maxResponseBytes,
+      afterAbort: controls.afterAbort ?? this.options.afterAbort,
+      requestTimeout: request.requestTimeout ?? this.options.timeouts.request,
       onDone: () => {
         if (lane !== undefined) this.release(pool, lane);
       },
@@ -115,16 +129,16 @@ export class CapturingDispatcher extends undici.Dispatcher {
     };
     const idle = pool.lanes.find((l) => !l.busy);
     if (idle !== undefined) run(idle);
-    else if (pool.lanes.length < this.options.connectionsPerOrigin) run(this.newLane(origin, pool, proxyType));
+    else if (pool.lanes.length < this.options.connectionsPerOrigin) run(this.newLane(origin, pool, connection));
     else pool.waiting.push(run);
     return true;
   }
 
-  private poolFor(origin: string): OriginPool {
-    let pool = this.pools.get(origin);
+  private poolFor(key: string): OriginPool {
+    let pool = this.pools.get(key);
     if (pool === undefined) {
       pool = { lanes: [], waiting: [] };
-      this.pools.set(origin, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }
@@ -136,7 +150,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
     if (next !== undefined) next(lane);
   }
 
-  private newLane(origin: string, pool: OriginPool, proxyType: string | undefined): Lane {
+  private newLane(origin: string, pool: OriginPool, connection: ConnectionControls): Lane {
     const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined };
     const t = this.options.timeouts;
     lane.client = new undici.Client(origin, {
@@ -148,7 +162,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
       bodyTimeout: t.idleRead,
       maxHeaderSize: DEFAULT_MAX_HEAD_BYTES,
       connect: ((co: ConnectOptions, cb: (err: Error | null, socket: Socket | null) => void) => {
-        this.openConnection(lane, co, proxyType).then(
+        this.openConnection(lane, co, connection).then(
           (socket) => cb(null, socket),
           (err: Error) => cb(err, null),
         );
@@ -158,61 +172,20 @@ export class CapturingDispatcher extends undici.Dispatcher {
     return lane;
   }
 
-  private async openConnection(lane: Lane, co: ConnectOptions, proxyType: string | undefined): Promise<Socket> {
+  private async openConnection(lane: Lane, co: ConnectOptions, route: ConnectionControls): Promise<Socket> {
     const protocol = co.protocol === 'https:' ? 'https:' : 'http:';
-    const port = Number(co.port) || (protocol === 'https:' ? 443 : 80);
-    const observer = this.options.observer;
-    let result: Awaited<ReturnType<Dialer['dial']>>;
-    try {
-      result = await this.options.dialer.dial(
-        { protocol, hostname: co.hostname, port },
-        {
-          timeout: this.options.timeouts.dial,
-          tlsHandshakeTimeout: this.options.timeouts.tlsHandshake,
-          ...(proxyType !== undefined ? { proxyType } : {}),
-        },
-      );
-    } catch (err) {
-      observer.connectFailed(co.hostname, port, err instanceof Error ? err : new Error(String(err)));
-      throw err;
-    }
-    const defaultPort = protocol === 'https:' ? 443 : 80;
-    // WARC-Cipher-Suite uses the IANA name (TLS_ECDHE_..._WITH_...), which OpenSSL's short name is not for TLS 1.2.
-    const cipher = result.socket instanceof TLSSocket ? (result.socket.getCipher()?.standardName ?? result.cipher) : result.cipher;
-    observer.connected({
-      host: co.hostname,
-      port,
-      https: protocol === 'https:',
-      ...(result.proxy !== undefined ? { proxy: result.proxy } : {}),
-      ...(result.remoteAddress !== undefined ? { remoteAddress: result.remoteAddress } : {}),
-      ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
-      ...(cipher !== undefined ? { cipher } : {}),
-    });
-    const capture = new CaptureConnection<PendingWrite>({
-      backend: this.options.backend,
-      digestAlgorithm: this.options.digestAlgorithm,
-      spool: this.options.spool,
-      maxResponseBytes: this.options.maxResponseBytes,
-      info: {
-        scheme: protocol === 'https:' ? 'https' : 'http',
-        authority: port === defaultPort ? co.hostname : `${co.hostname}:${port}`,
-        proxied: result.proxied,
-        ...(result.remoteAddress !== undefined ? { remoteAddress: result.remoteAddress } : {}),
-        ...(result.tlsProtocol !== undefined ? { tlsProtocol: result.tlsProtocol } : {}),
-        ...(cipher !== undefined ? { cipher } : {}),
-      },
+    const { socket, capture } = await openCapturedConnection(this.options, {
+      target: { protocol, hostname: co.hostname, port: Number(co.port) || (protocol === 'https:' ? 443 : 80) },
+      route,
+      // One request per connection at a time: the lane's next request is the one going out.
       takeCaller: () => {
         const pending = lane.next;
         lane.next = undefined;
-        pending?.captured();
         return pending;
       },
-      onExchangeStart: (ex) => observer.exchangeStarted(ex),
-      onOutcome: (outcome) => this.options.onOutcome(outcome),
     });
-    capture.attach(result.socket);
     lane.capture = capture;
-    return result.socket;
+    return socket;
   }
 
   override async close(): Promise<void> {

@@ -37,6 +37,21 @@ export class DiscardedError extends ClientError {
 }
 
 /**
+ * `errorCodes` for undici's retry interceptor on `client.dispatcher`: undici's defaults plus
+ * the codes warcwire reports the same failures under (a reset or closed connection, a refused
+ * or unreachable dial, direct or through a proxy, an unknown name). undici matches `err.code`,
+ * and warcwire's typed errors replace the socket's errno, so without these the interceptor
+ * never retries a reset:
+ * `client.dispatcher.compose(interceptors.retry({ errorCodes: [...RETRY_ERROR_CODES] }))`.
+ */
+export const RETRY_ERROR_CODES: readonly string[] = [
+  // undici 7 and 8's defaults
+  'ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'ENETDOWN', 'ENETUNREACH', 'EHOSTDOWN', 'EHOSTUNREACH', 'EPIPE', 'UND_ERR_SOCKET',
+  // the same failures as warcwire reports them
+  'ERR_CONNECTION_CLOSED', 'ERR_DIAL_FAILED', 'ERR_PROXY_REFUSED', 'ERR_PROXY_RESET', 'ERR_DNS_NXDOMAIN',
+];
+
+/**
  * What the caller sees for a failure undici reports: a typed warcwire error
  * (the undici error as `cause`). warcwire errors and the caller's own abort
  * reasons pass through unchanged.

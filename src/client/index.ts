@@ -1,8 +1,13 @@
 export { WarcClient, type FetchInit, type ClientStats } from './warc-client';
 export { WarcResponse, type RedirectHop } from './response';
 export { CapturingDispatcher } from './capturing-dispatcher';
-export { ClientError, DiscardedError, type ClientErrorCode } from './errors';
+export { ClientError, DiscardedError, RETRY_ERROR_CODES, type ClientErrorCode } from './errors';
 export type { WrittenExchange } from './pending-write';
+export type { WarcDispatchOptions } from './dispatch-options';
+export type { RequestControls, AfterAbort } from './request-controls';
 export type { RecorderStats } from './recorder';
 export type { WarcClientSettings, TimeoutSettings, DiscardHook, DiscardHookInput } from './settings';
 export { DEFAULT_USER_AGENT } from './user-agent';
+export type { CapturingHttpAgent, CapturingHttpsAgent } from './agent/capturing-agents';
+export type { AgentOptions } from './agent/agent-options';
+export type { AgentPair } from './agent/client-agents';

@@ -1,4 +1,4 @@
-import type { TruncationReason } from '../capture/exchange';
+import type { ConnectionInfo, TruncationReason } from '../capture/exchange';
 import type { WrittenRecord } from '../warc/write/writer';
 
 /** Where one exchange landed: both records, response first. */
@@ -14,18 +14,21 @@ export interface WrittenExchange {
 }
 
 /**
- * The `written` promise of one dispatched request, and the one place it is
- * settled. Until the capture takes the request (its first byte goes out) a
- * failure of the request settles it (`unsent`); from then on only the
- * exchange's outcome does, through the recorder.
+ * One dispatched request as the capture sees it: its `written` promise (and the
+ * one place it is settled), its own body cap, and the connection that carried it.
+ * Until the capture takes the request (its first byte goes out) a failure of the
+ * request settles `written` (`unsent`); from then on only the exchange's outcome
+ * does, through the recorder.
  */
 export class PendingWrite {
   private state: 'waiting' | 'captured' | 'settled' = 'waiting';
   readonly written: Promise<WrittenExchange>;
   private resolveFn!: (w: WrittenExchange) => void;
   private rejectFn!: (e: Error) => void;
+  private carrier: ConnectionInfo | undefined;
 
-  constructor() {
+  /** `maxResponseBytes`: this request's body cap (undefined: the client's). */
+  constructor(readonly maxResponseBytes?: number) {
     this.written = new Promise<WrittenExchange>((resolve, reject) => {
       this.resolveFn = resolve;
       this.rejectFn = reject;
@@ -34,9 +37,16 @@ export class PendingWrite {
     this.written.catch(() => undefined);
   }
 
-  /** The capture took the request: its outcome settles `written` now. */
-  captured(): void {
-    if (this.state === 'waiting') this.state = 'captured';
+  /** The capture took the request on `connection`: its outcome settles `written` now. */
+  captured(connection: ConnectionInfo): void {
+    if (this.state !== 'waiting') return;
+    this.state = 'captured';
+    this.carrier = connection;
+  }
+
+  /** The connection the request went out on (undefined until its first byte did). */
+  get connection(): ConnectionInfo | undefined {
+    return this.carrier;
   }
 
   /** The request failed before any of it went out: nothing will be written. */

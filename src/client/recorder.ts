@@ -43,8 +43,10 @@ export interface RecorderStats {
  * | no response head in time       | ERR_RESPONSE_HEADERS_TIMEOUT   | nothing (ERR_CAPTURE_NO_RESPONSE)      |
  * | TLS / dial failure             | ERR_TLS_HANDSHAKE, ERR_DIAL_*  | nothing (no bytes were exchanged)      |
  * | DiscardHook says discard       | the response as usual          | nothing (`written`: ERR_DISCARDED)     |
- * | caller aborts after the head   | its own abort reason           | complete pair (read to the end, as for a cancelled body) |
+ * | caller aborts after the head, afterAbort 'stop' | its own abort reason | pair, `WARC-Truncated: length` (what arrived) |
+ * | caller aborts after the head, afterAbort 'finish' | its own abort reason | complete pair (read to the end) |
  * | client.abort() / close({graceMs}) | ERR_ABORTED                 | pair, `WARC-Truncated` (if a head came), else nothing |
+ * | early answer (413) while uploading | the response, or the socket error | pair; the request record `WARC-Truncated: disconnect` |
  *
  * Truncated records carry no WARC-Payload-Digest (the payload is incomplete);
  * their WARC-Block-Digest covers the bytes kept.

@@ -14,7 +14,8 @@ export interface RedirectHop {
 
 /**
  * A fetch-like response. The body is streamed; whatever the caller does with
- * it (read all, read part, cancel, ignore), the exchange is captured to its end.
+ * it (read all, read part, cancel, ignore), the exchange is captured: to its
+ * end, or with `afterAbort: 'stop'` up to where the caller let go.
  */
 export class WarcResponse {
   private used = false;
@@ -31,6 +32,8 @@ export class WarcResponse {
     readonly redirects: readonly RedirectHop[],
     /** Content codings undone on the way to the caller, in the order undone (empty: the body as sent). */
     private readonly decodedCodings: readonly string[] = [],
+    /** The origin's IP on the connection that carried the final hop; undefined when proxied. */
+    readonly remoteAddress?: string,
   ) {}
 
   get ok(): boolean {
@@ -72,7 +75,7 @@ export class WarcResponse {
     return JSON.parse(await this.text()) as unknown;
   }
 
-  /** Lets go of the body; the capture still reads the response to its end. */
+  /** Lets go of the body: as an abort after the head (see FetchInit.afterAbort). */
   async cancel(): Promise<void> {
     this.used = true;
     this.stream.on('error', () => undefined);

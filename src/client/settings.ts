@@ -9,6 +9,7 @@ import type { Logger } from '../obs/logger';
 import type { MetricsRegistry } from '../obs/metrics';
 import type { WarcWriterOptions } from '../warc/write/writer';
 import { ClientError } from './errors';
+import { AFTER_ABORT, type AfterAbort } from './request-controls';
 
 /** What the DiscardHook sees: the final response head of a complete exchange. */
 export interface DiscardHookInput {
@@ -45,15 +46,22 @@ export interface WarcClientSettings {
   /** Spool to disk from the first byte. */
   fullOnDisk?: boolean;
   /**
-   * Bytes of one response body recorded (and drained after a caller lets go); past
+   * Bytes of one response body recorded (and, with afterAbort 'finish', drained after a caller lets go); past
    * it, `WARC-Truncated: length`. Counts the body as sent (after the head; chunk
    * framing included), not the head, so a body of exactly this size is complete.
    * Default 1 GiB.
    */
   maxResponseBytes?: number;
+  /**
+   * What a caller's abort after the response head (signal, cancelled body) does to the
+   * capture: 'stop' (default) closes the connection and records what arrived
+   * (`WARC-Truncated: length`); 'finish' reads the response to its end for the archive.
+   * Each request may choose otherwise (`afterAbort` in its controls).
+   */
+  afterAbort?: AfterAbort;
   timeouts?: TimeoutSettings;
   /**
-   * User-Agent sent on requests that carry none (`fetch()` and `client.dispatcher`).
+   * User-Agent sent on requests that carry none (`fetch()`, `client.dispatcher` and the http(s) agents).
    * Default `warcwire/<version> (+https://github.com/warcwire/warcwire)`; `false` sends none.
    * A User-Agent in the request's own headers always wins.
    */
@@ -162,6 +170,9 @@ export function checkSettings(s: WarcClientSettings): void {
   positive('maxRedirects', s.maxRedirects, 1, true);
   positive('connectionsPerOrigin', s.connectionsPerOrigin, 1);
   positive('keepAliveTimeout', s.keepAliveTimeout, 1);
+  if (s.afterAbort !== undefined && !AFTER_ABORT.includes(s.afterAbort)) {
+    throw new ClientError('ERR_INVALID_SETTING', `afterAbort must be 'stop' or 'finish', got ${JSON.stringify(s.afterAbort)}`);
+  }
   if (s.discardHook !== undefined && typeof s.discardHook !== 'function') {
     throw new ClientError('ERR_INVALID_SETTING', 'discardHook must be a function');
   }

@@ -8,29 +8,38 @@ import { DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, defaultDigestEncoding } from 
 import { Dialer } from '../net/dialer';
 import { silentLogger, type Logger } from '../obs/logger';
 import { WarcWriter } from '../warc/write/writer';
-import { CapturingDispatcher } from './capturing-dispatcher';
+import { ClientAgents, type AgentPair } from './agent/client-agents';
+import type { AgentOptions } from './agent/agent-options';
+import type { CapturingHttpAgent, CapturingHttpsAgent } from './agent/capturing-agents';
+import type { CaptureCore } from './captured-connection';
+import { CapturingDispatcher, type TrackedRequest } from './capturing-dispatcher';
 import { ClientObserver } from './client-observer';
+import { ControlledDispatcher } from './controlled-dispatcher';
+import { checkDispatchOptions, type WarcDispatchOptions } from './dispatch-options';
 import { DnsArchive } from './dns-archive';
 import { ClientError, fetchError } from './errors';
 import { ExchangeRecorder, type RecorderStats } from './recorder';
 import { PendingWrite } from './pending-write';
+import { checkRequestControls, type RequestControls } from './request-controls';
 import { undici } from './undici';
 import { WarcResponse, type RedirectHop } from './response';
 import { DEFAULT_USER_AGENT } from './user-agent';
 import { checkSettings, resolveTimeouts, type WarcClientSettings } from './settings';
 
-export interface FetchInit {
+/** Per-call options; the RequestControls fields (proxy, tls, localAddress, maxResponseBytes, afterAbort) apply to every hop. */
+export interface FetchInit extends RequestControls {
   method?: string;
   headers?: Record<string, string> | ReadonlyArray<readonly [string, string]> | Headers;
   body?: string | Uint8Array | null;
   /**
-   * Aborts the call for the caller. Before the response head arrives the request is
-   * really aborted (nothing is written; `written` rejects). After it, the abort is
-   * treated like cancelling the body: the caller's stream fails with the abort
-   * reason at once, but the response is still read and recorded to its end (up to
-   * `maxResponseBytes`, past it `WARC-Truncated: length`; `timeouts.request` still
-   * applies, `WARC-Truncated: time`), so `written` resolves with a complete pair.
-   * To stop transfers for good (shutdown), use `client.abort()` or `close({ graceMs })`.
+   * Aborts the call. Before the response head arrives the request is really aborted
+   * (nothing is written; `written` rejects). After it, the abort is treated like
+   * cancelling the body: the caller's stream fails with the abort reason at once, and
+   * `afterAbort` decides the capture: 'stop' (the default) closes the connection and
+   * records what arrived, `WARC-Truncated: length`; 'finish' reads the response to its
+   * end for the archive (up to `maxResponseBytes`; `timeouts.request` still applies).
+   * Either way `written` resolves with the pair. To stop every transfer (shutdown),
+   * use `client.abort()` or `close({ graceMs })`.
    */
   signal?: AbortSignal;
   /** Overrides the client's followRedirects for this call. */
@@ -88,21 +97,32 @@ async function prepareOutput(writer: WarcClientSettings['writer'], backend: Back
   }
 }
 
-/** Hands every dispatch of one fetch() hop to the capturing dispatcher with that hop's PendingWrite. */
+/** Hands every dispatch of one fetch() hop to the capturing dispatcher as that hop's tracked request. */
 class HopDispatcher extends undici.Dispatcher {
   constructor(
     private readonly target: CapturingDispatcher,
-    private readonly pending: PendingWrite,
-    private readonly requestTimeout: number | undefined,
-    private readonly proxyType: string | undefined,
+    private readonly tracked: TrackedRequest,
   ) {
     super();
   }
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.target.dispatchTracked(opts, handler, this.pending, this.requestTimeout, this.proxyType);
+    return this.target.dispatchTracked(opts, handler, this.tracked);
   }
   override async close(): Promise<void> {}
   override async destroy(): Promise<void> {}
+}
+
+/** Reads a redirect's body to its end; past `limit` bytes the capture keeps no more, so it stops there (`WARC-Truncated: length`). */
+async function readRedirectBody(body: Readable, limit: number): Promise<void> {
+  let read = 0;
+  for await (const chunk of body) {
+    read += (chunk as Buffer).length;
+    if (read > limit) {
+      body.on('error', () => undefined);
+      body.destroy();
+      return;
+    }
+  }
 }
 
 function headerPairs(h: FetchInit['headers']): Array<[string, string]> {
@@ -133,6 +153,7 @@ function decoderFor(coding: string): Transform | undefined {
 export class WarcClient {
   /** An undici Dispatcher: `undici.request(url, { dispatcher })` and undici's fetch record too. */
   readonly dispatcher: CapturingDispatcher;
+  private readonly agentSet: ClientAgents;
   private closing: Promise<void> | undefined;
   private aborted = false;
 
@@ -145,8 +166,7 @@ export class WarcClient {
     private readonly dns: DnsArchive,
     backend: Backend,
   ) {
-    const timeouts = resolveTimeouts(settings.timeouts);
-    this.dispatcher = new CapturingDispatcher({
+    const core: CaptureCore = {
       dialer,
       backend,
       digestAlgorithm: settings.digestAlgorithm ?? DEFAULT_DIGEST_ALGORITHM,
@@ -156,13 +176,38 @@ export class WarcClient {
         ...(settings.fullOnDisk !== undefined ? { fullOnDisk: settings.fullOnDisk } : {}),
       },
       maxResponseBytes: settings.maxResponseBytes ?? DEFAULT_CLIENT.maxResponseBytes,
-      timeouts,
-      connectionsPerOrigin: settings.connectionsPerOrigin ?? DEFAULT_CLIENT.connectionsPerOrigin,
-      keepAliveTimeout: settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout,
+      timeouts: resolveTimeouts(settings.timeouts),
       onOutcome: (outcome) => recorder.record(outcome),
       observer,
-      userAgent: settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT),
+    };
+    const userAgent = settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT);
+    this.dispatcher = new CapturingDispatcher({
+      ...core,
+      afterAbort: settings.afterAbort ?? DEFAULT_CLIENT.afterAbort,
+      connectionsPerOrigin: settings.connectionsPerOrigin ?? DEFAULT_CLIENT.connectionsPerOrigin,
+      keepAliveTimeout: settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout,
+      userAgent,
     });
+    this.agentSet = new ClientAgents(core, userAgent);
+  }
+
+  /** An http.Agent that records (node:http, got, axios, node-fetch); keep-alive, the client's settings. */
+  get httpAgent(): CapturingHttpAgent {
+    return this.agentSet.defaults.http;
+  }
+
+  /** The https.Agent twin of httpAgent (TLS from the client's `tls` settings). */
+  get httpsAgent(): CapturingHttpsAgent {
+    return this.agentSet.defaults.https;
+  }
+
+  /**
+   * A new http and https agent pair bound to `options`: request controls (proxy,
+   * tls.verify, localAddress, maxResponseBytes), node's pool options, and
+   * `onWritten`. Each pair has its own connections (one pair per crawler session).
+   */
+  agents(options: AgentOptions = {}): AgentPair {
+    return this.agentSet.pair(options, 'agents()');
   }
 
   /**
@@ -205,6 +250,15 @@ export class WarcClient {
     return new WarcClient(settings, writer, dialer, recorder, observer, dns, backend);
   }
 
+  /**
+   * A Dispatcher that records through this client with `options` on every request:
+   * for callers that cannot pass the per-dispatch `warcwire` option (undici's fetch).
+   * Closing it does nothing; close the client. Bad options: ClientError ERR_INVALID_SETTING.
+   */
+  dispatcherWith(options: WarcDispatchOptions): Dispatcher {
+    return new ControlledDispatcher(this.dispatcher, checkDispatchOptions(options, 'dispatcherWith()'));
+  }
+
   /** What happened to the exchanges so far. */
   get stats(): Readonly<ClientStats> {
     return { ...this.recorder.stats, dnsRecords: this.dns.written };
@@ -224,6 +278,8 @@ export class WarcClient {
     if (init.timeout !== undefined && !(Number.isFinite(init.timeout) && init.timeout >= 0)) {
       throw new ClientError('ERR_INVALID_SETTING', `timeout must be a non-negative number of ms, got ${String(init.timeout)}`);
     }
+    const controls = checkRequestControls(init, 'fetch()');
+    const maxResponseBytes = controls.maxResponseBytes ?? this.settings.maxResponseBytes ?? DEFAULT_CLIENT.maxResponseBytes;
     const follow = init.followRedirects ?? this.settings.followRedirects ?? DEFAULT_CLIENT.followRedirects;
     const maxRedirects = this.settings.maxRedirects ?? DEFAULT_CLIENT.maxRedirects;
     const hops: RedirectHop[] = [];
@@ -231,9 +287,9 @@ export class WarcClient {
     let body = init.body ?? null;
     const headers = headerPairs(init.headers);
     for (;;) {
-      const pending = new PendingWrite();
+      const pending = new PendingWrite(controls.maxResponseBytes);
       const res = await undici.request(current, {
-        dispatcher: new HopDispatcher(this.dispatcher, pending, init.timeout, init.proxyType),
+        dispatcher: new HopDispatcher(this.dispatcher, { pending, controls, ...(init.timeout !== undefined ? { requestTimeout: init.timeout } : {}) }),
         method: method as Dispatcher.HttpMethod,
         headers: headers.flat(),
         body,
@@ -242,9 +298,8 @@ export class WarcClient {
       const location = res.headers.location;
       if (follow && REDIRECTS.has(res.statusCode) && typeof location === 'string') {
         hops.push({ url: current.href, status: res.statusCode, written: pending.written });
-        // Let go of the body; the capture still reads it to the end.
-        res.body.on('error', () => undefined);
-        res.body.destroy();
+        // Read to its end, so the hop's record is whole whatever afterAbort says.
+        await readRedirectBody(res.body, maxResponseBytes);
         if (hops.length > maxRedirects) {
           throw new ClientError('ERR_TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects, last to ${location}`);
         }
@@ -262,7 +317,7 @@ export class WarcClient {
       }
       const decompress = (init.decompressBody ?? this.settings.decompressBody ?? DEFAULT_CLIENT.decompressBody) && method !== 'HEAD';
       const { stream, codings } = decompress ? this.decoded(res.body, responseHeaders) : { stream: res.body, codings: [] };
-      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, pending.written, hops, codings);
+      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, pending.written, hops, codings, pending.connection?.remoteAddress);
     }
   }
 
@@ -290,6 +345,7 @@ export class WarcClient {
    */
   async abort(): Promise<void> {
     this.aborted = true;
+    this.agentSet.destroy();
     await this.dispatcher.destroy();
   }
 
@@ -303,7 +359,7 @@ export class WarcClient {
     this.closing ??= (async () => {
       const timer = grace === undefined ? undefined : setTimeout(() => void this.abort(), grace);
       try {
-        await this.dispatcher.close();
+        await Promise.all([this.dispatcher.close(), this.agentSet.close()]);
       } catch (err) {
         // undici rejects a close() that a destroy() overtook; after abort() that is expected.
         if (!this.aborted) throw err;

@@ -3,8 +3,7 @@ import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import capture from '../../src/cli/commands/capture';
-import { main } from '../../src/cli/main';
-import { captureIO } from '../helpers/cli-io';
+import { captureIO, expectCaptureUsageErrors } from '../helpers/cli-io';
 import { startHttp, type Running } from '../helpers/client-servers';
 import { stopAllDaemons } from '../helpers/net-daemon';
 import { freePort } from '../helpers/net-ports';
@@ -162,13 +161,7 @@ test('bad flag values: a clear message and exit 2', async () => {
     [['--dedupe', 'cdx:not-a-url'], /--dedupe: dedupe\.cdx\.url is not a URL/],
     [['--metrics-port', '70000'], /--metrics-port must be a port number/],
   ];
-  for (const [flags, message] of cases) {
-    const t = captureIO();
-    const code = await main(['capture', url, '-o', dir, ...flags], t.io);
-    expect([flags, code]).toEqual([flags, 2]);
-    expect(t.err()).toMatch(message);
-    expect(t.err()).toContain('Usage: warcwire capture');
-  }
+  await expectCaptureUsageErrors(url, dir, cases);
   // A port in use is a runtime failure (exit 1, no usage): capture-runtime-problems.test.ts.
   // Nothing was written by any of them (the flags are checked before the writer opens a file).
   expect(readdirSync(dir).filter((f) => f.includes('.warc'))).toEqual([]);

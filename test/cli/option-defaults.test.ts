@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import capture from '../../src/cli/commands/capture';
 import { parseSize } from '../../src/cli/capture/size';
 import { resolveTimeouts } from '../../src/client/settings';
+import { DEFAULT_SIZE_THRESHOLD } from '../../src/dedupe';
 import { DEFAULT_CLIENT, DEFAULT_WRITER } from '../../src/defaults';
 import { WarcWriter } from '../../src/warc/write/writer';
 import { exchange } from '../helpers/warc-records';
@@ -35,6 +36,7 @@ test('timeouts in --help are the client settings resolved with none given', () =
 test('sizes in --help read back, by the CLI size rules, as the defaults applied', () => {
   expect(parseSize(stated('--max-file-size'))).toBe(DEFAULT_WRITER.maxFileSize);
   expect(parseSize(stated('--max-response-size'))).toBe(DEFAULT_CLIENT.maxResponseBytes);
+  expect(parseSize(stated('--dedupe-min-size'))).toBe(DEFAULT_SIZE_THRESHOLD);
 });
 
 test('a writer given no digest or prefix options writes what --help says', async () => {

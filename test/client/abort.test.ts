@@ -1,7 +1,8 @@
 /**
  * Aborts: a caller's AbortSignal after the response head is treated like a
- * cancelled body (the pair is still recorded to its end); client.abort() cuts
- * transfers for good (the pair is recorded with WARC-Truncated).
+ * cancelled body (with afterAbort 'finish' the pair is still recorded to its end;
+ * with 'stop', the default, what arrived is recorded, WARC-Truncated: length);
+ * client.abort() cuts transfers for good (the pair is recorded with WARC-Truncated).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -38,10 +39,19 @@ async function responseRecord(): Promise<{ headers: Array<[string, string]>; blo
   return records.find((r) => r.type === 'response')!;
 }
 
-test.each(['before reading', 'after reading part of the body'])(
-  'AbortSignal fired %s (head already in): the caller gets its abort reason, the whole response is recorded',
-  async (when) => {
-    const client = await WarcClient.create({ writer: { directory: dir } });
+// [when the signal fires, afterAbort, WARC-Truncated, what the record's block ends with, stats.truncated]
+const afterHead: Array<[string, 'finish' | 'stop' | undefined, string | undefined, RegExp, number]> = [
+  ['before reading', 'finish', undefined, /\r\n\r\na{1000}b{1000}$/, 0],
+  ['after reading part of the body', 'finish', undefined, /\r\n\r\na{1000}b{1000}$/, 0],
+  // 'stop' (the default): the second half comes 200 ms later, after the connection was closed.
+  ['before reading', undefined, 'length', /\r\n\r\na{1000}$/, 1],
+  ['after reading part of the body', undefined, 'length', /\r\n\r\na{1000}$/, 1],
+];
+
+test.each(afterHead)(
+  'AbortSignal fired %s (head already in), afterAbort %s: the caller gets its abort reason; WARC-Truncated %s',
+  async (when, afterAbort, truncated, block, truncatedCount) => {
+    const client = await WarcClient.create({ writer: { directory: dir }, ...(afterAbort ? { afterAbort } : {}) });
     const controller = new AbortController();
     const res = await client.fetch(`${server.url}/half`, { signal: controller.signal });
     const body = res.nodeStream();
@@ -53,10 +63,11 @@ test.each(['before reading', 'after reading part of the body'])(
     const written = await res.written;
     await client.close();
     expect(written.status).toBe(200);
+    expect(written.truncated).toBe(truncated);
     const record = await responseRecord();
-    expect(record.headers.find(([k]) => k === 'WARC-Truncated')).toBeUndefined();
-    expect(record.block.toString('latin1')).toMatch(/\r\n\r\na{1000}b{1000}$/);
-    expect(client.stats).toMatchObject({ written: 1, truncated: 0 });
+    expect(record.headers.find(([k]) => k === 'WARC-Truncated')?.[1]).toBe(truncated);
+    expect(record.block.toString('latin1')).toMatch(block);
+    expect(client.stats).toMatchObject({ written: 1, truncated: truncatedCount });
   },
 );
 

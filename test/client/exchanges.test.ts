@@ -212,14 +212,14 @@ test('256 concurrent requests: 256 complete pairs', async () => {
   }
 });
 
-test('a caller that cancels or never reads the body: still captured to the end', async () => {
+test("a caller that cancels (afterAbort 'finish') or never reads the body: still captured to the end", async () => {
   const big = Buffer.alloc(3 * 1024 * 1024);
   for (let i = 0; i < big.length; i++) big[i] = i % 251;
   const server = await startHttp((_req, res) => {
     res.setHeader('content-length', String(big.length));
     res.end(big);
   });
-  const client = await WarcClient.create({ writer: { directory: dir }, spoolMemoryLimit: 256 * 1024 });
+  const client = await WarcClient.create({ writer: { directory: dir }, spoolMemoryLimit: 256 * 1024, afterAbort: 'finish' });
   const cancelled = await client.fetch(`${server.url}/cancel`);
   const reader = cancelled.body.getReader();
   await reader.read();

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient, type WarcClientSettings } from '../../src/client';
+import type { WarcDispatchOptions } from '../../src/client/dispatch-options';
 import { WarcwireError } from '../../src/errors';
 import { startFaulty, type FaultyServer } from '../helpers/client-faulty';
 import { openFds } from '../helpers/client-servers';
@@ -106,17 +107,15 @@ test.each([
   if (tag === undefined) {
     const client2 = await WarcClient.create(settings());
     const { request } = (await import('../../src/client/undici')).undici;
-    const { PendingWrite } = await import('../../src/client/pending-write');
-    const t = new PendingWrite();
+    let written: Promise<unknown> | undefined;
+    const warcwire: WarcDispatchOptions = { onWritten: (w) => (written = w) };
     await new Promise<void>((resolve) => {
-      void request(`${server.url}${path}`, {
-        dispatcher: { dispatch: (o: never, h: never) => client2.dispatcher.dispatchTracked(o, h, t) } as never,
-      }).then(
+      void request(`${server.url}${path}`, { dispatcher: client2.dispatcher, warcwire } as Parameters<typeof request>[1]).then(
         () => resolve(),
         () => resolve(),
       );
     });
-    await expect(t.written).rejects.toMatchObject({ code });
+    await expect(written).rejects.toMatchObject({ code });
     await client2.close();
   }
 });

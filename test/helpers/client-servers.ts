@@ -9,12 +9,15 @@ import { testCertificate as testCert } from './tls-cert';
 export interface Running {
   url: string;
   port: number;
+  /** Every TCP connection the server accepted, in order (to count connections, see peers and bytes sent). */
+  accepted: net.Socket[];
   close(): Promise<void>;
 }
 
-function track(server: net.Server): Set<net.Socket> {
+function track(server: net.Server, accepted: net.Socket[]): Set<net.Socket> {
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
+    accepted.push(s);
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -22,18 +25,25 @@ function track(server: net.Server): Set<net.Socket> {
 }
 
 async function listen(server: net.Server, scheme: string): Promise<Running> {
-  const sockets = track(server);
+  const accepted: net.Socket[] = [];
+  const sockets = track(server, accepted);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `${scheme}://127.0.0.1:${port}`,
     port,
+    accepted,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Any TCP server (its own protocol handling) on a free loopback port, tracked and closed like the others. */
+export function startTcp(server: net.Server): Promise<Running> {
+  return listen(server, 'http');
 }
 
 export function startHttp(handler: http.RequestListener): Promise<Running> {

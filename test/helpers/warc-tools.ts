@@ -15,6 +15,8 @@ interface WarcioEntry {
   payloadDigest: string | null;
   /** The WARC Content-Length header. */
   contentLength: number;
+  /** WARC-Truncated, when the record has it. */
+  truncated: string | null;
   offset: number;
   length: number;
 }
@@ -113,4 +115,28 @@ export function zstdFrames(data: Buffer): ZstdFrameInfo[] {
     at = p;
   }
   return frames;
+}
+
+const WARCIO_CLI = join(__dirname, '..', '..', 'node_modules', 'warcio', 'dist', 'cli.js');
+
+/** warcio's `cdx-index` (its CLI, in a child node): CDXJ lines with compact JSON. */
+export function warcioCdxIndex(...paths: string[]): string[] {
+  return execFileSync(process.execPath, [WARCIO_CLI, 'cdx-index', ...paths]).toString().split('\n').filter((l) => l !== '');
+}
+
+export interface CdxjParts {
+  key: string;
+  ts: string;
+  json: Record<string, string>;
+}
+
+/**
+ * A CDXJ line split into key, timestamp and fields, so ours (Python-json spacing)
+ * and warcio's (compact) compare; spaces in keys (warcio leaves them) are
+ * compared as %20, which we write.
+ */
+export function parseCdxjLine(line: string): CdxjParts {
+  const j = line.indexOf(' {"');
+  const head = line.slice(0, j);
+  return { key: head.slice(0, -15).replace(/ /g, '%20'), ts: head.slice(-14), json: JSON.parse(line.slice(j + 1)) as Record<string, string> };
 }

@@ -38,6 +38,7 @@ for await (const record of parser) {
     blockDigest: record.warcBlockDigest ?? null,
     payloadDigest: record.warcPayloadDigest ?? null,
     contentLength: record.warcContentLength,
+    truncated: record.warcHeader('WARC-Truncated') ?? null,
   };
   if (http) {
     const content = await record.readFully(true);

@@ -6,25 +6,12 @@ import { indexFile } from '../../src/warc/tools/indexer';
 import { WarcWriter } from '../../src/warc/write/writer';
 import { backend, FIXTURES, tempDir } from '../helpers/warc-backend';
 import { exchange, exchanges, seededBytes } from '../helpers/warc-records';
-
-const WARCIO_CLI = join(__dirname, '..', '..', 'node_modules', 'warcio', 'dist', 'cli.js');
+import { parseCdxjLine, warcioCdxIndex, type CdxjParts } from '../helpers/warc-tools';
 
 async function ourIndex(path: string): Promise<string[]> {
   const lines: string[] = [];
   for await (const line of indexFile(path)) lines.push(line);
   return lines;
-}
-
-/** warcio's `cdx-index` (its CLI, in a child node); its JSON is compact, ours has Python-json spacing. */
-function warcioIndex(...paths: string[]): string[] {
-  return execFileSync(process.execPath, [WARCIO_CLI, 'cdx-index', ...paths]).toString().split('\n').filter((l) => l !== '');
-}
-
-/** Splits a CDXJ line; spaces in keys (warcio leaves them) are compared as %20, which we write. */
-function parse(line: string): { key: string; ts: string; json: Record<string, string> } {
-  const j = line.indexOf(' {"');
-  const head = line.slice(0, j);
-  return { key: head.slice(0, -15).replace(/ /g, '%20'), ts: head.slice(-14), json: JSON.parse(line.slice(j + 1)) as Record<string, string> };
 }
 
 describe('CDXJ', () => {
@@ -61,6 +48,9 @@ describe('CDXJ', () => {
       'http://www2.example.com:8080/Path',
       'https://www.example.com:443/',
       'http://sub.www.example.com/',
+      // Parameters sort after lower-casing; escapes the parser adds stay upper-case.
+      'http://example.com/p?Z=1&a=2&_b=3',
+      'http://example.com/p?q=<é>&x="',
     ];
     const script = `import { getSurt } from 'warcio/utils'; process.stdout.write(JSON.stringify(JSON.parse(process.argv[1]).map(getSurt)));`;
     const theirs = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(urls)], { cwd: join(__dirname, '..', '..') }).toString()) as string[];
@@ -75,16 +65,15 @@ describe('CDXJ', () => {
       for (const [i, url] of urls.entries()) await writer.write(exchange(url, seededBytes(i + 1, 500)));
       await writer.close();
       const path = join(dir, writer.filenames[0]);
-      const ours = (await ourIndex(path)).map(parse);
+      const ours = (await ourIndex(path)).map(parseCdxjLine);
       expect(ours.map((l) => l.key)).toEqual(['1,0,0,127:18080)/page?a=1&b=2', '[::1]:8080)/v6', '3,2,1,10)/x', 'com,example:8081)/']);
-      expect(ours).toEqual(warcioIndex(path).map(parse));
+      expect(ours).toEqual(warcioCdxIndex(path).map(parseCdxjLine));
     } finally {
       cleanup();
     }
   });
 
-  // Not compared: warcio--post-test (warcio appends POST bodies to the key; we do not),
-  // whole-file gzip and split-member files (warcio reports offsets inside them differently).
+  // Not compared: whole-file gzip and split-member files (warcio reports offsets inside them differently).
   const comparable = [
     'cdxj-indexer--cc.warc.gz',
     'cdxj-indexer--missing-http.warc.gz',
@@ -100,16 +89,19 @@ describe('CDXJ', () => {
     'warcio--example-resource.warc.gz',
     'warcio--example-space-in-target-uri.warc.gz',
     'warcio--example-wget-bad-target-uri.warc.gz',
+    // POST captures: keys with the method and body (form, JSON, a chunked body) appended.
+    'warcio--post-test.warc.gz',
+    'warcio-js--post-test-more.warc',
     'warcio-js--example-url-agnostic-revisit.warc.gz',
     'webarchive-commons--IAH-urls-wget.warc.gz',
   ];
-  let warcioLines: Array<ReturnType<typeof parse>> = [];
+  let warcioLines: Array<CdxjParts> = [];
   beforeAll(() => {
-    warcioLines = warcioIndex(...comparable.map((n) => join(FIXTURES, n))).map(parse);
+    warcioLines = warcioCdxIndex(...comparable.map((n) => join(FIXTURES, n))).map(parseCdxjLine);
   });
   test.each(comparable)('%s: same lines as warcio cdx-index', async (name) => {
     const path = join(FIXTURES, name);
-    const ours = (await ourIndex(path)).map(parse);
+    const ours = (await ourIndex(path)).map(parseCdxjLine);
     const theirs = warcioLines.filter((l) => l.json.filename === name);
     expect(ours.length).toBeGreaterThan(0);
     expect(ours).toEqual(theirs);
@@ -127,7 +119,7 @@ describe('CDXJ', () => {
       const indexed = (await ourIndex(path)).sort();
       expect(sidecar).toEqual(indexed);
       // And warcio agrees on the fields.
-      expect(sidecar.map(parse).sort((a, b) => Number(a.json.offset) - Number(b.json.offset))).toEqual(warcioIndex(path).map(parse));
+      expect(sidecar.map(parseCdxjLine).sort((a, b) => Number(a.json.offset) - Number(b.json.offset))).toEqual(warcioCdxIndex(path).map(parseCdxjLine));
     } finally {
       cleanup();
     }

@@ -63,6 +63,7 @@ const RUNTIME_EXPORTS = [
   'WarcResponse',
   'CapturingDispatcher',
   'DEFAULT_USER_AGENT',
+  'RETRY_ERROR_CODES',
   // proxy servers
   'createForwardProxy',
   'createFaultyProxy',

@@ -16,6 +16,7 @@ import { WarcClient } from '../../client/warc-client';
 import { TOKEN } from '../../http/head';
 import { isCompression } from '../../backend/types';
 import { isDigestAlgorithm } from '../../digest/label';
+import { DEFAULT_SIZE_THRESHOLD } from '../../dedupe/candidate';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { dedupeSavings } from '../../dedupe/savings';
 import { parseDedupeSpecs } from '../../dedupe/spec';
@@ -26,7 +27,7 @@ import { createMetricsServer, type MetricsServer } from '../../obs/metrics-serve
 import type { Logger } from '../../obs/logger';
 import { PrometheusRegistry } from '../../obs/registry';
 import { errorMessage, UsageError, write } from '../args';
-import type { CliCommand, CliIO } from '../command';
+import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire capture [options] URL...
        warcwire capture [options] --input FILE
@@ -87,6 +88,9 @@ Deduplication and metrics:
                           doppelganger:URL (repeatable; looked up in that order).
                           The first failed lookup prints a warning: dedupe is
                           degraded and full records are stored
+      --dedupe-min-size SIZE   payloads smaller than SIZE are never deduplicated
+                          (stored in full, not looked up; e.g. 512, 4K; 0: every
+                          non-empty payload; default ${sizeText(DEFAULT_SIZE_THRESHOLD)}); needs --dedupe
       --metrics-port N    serve Prometheus /metrics on 127.0.0.1:N while capturing
 
 Prints progress (a bar on a terminal; otherwise a line when something changed,
@@ -170,10 +174,16 @@ function metricsPort(value: string | undefined): number | undefined {
   return port;
 }
 
-function dedupeIndex(specs: readonly string[] | undefined, registry: PrometheusRegistry, digest: 'sha1' | 'sha256', logger: Logger): DedupeIndex | undefined {
+function dedupeIndex(
+  specs: readonly string[] | undefined,
+  minSize: number | undefined,
+  registry: PrometheusRegistry,
+  digest: 'sha1' | 'sha256',
+  logger: Logger,
+): DedupeIndex | undefined {
   if (specs === undefined || specs.length === 0) return undefined;
   try {
-    return createDedupeIndex(parseDedupeSpecs(specs, { metrics: registry, digestAlgorithm: digest, logger }));
+    return createDedupeIndex(parseDedupeSpecs(specs, { metrics: registry, digestAlgorithm: digest, logger, ...(minSize !== undefined ? { sizeThreshold: minSize } : {}) }));
   } catch (err) {
     throw new UsageError(`--dedupe: ${(err as Error).message}`);
   }
@@ -215,10 +225,10 @@ function seconds(flag: string, value: string | undefined, key: string): Record<s
   return { [key]: Math.round(n * 1000) };
 }
 
-function size(flag: string, value: string | undefined): number | undefined {
+function size(flag: string, value: string | undefined, examples = '500M or 1G'): number | undefined {
   if (value === undefined) return undefined;
   const n = parseSize(value);
-  if (n === undefined || (n === 0 && flag === '--max-response-size')) throw new UsageError(`${flag} must be a size such as 500M or 1G, got ${JSON.stringify(value)}`);
+  if (n === undefined || (n === 0 && flag === '--max-response-size')) throw new UsageError(`${flag} must be a size such as ${examples}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -247,6 +257,7 @@ const command: CliCommand = {
         'local-address': { type: 'string', multiple: true },
         'ipv6-anyip': { type: 'boolean' },
         dedupe: { type: 'string', multiple: true },
+        'dedupe-min-size': { type: 'string' },
         'metrics-port': { type: 'string' },
         'user-agent': { type: 'string' },
         header: { type: 'string', multiple: true },
@@ -295,6 +306,8 @@ const command: CliCommand = {
     };
     const maxFileSize = size('--max-file-size', values['max-file-size']);
     const maxResponseBytes = size('--max-response-size', values['max-response-size']);
+    const dedupeMinSize = size('--dedupe-min-size', values['dedupe-min-size'], '512 or 4K');
+    if (dedupeMinSize !== undefined && (values.dedupe ?? []).length === 0) throw new UsageError('--dedupe-min-size needs --dedupe');
     const graceMs = seconds('--shutdown-grace', values['shutdown-grace'] ?? String(DEFAULT_CAPTURE_CLI.shutdownGraceSeconds), 'grace').grace!;
     const userAgent = values['user-agent'];
     if (userAgent !== undefined && /[\r\n]/.test(userAgent)) throw new UsageError('--user-agent must be one line');
@@ -323,7 +336,7 @@ const command: CliCommand = {
     }
     const registry = new PrometheusRegistry();
     const dedupeWarner = dedupeDegradedWarner((line) => void write(io.stderr, `${line}\n`).catch(() => undefined));
-    const dedupe = dedupeIndex(values.dedupe, registry, digest, dedupeWarner);
+    const dedupe = dedupeIndex(values.dedupe, dedupeMinSize, registry, digest, dedupeWarner);
     let server: MetricsServer | undefined;
     let client: WarcClient | undefined;
     let result: CaptureListResult;

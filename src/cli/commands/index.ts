@@ -10,6 +10,10 @@ const usage = `Usage: warcwire index [--records TYPES] [--sort] [-r] FILE|DIR...
 Prints a CDXJ index (pywb / cdxj-indexer format) to stdout:
   <SURT key> <14-digit timestamp> {"url": ..., "mime": ..., "status": ..., "digest": ..., "length": ..., "offset": ..., "filename": ...}
 
+A response whose request (the record beside it) was not a GET is keyed as warcio's
+cdx-index and pywb key it: the URL with "__wb_method=<method>&" and the request
+body as a query appended, plus "method" and "requestBody" fields.
+
   --records TYPES   comma-separated record types to index, or "all"
                     (default ${DEFAULT_INDEX_TYPES.join(',')};
                     types: ${WARC_RECORD_TYPES.join(', ')})

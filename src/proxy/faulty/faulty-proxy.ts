@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { DEFAULT_FAULTY_PROXY, DEFAULT_LISTEN_HOST } from '../../defaults';
-import { silentLogger, type Logger } from '../../obs/logger';
+import { silentLogger } from '../../obs/logger';
 import { ProxyServerError } from '../errors';
 import { endToEndHeaders } from '../hop-headers';
 import { endWithStatus } from '../raw-response';

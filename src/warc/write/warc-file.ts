@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BackendError } from '../../backend/errors';
 import type { AppendResult, Backend, Compression, RecordSink, Spool } from '../../backend/types';
 import type { Logger } from '../../obs/logger';
-import { cdxjFromWritten, type CdxjSidecar, indexFieldsOfPrepared, openCdxjSidecar } from './cdxj-sidecar';
+import { cdxjFromWritten, type CdxjSidecar, indexFieldsOfBatch, openCdxjSidecar } from './cdxj-sidecar';
 import { OPEN_SUFFIX, warcFileName } from '../naming';
 import { blockSize, type WarcRecordType } from '../record';
 
@@ -204,7 +204,7 @@ export class WarcFile {
    */
   enqueue(batch: readonly PreparedRecord[]): Promise<WrittenRecord[]> {
     // Index fields are read before the sink may close a Spool.
-    const indexed = this.sidecar ? batch.map(indexFieldsOfPrepared) : [];
+    const indexed = this.sidecar ? indexFieldsOfBatch(batch) : [];
     for (const r of batch) if (r.type !== 'warcinfo') this.records++;
     const appends = batch.map((r, i) => {
       const bound = storedBound(this.compression, plainSize(r));

@@ -17,7 +17,7 @@ import { digestBlock } from './block-digest';
 import { dictionaryPreamble, rawDictionary } from '../dictionary';
 import { WarcError } from '../errors';
 import { findField, insertKnownField, recordFields, serializeHeader } from '../header';
-import { blockSize, type WarcRecord, type WarcRecordType } from '../record';
+import type { WarcRecord, WarcRecordType } from '../record';
 import { closeBlock, plainSize, WarcFile, type PreparedRecord, type WarcFileConfig, type WrittenRecord } from './warc-file';
 import { buildWarcinfo } from './warcinfo';
 
