@@ -2,7 +2,6 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { WarcClient, FetchInit } from '../client/warc-client';
 import type { WarcResponse } from '../client/response';
-import type { RequestControls } from '../client/request-controls';
 import type { WrittenExchange } from '../client/pending-write';
 import { ClientError } from '../client/errors';
 import { cookieHeaderFor, storeCookies, type CookieJarLike } from './cookie-jar';
@@ -113,11 +112,6 @@ function incomingHeaders(headers: Headers): IncomingHeaders {
   return out;
 }
 
-/** The remote address of the connection that carried `res` (absent through a proxy). */
-function remoteAddressOf(res: WarcResponse): string | undefined {
-  return (res as WarcResponse & { remoteAddress?: string }).remoteAddress;
-}
-
 function nonNegative(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -189,7 +183,7 @@ export class CrawleeCore {
         const head: ResponseHead = {
           url: url.href,
           redirectUrls: [...redirectUrls],
-          ...(remoteAddressOf(res) !== undefined ? { ip: remoteAddressOf(res) } : {}),
+          ...(res.remoteAddress !== undefined ? { ip: res.remoteAddress } : {}),
           statusCode: res.status,
           statusMessage: res.statusText,
           headers: incomingHeaders(res.headers),
@@ -254,7 +248,7 @@ export class CrawleeCore {
       const cookie = await cookieHeaderFor(request.cookieJar, url.href);
       if (cookie !== '') pairs.push(['cookie', cookie]);
     }
-    const init: FetchInit & RequestControls = {
+    const init: FetchInit = {
       method,
       headers: pairs,
       body,
