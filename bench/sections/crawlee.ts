@@ -7,8 +7,8 @@
  * turns round after round (the order alternating) and each reports its median
  * pages/s: (a) WarcHttpClient recording with the native backend (the client's
  * default settings otherwise), (b) Crawlee's default client (got-scraping) not
- * recording, (c) as (a) with a HeaderGenerator, which got-scraping runs for
- * every request and (a) does not. Target: (a) / (b) >= 0.8.
+ * recording, (c) as (a) with a HeaderGenerator: browser-like headers made once
+ * per session, as got-scraping does and (a) does not. Target: (a) / (b) >= 0.8.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
