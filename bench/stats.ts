@@ -5,3 +5,23 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
+
+/**
+ * Measures every contender once per round, the order reversed every other
+ * round, so that a drift in the machine's load does not favour whoever goes
+ * first. Each contender's samples, in round order.
+ */
+export async function alternatingRounds<C>(contenders: readonly C[], rounds: number, measure: (contender: C) => Promise<number>): Promise<number[][]> {
+  const samples = contenders.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    const order = contenders.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) samples[i]!.push(await measure(contenders[i]!));
+  }
+  return samples;
+}
+
+/** The median of a / b round by round (the two contenders measured next to each other). */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((value, i) => value / b[i]!));
+}

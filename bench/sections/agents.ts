@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { getBackend } from '../../src/backend';
 import { WarcClient } from '../../src/client/warc-client';
-import { median } from '../stats';
+import { alternatingRounds, median, pairedRatio } from '../stats';
 import type { BenchRow, BenchSection } from '../types';
 import { startServer } from './client';
 
@@ -100,15 +100,16 @@ export const run: BenchSection = async ({ quick }) => {
       [PLAIN, plainSetup],
     ];
     for (const [, open] of contenders) await timed(got, open, url, Math.min(500, count)); // warm-up
-    const seconds = new Map<string, number[]>(contenders.map(([label]) => [label, []]));
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? contenders : [...contenders].reverse();
-      for (const [label, open] of order) seconds.get(label)!.push(await timed(got, open, url, count));
-    }
-    const rate = (label: string) => count / median(seconds.get(label)!);
-    for (const [label] of contenders) {
-      const metrics: Record<string, number | string> = { 'requests/s': rate(label), 'MB/s': (rate(label) * SIZE) / 1e6 };
-      if (label === RECORDING) metrics['recording/plain'] = rate(RECORDING) / rate(PLAIN);
+    const [recording, plain] = await alternatingRounds(contenders, rounds, async ([, open]) => count / (await timed(got, open, url, count)));
+    for (const [label, rates] of [
+      [RECORDING, recording!],
+      [PLAIN, plain!],
+    ] as const) {
+      const metrics: Record<string, number | string> = { 'requests/s': median(rates), 'MB/s': (median(rates) * SIZE) / 1e6 };
+      if (label === RECORDING) {
+        metrics['recording/plain'] = median(recording!) / median(plain!);
+        metrics['recording/plain, paired by round'] = pairedRatio(recording!, plain!);
+      }
       rows.push({ section: 'agents', case: `16k ${label} (median of ${rounds}, ${count} requests x${CONCURRENCY})`, metrics });
     }
   } finally {
