@@ -112,7 +112,7 @@ export const run: BenchSection = async ({ quick }) => {
   const { log } = await import('@crawlee/core');
   log.setLevel(log.LEVELS.OFF);
   const pages = quick ? 300 : 1000;
-  const rounds = quick ? 3 : 5;
+  const rounds = quick ? 3 : 7;
   const site = await startSite(pages);
   const rows: BenchRow[] = [];
   try {
