@@ -98,7 +98,7 @@ export interface CoreOptions {
  * it wants within the same navigation step (after the post-navigation hooks);
  * one it skips it never touches.
  */
-export const DEFAULT_UNREAD_BODY_TIMEOUT = 200;
+export const DEFAULT_UNREAD_BODY_TIMEOUT = 50;
 
 /** got's defaults, which Crawlee's users expect. */
 const DEFAULT_MAX_REDIRECTS = 10;

@@ -21,7 +21,7 @@ export interface WarcHttpClientOptions {
    * Ms a body returned by `stream()` may wait for its first reader before its
    * download is stopped and recorded as it is (`WARC-Truncated: length`); 0: never.
    * Crawlee 3 leaves the body of a response it skips (not HTML/XML/JSON) unread
-   * and open, so without this the capture would download all of it. Default 200.
+   * and open, so without this the capture would download all of it. Default 50.
    */
   unreadBodyTimeout?: number;
 }
