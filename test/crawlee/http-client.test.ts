@@ -217,7 +217,7 @@ describe('response fields and request bodies', () => {
   it('fills the fields Crawlee reads, with progress for a stream', async () => {
     const client = new WarcHttpClient(warc);
     const res = await client.stream({ url: `${site.url}/json` });
-    expect(res).toMatchObject({ url: `${site.url}/json`, redirectUrls: [], statusCode: 200, statusMessage: 'OK', trailers: {}, complete: false });
+    expect(res).toMatchObject({ url: `${site.url}/json`, redirectUrls: [], ip: '127.0.0.1', statusCode: 200, statusMessage: 'OK', trailers: {}, complete: false });
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(res.request.url).toBe(`${site.url}/json`);
     const body = await buffer(res.stream);
