@@ -67,6 +67,10 @@ const handler: http.RequestListener = (req, res) => {
     case '/302':
       res.writeHead(302, { Location: '/echo' });
       return void res.end();
+    case '/cut':
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': 1000 });
+      res.write('y'.repeat(100));
+      return void setTimeout(() => res.socket?.destroy(), 50);
     case '/silent':
       return; // never answers
     case '/loop':
@@ -305,6 +309,13 @@ describe('stopping', () => {
     const client = new WarcHttpClient(warc);
     await expect(client.sendRequest({ url: `${site.url}/silent`, timeout: { connect: 100, response: 200 } })).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
     expect(byUri(await records(), 'response', `${site.url}/silent`)).toEqual([]);
+  });
+
+  it('a connection closed mid-body fails the call with a typed error, the record keeps what arrived', async () => {
+    const client = new WarcHttpClient(warc);
+    await expect(client.sendRequest({ url: `${site.url}/cut` })).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+    const [record] = byUri(await records(), 'response', `${site.url}/cut`);
+    expect(header(record!, 'WARC-Truncated')).toBe('disconnect');
   });
 
   it('an aborted signal fails the call with its reason', async () => {
