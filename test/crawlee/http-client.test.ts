@@ -240,6 +240,18 @@ describe('response fields and request bodies', () => {
     const streamed = await client.stream({ url: `${site.url}/echo`, method: 'PUT', body: Readable.from([Buffer.from('x'), 'yz']) });
     expect((await buffer(streamed.stream)).toString()).toBe('PUT xyz');
     expect(streamed.uploadProgress).toMatchObject({ transferred: 3, total: 3, percent: 1 });
+    const form = new FormData();
+    form.append('field', 'value');
+    form.append('upload', new File(['file body'], 'a.txt', { type: 'text/plain' }));
+    const multipart = await client.sendRequest({ url: `${site.url}/echo`, method: 'POST', body: form });
+    expect(multipart.body).toMatch(/^POST --.*\r\nContent-Disposition: form-data; name="field"\r\n\r\nvalue\r\n/s);
+    expect(multipart.body).toMatch(/name="upload"; filename="a.txt"\r\nContent-Type: text\/plain\r\n\r\nfile body\r\n/);
+    // A file entry that is not a platform Blob (Crawlee's FileLike: name, type, stream()).
+    const fileLike = { name: 'b.bin', type: 'application/octet-stream', size: 3, lastModified: 0, stream: async function* () { yield Buffer.from('abc'); } };
+    const entries: Array<[string, typeof fileLike]> = [['blob', fileLike]];
+    const formLike = { append: () => undefined, getAll: () => [], entries: () => entries[Symbol.iterator](), [Symbol.iterator]: () => entries[Symbol.iterator]() };
+    const withFile = await client.sendRequest({ url: `${site.url}/echo`, method: 'POST', body: formLike });
+    expect(withFile.body).toMatch(/name="blob"; filename="b.bin"\r\nContent-Type: application\/octet-stream\r\n\r\nabc\r\n/);
   });
 });
 
