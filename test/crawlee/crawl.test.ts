@@ -72,12 +72,12 @@ describe.each<CrawlerKind>(['cheerio', 'http'])('%s crawler with WarcHttpClient'
   });
 
   it('stops the skipped binary early and records it truncated', () => {
-    expect(site.bigSent()).toBeLessThan(BIG / 3);
+    expect(site.bigSent()).toBeLessThan(BIG / 5);
     const big = run.ours.filter((r) => r.type === 'response' && header(r, 'WARC-Target-URI') === `${site.url}/big.bin`);
     expect(big.length).toBe(1);
     expect(header(big[0]!, 'WARC-Truncated')).toBe('length');
-    // What arrived before the stop (unreadBodyTimeout, 50 ms); the server's count also holds what sat in the kernel's socket buffers.
-    expect(big[0]!.block.length).toBeLessThan(BIG / 4);
+    // What arrived before the stop: maxUnreadBytes (1 MiB) plus socket buffers; the server's count also holds what sat in the kernel's.
+    expect(big[0]!.block.length).toBeLessThan(BIG / 10);
     for (const path of ['/slow', '/reset']) {
       const cut = run.ours.filter((r) => r.type === 'response' && header(r, 'WARC-Target-URI') === `${site.url}${path}`);
       expect(cut.map((r) => header(r, 'WARC-Truncated') !== undefined)).toEqual([true, true]);
