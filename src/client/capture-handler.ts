@@ -10,6 +10,8 @@ import type { AfterAbort } from './request-controls';
 export interface CaptureHandlerOptions {
   /** Bytes drained after the caller let go before the connection is cut. */
   drainLimit: number;
+  /** Body bytes waiting for a caller that does not take them before undici is paused (backpressure). */
+  backlogLimit: number;
   /** The caller's abort after the response head: close the connection now ('stop'), or drain for the capture ('finish'). */
   afterAbort: AfterAbort;
   /** Whole-request timeout in ms; 0 for none. */
@@ -240,8 +242,8 @@ export class CaptureHandler implements ControllerHandler {
     if (this.caller.paused || (backlog.spool !== undefined && backlog.read < backlog.spool.size)) {
       backlog.spool ??= this.options.createSpool();
       backlog.spool.append(chunk);
-      // Past the drain limit a caller that does not read holds the connection (idle-read timeout applies).
-      if (backlog.spool.size - backlog.read > this.options.drainLimit && !s.undiciPaused) {
+      // Past the backlog limit a caller that does not read holds the connection (idle-read timeout applies).
+      if (backlog.spool.size - backlog.read > this.options.backlogLimit && !s.undiciPaused) {
         s.undiciPaused = true;
         s.undici.pause();
       }

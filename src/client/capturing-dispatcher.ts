@@ -105,6 +105,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
     let lane: Lane | undefined;
     const wrapped = new CaptureHandler(caller, pending, {
       drainLimit: pending.maxResponseBytes ?? this.options.maxResponseBytes,
+      backlogLimit: controls.maxUnreadBytes ?? pending.maxResponseBytes ?? this.options.maxResponseBytes,
       afterAbort: controls.afterAbort ?? this.options.afterAbort,
       requestTimeout: request.requestTimeout ?? this.options.timeouts.request,
       onDone: () => {

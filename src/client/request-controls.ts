@@ -36,6 +36,14 @@ export interface RequestControls {
   maxResponseBytes?: number;
   /** See AfterAbort. Default: the client's `afterAbort` ('stop'). */
   afterAbort?: AfterAbort;
+  /**
+   * Body bytes kept for a caller that has not taken them yet before the connection waits
+   * for it (TCP backpressure, as plain undici does). Default: maxResponseBytes, so the
+   * capture runs ahead of a slow caller (spooling to disk). A small value stops a download
+   * nobody reads after a few socket buffers, e.g. a response a crawler skips without
+   * closing it. Ignored by the http(s) agents (node's own backpressure applies there).
+   */
+  maxUnreadBytes?: number;
 }
 
 /** The controls that change the connection: requests whose keys differ never share a socket. */
@@ -100,6 +108,11 @@ export function checkRequestControls(value: unknown, where: string): RequestCont
     const n = c.maxResponseBytes;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw invalid(where, `maxResponseBytes must be a non-negative integer, got ${String(n)}`);
     out.maxResponseBytes = n;
+  }
+  if (c.maxUnreadBytes !== undefined) {
+    const n = c.maxUnreadBytes;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw invalid(where, `maxUnreadBytes must be a non-negative integer, got ${String(n)}`);
+    out.maxUnreadBytes = n;
   }
   if (c.afterAbort !== undefined) {
     if (!AFTER_ABORT.includes(c.afterAbort as AfterAbort)) throw invalid(where, `afterAbort must be 'stop' or 'finish', got ${JSON.stringify(c.afterAbort)}`);

@@ -91,14 +91,21 @@ export interface CoreOptions {
   headerGenerator?: HeaderGeneratorLike;
   /** See WarcHttpClientOptions.unreadBodyTimeout; 0 turns it off. */
   unreadBodyTimeout?: number;
+  /** See WarcHttpClientOptions.maxUnreadBytes. */
+  maxUnreadBytes?: number;
 }
 
 /**
  * How long a streamed body may wait for its first reader. Crawlee reads a page
  * it wants within the same navigation step (after the post-navigation hooks);
- * one it skips it never touches.
+ * one it skips it never touches. While it waits, backpressure (DEFAULT_MAX_UNREAD_BYTES)
+ * keeps its download to a few socket buffers, so this can be generous: a slow hook
+ * must not lose a page.
  */
-export const DEFAULT_UNREAD_BODY_TIMEOUT = 200;
+export const DEFAULT_UNREAD_BODY_TIMEOUT = 2000;
+
+/** Body bytes kept for Crawlee before the connection waits for it to read (as got's flow control does). */
+export const DEFAULT_MAX_UNREAD_BYTES = 1024 * 1024;
 
 /** got's defaults, which Crawlee's users expect. */
 const DEFAULT_MAX_REDIRECTS = 10;
@@ -256,6 +263,7 @@ export class CrawleeCore {
       followRedirects: false,
       decompressBody: true,
       afterAbort: 'stop',
+      maxUnreadBytes: this.options.maxUnreadBytes ?? DEFAULT_MAX_UNREAD_BYTES,
       ...(request.proxyUrl !== undefined ? { proxy: request.proxyUrl } : {}),
       ...(request.verifyTls !== undefined ? { tls: { verify: request.verifyTls } } : {}),
     };

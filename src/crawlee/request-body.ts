@@ -10,6 +10,19 @@ export interface FormDataBody {
   append(name: string, value: unknown, fileName?: string): void;
 }
 
+/** A file entry of a FormDataLike that is not a platform Blob (Crawlee's FileLike). */
+interface FileLike {
+  readonly name: string;
+  readonly type: string;
+  stream(): AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
+}
+
+async function fileBlob(file: FileLike): Promise<Blob> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of file.stream() as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  return new Blob(chunks, { type: file.type });
+}
+
 function isFormData(body: unknown): body is FormDataBody {
   return typeof body === 'object' && body !== null && typeof (body as FormDataBody).append === 'function' && typeof (body as FormDataBody).entries === 'function';
 }
@@ -31,7 +44,10 @@ export async function bodyBytes(body: AdapterBody | undefined): Promise<{ bytes:
   if (isFormData(body)) {
     // The platform's FormData encoder writes multipart/form-data with a fresh boundary.
     const form = new FormData();
-    for (const [name, value] of body.entries()) form.append(name, value as string | Blob);
+    for (const [name, value] of body.entries()) {
+      if (typeof value === 'string' || value instanceof Blob) form.append(name, value);
+      else form.append(name, await fileBlob(value as FileLike), (value as FileLike).name);
+    }
     const encoded = new Response(form);
     return { bytes: Buffer.from(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? undefined };
   }

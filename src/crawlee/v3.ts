@@ -21,9 +21,15 @@ export interface WarcHttpClientOptions {
    * Ms a body returned by `stream()` may wait for its first reader before its
    * download is stopped and recorded as it is (`WARC-Truncated: length`); 0: never.
    * Crawlee 3 leaves the body of a response it skips (not HTML/XML/JSON) unread
-   * and open, so without this the capture would download all of it. Default 200.
+   * and open; meanwhile backpressure (`maxUnreadBytes`) holds its download to a
+   * few socket buffers. Default 2000.
    */
   unreadBodyTimeout?: number;
+  /**
+   * Body bytes kept for Crawlee before the connection waits for it to read
+   * (RequestControls.maxUnreadBytes). Default 1 MiB.
+   */
+  maxUnreadBytes?: number;
 }
 
 /** TLS verification as Crawlee 3 asks for it: `https.rejectUnauthorized` (HttpCrawler's `!ignoreSslErrors`) or `ignoreSslErrors`. */
@@ -79,6 +85,10 @@ export class WarcHttpClient implements BaseHttpClient {
     const ms = options.unreadBodyTimeout;
     if (ms !== undefined && !(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0)) {
       throw new ClientError('ERR_INVALID_SETTING', `unreadBodyTimeout must be a non-negative number of ms, got ${String(ms)}`);
+    }
+    const unread = options.maxUnreadBytes;
+    if (unread !== undefined && !(typeof unread === 'number' && Number.isSafeInteger(unread) && unread >= 0)) {
+      throw new ClientError('ERR_INVALID_SETTING', `maxUnreadBytes must be a non-negative integer, got ${String(unread)}`);
     }
     this.core = new CrawleeCore(warc, options);
   }

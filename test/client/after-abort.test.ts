@@ -164,3 +164,26 @@ test("a redirect chain with the default 'stop': every hop's body is read to its 
     expect(bodyOf(r).equals(pattern(0, 300_000))).toBe(true);
   }
 });
+
+test('maxUnreadBytes: a body nobody reads holds the connection (backpressure) instead of being spooled; a late reader still gets all of it', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const res = await client.fetch(`${server.url}/big`, { maxUnreadBytes: 256 * 1024 });
+  // Long enough for loopback to move all 50 MB when nothing holds it back (the default spools ahead).
+  await new Promise((r) => setTimeout(r, 1500));
+  const heldAt = sent.get('/big')!;
+  // Socket buffers on loopback hold a few MB at most.
+  expect(heldAt).toBeLessThan(BIG / 5);
+  const body = await res.bytes();
+  expect(body.length).toBe(BIG);
+  expect(body.subarray(0, PIECE).equals(PIECES[0]!)).toBe(true);
+  const written = await res.written;
+  await client.close();
+  expect(written.truncated).toBeUndefined();
+  expect(bodyOf((await responses())[0]!).length).toBe(BIG);
+});
+
+test('maxUnreadBytes is checked (ERR_INVALID_SETTING naming the field)', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  await expect(client.fetch(`${server.url}/small`, { maxUnreadBytes: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_SETTING', message: expect.stringContaining('maxUnreadBytes') });
+  await client.close();
+});

@@ -30,7 +30,7 @@ let tlsSite: Running;
 let rawHeads: string[] = [];
 let bigSent = 0;
 
-const BIG = 30 * 1024 * 1024;
+const BIG = 50 * 1024 * 1024;
 
 async function records(): Promise<ReadBack[]> {
   await warc.close();
@@ -67,6 +67,10 @@ const handler: http.RequestListener = (req, res) => {
     case '/302':
       res.writeHead(302, { Location: '/echo' });
       return void res.end();
+    case '/cut':
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': 1000 });
+      res.write('y'.repeat(100));
+      return void setTimeout(() => res.socket?.destroy(), 50);
     case '/silent':
       return; // never answers
     case '/loop':
@@ -217,7 +221,7 @@ describe('response fields and request bodies', () => {
   it('fills the fields Crawlee reads, with progress for a stream', async () => {
     const client = new WarcHttpClient(warc);
     const res = await client.stream({ url: `${site.url}/json` });
-    expect(res).toMatchObject({ url: `${site.url}/json`, redirectUrls: [], statusCode: 200, statusMessage: 'OK', trailers: {}, complete: false });
+    expect(res).toMatchObject({ url: `${site.url}/json`, redirectUrls: [], ip: '127.0.0.1', statusCode: 200, statusMessage: 'OK', trailers: {}, complete: false });
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(res.request.url).toBe(`${site.url}/json`);
     const body = await buffer(res.stream);
@@ -236,6 +240,18 @@ describe('response fields and request bodies', () => {
     const streamed = await client.stream({ url: `${site.url}/echo`, method: 'PUT', body: Readable.from([Buffer.from('x'), 'yz']) });
     expect((await buffer(streamed.stream)).toString()).toBe('PUT xyz');
     expect(streamed.uploadProgress).toMatchObject({ transferred: 3, total: 3, percent: 1 });
+    const form = new FormData();
+    form.append('field', 'value');
+    form.append('upload', new File(['file body'], 'a.txt', { type: 'text/plain' }));
+    const multipart = await client.sendRequest({ url: `${site.url}/echo`, method: 'POST', body: form });
+    expect(multipart.body).toMatch(/^POST --.*\r\nContent-Disposition: form-data; name="field"\r\n\r\nvalue\r\n/s);
+    expect(multipart.body).toMatch(/name="upload"; filename="a.txt"\r\nContent-Type: text\/plain\r\n\r\nfile body\r\n/);
+    // A file entry that is not a platform Blob (Crawlee's FileLike: name, type, stream()).
+    const fileLike = { name: 'b.bin', type: 'application/octet-stream', size: 3, lastModified: 0, stream: async function* () { yield Buffer.from('abc'); } };
+    const entries: Array<[string, typeof fileLike]> = [['blob', fileLike]];
+    const formLike = { append: () => undefined, getAll: () => [], entries: () => entries[Symbol.iterator](), [Symbol.iterator]: () => entries[Symbol.iterator]() };
+    const withFile = await client.sendRequest({ url: `${site.url}/echo`, method: 'POST', body: formLike });
+    expect(withFile.body).toMatch(/name="blob"; filename="b.bin"\r\nContent-Type: application\/octet-stream\r\n\r\nabc\r\n/);
   });
 });
 
@@ -307,6 +323,13 @@ describe('stopping', () => {
     expect(byUri(await records(), 'response', `${site.url}/silent`)).toEqual([]);
   });
 
+  it('a connection closed mid-body fails the call with a typed error, the record keeps what arrived', async () => {
+    const client = new WarcHttpClient(warc);
+    await expect(client.sendRequest({ url: `${site.url}/cut` })).rejects.toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+    const [record] = byUri(await records(), 'response', `${site.url}/cut`);
+    expect(header(record!, 'WARC-Truncated')).toBe('disconnect');
+  });
+
   it('an aborted signal fails the call with its reason', async () => {
     const client = new WarcHttpClient(warc);
     const reason = new Error('crawler shut down');
@@ -322,6 +345,7 @@ describe('stopping', () => {
     expect(failed).toMatchObject({ code: 'ERR_BODY_UNREAD' });
     const [record] = byUri(await records(), 'response', `${site.url}/big.bin`);
     expect(header(record!, 'WARC-Truncated')).toBe('length');
+    expect(record!.block.length).toBeLessThan(BIG / 4);
     expect(bigSent).toBeLessThan(BIG / 3);
   });
 });
