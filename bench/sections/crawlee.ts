@@ -52,7 +52,7 @@ async function recorder(dir: string, options: ConstructorParameters<typeof WarcH
 }
 
 async function contenders(): Promise<Contender[]> {
-  // header-generator is got-scraping's own dependency (Crawlee brings both); ESM-free CommonJS.
+  // header-generator: what got-scraping generates headers with (a dev dependency, as crawlee).
   const { HeaderGenerator } = await import('header-generator');
   return [
     { label: RECORDING, open: (dir) => recorder(dir) },
