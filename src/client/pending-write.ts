@@ -49,6 +49,11 @@ export class PendingWrite {
     return this.carrier;
   }
 
+  /** Neither taken by a capture nor settled yet. */
+  get waiting(): boolean {
+    return this.state === 'waiting';
+  }
+
   /** The request failed before any of it went out: nothing will be written. */
   unsent(reason: Error): void {
     if (this.state === 'waiting') this.reject(reason);

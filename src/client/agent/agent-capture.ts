@@ -133,7 +133,10 @@ export class AgentCapture {
     });
     req.once('response', (res: IncomingMessage) => (request.res = res));
     // Closed before any byte went out (a failed dial, an abort while queued): nothing will be written.
-    req.once('close', () => pending.unsent(failure !== undefined ? callerError(failure) : new ClientError('ERR_NOT_WRITTEN', 'the request closed before any of it was sent')));
+    req.once('close', () => {
+      // Most requests were taken by their capture long before: build the error only when it is needed.
+      if (pending.waiting) pending.unsent(failure !== undefined ? callerError(failure) : new ClientError('ERR_NOT_WRITTEN', 'the request closed before any of it was sent'));
+    });
     return true;
   }
 
