@@ -259,3 +259,35 @@ test('metrics: every agent request counts; failures by kind (malformed response,
   expect(metrics.value(METRICS.errors.name, { kind: 'connect' })).toBe(1);
   expect(metrics.total(METRICS.errors.name)).toBe(2);
 });
+
+test.each([
+  ['/reset-mid-body', 'listens'],
+  ['/reset-mid-body', 'destroys the request on error (as got, axios and node-fetch do)'],
+  ['/early-close', 'destroys the request on error (as got, axios and node-fetch do)'],
+])('a server that cuts the body (%s) is a disconnect, not the caller letting go, when the caller %s', async (path, caller) => {
+  const faulty = await startFaulty();
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  try {
+    const req = http.get(`${faulty.url}${path}`, { agent: client.httpAgent });
+    const written = client.httpAgent.written(req);
+    const failed = new Promise<void>((resolve) => {
+      const onError = (): void => {
+        if (caller !== 'listens') req.destroy();
+        resolve();
+      };
+      req.on('error', onError);
+      req.on('response', (res) => {
+        res.on('error', onError);
+        res.resume();
+      });
+    });
+    await failed;
+    expect((await written).truncated).toBe('disconnect');
+    await client.close();
+  } finally {
+    await faulty.close();
+  }
+  const response = records().find((r) => r.type === 'response')!;
+  expect(response.truncated).toBe('disconnect');
+  expect(response.blockLength).toBe('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'.length + 5000);
+});
