@@ -291,3 +291,29 @@ test.each([
   expect(response.truncated).toBe('disconnect');
   expect(response.blockLength).toBe('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'.length + 5000);
 });
+
+test.each([
+  ['destroys the request', (req: http.ClientRequest): void => void req.destroy()],
+  ['destroys the socket', (req: http.ClientRequest): void => void req.socket?.destroy()],
+])("a caller that %s on node's request timeout mid-body: recorded WARC-Truncated: time", async (_name, onTimeout) => {
+  const faulty = await startFaulty();
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  try {
+    const req = http.get(`${faulty.url}/stall-body`, { agent: client.httpAgent });
+    const written = client.httpAgent.written(req);
+    req.setTimeout(300, () => onTimeout(req));
+    await new Promise<void>((resolve) => {
+      req.on('error', () => resolve());
+      req.on('response', (res) => {
+        res.on('error', () => resolve());
+        res.on('close', () => resolve());
+        res.resume();
+      });
+    });
+    expect((await written).truncated).toBe('time');
+    await client.close();
+  } finally {
+    await faulty.close();
+  }
+  expect(records().find((r) => r.type === 'response')!.truncated).toBe('time');
+});

@@ -201,15 +201,26 @@ export class AgentCapture {
  * (axios' abort, got's cancel, node-fetch's AbortSignal): the exchange is then
  * recorded with what arrived as `WARC-Truncated: length`, not as a disconnect.
  * The capture must hear it before it sees the close, so at the destroy call.
- * A socket already destroyed failed by itself (a reset): callers that destroy
- * their request on that error (got, axios, node-fetch) must not turn the
- * disconnect into a cut.
+ * A destroy while the socket's idle timeout is being handled (`req.setTimeout`,
+ * axios' `timeout`, which follow-redirects turns into a bare socket.destroy) is
+ * the caller's timeout: `time`. A socket already destroyed failed by itself (a
+ * reset): callers that destroy their request on that error (got, axios,
+ * node-fetch) must not turn the disconnect into a cut.
  */
 function cutOnAbort(socket: Socket, slot: SocketSlot, capture: CaptureConnection<PendingWrite>): void {
+  let timingOut = false;
+  socket.prependListener('timeout', () => {
+    timingOut = true;
+    // Whatever the timeout's listeners do, they do now: later destroys have other causes.
+    queueMicrotask(() => (timingOut = false));
+  });
   const destroy = socket.destroy;
   socket.destroy = function destroyAfterAbort(this: Socket, error?: Error): Socket {
     const current = slot.current;
-    if (!this.destroyed && current !== undefined && (current.req.destroyed || current.res?.destroyed === true)) capture.cut(abortTruncation(error));
+    if (!this.destroyed && current !== undefined) {
+      if (timingOut) capture.cut('time');
+      else if (current.req.destroyed || current.res?.destroyed === true) capture.cut(abortTruncation(error));
+    }
     return destroy.call(this, error);
   };
 }
