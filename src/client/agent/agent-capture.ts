@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { CaptureConnection } from '../../capture/connection';
 import type { TruncationReason } from '../../capture/exchange';
 import { openCapturedConnection, type CaptureCore } from '../captured-connection';
-import { callerError, ClientError } from '../errors';
+import { callerError, ClientError, shutDownError } from '../errors';
 import { PendingWrite, type WrittenExchange } from '../pending-write';
 import { checkRequestControls, connectionControls, connectionKey, type RequestControls } from '../request-controls';
 import type { AgentOptions } from './agent-options';
@@ -29,7 +29,10 @@ interface SocketSlot {
 export interface AgentHost {
   core: CaptureCore;
   userAgent: string | undefined;
+  /** No new requests (close() or abort() began). */
   readonly closed: boolean;
+  /** abort() began: not even the requests taken before may open connections. */
+  readonly aborted: boolean;
   /** The request's `written`, to wait for at close. */
   track(written: Promise<WrittenExchange>): void;
   /** A socket of an agent, to close at the end. */
@@ -147,7 +150,9 @@ export class AgentCapture {
   /**
    * Opens a captured connection for node's `agent` (its `createConnection` with a callback).
    * node counts a socket against maxSockets only once it exists, so while this one is
-   * being dialed a placeholder holds its place (see PoolPlace).
+   * being dialed a placeholder holds its place (see PoolPlace). Only requests adopt() took
+   * ask for one, so a closing client still connects them (close() waits for them); an
+   * aborted one does not.
    */
   connect(agent: Agent, options: RequestOptions, cb: (err: Error | null, socket?: Duplex) => void): void {
     const place = new PoolPlace(agent, agent.getName(options));
@@ -155,7 +160,7 @@ export class AgentCapture {
       place.fail(options);
       cb(err);
     };
-    if (this.host.closed) return fail(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
+    if (this.host.aborted) return fail(shutDownError());
     let controls: RequestControls;
     try {
       controls = this.controlsFor(options);
@@ -174,9 +179,9 @@ export class AgentCapture {
       },
     }).then(
       ({ socket, capture }) => {
-        if (this.host.closed) {
+        if (this.host.aborted) {
           socket.destroy();
-          return fail(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
+          return fail(shutDownError());
         }
         place.leave();
         this.slots.set(socket, slot);
