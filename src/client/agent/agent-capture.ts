@@ -156,16 +156,18 @@ export class AgentCapture {
    */
   connect(agent: Agent, options: RequestOptions, cb: (err: Error | null, socket?: Duplex) => void): void {
     const place = new PoolPlace(agent, agent.getName(options));
-    const fail = (err: Error): void => {
-      place.fail(options);
-      cb(err);
+    /** Fails the request this dial serves; false when that request is gone (PoolPlace.fail). */
+    const fail = (err: Error): boolean => {
+      const report = place.fail(options);
+      if (report) cb(err);
+      return report;
     };
-    if (this.host.aborted) return fail(shutDownError());
+    if (this.host.aborted) return void fail(shutDownError());
     let controls: RequestControls;
     try {
       controls = this.controlsFor(options);
     } catch (err) {
-      return fail(err as Error);
+      return void fail(err as Error);
     }
     const { hostname, port } = this.origin(options);
     const slot: SocketSlot = { next: undefined, current: undefined };
@@ -181,7 +183,7 @@ export class AgentCapture {
       ({ socket, capture }) => {
         if (this.host.aborted) {
           socket.destroy();
-          return fail(shutDownError());
+          return void fail(shutDownError());
         }
         place.leave();
         this.slots.set(socket, slot);
@@ -194,8 +196,8 @@ export class AgentCapture {
         cb(null, socket);
       },
       (err: Error) => {
-        this.host.core.observer.requestFailed(callerError(err));
-        fail(callerError(err));
+        const failure = callerError(err);
+        if (fail(failure)) this.host.core.observer.requestFailed(failure);
       },
     );
   }
