@@ -6,7 +6,7 @@ import { openCapturedConnection, type CaptureCore } from './captured-connection'
 import { CaptureHandler } from './capture-handler';
 import { controllerHandler, type ControllerHandler } from './dispatch-handler';
 import { checkDispatchOptions } from './dispatch-options';
-import { ClientError } from './errors';
+import { ClientError, shutDownError } from './errors';
 import { PendingWrite } from './pending-write';
 import { connectionControls, connectionKey, type AfterAbort, type ConnectionControls, type RequestControls } from './request-controls';
 import { undici } from './undici';
@@ -36,6 +36,8 @@ interface Lane {
 interface OriginPool {
   lanes: Lane[];
   waiting: Array<(lane: Lane) => void>;
+  /** close() waiting for `waiting` to empty: requests queued before it still run. */
+  emptied: Array<() => void>;
 }
 
 type ConnectOptions = { hostname: string; protocol: string; port: string | number; servername?: string | null };
@@ -114,6 +116,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
       dequeue: () => {
         const i = pool.waiting.indexOf(run);
         if (i >= 0) pool.waiting.splice(i, 1);
+        notifyIfEmptied(pool);
         return i >= 0;
       },
       createSpool: () => this.options.backend.createSpool(this.options.spool),
@@ -138,7 +141,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   private poolFor(key: string): OriginPool {
     let pool = this.pools.get(key);
     if (pool === undefined) {
-      pool = { lanes: [], waiting: [] };
+      pool = { lanes: [], waiting: [], emptied: [] };
       this.pools.set(key, pool);
     }
     return pool;
@@ -149,6 +152,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
     lane.next = undefined;
     const next = pool.waiting.shift();
     if (next !== undefined) next(lane);
+    notifyIfEmptied(pool);
   }
 
   private newLane(origin: string, pool: OriginPool, connection: ConnectionControls): Lane {
@@ -191,15 +195,25 @@ export class CapturingDispatcher extends undici.Dispatcher {
 
   override async close(): Promise<void> {
     this.closed = true;
-    // Queued requests still run in turn: each one reaching a closed Client fails with undici's error.
+    // Requests queued before close() still run: a lane closes once its pool has handed out its queue
+    // (undici's close() waits for the request a lane runs, but fails those dispatched after it).
     // A lane destroyed by destroy() has nothing left to wait for (undici rejects close() on it).
-    await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => (l.client.destroyed ? undefined : l.client.close()))));
+    await Promise.all(
+      [...this.pools.values()].map(async (p) => {
+        if (p.waiting.length > 0) await new Promise<void>((resolve) => p.emptied.push(resolve));
+        await Promise.all(p.lanes.map((l) => (l.client.destroyed ? undefined : l.client.close())));
+      }),
+    );
   }
 
   override async destroy(): Promise<void> {
     this.closed = true;
     // undici settles a pending close() of a lane with this error; the requests get it too.
-    const err = new ClientError('ERR_ABORTED', 'the request was cut short because the client shut down');
+    const err = shutDownError();
     await Promise.all([...this.pools.values()].flatMap((p) => p.lanes.map((l) => (l.client.destroyed ? undefined : l.client.destroy(err).catch(() => undefined)))));
   }
+}
+
+function notifyIfEmptied(pool: OriginPool): void {
+  if (pool.waiting.length === 0) for (const resolve of pool.emptied.splice(0)) resolve();
 }

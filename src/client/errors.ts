@@ -51,6 +51,11 @@ export const RETRY_ERROR_CODES: readonly string[] = [
   'ERR_CONNECTION_CLOSED', 'ERR_DIAL_FAILED', 'ERR_PROXY_REFUSED', 'ERR_PROXY_RESET', 'ERR_DNS_NXDOMAIN',
 ];
 
+/** What a request cut short by client.abort() (or close() past its grace) fails with. */
+export function shutDownError(cause?: Error): ClientError {
+  return new ClientError('ERR_ABORTED', 'the request was cut short because the client shut down', cause === undefined ? undefined : { cause });
+}
+
 /**
  * What the caller sees for a failure undici reports: a typed warcwire error
  * (the undici error as `cause`). warcwire errors and the caller's own abort
@@ -73,7 +78,7 @@ export function callerError(err: Error): Error {
       return new ClientError('ERR_CONNECTION_CLOSED', `the connection closed before the response ended (${err.message})`, { cause: err });
     case 'UND_ERR_DESTROYED':
     case 'UND_ERR_CLOSED':
-      return new ClientError('ERR_ABORTED', 'the request was cut short because the client shut down', { cause: err });
+      return shutDownError(err);
     case 'UND_ERR_INVALID_ARG':
     case 'UND_ERR_NOT_SUPPORTED':
       return new ClientError('ERR_INVALID_REQUEST', oneLineText(err.message), { cause: err });

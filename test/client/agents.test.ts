@@ -60,6 +60,13 @@ function get(agent: CapturingHttpAgent, path: string, options: http.RequestOptio
   return { done, written: agent.written(req) };
 }
 
+/** A URL nothing listens on (a dial to it fails ERR_DIAL_FAILED). */
+async function deadUrl(): Promise<string> {
+  const closed = await startLoggingOrigin('http', () => undefined);
+  await closed.close();
+  return `${closed.url}/x`;
+}
+
 function records(): WarcioRecord[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.warc.gz'))
@@ -125,9 +132,7 @@ test('bad agent options and request options are typed errors naming the field', 
 test('a failed dial with maxSockets reached fails its request and gives the queued ones their own try (none hangs)', async () => {
   const client = await WarcClient.create({ writer: { directory: dir } });
   const { http: agent } = client.agents({ maxSockets: 1 });
-  const closed = await startLoggingOrigin('http', () => undefined);
-  const url = `${closed.url}/x`;
-  await closed.close();
+  const url = await deadUrl();
   const fails = [1, 2, 3].map(() => {
     const req = http.get(url, { agent });
     return [new Promise((_resolve, reject) => req.on('error', reject)), agent.written(req)];
@@ -139,6 +144,31 @@ test('a failed dial with maxSockets reached fails its request and gives the queu
   // The pool holds nothing for the failed key: the agent still serves requests.
   expect(agent.sockets).toEqual({});
   expect(await get(agent, '/after').done).toContain('body of /after');
+  await client.close();
+});
+
+test('failed dials with several sockets and a queue: each request fails once (several dials failing together gave one queued request an error each)', async () => {
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const { http: agent } = client.agents({ maxSockets: 3 });
+  const url = await deadUrl();
+  const errors = Array.from({ length: 10 }, () => 0);
+  await Promise.all(
+    errors.map(
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          const req = http.get(url, { agent });
+          req.on('error', () => {
+            errors[i]!++;
+            resolve();
+          });
+        }),
+    ),
+  );
+  // Late duplicates would come after the first error.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(errors).toEqual(Array.from({ length: 10 }, () => 1));
+  expect(agent.sockets).toEqual({});
+  expect(await get(agent, '/after-failures').done).toContain('body of /after-failures');
   await client.close();
 });
 
@@ -242,9 +272,7 @@ test('metrics: every agent request counts; failures by kind (malformed response,
     expect(await get(client.httpAgent, '/m1').done).toContain('body of /m1');
     const bad = http.get(`${faulty.url}/bad-status`, { agent: client.httpAgent });
     await expect(new Promise((_resolve, reject) => bad.on('error', reject))).rejects.toMatchObject({ code: 'ERR_HTTP_MALFORMED_STATUS' });
-    const closed = await startLoggingOrigin('http', () => undefined);
-    await closed.close();
-    const dead = http.get(`${closed.url}/dead`, { agent: client.httpAgent });
+    const dead = http.get(await deadUrl(), { agent: client.httpAgent });
     await expect(new Promise((_resolve, reject) => dead.on('error', reject))).rejects.toMatchObject({ code: 'ERR_DIAL_FAILED' });
     const dropped = http.get(`${origin.url}/big`, { agent: client.httpAgent });
     dropped.on('error', () => undefined);
@@ -258,4 +286,62 @@ test('metrics: every agent request counts; failures by kind (malformed response,
   expect(metrics.value(METRICS.errors.name, { kind: 'http' })).toBe(1);
   expect(metrics.value(METRICS.errors.name, { kind: 'connect' })).toBe(1);
   expect(metrics.total(METRICS.errors.name)).toBe(2);
+});
+
+test.each([
+  ['/reset-mid-body', 'listens'],
+  ['/reset-mid-body', 'destroys the request on error (as got, axios and node-fetch do)'],
+  ['/early-close', 'destroys the request on error (as got, axios and node-fetch do)'],
+])('a server that cuts the body (%s) is a disconnect, not the caller letting go, when the caller %s', async (path, caller) => {
+  const faulty = await startFaulty();
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  try {
+    const req = http.get(`${faulty.url}${path}`, { agent: client.httpAgent });
+    const written = client.httpAgent.written(req);
+    const failed = new Promise<void>((resolve) => {
+      const onError = (): void => {
+        if (caller !== 'listens') req.destroy();
+        resolve();
+      };
+      req.on('error', onError);
+      req.on('response', (res) => {
+        res.on('error', onError);
+        res.resume();
+      });
+    });
+    await failed;
+    expect((await written).truncated).toBe('disconnect');
+    await client.close();
+  } finally {
+    await faulty.close();
+  }
+  const response = records().find((r) => r.type === 'response')!;
+  expect(response.truncated).toBe('disconnect');
+  expect(response.blockLength).toBe('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'.length + 5000);
+});
+
+test.each([
+  ['destroys the request', (req: http.ClientRequest): void => void req.destroy()],
+  ['destroys the socket', (req: http.ClientRequest): void => void req.socket?.destroy()],
+])("a caller that %s on node's request timeout mid-body: recorded WARC-Truncated: time", async (_name, onTimeout) => {
+  const faulty = await startFaulty();
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  try {
+    const req = http.get(`${faulty.url}/stall-body`, { agent: client.httpAgent });
+    const written = client.httpAgent.written(req);
+    req.setTimeout(300, () => onTimeout(req));
+    await new Promise<void>((resolve) => {
+      req.on('error', () => resolve());
+      req.on('response', (res) => {
+        res.on('error', () => resolve());
+        res.on('close', () => resolve());
+        res.resume();
+      });
+    });
+    expect((await written).truncated).toBe('time');
+    await client.close();
+  } finally {
+    await faulty.close();
+  }
+  expect(records().find((r) => r.type === 'response')!.truncated).toBe('time');
 });

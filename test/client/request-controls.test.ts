@@ -138,6 +138,9 @@ test('proxy: null connects directly although the client has a proxy pool', async
 describe('invalid controls are ClientError ERR_INVALID_SETTING naming the field', () => {
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
     ['proxy', { proxy: 5 }, /proxy must be/],
+    // Checked when given, not at the first dial: a session's agents with a bad proxy fail at once.
+    ['proxy scheme', { proxy: 'ftp://user:secret@proxy.test:21' }, /proxy: unsupported proxy scheme "ftp:"/],
+    ['proxy URL', { proxy: 'not a url' }, /proxy: proxy URL is not a valid URL/],
     ['tls', { tls: true }, /tls must be an object/],
     ['tls.verify', { tls: { verify: 'no' } }, /tls\.verify must be a boolean/],
     ['localAddress', { localAddress: 'eth0' }, /localAddress must be an IP address/],
@@ -145,7 +148,7 @@ describe('invalid controls are ClientError ERR_INVALID_SETTING naming the field'
     ['afterAbort', { afterAbort: 'later' }, /afterAbort must be 'stop' or 'finish'/],
   ];
 
-  test.each(bad)('%s: fetch(), the warcwire dispatch option and dispatcherWith()', async (_name, controls, message) => {
+  test.each(bad)('%s: fetch(), the warcwire dispatch option, dispatcherWith() and agents()', async (_name, controls, message) => {
     const client = await WarcClient.create({ writer: { directory: dir } });
     try {
       await expect(client.fetch('http://127.0.0.1:9/', controls)).rejects.toMatchObject({ code: 'ERR_INVALID_SETTING', message: expect.stringMatching(message) });
@@ -153,6 +156,7 @@ describe('invalid controls are ClientError ERR_INVALID_SETTING naming the field'
         undici.request('http://127.0.0.1:9/', { dispatcher: client.dispatcher, warcwire: controls } as Parameters<typeof undici.request>[1]),
       ).rejects.toMatchObject({ code: 'ERR_INVALID_SETTING', message: expect.stringMatching(message) });
       expect(() => client.dispatcherWith(controls)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SETTING', message: expect.stringMatching(message) }));
+      expect(() => client.agents(controls)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_SETTING', message: expect.stringMatching(message) }));
     } finally {
       await client.close();
     }

@@ -14,7 +14,7 @@ export interface DriverRequest {
   abortAfter?: number;
   /** node's request option (node:https and got pass it; axios and node-fetch do not have one). */
   rejectUnauthorized?: boolean;
-  /** got only: its whole-request timeout (`timeout.request`), ms. */
+  /** got: its whole-request timeout (`timeout.request`); axios: its `timeout` (an idle timeout of the socket), ms. */
   timeoutMs?: number;
   /** Index into DriverPlan.agents; default 0. */
   session?: number;

@@ -76,6 +76,7 @@ async function axiosRequest(r, agents) {
     responseType: 'stream',
     validateStatus: () => true,
     signal: controller.signal,
+    ...(r.timeoutMs !== undefined ? { timeout: r.timeoutMs } : {}),
   });
   return { status: res.status, ...(await consume(res.data, r.abortAfter, () => controller.abort())) };
 }

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { CaptureConnection } from '../../capture/connection';
 import type { TruncationReason } from '../../capture/exchange';
 import { openCapturedConnection, type CaptureCore } from '../captured-connection';
-import { callerError, ClientError } from '../errors';
+import { callerError, ClientError, shutDownError } from '../errors';
 import { PendingWrite, type WrittenExchange } from '../pending-write';
 import { checkRequestControls, connectionControls, connectionKey, type RequestControls } from '../request-controls';
 import type { AgentOptions } from './agent-options';
@@ -29,7 +29,10 @@ interface SocketSlot {
 export interface AgentHost {
   core: CaptureCore;
   userAgent: string | undefined;
+  /** No new requests (close() or abort() began). */
   readonly closed: boolean;
+  /** abort() began: not even the requests taken before may open connections. */
+  readonly aborted: boolean;
   /** The request's `written`, to wait for at close. */
   track(written: Promise<WrittenExchange>): void;
   /** A socket of an agent, to close at the end. */
@@ -150,20 +153,24 @@ export class AgentCapture {
   /**
    * Opens a captured connection for node's `agent` (its `createConnection` with a callback).
    * node counts a socket against maxSockets only once it exists, so while this one is
-   * being dialed a placeholder holds its place (see PoolPlace).
+   * being dialed a placeholder holds its place (see PoolPlace). Only requests adopt() took
+   * ask for one, so a closing client still connects them (close() waits for them); an
+   * aborted one does not.
    */
   connect(agent: Agent, options: RequestOptions, cb: (err: Error | null, socket?: Duplex) => void): void {
     const place = new PoolPlace(agent, agent.getName(options));
-    const fail = (err: Error): void => {
-      place.fail(options);
-      cb(err);
+    /** Fails the request this dial serves; false when that request is gone (PoolPlace.fail). */
+    const fail = (err: Error): boolean => {
+      const report = place.fail(options);
+      if (report) cb(err);
+      return report;
     };
-    if (this.host.closed) return fail(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
+    if (this.host.aborted) return void fail(shutDownError());
     let controls: RequestControls;
     try {
       controls = this.controlsFor(options);
     } catch (err) {
-      return fail(err as Error);
+      return void fail(err as Error);
     }
     const { hostname, port } = this.origin(options);
     const slot: SocketSlot = { next: undefined, current: undefined };
@@ -177,9 +184,9 @@ export class AgentCapture {
       },
     }).then(
       ({ socket, capture }) => {
-        if (this.host.closed) {
+        if (this.host.aborted) {
           socket.destroy();
-          return fail(new ClientError('ERR_CLIENT_CLOSED', 'the client is closed'));
+          return void fail(shutDownError());
         }
         place.leave();
         this.slots.set(socket, slot);
@@ -192,8 +199,8 @@ export class AgentCapture {
         cb(null, socket);
       },
       (err: Error) => {
-        this.host.core.observer.requestFailed(callerError(err));
-        fail(callerError(err));
+        const failure = callerError(err);
+        if (fail(failure)) this.host.core.observer.requestFailed(failure);
       },
     );
   }
@@ -204,12 +211,26 @@ export class AgentCapture {
  * (axios' abort, got's cancel, node-fetch's AbortSignal): the exchange is then
  * recorded with what arrived as `WARC-Truncated: length`, not as a disconnect.
  * The capture must hear it before it sees the close, so at the destroy call.
+ * A destroy while the socket's idle timeout is being handled (`req.setTimeout`,
+ * axios' `timeout`, which follow-redirects turns into a bare socket.destroy) is
+ * the caller's timeout: `time`. A socket already destroyed failed by itself (a
+ * reset): callers that destroy their request on that error (got, axios,
+ * node-fetch) must not turn the disconnect into a cut.
  */
 function cutOnAbort(socket: Socket, slot: SocketSlot, capture: CaptureConnection<PendingWrite>): void {
+  let timingOut = false;
+  socket.prependListener('timeout', () => {
+    timingOut = true;
+    // Whatever the timeout's listeners do, they do now: later destroys have other causes.
+    queueMicrotask(() => (timingOut = false));
+  });
   const destroy = socket.destroy;
   socket.destroy = function destroyAfterAbort(this: Socket, error?: Error): Socket {
     const current = slot.current;
-    if (current !== undefined && (current.req.destroyed || current.res?.destroyed === true)) capture.cut(abortTruncation(error));
+    if (!this.destroyed && current !== undefined) {
+      if (timingOut) capture.cut('time');
+      else if (current.req.destroyed || current.res?.destroyed === true) capture.cut(abortTruncation(error));
+    }
     return destroy.call(this, error);
   };
 }

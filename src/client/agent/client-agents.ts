@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { CaptureCore } from '../captured-connection';
-import { ClientError } from '../errors';
+import { shutDownError } from '../errors';
 import type { WrittenExchange } from '../pending-write';
 import { AgentCapture, type AgentHost } from './agent-capture';
 import { checkAgentOptions, type AgentOptions } from './agent-options';
@@ -20,6 +20,7 @@ export interface AgentPair {
 export class ClientAgents implements AgentHost {
   readonly defaults: AgentPair;
   private isClosed = false;
+  private isAborted = false;
   private readonly inFlight = new Set<Promise<WrittenExchange>>();
   private readonly sockets = new Set<Socket>();
 
@@ -32,6 +33,10 @@ export class ClientAgents implements AgentHost {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  get aborted(): boolean {
+    return this.isAborted;
   }
 
   /** A new pair bound to `options` (ClientError ERR_INVALID_SETTING for a bad one). */
@@ -64,7 +69,8 @@ export class ClientAgents implements AgentHost {
   /** Cuts every connection short (client.abort()): their exchanges are recorded truncated, as a disconnect. */
   destroy(): void {
     this.isClosed = true;
-    const err = new ClientError('ERR_ABORTED', 'the request was cut short because the client shut down');
+    this.isAborted = true;
+    const err = shutDownError();
     for (const socket of this.sockets) socket.destroy(err);
   }
 }

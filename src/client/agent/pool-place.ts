@@ -45,16 +45,21 @@ export class PoolPlace {
   }
 
   /**
-   * No socket came: frees the place, takes the request it was for off the queue (it
-   * fails), and lets node start a dial for the next queued request, as when a socket closes.
+   * No socket came: frees the place and lets node start a dial for the next queued
+   * request, as when a socket closes. True when the failure is the served request's
+   * to report: it takes it off the queue (it fails). False when that request already
+   * left the queue: node started several dials for the same queue head (one per socket
+   * that failed together) and another one failed it or gave it a socket.
    */
-  fail(options: RequestOptions): void {
+  fail(options: RequestOptions): boolean {
     this.leave();
     const queue = this.pool.requests[this.name];
-    if (queue !== undefined && this.served !== undefined && queue[0] === this.served) {
+    const report = this.served === undefined || queue?.[0] === this.served;
+    if (queue !== undefined && this.served !== undefined && report) {
       queue.shift();
       if (queue.length === 0) delete this.pool.requests[this.name];
     }
     if (this.pool.requests[this.name]?.length) this.pool.removeSocket(this.placeholder, options);
+    return report;
   }
 }
