@@ -145,10 +145,16 @@ export class CapturingDispatcher extends undici.Dispatcher {
   }
 
   private release(pool: OriginPool, lane: Lane): void {
-    lane.busy = false;
-    lane.next = undefined;
     const next = pool.waiting.shift();
-    if (next !== undefined) next(lane);
+    if (next === undefined) {
+      lane.busy = false;
+      lane.next = undefined;
+      return;
+    }
+    // Called from inside undici's callbacks, e.g. while its Client fails every queued request
+    // after a connection error and then asserts its queue is empty: a dispatch there re-enters
+    // the Client. The lane (still busy) passes to the next request once that call has returned.
+    queueMicrotask(() => next(lane));
   }
 
   private newLane(origin: string, pool: OriginPool, connection: ConnectionControls): Lane {
