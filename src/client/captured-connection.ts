@@ -30,6 +30,8 @@ export interface CapturedConnectionRequest {
   route: ConnectionControls;
   /** The PendingWrite of the request whose first byte goes out now (undefined: none known). */
   takeCaller(): PendingWrite | undefined;
+  /** Stops the dial (its request was aborted). */
+  signal?: AbortSignal;
 }
 
 export interface CapturedConnection {
@@ -55,6 +57,7 @@ export async function openCapturedConnection(core: CaptureCore, request: Capture
       ...(route.proxyType !== undefined ? { proxyType: route.proxyType } : {}),
       ...(route.verify !== undefined ? { verify: route.verify } : {}),
       ...(route.localAddress !== undefined ? { localAddress: route.localAddress } : {}),
+      ...(request.signal !== undefined ? { signal: request.signal } : {}),
       timeout: core.timeouts.dial,
       tlsHandshakeTimeout: core.timeouts.tlsHandshake,
     });

@@ -31,6 +31,8 @@ interface Lane {
   busy: boolean;
   next: PendingWrite | undefined;
   capture: CaptureConnection<PendingWrite> | undefined;
+  /** Stops the dial in progress for the lane's request (undefined when not dialing). */
+  dialing: AbortController | undefined;
 }
 
 interface OriginPool {
@@ -48,6 +50,8 @@ export interface TrackedRequest {
   controls: RequestControls;
   /** Overrides the client's timeouts.request (ms, 0 for none). */
   requestTimeout?: number;
+  /** The caller's abort signal: undici passes it on only once connected; this stops a queued or dialing request at once. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -85,7 +89,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
    * requests that would have opened the same one.
    */
   dispatchTracked(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, request: TrackedRequest): boolean {
-    const { pending, controls } = request;
+    const { pending, controls, signal } = request;
     // Either handler style, as undici 7 and 8 callers hand it; the Clients below get the controller style only.
     const caller: ControllerHandler = controllerHandler(handler);
     if (this.closed) {
@@ -103,12 +107,14 @@ export class CapturingDispatcher extends undici.Dispatcher {
     const connection = connectionControls(controls);
     const pool = this.poolFor(connectionKey(origin, connection));
     let lane: Lane | undefined;
+    const onSignal = (): void => wrapped.abortWaiting(signal?.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
     const wrapped = new CaptureHandler(caller, pending, {
       drainLimit: pending.maxResponseBytes ?? this.options.maxResponseBytes,
       backlogLimit: controls.maxUnreadBytes ?? pending.maxResponseBytes ?? this.options.maxResponseBytes,
       afterAbort: controls.afterAbort ?? this.options.afterAbort,
       requestTimeout: request.requestTimeout ?? this.options.timeouts.request,
       onDone: () => {
+        signal?.removeEventListener('abort', onSignal);
         if (lane !== undefined) this.release(pool, lane);
       },
       dequeue: () => {
@@ -121,6 +127,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
       onFailure: (reason) => this.options.observer.requestFailed(reason),
       // The lane's connection carries this request while the handler runs (one request per connection at a time).
       cut: (reason) => lane?.capture?.cut(reason),
+      stopConnecting: (reason) => lane?.dialing?.abort(reason),
     });
     const run = (l: Lane): void => {
       lane = l;
@@ -132,6 +139,8 @@ export class CapturingDispatcher extends undici.Dispatcher {
     if (idle !== undefined) run(idle);
     else if (pool.lanes.length < this.options.connectionsPerOrigin) run(this.newLane(origin, pool, connection));
     else pool.waiting.push(run);
+    if (signal?.aborted) onSignal();
+    else signal?.addEventListener('abort', onSignal, { once: true });
     return true;
   }
 
@@ -158,7 +167,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   }
 
   private newLane(origin: string, pool: OriginPool, connection: ConnectionControls): Lane {
-    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined };
+    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined, dialing: undefined };
     const t = this.options.timeouts;
     lane.client = new undici.Client(origin, {
       pipelining: 1,
@@ -181,7 +190,10 @@ export class CapturingDispatcher extends undici.Dispatcher {
 
   private async openConnection(lane: Lane, co: ConnectOptions, route: ConnectionControls): Promise<Socket> {
     const protocol = co.protocol === 'https:' ? 'https:' : 'http:';
+    const dialing = new AbortController();
+    lane.dialing = dialing;
     const { socket, capture } = await openCapturedConnection(this.options, {
+      signal: dialing.signal,
       target: { protocol, hostname: co.hostname, port: Number(co.port) || (protocol === 'https:' ? 443 : 80) },
       route,
       // One request per connection at a time: the lane's next request is the one going out.
@@ -190,6 +202,8 @@ export class CapturingDispatcher extends undici.Dispatcher {
         lane.next = undefined;
         return pending;
       },
+    }).finally(() => {
+      lane.dialing = undefined;
     });
     lane.capture = capture;
     return socket;
