@@ -213,7 +213,9 @@ export class CrawleeCore {
         if (redirectUrls.length > maxRedirects) {
           throw new ClientError('ERR_TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects, last to ${next.href}`);
         }
-        if (res.status === 303 ? method !== 'HEAD' && method !== 'GET' : (res.status === 301 || res.status === 302) && method === 'POST') {
+        // got's rule (methodRewriting: false, as Crawlee's default client sends): only a 303 turns
+        // the request into a GET without its body; a 301/302 repeats the method and body.
+        if (res.status === 303 && method !== 'HEAD' && method !== 'GET') {
           method = 'GET';
           body = null;
           for (const name of ['content-type', 'content-length', 'transfer-encoding']) dropHeader(headers, name);
