@@ -1,4 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { WarcClient, FetchInit } from '../client/warc-client';
 import type { WarcResponse } from '../client/response';
@@ -7,6 +7,7 @@ import { ClientError } from '../client/errors';
 import { cookieHeaderFor, storeCookies, type CookieJarLike } from './cookie-jar';
 import { CrawleeAdapterError } from './errors';
 import { dropHeader, hasHeader, headerPairs, mergeGenerated, namesOf, type HeaderObject } from './header-list';
+import { BodyStream } from './body-stream';
 import { bodyBytes, type AdapterBody } from './request-body';
 
 /**
@@ -284,12 +285,9 @@ export class CrawleeCore {
     const downloadProgress: Progress = { percent: total === 0 ? 1 : 0, transferred: 0, ...(total !== undefined ? { total } : {}) };
     const sent = body?.length ?? 0;
     const uploadProgress: Progress = { percent: 1, transferred: sent, total: sent };
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        downloadProgress.transferred += chunk.length;
-        if (total !== undefined && total > 0) downloadProgress.percent = Math.min(1, downloadProgress.transferred / total);
-        done(null, chunk);
-      },
+    const counter = new BodyStream((chunk) => {
+      downloadProgress.transferred += chunk.length;
+      if (total !== undefined && total > 0) downloadProgress.percent = Math.min(1, downloadProgress.transferred / total);
     });
     this.stopIfUnread(counter, abort, head.url);
     pipeline(res.nodeStream(), counter, (err) => {
@@ -303,6 +301,7 @@ export class CrawleeCore {
       downloadProgress.percent = 1;
       downloadProgress.total ??= downloadProgress.transferred;
     });
+    counter.watchCaller();
     return { head, stream: counter, downloadProgress, uploadProgress, written: res.written };
   }
 
@@ -314,8 +313,6 @@ export class CrawleeCore {
    * keeps what arrived (`WARC-Truncated: length`).
    */
   private stopIfUnread(stream: Readable, abort: AbortController, url: string): void {
-    // A stream handed to a framework that may drop it must not crash the process with its error.
-    stream.on('error', () => undefined);
     const ms = this.options.unreadBodyTimeout ?? DEFAULT_UNREAD_BODY_TIMEOUT;
     if (ms === 0) return;
     const timer = setTimeout(() => {

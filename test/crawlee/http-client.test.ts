@@ -353,4 +353,18 @@ describe('stopping', () => {
     expect(record!.block.length).toBeLessThan(BIG / 4);
     expect(bigSent).toBeLessThan(BIG / 3);
   });
+
+  it('a body stopped unread fails the reader that comes later (Crawlee reads after its post-navigation hooks)', async () => {
+    const client = new WarcHttpClient(warc, { unreadBodyTimeout: 100 });
+    const res = await client.stream({ url: `${site.url}/big.bin` });
+    // A hook slower than unreadBodyTimeout, then Crawlee's read: on('data').on('error').on('end').
+    await new Promise((r) => setTimeout(r, 400));
+    const read = new Promise<unknown>((resolve, reject) => {
+      res.stream.on('data', () => undefined).on('error', reject).on('end', () => resolve('ended'));
+    });
+    const outcome = await Promise.race([read.catch((err: unknown) => err), new Promise((r) => setTimeout(() => r('no event within 3 s'), 3000))]);
+    expect(outcome).toMatchObject({ code: 'ERR_BODY_UNREAD' });
+    const [record] = byUri(await records(), 'response', `${site.url}/big.bin`);
+    expect(header(record!, 'WARC-Truncated')).toBe('length');
+  });
 });
