@@ -62,7 +62,8 @@ export async function openCapturedConnection(core: CaptureCore, request: Capture
       tlsHandshakeTimeout: core.timeouts.tlsHandshake,
     });
   } catch (err) {
-    observer.connectFailed(hostname, port, err instanceof Error ? err : new Error(String(err)));
+    // A dial stopped because its request was aborted did not fail (the request reports the abort).
+    if (!request.signal?.aborted) observer.connectFailed(hostname, port, err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
   const https = protocol === 'https:';

@@ -107,7 +107,8 @@ export class CapturingDispatcher extends undici.Dispatcher {
     const connection = connectionControls(controls);
     const pool = this.poolFor(connectionKey(origin, connection));
     let lane: Lane | undefined;
-    const onSignal = (): void => wrapped.abortWaiting(signal?.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError'));
+    // The signal's reason as it is, as undici passes it (an Error of another realm fails instanceof).
+    const onSignal = (): void => wrapped.abortWaiting((signal?.reason ?? new DOMException('This operation was aborted', 'AbortError')) as Error);
     const wrapped = new CaptureHandler(caller, pending, {
       drainLimit: pending.maxResponseBytes ?? this.options.maxResponseBytes,
       backlogLimit: controls.maxUnreadBytes ?? pending.maxResponseBytes ?? this.options.maxResponseBytes,

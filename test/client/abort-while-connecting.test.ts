@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient } from '../../src/client/warc-client';
+import type { Logger } from '../../src/obs/logger';
 import { startHttp, type Running } from '../helpers/client-servers';
 import { settleTime, startSilentServer, type SilentServer } from '../helpers/silent-server';
 
@@ -48,6 +49,20 @@ test('an abort during the proxy handshake fails the request at once with its rea
     // The lane is free: the next request through a working route goes out.
     const res = await client.fetch(`${origin.url}/after`, { proxy: null });
     expect(await res.text()).toBe('ok');
+  } finally {
+    await client.close();
+  }
+});
+
+test('a dial stopped by its caller is not logged as a failed connection', async () => {
+  const errors: string[] = [];
+  const noop = (): void => undefined;
+  const logger: Logger = { debug: noop, info: noop, warn: noop, error: (_fields, msg) => void errors.push(msg) };
+  const client = await WarcClient.create({ writer: { directory: dir }, logger, timeouts: { dial: DIAL_TIMEOUT } });
+  try {
+    const { error } = await settleTime(client.fetch(`${origin.url}/`, { proxy: silent.url, signal: AbortSignal.timeout(150) }));
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(errors).toEqual([]);
   } finally {
     await client.close();
   }
