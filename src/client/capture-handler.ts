@@ -28,6 +28,8 @@ export interface CaptureHandlerOptions {
   onFailure?(reason: Error): void;
   /** Tells the capture why we are about to cut the connection under this request (before undici destroys it). */
   cut(reason: TruncationReason): void;
+  /** Stops the dial undici is waiting on for this request, if any (undici then fails the request). */
+  stopConnecting(reason: Error): void;
 }
 
 const PUMP_PIECE = 64 * 1024;
@@ -105,8 +107,11 @@ export class CaptureHandler implements ControllerHandler {
   private state: HandlerState = { name: 'waiting' };
   private readonly caller: CallerController;
   private timer: NodeJS.Timeout | undefined;
-  /** Why the request was aborted before its response head: our timeout, or the caller (not a failure of ours). */
-  private abortedBy: { by: 'timeout'; error: Error } | { by: 'caller' } | undefined;
+  /**
+   * Why the request was aborted before its response head: our timeout, or the caller (not a
+   * failure of ours); `error`, when set, is what the request fails with.
+   */
+  private abortedBy: { by: 'timeout'; error: Error } | { by: 'caller'; error?: Error } | undefined;
   /** Re-entrancy guard: the caller may resume from inside the data we hand it. */
   private pumping = false;
   private released = false;
@@ -134,8 +139,26 @@ export class CaptureHandler implements ControllerHandler {
       this.options.cut('time');
       s.undici.abort(error);
     }
-    else if (s.name === 'waiting' && this.options.dequeue()) this.onResponseError(null, error);
-    // Otherwise undici holds it while connecting: the dial timeout bounds that, and onRequestStart aborts at once.
+    else if (s.name === 'waiting') this.stopWaiting(error);
+  }
+
+  /**
+   * The caller's signal fired. undici tells a handler of it only once connected, so a request
+   * still queued or connecting stops waiting here, not when the dial times out.
+   */
+  abortWaiting(reason: Error): void {
+    if (this.state.name !== 'waiting') return;
+    this.abortedBy ??= { by: 'caller', error: reason };
+    this.stopWaiting(reason);
+  }
+
+  /**
+   * Out of the dispatcher's queue, or the dial under it stopped (undici then fails the request and
+   * onResponseError reports `abortedBy`). On a lane already connected, onRequestStart aborts at once.
+   */
+  private stopWaiting(error: Error): void {
+    if (this.options.dequeue()) this.onResponseError(null, error);
+    else this.options.stopConnecting(error);
   }
 
   /** The caller's abort: before the head it really aborts; after it, the caller is let go and the body stopped or drained. */
@@ -294,7 +317,7 @@ export class CaptureHandler implements ControllerHandler {
     if (s.name === 'streaming' || s.name === 'ending') releaseBacklog(s.backlog);
     if (s.name === 'ending') clearTimeout(s.idleTimer);
     this.state = { name: 'done' };
-    const reason = this.abortedBy?.by === 'timeout' ? this.abortedBy.error : callerError(err);
+    const reason = this.abortedBy?.error ?? callerError(err);
     this.pending.unsent(reason);
     if (s.name === 'draining') return;
     if (this.abortedBy?.by !== 'caller') this.options.onFailure?.(reason);

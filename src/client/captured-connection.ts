@@ -30,6 +30,8 @@ export interface CapturedConnectionRequest {
   route: ConnectionControls;
   /** The PendingWrite of the request whose first byte goes out now (undefined: none known). */
   takeCaller(): PendingWrite | undefined;
+  /** Stops the dial (its request was aborted). */
+  signal?: AbortSignal;
 }
 
 export interface CapturedConnection {
@@ -55,11 +57,13 @@ export async function openCapturedConnection(core: CaptureCore, request: Capture
       ...(route.proxyType !== undefined ? { proxyType: route.proxyType } : {}),
       ...(route.verify !== undefined ? { verify: route.verify } : {}),
       ...(route.localAddress !== undefined ? { localAddress: route.localAddress } : {}),
+      ...(request.signal !== undefined ? { signal: request.signal } : {}),
       timeout: core.timeouts.dial,
       tlsHandshakeTimeout: core.timeouts.tlsHandshake,
     });
   } catch (err) {
-    observer.connectFailed(hostname, port, err instanceof Error ? err : new Error(String(err)));
+    // A dial stopped because its request was aborted did not fail (the request reports the abort).
+    if (!request.signal?.aborted) observer.connectFailed(hostname, port, err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
   const https = protocol === 'https:';

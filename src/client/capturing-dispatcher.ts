@@ -31,6 +31,8 @@ interface Lane {
   busy: boolean;
   next: PendingWrite | undefined;
   capture: CaptureConnection<PendingWrite> | undefined;
+  /** Stops the dial in progress for the lane's request (undefined when not dialing). */
+  dialing: AbortController | undefined;
 }
 
 interface OriginPool {
@@ -50,6 +52,8 @@ export interface TrackedRequest {
   controls: RequestControls;
   /** Overrides the client's timeouts.request (ms, 0 for none). */
   requestTimeout?: number;
+  /** The caller's abort signal: undici passes it on only once connected; this stops a queued or dialing request at once. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -87,7 +91,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
    * requests that would have opened the same one.
    */
   dispatchTracked(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, request: TrackedRequest): boolean {
-    const { pending, controls } = request;
+    const { pending, controls, signal } = request;
     // Either handler style, as undici 7 and 8 callers hand it; the Clients below get the controller style only.
     const caller: ControllerHandler = controllerHandler(handler);
     if (this.closed) {
@@ -105,12 +109,15 @@ export class CapturingDispatcher extends undici.Dispatcher {
     const connection = connectionControls(controls);
     const pool = this.poolFor(connectionKey(origin, connection));
     let lane: Lane | undefined;
+    // The signal's reason as it is, as undici passes it (an Error of another realm fails instanceof).
+    const onSignal = (): void => wrapped.abortWaiting((signal?.reason ?? new DOMException('This operation was aborted', 'AbortError')) as Error);
     const wrapped = new CaptureHandler(caller, pending, {
       drainLimit: pending.maxResponseBytes ?? this.options.maxResponseBytes,
       backlogLimit: controls.maxUnreadBytes ?? pending.maxResponseBytes ?? this.options.maxResponseBytes,
       afterAbort: controls.afterAbort ?? this.options.afterAbort,
       requestTimeout: request.requestTimeout ?? this.options.timeouts.request,
       onDone: () => {
+        signal?.removeEventListener('abort', onSignal);
         if (lane !== undefined) this.release(pool, lane);
       },
       dequeue: () => {
@@ -124,6 +131,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
       onFailure: (reason) => this.options.observer.requestFailed(reason),
       // The lane's connection carries this request while the handler runs (one request per connection at a time).
       cut: (reason) => lane?.capture?.cut(reason),
+      stopConnecting: (reason) => lane?.dialing?.abort(reason),
     });
     const run = (l: Lane): void => {
       lane = l;
@@ -135,6 +143,8 @@ export class CapturingDispatcher extends undici.Dispatcher {
     if (idle !== undefined) run(idle);
     else if (pool.lanes.length < this.options.connectionsPerOrigin) run(this.newLane(origin, pool, connection));
     else pool.waiting.push(run);
+    if (signal?.aborted) onSignal();
+    else signal?.addEventListener('abort', onSignal, { once: true });
     return true;
   }
 
@@ -148,15 +158,23 @@ export class CapturingDispatcher extends undici.Dispatcher {
   }
 
   private release(pool: OriginPool, lane: Lane): void {
-    lane.busy = false;
-    lane.next = undefined;
     const next = pool.waiting.shift();
-    if (next !== undefined) next(lane);
+    if (next === undefined) {
+      lane.busy = false;
+      lane.next = undefined;
+      notifyIfEmptied(pool);
+      return;
+    }
+    // Called from inside undici's callbacks, e.g. while its Client fails every queued request
+    // after a connection error and then asserts its queue is empty: a dispatch there re-enters
+    // the Client. The lane (still busy) passes to the next request once that call has returned
+    // (queued before close() hears the queue emptied, so it runs before the lanes are closed).
+    queueMicrotask(() => next(lane));
     notifyIfEmptied(pool);
   }
 
   private newLane(origin: string, pool: OriginPool, connection: ConnectionControls): Lane {
-    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined };
+    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined, dialing: undefined };
     const t = this.options.timeouts;
     lane.client = new undici.Client(origin, {
       pipelining: 1,
@@ -179,7 +197,10 @@ export class CapturingDispatcher extends undici.Dispatcher {
 
   private async openConnection(lane: Lane, co: ConnectOptions, route: ConnectionControls): Promise<Socket> {
     const protocol = co.protocol === 'https:' ? 'https:' : 'http:';
+    const dialing = new AbortController();
+    lane.dialing = dialing;
     const { socket, capture } = await openCapturedConnection(this.options, {
+      signal: dialing.signal,
       target: { protocol, hostname: co.hostname, port: Number(co.port) || (protocol === 'https:' ? 443 : 80) },
       route,
       // One request per connection at a time: the lane's next request is the one going out.
@@ -188,6 +209,8 @@ export class CapturingDispatcher extends undici.Dispatcher {
         lane.next = undefined;
         return pending;
       },
+    }).finally(() => {
+      lane.dialing = undefined;
     });
     lane.capture = capture;
     return socket;

@@ -289,7 +289,12 @@ export class WarcClient {
     for (;;) {
       const pending = new PendingWrite(controls.maxResponseBytes);
       const res = await undici.request(current, {
-        dispatcher: new HopDispatcher(this.dispatcher, { pending, controls, ...(init.timeout !== undefined ? { requestTimeout: init.timeout } : {}) }),
+        dispatcher: new HopDispatcher(this.dispatcher, {
+          pending,
+          controls,
+          ...(init.timeout !== undefined ? { requestTimeout: init.timeout } : {}),
+          ...(init.signal ? { signal: init.signal } : {}),
+        }),
         method: method as Dispatcher.HttpMethod,
         headers: headers.flat(),
         body,

@@ -1,4 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { WarcClient, FetchInit } from '../client/warc-client';
 import type { WarcResponse } from '../client/response';
@@ -7,6 +7,7 @@ import { ClientError } from '../client/errors';
 import { cookieHeaderFor, storeCookies, type CookieJarLike } from './cookie-jar';
 import { CrawleeAdapterError } from './errors';
 import { dropHeader, hasHeader, headerPairs, mergeGenerated, namesOf, type HeaderObject } from './header-list';
+import { BodyStream } from './body-stream';
 import { bodyBytes, type AdapterBody } from './request-body';
 
 /**
@@ -213,7 +214,9 @@ export class CrawleeCore {
         if (redirectUrls.length > maxRedirects) {
           throw new ClientError('ERR_TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects, last to ${next.href}`);
         }
-        if (res.status === 303 ? method !== 'HEAD' && method !== 'GET' : (res.status === 301 || res.status === 302) && method === 'POST') {
+        // got's rule (methodRewriting: false, as Crawlee's default client sends): only a 303 turns
+        // the request into a GET without its body; a 301/302 repeats the method and body.
+        if (res.status === 303 && method !== 'HEAD' && method !== 'GET') {
           method = 'GET';
           body = null;
           for (const name of ['content-type', 'content-length', 'transfer-encoding']) dropHeader(headers, name);
@@ -282,12 +285,9 @@ export class CrawleeCore {
     const downloadProgress: Progress = { percent: total === 0 ? 1 : 0, transferred: 0, ...(total !== undefined ? { total } : {}) };
     const sent = body?.length ?? 0;
     const uploadProgress: Progress = { percent: 1, transferred: sent, total: sent };
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        downloadProgress.transferred += chunk.length;
-        if (total !== undefined && total > 0) downloadProgress.percent = Math.min(1, downloadProgress.transferred / total);
-        done(null, chunk);
-      },
+    const counter = new BodyStream((chunk) => {
+      downloadProgress.transferred += chunk.length;
+      if (total !== undefined && total > 0) downloadProgress.percent = Math.min(1, downloadProgress.transferred / total);
     });
     this.stopIfUnread(counter, abort, head.url);
     pipeline(res.nodeStream(), counter, (err) => {
@@ -301,6 +301,7 @@ export class CrawleeCore {
       downloadProgress.percent = 1;
       downloadProgress.total ??= downloadProgress.transferred;
     });
+    counter.watchCaller();
     return { head, stream: counter, downloadProgress, uploadProgress, written: res.written };
   }
 
@@ -312,8 +313,6 @@ export class CrawleeCore {
    * keeps what arrived (`WARC-Truncated: length`).
    */
   private stopIfUnread(stream: Readable, abort: AbortController, url: string): void {
-    // A stream handed to a framework that may drop it must not crash the process with its error.
-    stream.on('error', () => undefined);
     const ms = this.options.unreadBodyTimeout ?? DEFAULT_UNREAD_BODY_TIMEOUT;
     if (ms === 0) return;
     const timer = setTimeout(() => {

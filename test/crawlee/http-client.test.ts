@@ -67,6 +67,9 @@ const handler: http.RequestListener = (req, res) => {
     case '/302':
       res.writeHead(302, { Location: '/echo' });
       return void res.end();
+    case '/303':
+      res.writeHead(303, { Location: '/echo' });
+      return void res.end();
     case '/cut':
       res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': 1000 });
       res.write('y'.repeat(100));
@@ -231,12 +234,14 @@ describe('response fields and request bodies', () => {
     expect(res.uploadProgress).toMatchObject({ transferred: 0, percent: 1 });
   });
 
-  it('sends a POST body, again on a 307, and turns a 302 into a GET without it', async () => {
+  it("sends a POST body, again on a 307 and a 302 (got's methodRewriting: false, as with Crawlee's default client), and turns a 303 into a GET without it", async () => {
     const client = new WarcHttpClient(warc);
     const posted = await client.sendRequest({ url: `${site.url}/307`, method: 'POST', body: 'a=1&b=2', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     expect(posted.body).toBe('POST a=1&b=2');
-    const got = await client.sendRequest({ url: `${site.url}/302`, method: 'POST', body: 'a=1' });
-    expect(got.body).toBe('GET ');
+    const kept = await client.sendRequest({ url: `${site.url}/302`, method: 'POST', body: 'a=1' });
+    expect(kept.body).toBe('POST a=1');
+    const seeOther = await client.sendRequest({ url: `${site.url}/303`, method: 'POST', body: 'a=1' });
+    expect(seeOther.body).toBe('GET ');
     const streamed = await client.stream({ url: `${site.url}/echo`, method: 'PUT', body: Readable.from([Buffer.from('x'), 'yz']) });
     expect((await buffer(streamed.stream)).toString()).toBe('PUT xyz');
     expect(streamed.uploadProgress).toMatchObject({ transferred: 3, total: 3, percent: 1 });
@@ -347,5 +352,19 @@ describe('stopping', () => {
     expect(header(record!, 'WARC-Truncated')).toBe('length');
     expect(record!.block.length).toBeLessThan(BIG / 4);
     expect(bigSent).toBeLessThan(BIG / 3);
+  });
+
+  it('a body stopped unread fails the reader that comes later (Crawlee reads after its post-navigation hooks)', async () => {
+    const client = new WarcHttpClient(warc, { unreadBodyTimeout: 100 });
+    const res = await client.stream({ url: `${site.url}/big.bin` });
+    // A hook slower than unreadBodyTimeout, then Crawlee's read: on('data').on('error').on('end').
+    await new Promise((r) => setTimeout(r, 400));
+    const read = new Promise<unknown>((resolve, reject) => {
+      res.stream.on('data', () => undefined).on('error', reject).on('end', () => resolve('ended'));
+    });
+    const outcome = await Promise.race([read.catch((err: unknown) => err), new Promise((r) => setTimeout(() => r('no event within 3 s'), 3000))]);
+    expect(outcome).toMatchObject({ code: 'ERR_BODY_UNREAD' });
+    const [record] = byUri(await records(), 'response', `${site.url}/big.bin`);
+    expect(header(record!, 'WARC-Truncated')).toBe('length');
   });
 });
