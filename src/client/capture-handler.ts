@@ -311,6 +311,9 @@ export class CaptureHandler implements ControllerHandler {
   }
 
   onResponseError(_controller: DispatchController | null, err: Error): void {
+    // undici 8 fails an aborted request before its connection is made and leaves the dial
+    // running: stop it (a no-op when no dial runs, as always with undici 7 here).
+    if (this.state.name === 'waiting') this.options.stopConnecting(this.abortedBy?.error ?? err);
     this.release();
     const s = this.state;
     if (s.name === 'done') return;

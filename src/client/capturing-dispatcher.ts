@@ -33,6 +33,8 @@ interface Lane {
   capture: CaptureConnection<PendingWrite> | undefined;
   /** Stops the dial in progress for the lane's request (undefined when not dialing). */
   dialing: AbortController | undefined;
+  /** Settles once undici has heard how the lane's last dial ended. */
+  dialed: Promise<void> | undefined;
 }
 
 interface OriginPool {
@@ -118,7 +120,12 @@ export class CapturingDispatcher extends undici.Dispatcher {
       requestTimeout: request.requestTimeout ?? this.options.timeouts.request,
       onDone: () => {
         signal?.removeEventListener('abort', onSignal);
-        if (lane !== undefined) this.release(pool, lane);
+        const done = lane;
+        if (done === undefined) return;
+        // A dial being stopped under this request: undici fails what is queued on the lane when it
+        // hears, so the next request gets the lane only after that (undici then dials afresh).
+        if (done.dialing !== undefined && done.dialed !== undefined) void done.dialed.then(() => this.release(pool, done));
+        else this.release(pool, done);
       },
       dequeue: () => {
         const i = pool.waiting.indexOf(run);
@@ -174,7 +181,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   }
 
   private newLane(origin: string, pool: OriginPool, connection: ConnectionControls): Lane {
-    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined, dialing: undefined };
+    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined, dialing: undefined, dialed: undefined };
     const t = this.options.timeouts;
     lane.client = new undici.Client(origin, {
       pipelining: 1,
@@ -185,7 +192,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
       bodyTimeout: t.idleRead,
       maxHeaderSize: DEFAULT_MAX_HEAD_BYTES,
       connect: ((co: ConnectOptions, cb: (err: Error | null, socket: Socket | null) => void) => {
-        this.openConnection(lane, co, connection).then(
+        lane.dialed = this.openConnection(lane, co, connection).then(
           (socket) => cb(null, socket),
           (err: Error) => cb(err, null),
         );
