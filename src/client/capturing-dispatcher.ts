@@ -75,7 +75,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const { warcwire, ...rest } = opts as Dispatcher.DispatchOptions & { warcwire?: unknown };
     const { onWritten, ...controls } = checkDispatchOptions(warcwire, 'the warcwire dispatch option');
-    const pending = new PendingWrite(controls.maxResponseBytes);
+    const pending = new PendingWrite(controls);
     onWritten?.(pending.written);
     try {
       return this.dispatchTracked(rest, handler, { pending, controls });

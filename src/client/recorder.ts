@@ -131,7 +131,7 @@ export class ExchangeRecorder {
     // Only a whole payload can be a duplicate.
     if (this.dedupe === undefined || truncated !== undefined) p = write(exchangeRecords(ex, this.encoding, ids, truncated));
     else {
-      const hit = dedupeLookup(ex, url, ids.response, this.encoding, this.dedupe).catch((err: Error) => {
+      const hit = dedupeLookup(ex, url, ids.response, this.encoding, this.dedupe, pending?.dedupeBucket).catch((err: Error) => {
         this.logger.warn({ err: err.message, url }, 'dedupe lookup failed; writing the full response');
         return null;
       });
