@@ -236,3 +236,41 @@ test('an upgrade dispatch whose handler could not take the socket is refused wit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("undici.upgrade answered 403: the caller gets undici's own refusal, as without warcwire; the 403 pair is recorded whole", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warcwire-websocket-'));
+  const origin = await startWebSocketOrigin('http');
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  const headers = { 'sec-websocket-key': randomBytes(16).toString('base64'), 'sec-websocket-version': '13' };
+  const failure = (p: Promise<unknown>): Promise<unknown> =>
+    p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  try {
+    const plain = new undici.Client(origin.url);
+    const direct = await failure(undici.upgrade(`${origin.url}/deny`, { dispatcher: plain, protocol: 'websocket', headers }));
+    await plain.close();
+    let written: Promise<WrittenExchange> | undefined;
+    const captured = await failure(
+      undici.upgrade(`${origin.url}/deny`, {
+        dispatcher: client.dispatcher,
+        protocol: 'websocket',
+        headers,
+        warcwire: { onWritten: (w: Promise<WrittenExchange>) => (written = w) },
+      } as Parameters<typeof undici.upgrade>[1]),
+    );
+    expect(direct).toBeInstanceOf(Error);
+    expect(captured).toMatchObject({ name: (direct as Error).name, message: (direct as Error).message, code: (direct as { code?: string }).code });
+    expect(await written!).toMatchObject({ status: 403 });
+    await client.close();
+    expect(client.stats).toMatchObject({ written: 1, failed: 0 });
+    const records = await recordsIn(dir);
+    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
+    expect(records[0]!.block.toString('latin1')).toMatch(new RegExp(`^HTTP/1.1 403 Forbidden\\r\\n[^]*\\r\\n\\r\\n${DENIED}$`));
+  } finally {
+    await client.close();
+    await origin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
