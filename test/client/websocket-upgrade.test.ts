@@ -95,6 +95,16 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** After close(): the run wrote one pair, its response block the 101 head exactly, and nothing failed. */
+  async function expectHandshakePairOnly(): Promise<[ReadBack, ReadBack]> {
+    await client.close();
+    expect(client.stats).toMatchObject({ written: 1, failed: 0, truncated: 0 });
+    const records = await recordsIn(dir);
+    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
+    expect(records[0]!.block.equals(origin.switchHeads[0]!)).toBe(true);
+    return records as [ReadBack, ReadBack];
+  }
+
   it('dispatch: the pair is the request and the 101 head exactly; frames go both ways through the socket, unrecorded', async () => {
     const key = randomBytes(16).toString('base64');
     let written: Promise<WrittenExchange> | undefined;
@@ -116,13 +126,8 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     // Close the tunnel from our side: no late failure reaches the archive or the stats.
     up.socket.write(encodeFrame(0x8, Buffer.alloc(0), true));
     await closed(up.socket);
-    await client.close();
-    expect(client.stats).toMatchObject({ written: 1, failed: 0, truncated: 0 });
-
-    const records = await recordsIn(dir);
-    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
-    const [response, request] = records as [ReadBack, ReadBack];
-    expect(response.block.equals(origin.switchHeads[0]!)).toBe(true);
+    const records = await expectHandshakePairOnly();
+    const [response, request] = records;
     expect(header(response, 'WARC-Truncated')).toBeUndefined();
     expect(request.block.toString('latin1')).toMatch(new RegExp(`^GET /echo HTTP/1.1\\r\\n[^]*sec-websocket-key: ${key.replace(/[+/]/g, '\\$&')}\\r\\n[^]*\\r\\n\\r\\n$`, 'i'));
     expect(request.block.toString('latin1')).toMatch(/\r\nupgrade: websocket\r\n/i);
@@ -188,11 +193,7 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     });
     await done;
     expect(messages).toEqual([GREETING, 'round trip']);
-    await client.close();
-    expect(client.stats).toMatchObject({ written: 1, failed: 0 });
-    const records = await recordsIn(dir);
-    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
-    expect(records[0]!.block.equals(origin.switchHeads[0]!)).toBe(true);
+    await expectHandshakePairOnly();
   });
 
   it("the client's http(s) agent: node's 'upgrade' event gets the socket, frames round-trip, the handshake is the one pair", async () => {
@@ -221,11 +222,7 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     expect(await written!).toMatchObject({ status: 101 });
     up.socket.destroy();
     await closed(up.socket);
-    await client.close();
-    expect(client.stats).toMatchObject({ written: 1, failed: 0 });
-    const records = await recordsIn(dir);
-    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
-    expect(records[0]!.block.equals(origin.switchHeads[0]!)).toBe(true);
+    await expectHandshakePairOnly();
   });
 
   it('close() does not wait for a tunnel the caller still holds, and leaves it working', async () => {
