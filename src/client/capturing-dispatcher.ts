@@ -4,6 +4,7 @@ import type { CaptureConnection } from '../capture/connection';
 import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
 import { openCapturedConnection, type CaptureCore } from './captured-connection';
 import { CaptureHandler } from './capture-handler';
+import { withoutHandshakeHeaders } from './dispatch-headers';
 import { controllerHandler, type ControllerHandler } from './dispatch-handler';
 import { checkDispatchOptions } from './dispatch-options';
 import { ClientError, shutDownError } from './errors';
@@ -75,7 +76,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const { warcwire, ...rest } = opts as Dispatcher.DispatchOptions & { warcwire?: unknown };
     const { onWritten, ...controls } = checkDispatchOptions(warcwire, 'the warcwire dispatch option');
-    const pending = new PendingWrite(controls.maxResponseBytes);
+    const pending = new PendingWrite(controls);
     onWritten?.(pending.written);
     try {
       return this.dispatchTracked(rest, handler, { pending, controls });
@@ -95,7 +96,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   dispatchTracked(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, request: TrackedRequest): boolean {
     const { pending, controls, signal } = request;
     // Either handler style, as undici 7 and 8 callers hand it; the Clients below get the controller style only.
-    const caller: ControllerHandler = controllerHandler(handler);
+    const caller: ControllerHandler = controllerHandler(handler, Boolean(opts.upgrade) || opts.method === 'CONNECT');
     if (this.closed) {
       const err = new ClientError('ERR_CLIENT_CLOSED', 'the client is closed');
       pending.unsent(err);
@@ -107,6 +108,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
     const { dispatcher: _self, ...rest } = opts as Dispatcher.DispatchOptions & { dispatcher?: unknown };
     const ua = this.options.userAgent;
     opts = ua === undefined ? rest : { ...rest, headers: withUserAgent(rest.headers, ua) };
+    if (typeof opts.upgrade === 'string') opts = { ...opts, headers: withoutHandshakeHeaders(opts.headers, opts.upgrade) };
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
     const connection = connectionControls(controls);
     const pool = this.poolFor(connectionKey(origin, connection));
