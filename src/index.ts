@@ -122,3 +122,7 @@ export type { FaultyProxy, FaultyProxyCounters } from './proxy/faulty/faulty-pro
 export type { FaultSpec, FaultKind, FaultPhase, FaultyProxyOptions } from './proxy/faulty/options';
 export { ProxyServerError } from './proxy/errors';
 export type { ProxyServerErrorCode } from './proxy/errors';
+
+// TLS interception's certificates (src/certs): the CA (generated or the user's) and the per-host leaf issuer.
+export { loadCertificateAuthority, CertificateAuthority, LeafIssuer, CertificateError, defaultCaDirectory } from './certs/index';
+export type { CaSource, LeafIssuerOptions, CertificateErrorCode } from './certs/index';

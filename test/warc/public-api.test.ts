@@ -24,6 +24,7 @@ const RUNTIME_EXPORTS = [
   'DiscardedError',
   'CaptureError',
   'ProxyServerError',
+  'CertificateError',
   // backend
   'loadBackend',
   // obs
@@ -68,6 +69,11 @@ const RUNTIME_EXPORTS = [
   // proxy servers
   'createForwardProxy',
   'createFaultyProxy',
+  // certificates
+  'loadCertificateAuthority',
+  'CertificateAuthority',
+  'LeafIssuer',
+  'defaultCaDirectory',
 ];
 
 test('the entry exports exactly the public API, no internal helper', () => {
