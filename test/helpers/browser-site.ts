@@ -39,6 +39,8 @@ export interface BrowserSite {
   origin: string;
   /** https://frame.test:Q */
   frameOrigin: string;
+  /** The first origin by IP literal, https://127.0.0.1:P (for clients that resolve names themselves; the certificate covers it). */
+  ipOrigin: string;
   certificate: TestCertificate;
   crawlPages: number;
   /** Subresources of /bench.html. */
@@ -106,7 +108,7 @@ export async function startBrowserSite(options: BrowserSiteOptions = {}): Promis
   const certificate = testCertificate();
   const font = readFileSync(FONT_FILE);
   const served: ServedRequest[] = [];
-  let origin = '';
+  /** Known once the frame origin listens (before any page is asked for). */
   let frameOrigin = '';
 
   const crawlPage = (i: number): Buffer => {
@@ -186,18 +188,20 @@ export async function startBrowserSite(options: BrowserSiteOptions = {}): Promis
 
   const notFound = (): Buffer => response(html('<p>not found</p>'), { status: '404 Not Found', contentType: HTML });
   const answerFrom =
-    (files: Map<string, () => Buffer>, base: () => string) =>
+    (files: Map<string, () => Buffer>) =>
     (request: SiteRequest, reply: Reply): void => {
-      served.push({ url: `${base()}${request.path}`, request });
+      // The URL as the client named the origin: its Host header (a name or the IP literal).
+      const host = /\r\nhost:\s*([^\r]+)/i.exec(request.received.toString('latin1'))?.[1] ?? '';
+      served.push({ url: `https://${host}${request.path}`, request });
       reply.whole((files.get(request.path) ?? notFound)());
     };
-  const site: RawSite = await startRawSite(answerFrom(siteFiles, () => origin), certificate);
-  const frame: RawSite = await startRawSite(answerFrom(frameFiles, () => frameOrigin), certificate);
-  origin = `https://${SITE_HOST}:${site.port}`;
+  const site: RawSite = await startRawSite(answerFrom(siteFiles), certificate);
+  const frame: RawSite = await startRawSite(answerFrom(frameFiles), certificate);
   frameOrigin = `https://${FRAME_HOST}:${frame.port}`;
   return {
-    origin,
+    origin: `https://${SITE_HOST}:${site.port}`,
     frameOrigin,
+    ipOrigin: `https://127.0.0.1:${site.port}`,
     certificate,
     crawlPages,
     benchResources: BENCH_PATHS.length,
