@@ -18,7 +18,9 @@
  *   /frame.html       gzip-encoded and chunked; shows /dot.svg
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as zlib from 'node:zlib';
+import type { DnsOptions } from '../../src/net/dns-types';
 import { redirect, response, startRawSite, type RawSite, type Reply, type SiteRequest } from './raw-site';
 import { testCertificate, type TestCertificate } from './tls-cert';
 
@@ -49,8 +51,6 @@ export interface BrowserSite {
   served: ServedRequest[];
   /** Chromium's --host-resolver-rules value that sends both names to 127.0.0.1. */
   hostResolverRules: string;
-  /** Writes a hosts file naming both hosts (for the recording proxy's `dialer.dns.hostsFile`). */
-  writeHostsFile(path: string): void;
   close(): Promise<void>;
 }
 
@@ -102,6 +102,18 @@ function html(body: string, head = ''): Buffer {
 }
 
 const HTML = 'text/html; charset=utf-8';
+
+/**
+ * DNS settings for a recording proxy's dialer (`client.dialer.dns`) that
+ * resolve both names to 127.0.0.1 from a hosts file written into `dir` and
+ * send every other lookup to a closed port of 127.0.0.1: whatever a browser
+ * asks for, the proxy never reaches a real DNS server or the internet.
+ */
+export function offlineDns(dir: string): DnsOptions {
+  const hostsFile = join(dir, 'hosts');
+  writeFileSync(hostsFile, `127.0.0.1 ${SITE_HOST} ${FRAME_HOST}\n`);
+  return { hostsFile, servers: ['127.0.0.1:9'], timeout: 200 };
+}
 
 export async function startBrowserSite(options: BrowserSiteOptions = {}): Promise<BrowserSite> {
   const crawlPages = options.crawlPages ?? 32;
@@ -207,7 +219,6 @@ export async function startBrowserSite(options: BrowserSiteOptions = {}): Promis
     benchResources: BENCH_PATHS.length,
     served,
     hostResolverRules: `MAP ${SITE_HOST} 127.0.0.1, MAP ${FRAME_HOST} 127.0.0.1`,
-    writeHostsFile: (path) => writeFileSync(path, `127.0.0.1 ${SITE_HOST} ${FRAME_HOST}\n`),
     close: async () => {
       await Promise.all([site.close(), frame.close()]);
     },

@@ -26,6 +26,16 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
+/**
+ * Names Chromium's own services call (update checks, account lookups: Debian's
+ * build makes them despite --disable-background-networking). A proxied launch
+ * sends them around the proxy, where OFFLINE_RESOLVER fails them.
+ */
+const CHROMIUM_SERVICES = ['*.google.com', '*.googleapis.com', '*.gstatic.com', '*.gvt1.com', '*.gvt2.com'];
+
+/** Appended to every launch's --host-resolver-rules: Chromium itself resolves no name a test did not map, so it never reaches the internet. */
+const OFFLINE_RESOLVER = 'MAP * ~NOTFOUND, EXCLUDE 127.0.0.1';
+
 /** Why browser tests cannot run here, or undefined when they can. */
 export function chromiumMissing(): string | undefined {
   return existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} is absent: install the packages of .ci/apt/browser.txt to run the browser tests`;
@@ -40,15 +50,13 @@ export function spkiSha256(certPem: string): string {
 export interface ChromiumSettings {
   /** SPKI hashes (spkiSha256) of the only keys trusted beyond the system store. */
   trust?: string[];
-  /** --host-resolver-rules, e.g. 'MAP site.test 127.0.0.1' (for loads without a proxy). */
+  /** --host-resolver-rules, e.g. 'MAP site.test 127.0.0.1' (for loads without a proxy; any other name fails). */
   hostResolverRules?: string;
 }
 
-/** The command-line switches of a launch with `settings`. */
-export function chromiumArgs(settings: ChromiumSettings = {}): string[] {
-  const args = [...CHROMIUM_FLAGS];
+function chromiumArgs(settings: ChromiumSettings): string[] {
+  const args = [...CHROMIUM_FLAGS, `--host-resolver-rules=${[settings.hostResolverRules, OFFLINE_RESOLVER].filter(Boolean).join(', ')}`];
   if (settings.trust?.length) args.push(`--ignore-certificate-errors-spki-list=${settings.trust.join(',')}`);
-  if (settings.hostResolverRules) args.push(`--host-resolver-rules=${settings.hostResolverRules}`);
   return args;
 }
 
@@ -94,7 +102,7 @@ export async function launchChromium(settings: LaunchSettings = {}): Promise<Lau
       executablePath: CHROMIUM_PATH,
       headless: true,
       args: chromiumArgs(settings),
-      ...(settings.proxy ? { proxy: { server: settings.proxy } } : {}),
+      ...(settings.proxy ? { proxy: { server: settings.proxy, bypass: CHROMIUM_SERVICES.join(',') } } : {}),
       viewport: { width: 800, height: 600 },
     });
   } catch (err) {
