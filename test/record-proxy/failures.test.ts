@@ -15,7 +15,7 @@ import { createRecordingProxy, type RecordingProxy } from '../../src/record-prox
 import { startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
 import { openTunnel } from '../helpers/proxy-clients';
 import { makeCert } from '../helpers/proxy-targets';
-import { openFiles, request, tunnelAgent, warcFiles, warcioRecords } from '../helpers/record-proxy';
+import { openFiles, request, tunnelAgent, waitFor, warcioRecords } from '../helpers/record-proxy';
 import { testCertificate } from '../helpers/tls-cert';
 
 jest.setTimeout(60_000);
@@ -85,7 +85,7 @@ test('a refused origin: 502 naming the origin, nothing written', async () => {
   expect(got.status).toBe(502);
   expect(got.body.toString()).toMatch(new RegExp(`^upstream 127\\.0\\.0\\.1 failed \\(connect\\): .*${port}.*ECONNREFUSED\n$`));
   await proxy.close();
-  expect(warcFiles(out).flatMap((f) => warcioRecords(out).filter((r) => r.type !== 'warcinfo').map(() => f))).toEqual([]);
+  expect(warcioRecords(out).filter((r) => r.type !== 'warcinfo')).toEqual([]);
 });
 
 test('a browser that does not trust the CA: its handshake fails, the proxy stays healthy, no socket or record leaks', async () => {
@@ -133,11 +133,3 @@ test('500 concurrent CONNECT tunnels with TLS are all served and recorded once e
   expect(proxy.stats().tunnels).toMatchObject({ opened: N, open: 0, tls: N });
   expect(readdirSync(out).filter((f) => f.endsWith('.open'))).toEqual([]);
 });
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
