@@ -124,7 +124,7 @@ export { ProxyServerError } from './proxy/errors';
 export type { ProxyServerErrorCode } from './proxy/errors';
 
 // Recording proxy (src/record-proxy): a browser's traffic, TLS intercepted, recorded through a WarcClient.
-export { createRecordingProxy, RecordingProxyError, DEFAULT_RECORDING_PROXY, META_HEADER } from './record-proxy/index';
+export { createRecordingProxy, RecordingProxyError } from './record-proxy/index';
 export type {
   RecordingProxy,
   RecordingReloadResult,

@@ -24,6 +24,7 @@ const RUNTIME_EXPORTS = [
   'DiscardedError',
   'CaptureError',
   'ProxyServerError',
+  'RecordingProxyError',
   // backend
   'loadBackend',
   // obs
@@ -68,6 +69,7 @@ const RUNTIME_EXPORTS = [
   // proxy servers
   'createForwardProxy',
   'createFaultyProxy',
+  'createRecordingProxy',
 ];
 
 test('the entry exports exactly the public API, no internal helper', () => {
