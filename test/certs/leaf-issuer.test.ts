@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { CertificateError, LeafIssuer, loadCertificateAuthority, type CertificateAuthority } from '../../src/certs';
 import { openssl, opensslCertificate, opensslVerify } from '../helpers/openssl-ca';
 
@@ -83,6 +84,30 @@ describe('LeafIssuer', () => {
     expect(new Set(spellings).size).toBe(1);
     await Promise.all(['[::1]', '::1', '0:0:0:0:0:0:0:1'].map((h) => issuer.secureContext(h)));
     expect(issuer.issued).toBe(2);
+    // An IPv4 address with a trailing dot is that address (an iPAddress name, not a dNSName).
+    const dotted = await issuer.certificatePem('127.0.0.1.');
+    expect(issuer.issued).toBe(3);
+    expect(openssl(['x509', '-noout', '-ext', 'subjectAltName'], dotted)).toContain('IP Address:127.0.0.1');
+    expect(await issuer.certificatePem('127.0.0.1')).toBe(dotted);
+  });
+
+  test('500 hosts asked for at once leave the event loop turning: no stall near the 200+ ms of building all contexts back to back', async () => {
+    const issuer = new LeafIssuer(ca);
+    await issuer.secureContext('warm.test'); // the leaf key and the code paths, made once
+    let longest = 0;
+    let last = performance.now();
+    let turning = true;
+    const tick = (): void => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      if (turning) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => issuer.secureContext(`burst${i}.test`)));
+    turning = false;
+    expect(issuer.issued).toBe(501);
+    expect(longest).toBeLessThan(150);
   });
 
   test('the cache keeps maxCached hosts, dropping the least recently used', async () => {
@@ -120,6 +145,10 @@ describe('LeafIssuer', () => {
     expect((await hostError(issuer, 'bad host.test')).message).toContain('label "bad host" has characters a host name cannot have');
     expect((await hostError(issuer, '*.test')).message).toContain('label "*"');
     expect((await hostError(issuer, 'fe80::1%eth0')).message).toContain('an IPv6 zone cannot be in a certificate');
+    expect((await hostError(issuer, '[a.test]')).message).toContain('brackets hold an IPv6 address only');
+    for (const numeric of ['1.2.3', 'a.test.123', '10.0.0.256', 'x.0x1f']) {
+      expect((await hostError(issuer, numeric)).message).toContain('not an IPv4 address, yet it ends in a number');
+    }
     expect(issuer.issued).toBe(0);
   });
 

@@ -24,6 +24,7 @@ const RUNTIME_EXPORTS = [
   'DiscardedError',
   'CaptureError',
   'ProxyServerError',
+  'CertificateError',
   'RecordingProxyError',
   // backend
   'loadBackend',
@@ -69,6 +70,12 @@ const RUNTIME_EXPORTS = [
   // proxy servers
   'createForwardProxy',
   'createFaultyProxy',
+  // certificates
+  'loadCertificateAuthority',
+  'CertificateAuthority',
+  'LeafIssuer',
+  'defaultCaDirectory',
+  // recording proxy
   'createRecordingProxy',
 ];
 
