@@ -6,6 +6,8 @@
  * fails late. A non-101 answer is an ordinary exchange.
  */
 import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +95,16 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** After close(): the run wrote one pair, its response block the 101 head exactly, and nothing failed. */
+  async function expectHandshakePairOnly(): Promise<[ReadBack, ReadBack]> {
+    await client.close();
+    expect(client.stats).toMatchObject({ written: 1, failed: 0, truncated: 0 });
+    const records = await recordsIn(dir);
+    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
+    expect(records[0]!.block.equals(origin.switchHeads[0]!)).toBe(true);
+    return records as [ReadBack, ReadBack];
+  }
+
   it('dispatch: the pair is the request and the 101 head exactly; frames go both ways through the socket, unrecorded', async () => {
     const key = randomBytes(16).toString('base64');
     let written: Promise<WrittenExchange> | undefined;
@@ -114,13 +126,8 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     // Close the tunnel from our side: no late failure reaches the archive or the stats.
     up.socket.write(encodeFrame(0x8, Buffer.alloc(0), true));
     await closed(up.socket);
-    await client.close();
-    expect(client.stats).toMatchObject({ written: 1, failed: 0, truncated: 0 });
-
-    const records = await recordsIn(dir);
-    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
-    const [response, request] = records as [ReadBack, ReadBack];
-    expect(response.block.equals(origin.switchHeads[0]!)).toBe(true);
+    const records = await expectHandshakePairOnly();
+    const [response, request] = records;
     expect(header(response, 'WARC-Truncated')).toBeUndefined();
     expect(request.block.toString('latin1')).toMatch(new RegExp(`^GET /echo HTTP/1.1\\r\\n[^]*sec-websocket-key: ${key.replace(/[+/]/g, '\\$&')}\\r\\n[^]*\\r\\n\\r\\n$`, 'i'));
     expect(request.block.toString('latin1')).toMatch(/\r\nupgrade: websocket\r\n/i);
@@ -186,11 +193,48 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     });
     await done;
     expect(messages).toEqual([GREETING, 'round trip']);
+    await expectHandshakePairOnly();
+  });
+
+  it("the client's http(s) agent: node's 'upgrade' event gets the socket, frames round-trip, the handshake is the one pair", async () => {
+    const key = randomBytes(16).toString('base64');
+    let written: Promise<WrittenExchange> | undefined;
+    const agents = client.agents({ onWritten: (w) => (written = w) });
+    const up = await new Promise<{ socket: Duplex; head: Buffer; accept: unknown }>((resolve, reject) => {
+      const request = scheme === 'https' ? https.request : http.request;
+      const req = request(`${origin.url}/echo`, {
+        agent: scheme === 'https' ? agents.https : agents.http,
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': key, 'sec-websocket-version': '13' },
+      });
+      req.on('upgrade', (res: http.IncomingMessage, socket: Duplex, head: Buffer) => resolve({ socket, head, accept: res.headers['sec-websocket-accept'] }));
+      req.on('response', (res) => reject(new Error(`answered ${res.statusCode}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(up.accept).toBe(acceptKey(key));
+    const reader = new FrameReader();
+    // node hands over what came after the head in the same read as `head`.
+    const early = reader.push(up.head);
+    const greeting = early.length > 0 ? early[0]! : (await readFrames(up.socket, 1, reader))[0]!;
+    expect(greeting.payload.toString()).toBe(GREETING);
+    up.socket.write(encodeFrame(0x1, Buffer.from('through the agent'), true));
+    expect((await readFrames(up.socket, 1, reader))[0]!.payload.toString()).toBe('through the agent');
+    expect(await written!).toMatchObject({ status: 101 });
+    up.socket.destroy();
+    await closed(up.socket);
+    await expectHandshakePairOnly();
+  });
+
+  it('close() does not wait for a tunnel the caller still holds, and leaves it working', async () => {
+    const up = (await dispatchUpgrade(client.dispatcher, origin.url, '/echo', randomBytes(16).toString('base64'), () => undefined)) as Upgraded;
+    const reader = new FrameReader();
+    await readFrames(up.socket, 1, reader);
     await client.close();
+    up.socket.write(encodeFrame(0x1, Buffer.from('after close'), true));
+    expect((await readFrames(up.socket, 1, reader))[0]!.payload.toString()).toBe('after close');
+    up.socket.destroy();
+    await closed(up.socket);
     expect(client.stats).toMatchObject({ written: 1, failed: 0 });
-    const records = await recordsIn(dir);
-    expect(records.map((r) => r.type)).toEqual(['response', 'request']);
-    expect(records[0]!.block.equals(origin.switchHeads[0]!)).toBe(true);
   });
 
   it('a 403 to an upgrade request is an ordinary exchange: the caller gets the response, the pair has its body', async () => {

@@ -128,10 +128,6 @@ describe('dedupe buckets in the local table', () => {
     }
   });
 
-  it('concurrent duplicates in two buckets do not wait for each other’s lookup: both are written in full', async () => {
-    const [a, b] = await Promise.all([viaFetch(client, '/a', 'A'), viaFetch(client, '/b', 'B')]);
-    expect([a.revisit, b.revisit]).toEqual([undefined, undefined]);
-  });
 });
 
 describe('dedupe buckets and the remote services', () => {
@@ -182,6 +178,22 @@ describe('dedupe buckets in Redis', () => {
       inspect.disconnect();
       await Promise.all([one!.close(), two!.close()]);
       await Promise.all(indexes.map((d) => d.close()));
+    }
+  });
+
+  it('checks in flight at once: another bucket’s does not answer for it, the same bucket’s does', async () => {
+    const dedupe = createDedupeIndex({ local: true, redis: { url: redis.url, keyPrefix: `in-flight-${process.pid}:` } });
+    try {
+      const uri = 'http://example.com/';
+      // Not awaited one by one: each waits on Redis, so the second is asked while the first is in flight.
+      const [a, b] = await Promise.all([dedupe.check({ ...candidateFor(BODY, uri), bucket: 'A' }), dedupe.check({ ...candidateFor(BODY, uri), bucket: 'B' })]);
+      expect([a, b]).toEqual([null, null]);
+      const first = { ...candidateFor(BODY, `${uri}c1`), bucket: 'C' };
+      const [c1, c2] = await Promise.all([dedupe.check(first), dedupe.check({ ...candidateFor(BODY, `${uri}c2`), bucket: 'C' })]);
+      expect(c1).toBeNull();
+      expect(c2).toMatchObject({ source: 'local', recordId: first.recordId, targetUri: first.targetUri });
+    } finally {
+      await dedupe.close();
     }
   });
 });
