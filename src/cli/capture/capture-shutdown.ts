@@ -65,6 +65,7 @@ const CLI_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
   [/maxResponseBytes/g, '--max-response-size'],
   [/(settings\.)?writer\.maxFileSize/g, '--max-file-size'],
   [/(settings\.)?writer\.directory/g, '-o'],
+  [/(settings\.)?writer\.level/g, '--level'],
 ];
 
 export function cliWording(message: string): string {
