@@ -122,3 +122,16 @@ export type { FaultyProxy, FaultyProxyCounters } from './proxy/faulty/faulty-pro
 export type { FaultSpec, FaultKind, FaultPhase, FaultyProxyOptions } from './proxy/faulty/options';
 export { ProxyServerError } from './proxy/errors';
 export type { ProxyServerErrorCode } from './proxy/errors';
+
+// Recording proxy (src/record-proxy): a browser's traffic, TLS intercepted, recorded through a WarcClient.
+export { createRecordingProxy, RecordingProxyError, DEFAULT_RECORDING_PROXY, META_HEADER } from './record-proxy/index';
+export type {
+  RecordingProxy,
+  RecordingReloadResult,
+  RecordingProxyErrorCode,
+  RecordingProxySettings,
+  RecordingProxyLimits,
+  ExchangeMeta,
+  RecordingProxyStats,
+  ExchangeCounts,
+} from './record-proxy/index';

@@ -1,0 +1,5 @@
+/** TLS interception's certificates: a CA (generated or the user's) and the per-host leaves it signs. */
+export { CA_CERT_FILE, CA_KEY_FILE, loadCertificateAuthority, type CaSource } from './ca-files';
+export { CertificateAuthority } from './certificate-authority';
+export { CertificateError, type CertificateErrorCode } from './errors';
+export { LeafIssuer, type LeafIssuerOptions } from './leaf-issuer';
