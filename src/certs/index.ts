@@ -3,3 +3,4 @@ export { CA_CERT_FILE, CA_KEY_FILE, loadCertificateAuthority, type CaSource } fr
 export { CertificateAuthority } from './certificate-authority';
 export { CertificateError, type CertificateErrorCode } from './errors';
 export { LeafIssuer, type LeafIssuerOptions } from './leaf-issuer';
+export { defaultCaDirectory } from './default-ca-dir';
