@@ -1,0 +1,118 @@
+/**
+ * `warcwire record-proxy` in a child process, used as a browser would use it:
+ * curl through it to a loopback https site, trusting only the CA it printed;
+ * then SIGINT: the files are closed, the summary printed, exit status 0, and
+ * warcio (an independent reader) finds the exchange in the WARC file.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { curl } from '../helpers/proxy-clients';
+import { startHttps, type Running } from '../helpers/client-servers';
+import { startRecordProxyCli } from '../helpers/record-proxy-cli';
+import { warcioReadHttp } from '../helpers/warc-tools';
+
+const PAGE = '<!doctype html><title>recorded</title><p>hello from the origin</p>\n';
+
+let origin: Running;
+let dir: string;
+
+beforeAll(async () => {
+  origin = await startHttps((req, res) => {
+    if (req.url === '/page') res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+    else res.writeHead(404).end('no such page\n');
+  });
+});
+afterAll(() => origin.close());
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warcwire-record-proxy-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Chromium's SPKI hash of a PEM certificate, computed by openssl (independent of warcwire). */
+function opensslSpki(certFile: string): string {
+  const der = execFileSync('sh', ['-c', 'openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der', 'sh', certFile]);
+  return execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: der }).toString('base64');
+}
+
+test('records an https page fetched through it by curl; SIGINT closes the files, prints the summary and exits 0', async () => {
+  const out = join(dir, 'warcs');
+  const proxy = startRecordProxyCli(['--listen', '127.0.0.1:0', '-o', out, '--ca-dir', join(dir, 'ca'), '--insecure', '--progress', '0.2']);
+  try {
+    const banner = await proxy.banner;
+    expect(banner.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(banner.url).not.toMatch(/:0$/);
+    expect(banner.caFile).toBe(join(dir, 'ca', 'warcwire-ca.pem'));
+    expect(banner.spki).toBe(opensslSpki(banner.caFile));
+    expect(banner.example).toBe(`chromium --user-data-dir="$(mktemp -d)" --proxy-server=${banner.url} --ignore-certificate-errors-spki-list=${banner.spki}`);
+
+    const url = `https://localhost:${origin.port}/page`;
+    const fetched = await curl(['--proxy', banner.url, '--cacert', banner.caFile, url]);
+    expect(fetched).toMatchObject({ code: 0, stdout: PAGE });
+    // Not a terminal: progress comes as a log line once something changed.
+    await proxy.waitForErr(/"msg":"record-proxy: 1 exchanges .*1 leaf certificates"/);
+
+    proxy.child.kill('SIGINT');
+    expect(await proxy.exit).toEqual({ code: 0, signal: null });
+    const summary = proxy.out();
+    expect(summary).toMatch(/^exchanges: 1 recorded \(0 as revisits\), 0 failed$/m);
+    expect(summary).toMatch(/^leaf certificates issued: 1$/m);
+    const names = readdirSync(out);
+    expect(names.filter((n) => n.endsWith('.open'))).toEqual([]);
+    expect(names).toHaveLength(1);
+    const file = join(out, names[0]!);
+    expect(summary).toMatch(/^files: 1$/m);
+    expect(summary).toContain(`  ${file} (`);
+
+    const records = warcioReadHttp(file);
+    const response = records.find((r) => r.type === 'response');
+    const request = records.find((r) => r.type === 'request');
+    expect(response).toMatchObject({ targetUri: url, status: 200, text: PAGE });
+    expect(request).toMatchObject({ targetUri: url, method: 'GET', concurrentTo: response!.id });
+  } finally {
+    proxy.child.kill('SIGKILL');
+  }
+});
+
+test('without --insecure the web server certificate is verified: a self-signed origin is a 502 and nothing is written', async () => {
+  const out = join(dir, 'warcs');
+  const proxy = startRecordProxyCli(['--listen', '0', '-o', out, '--ca-dir', join(dir, 'ca')]);
+  try {
+    const banner = await proxy.banner;
+    const fetched = await curl(['--proxy', banner.url, '--cacert', banner.caFile, '--write-out', '%{http_code}', '--output', '/dev/null', `https://localhost:${origin.port}/page`]);
+    expect(fetched.stdout).toBe('502');
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exit).toEqual({ code: 0, signal: null });
+    expect(proxy.out()).toMatch(/^exchanges: 0 recorded \(0 as revisits\), 1 failed$/m);
+    expect(readdirSync(out).filter((n) => n.includes('.warc'))).toEqual([]);
+  } finally {
+    proxy.child.kill('SIGKILL');
+  }
+});
+
+test('with no --ca-dir the CA is generated under $XDG_CONFIG_HOME/warcwire/ca and reused by the next run', async () => {
+  const env = { XDG_CONFIG_HOME: join(dir, 'config') };
+  const first = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs')], env);
+  let spki: string;
+  try {
+    const banner = await first.banner;
+    expect(banner.caFile).toBe(join(dir, 'config', 'warcwire', 'ca', 'warcwire-ca.pem'));
+    expect(existsSync(banner.caFile)).toBe(true);
+    expect(first.err()).toContain('(created now)');
+    spki = banner.spki;
+    first.child.kill('SIGINT');
+    expect({ exit: await first.exit, err: first.err() }).toEqual({ exit: { code: 0, signal: null }, err: expect.any(String) });
+  } finally {
+    first.child.kill('SIGKILL');
+  }
+  const second = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs')], env);
+  try {
+    expect((await second.banner).spki).toBe(spki);
+    expect(second.err()).not.toContain('(created now)');
+    second.child.kill('SIGINT');
+    expect({ exit: await second.exit, err: second.err() }).toEqual({ exit: { code: 0, signal: null }, err: expect.any(String) });
+  } finally {
+    second.child.kill('SIGKILL');
+  }
+});
