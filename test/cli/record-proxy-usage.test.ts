@@ -4,6 +4,7 @@
  * address without auth is refused with a message naming --unsafe-open-relay.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli-child';
@@ -23,6 +24,8 @@ test.each([
   [['--ca-cert', 'ca.pem'], /--ca-cert needs --ca-key: a CA of your own is given as its certificate and its private key/],
   [['--ca-key', 'ca-key.pem'], /--ca-key needs --ca-cert/],
   [['--level', 'high'], /--level must be an integer, got "high"/],
+  [['--level', '99'], /--level must be an integer 0-9 for gzip, got 99/],
+  [['--compression', 'zstd', '--level', '0'], /--level must be an integer 1-22 for zstd, got 0/],
   [['--progress', '0'], /--progress must be a number of seconds > 0/],
   [['--compression', 'bzip2'], /--compression must be gzip, zstd or none/],
   [['some-operand'], /expected no operands/],
@@ -63,4 +66,17 @@ test('--help explains the proxy, the CA and the risky flag', async () => {
     expect(help).toContain(flag);
   }
   expect(help).toContain('--ignore-certificate-errors-spki-list');
+});
+
+test('an address already in use is a runtime failure: exit 1 naming the address', async () => {
+  const taken = createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const { port } = taken.address() as AddressInfo;
+  try {
+    const run = await runCli(['record-proxy', ...base(), '--listen', `127.0.0.1:${port}`]);
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+  } finally {
+    taken.close();
+  }
 });

@@ -4,12 +4,13 @@
  * then SIGINT: the files are closed, the summary printed, exit status 0, and
  * warcio (an independent reader) finds the exchange in the WARC file.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
 import { curl } from '../helpers/proxy-clients';
-import { startHttps, type Running } from '../helpers/client-servers';
+import { startHttp, startHttps, type Running } from '../helpers/client-servers';
+import { opensslCertificate, opensslSpkiSha256 } from '../helpers/openssl-ca';
 import { startRecordProxyCli } from '../helpers/record-proxy-cli';
 import { warcioReadHttp } from '../helpers/warc-tools';
 
@@ -30,12 +31,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Chromium's SPKI hash of a PEM certificate, computed by openssl (independent of warcwire). */
-function opensslSpki(certFile: string): string {
-  const der = execFileSync('sh', ['-c', 'openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der', 'sh', certFile]);
-  return execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: der }).toString('base64');
-}
-
 test('records an https page fetched through it by curl; SIGINT closes the files, prints the summary and exits 0', async () => {
   const out = join(dir, 'warcs');
   const proxy = startRecordProxyCli(['--listen', '127.0.0.1:0', '-o', out, '--ca-dir', join(dir, 'ca'), '--insecure', '--progress', '0.2']);
@@ -44,7 +39,7 @@ test('records an https page fetched through it by curl; SIGINT closes the files,
     expect(banner.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(banner.url).not.toMatch(/:0$/);
     expect(banner.caFile).toBe(join(dir, 'ca', 'warcwire-ca.pem'));
-    expect(banner.spki).toBe(opensslSpki(banner.caFile));
+    expect(banner.spki).toBe(opensslSpkiSha256(readFileSync(banner.caFile, 'utf8')));
     expect(banner.example).toBe(`chromium --user-data-dir="$(mktemp -d)" --proxy-server=${banner.url} --ignore-certificate-errors-spki-list=${banner.spki}`);
 
     const url = `https://localhost:${origin.port}/page`;
@@ -114,5 +109,67 @@ test('with no --ca-dir the CA is generated under $XDG_CONFIG_HOME/warcwire/ca an
     expect({ exit: await second.exit, err: second.err() }).toEqual({ exit: { code: 0, signal: null }, err: expect.any(String) });
   } finally {
     second.child.kill('SIGKILL');
+  }
+});
+
+test('--ca-cert/--ca-key: the leaf certificates are signed by the user\'s CA, which the start-up lines name', async () => {
+  const own = opensslCertificate(dir, 'own', { key: 'rsa' });
+  const proxy = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs'), '--ca-cert', own.certFile, '--ca-key', own.keyFile, '--insecure']);
+  try {
+    const banner = await proxy.banner;
+    expect(banner.caFile).toBe(own.certFile);
+    expect(banner.spki).toBe(opensslSpkiSha256(readFileSync(own.certFile, 'utf8')));
+    expect(await curl(['--proxy', banner.url, '--cacert', own.certFile, `https://localhost:${origin.port}/page`])).toMatchObject({ code: 0, stdout: PAGE });
+    proxy.child.kill('SIGINT');
+    expect((await proxy.exit).code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['own-key.pem', 'own.pem', 'warcs']);
+  } finally {
+    proxy.child.kill('SIGKILL');
+  }
+});
+
+test('--dedupe local: the same payload fetched again is a revisit, counted in the summary', async () => {
+  const payload = 'x'.repeat(10_000);
+  const plain = await startHttp((_req, res) => res.end(payload));
+  const proxy = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca'), '--dedupe', 'local']);
+  try {
+    const { url } = await proxy.banner;
+    for (const path of ['/a', '/b']) expect(await curl(['--proxy', url, `${plain.url}${path}`])).toMatchObject({ code: 0, stdout: payload });
+    proxy.child.kill('SIGINT');
+    expect((await proxy.exit).code).toBe(0);
+    expect(proxy.out()).toMatch(/^exchanges: 2 recorded \(1 as revisits\), 0 failed$/m);
+  } finally {
+    proxy.child.kill('SIGKILL');
+    await plain.close();
+  }
+});
+
+test('a second signal while closing exits at once (130), leaving the file *.open and naming warcwire mend', async () => {
+  const stalled = new Set<ServerResponse>();
+  const slow = await startHttp((req, res) => {
+    if (req.url === '/fast') return void res.end('fast page');
+    stalled.add(res);
+    res.writeHead(200, { 'content-length': '100000' });
+    res.write('s'.repeat(1000));
+  });
+  const out = join(dir, 'warcs');
+  const proxy = startRecordProxyCli(['--listen', '0', '-o', out, '--ca-dir', join(dir, 'ca'), '--compression', 'none']);
+  try {
+    const { url } = await proxy.banner;
+    expect(await curl(['--proxy', url, `${slow.url}/fast`])).toMatchObject({ code: 0, stdout: 'fast page' });
+    const cut = curl(['--proxy', url, `${slow.url}/slow`]);
+    while (stalled.size === 0) await new Promise((r) => setTimeout(r, 20));
+    const mark = proxy.err().length;
+    proxy.child.kill('SIGINT');
+    await proxy.waitForErr(/record-proxy: stopping/, mark);
+    proxy.child.kill('SIGINT');
+    expect(await proxy.exit).toEqual({ code: 130, signal: null });
+    expect(proxy.err()).toMatch(/SIGINT again: exiting now\. Unfinished WARC files are left as \*\.open; run `warcwire mend .*warcs` to finish them/);
+    expect(readdirSync(out).filter((n) => n.endsWith('.warc.open'))).toHaveLength(1);
+    await cut;
+  } finally {
+    proxy.child.kill('SIGKILL');
+    for (const r of stalled) r.destroy();
+    await slow.close();
   }
 });

@@ -11,7 +11,8 @@ import { reportProgress, type RecordingProgress } from '../record-proxy/progress
 import { StatusLine } from '../record-proxy/status-line';
 import { filesWritten, summaryText, warcFilesIn } from '../record-proxy/summary';
 import { PROGRESS_LINE_INTERVAL_MS } from '../capture/capture-report';
-import { CA_CERT_FILE, CA_KEY_FILE, CertificateError } from '../../certs';
+import { CA_CERT_FILE, CA_KEY_FILE } from '../../certs';
+import { WarcwireError } from '../../errors';
 import { DEFAULT_LISTEN_HOST } from '../../defaults';
 import { createMetricsServer, type MetricsServer } from '../../obs/metrics-server';
 import { PrometheusRegistry } from '../../obs/registry';
@@ -102,13 +103,13 @@ function listenFlag(value: string | undefined): string {
 }
 
 /**
- * A start-up failure in the CLI's words; 2 when the user's input is wrong
- * (open relay included), 1 when the machine is. A setting that came from the
- * --config file is named with it.
+ * A start-up failure in the CLI's words; 2 when what the user gave is wrong
+ * (a setting, the CA files, an open relay: warcwire's typed errors), 1 when the
+ * machine is (the address cannot be listened on, an unexpected failure). A
+ * setting that came from the --config file is named with it.
  */
 function startFailure(err: unknown, configFile: string | undefined): { message: string; status: number } {
-  const listen = err instanceof RecordingProxyError && err.code === 'ERR_PROXY_LISTEN';
-  const input = !listen && (err instanceof RecordingProxyError || err instanceof CertificateError);
+  const input = err instanceof WarcwireError && err.code !== 'ERR_PROXY_LISTEN';
   const fromFile = configFile !== undefined && err instanceof RecordingProxyError && /^(auth|limits)\b/.test(err.field ?? '');
   return { message: `${fromFile ? `--config ${configFile}: ` : ''}${cliWording(errorMessage(err))}`, status: input ? 2 : 1 };
 }
