@@ -173,3 +173,21 @@ test('a second signal while closing exits at once (130), leaving the file *.open
     await slow.close();
   }
 });
+
+test('--metrics-port serves the recording metrics (the capture\'s counters) on 127.0.0.1', async () => {
+  const plain = await startHttp((_req, res) => res.end('counted\n'));
+  const proxy = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca'), '--metrics-port', '0']);
+  try {
+    const { url } = await proxy.banner;
+    const metricsUrl = /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(proxy.err())![1]!;
+    expect(await curl(['--proxy', url, `${plain.url}/one`])).toMatchObject({ code: 0, stdout: 'counted\n' });
+    const scraped = await curl([metricsUrl]);
+    expect(scraped.stdout).toMatch(/^requests_total 1$/m);
+    expect(scraped.stdout).toMatch(/^records_written_total\{type="response"\} 1$/m);
+    proxy.child.kill('SIGINT');
+    expect((await proxy.exit).code).toBe(0);
+  } finally {
+    proxy.child.kill('SIGKILL');
+    await plain.close();
+  }
+});
