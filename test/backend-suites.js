@@ -17,4 +17,5 @@ module.exports = [
   'test/net/client-through-proxies.test.ts',
   'test/net/dns-record.test.ts',
   'test/proxy/forward-warcclient.test.ts',
+  'test/record-proxy/',
 ];

@@ -208,7 +208,8 @@ export class CaptureConnection<Caller> {
   }
 
   private feed(framer: RequestFramer | ResponseFramer, segment: ChunkSegment, chunk: Buffer): void {
-    if (this.failed || this.closed) return;
+    // After a 101 the connection carries another protocol (e.g. WebSocket frames) both ways: it is tunnelled, not recorded.
+    if (this.failed || this.closed || this.responses.switched) return;
     segment.begin(chunk);
     try {
       try {

@@ -52,6 +52,9 @@ export class CertificateAuthority {
     if (!certificate.checkPrivateKey(key)) {
       throw new CertificateError('ERR_CA_KEY_MISMATCH', `${pair.keyFile} is not the private key of the certificate in ${pair.certFile}`);
     }
+    const { mayIssue, ...issuer } = readIssuerOf(certificate, pair.certFile);
+    if (!mayIssue) throw new CertificateError('ERR_CA_INVALID', `${pair.certFile}: the certificate's keyUsage does not allow signing certificates (keyCertSign)`);
+    // Node's X509Certificate.ca is OpenSSL's check: basicConstraints CA:TRUE (keyUsage was looked at above).
     if (!certificate.ca) {
       throw new CertificateError('ERR_CA_INVALID', `${pair.certFile} is not a CA certificate (its basicConstraints do not say CA:TRUE), so browsers would reject what it signs`);
     }
@@ -59,8 +62,6 @@ export class CertificateAuthority {
     const notAfter = new Date(certificate.validTo);
     if (notAfter <= now) throw new CertificateError('ERR_CA_INVALID', `${pair.certFile}: the CA certificate expired on ${notAfter.toISOString()}`);
     if (notBefore > now) throw new CertificateError('ERR_CA_INVALID', `${pair.certFile}: the CA certificate is not valid before ${notBefore.toISOString()}`);
-    const { mayIssue, ...issuer } = readIssuer(certificate.raw);
-    if (!mayIssue) throw new CertificateError('ERR_CA_INVALID', `${pair.certFile}: the CA certificate's keyUsage does not allow signing certificates (keyCertSign)`);
     return new CertificateAuthority({
       certPem: certificate.toString(),
       spkiSha256: spkiSha256(certificate.publicKey),
@@ -77,6 +78,14 @@ function parseCertificate(pem: string, file: string): X509Certificate {
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new CertificateError('ERR_CA_INVALID', `${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   try {
     return new X509Certificate(pem);
+  } catch (err) {
+    throw new CertificateError('ERR_CA_INVALID', `${file}: the certificate cannot be read: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function readIssuerOf(certificate: X509Certificate, file: string): ReturnType<typeof readIssuer> {
+  try {
+    return readIssuer(certificate.raw);
   } catch (err) {
     throw new CertificateError('ERR_CA_INVALID', `${file}: the certificate cannot be read: ${(err as Error).message}`, { cause: err });
   }

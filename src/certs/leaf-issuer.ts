@@ -12,6 +12,7 @@ import type { CertificateAuthority } from './certificate-authority';
 import { signLeafCertificate, subjectKey, type SubjectKey } from './certificate-builder';
 import { CertificateError } from './errors';
 import { leafHost } from './leaf-host';
+import { Turns } from './turns';
 
 export interface LeafIssuerOptions {
   /** Hosts whose context is kept (least recently used dropped first). Default 10000. */
@@ -41,6 +42,8 @@ export class LeafIssuer {
   private readonly leaves = new Map<string, Promise<IssuedLeaf>>();
   private key: Promise<LeafKey> | undefined;
   private count = 0;
+  /** The synchronous steps of issuances (encoding, context building) take one turn each. */
+  private readonly turns = new Turns();
 
   constructor(ca: CertificateAuthority, options: LeafIssuerOptions = {}) {
     const maxCached = options.maxCached ?? DEFAULT_MAX_CACHED;
@@ -105,8 +108,10 @@ export class LeafIssuer {
     if (notAfter.getTime() <= now) {
       throw new CertificateError('ERR_CA_INVALID', `the CA certificate ${this.ca.certFile} expired on ${this.ca.notAfter.toISOString()}`);
     }
+    await this.turns.next();
     const certPem = await signLeafCertificate({ host: leafHost(host), key: key.subject, issuer, signer, validity: { notBefore, notAfter } });
     this.count++;
+    await this.turns.next();
     return { certPem, context: createSecureContext({ key: key.pem, cert: certPem + this.ca.certPem }) };
   }
 

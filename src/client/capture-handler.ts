@@ -246,8 +246,15 @@ export class CaptureHandler implements ControllerHandler {
     if (s.name !== 'sending') return;
     this.caller.rawHeaders = controller.rawHeaders ?? null;
     if (statusCode >= 200) this.state = { name: 'streaming', undici: s.undici, backlog: { spool: undefined, read: 0 }, undiciPaused: false };
-    // A pause here (also on a 1xx head) makes the body that follows wait in the backlog.
-    this.inner.onResponseStart?.(this.caller, statusCode, headers, statusMessage);
+    try {
+      // A pause here (also on a 1xx head) makes the body that follows wait in the backlog.
+      this.inner.onResponseStart?.(this.caller, statusCode, headers, statusMessage);
+    } catch (err) {
+      // The caller refused the response (undici's upgrade() does for anything but a 101): undici ends
+      // the request with what it threw, and the caller gets that back as is, as undici would hand it.
+      this.abortedBy ??= { by: 'caller', error: err instanceof Error ? err : new Error(String(err)) };
+      throw err;
+    }
   }
 
   onResponseData(_controller: DispatchController, chunk: Buffer): void {

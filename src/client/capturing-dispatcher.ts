@@ -75,7 +75,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const { warcwire, ...rest } = opts as Dispatcher.DispatchOptions & { warcwire?: unknown };
     const { onWritten, ...controls } = checkDispatchOptions(warcwire, 'the warcwire dispatch option');
-    const pending = new PendingWrite(controls.maxResponseBytes);
+    const pending = new PendingWrite(controls);
     onWritten?.(pending.written);
     try {
       return this.dispatchTracked(rest, handler, { pending, controls });
@@ -95,7 +95,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   dispatchTracked(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, request: TrackedRequest): boolean {
     const { pending, controls, signal } = request;
     // Either handler style, as undici 7 and 8 callers hand it; the Clients below get the controller style only.
-    const caller: ControllerHandler = controllerHandler(handler);
+    const caller: ControllerHandler = controllerHandler(handler, Boolean(opts.upgrade) || opts.method === 'CONNECT');
     if (this.closed) {
       const err = new ClientError('ERR_CLIENT_CLOSED', 'the client is closed');
       pending.unsent(err);

@@ -7,15 +7,24 @@ import type { DedupeHit, DedupeIndex } from '../dedupe/types';
 /**
  * Asks the dedupe index about a complete exchange's payload, before any record
  * is built: `responseId` is the id its response record gets if written in full
- * (the index remembers it then). `null` → write the full response.
+ * (the index remembers it then), `bucket` the exchange's dedupe bucket, if any.
+ * `null` → write the full response.
  */
-export function dedupeLookup(ex: CapturedExchange<unknown>, url: string, responseId: string, encoding: DigestEncoding, dedupe: DedupeIndex): Promise<DedupeHit | null> {
+export function dedupeLookup(
+  ex: CapturedExchange<unknown>,
+  url: string,
+  responseId: string,
+  encoding: DigestEncoding,
+  dedupe: DedupeIndex,
+  bucket: string | undefined,
+): Promise<DedupeHit | null> {
   return dedupe.check({
     payloadDigest: ex.response!.payloadDigest(encoding)!,
     targetUri: url,
     payloadLength: ex.payloadLength,
     date: ex.date,
     recordId: responseId,
+    ...(bucket !== undefined ? { bucket } : {}),
   });
 }
 

@@ -92,15 +92,18 @@ class LegacyAdapter implements ControllerHandler {
  * The caller's handler in the controller style, whichever style it was written
  * in (a handler with `onRequestStart` is taken as controller-style, as undici
  * does). A handler that cannot be told its request failed is refused:
- * ClientError ERR_INVALID_REQUEST.
+ * ClientError ERR_INVALID_REQUEST; so is one that could not take the socket of
+ * an `upgrades` request (an upgrade or CONNECT), which nobody would then own.
  */
-export function controllerHandler(handler: unknown): ControllerHandler {
+export function controllerHandler(handler: unknown, upgrades = false): ControllerHandler {
   if (handler === null || typeof handler !== 'object') throw new ClientError('ERR_INVALID_REQUEST', 'the dispatch handler must be an object');
   const h = handler as ControllerHandler & LegacyHandler;
   if (typeof h.onRequestStart === 'function') {
     if (typeof h.onResponseError !== 'function') throw new ClientError('ERR_INVALID_REQUEST', 'the dispatch handler has onRequestStart but no onResponseError method');
+    if (upgrades && typeof h.onRequestUpgrade !== 'function') throw new ClientError('ERR_INVALID_REQUEST', 'an upgrade or CONNECT dispatch needs a handler with an onRequestUpgrade method');
     return h;
   }
   if (typeof h.onError !== 'function') throw new ClientError('ERR_INVALID_REQUEST', 'the dispatch handler has neither onRequestStart/onResponseError nor onConnect/onError methods');
+  if (upgrades && typeof h.onUpgrade !== 'function') throw new ClientError('ERR_INVALID_REQUEST', 'an upgrade or CONNECT dispatch needs a handler with an onUpgrade method');
   return new LegacyAdapter(h);
 }

@@ -1,5 +1,6 @@
 import type { ConnectionInfo, TruncationReason } from '../capture/exchange';
 import type { WrittenRecord } from '../warc/write/writer';
+import type { RequestControls } from './request-controls';
 
 /** Where one exchange landed: both records, response first. */
 export interface WrittenExchange {
@@ -15,7 +16,7 @@ export interface WrittenExchange {
 
 /**
  * One dispatched request as the capture sees it: its `written` promise (and the
- * one place it is settled), its own body cap, and the connection that carried it.
+ * one place it is settled), its own body cap and dedupe bucket, and the connection that carried it.
  * Until the capture takes the request (its first byte goes out) a failure of the
  * request settles `written` (`unsent`); from then on only the exchange's outcome
  * does, through the recorder.
@@ -27,8 +28,15 @@ export class PendingWrite {
   private rejectFn!: (e: Error) => void;
   private carrier: ConnectionInfo | undefined;
 
-  /** `maxResponseBytes`: this request's body cap (undefined: the client's). */
-  constructor(readonly maxResponseBytes?: number) {
+  /** This request's body cap (undefined: the client's). */
+  readonly maxResponseBytes: number | undefined;
+  /** This exchange's dedupe bucket (undefined: none). */
+  readonly dedupeBucket: string | undefined;
+
+  /** `controls`: the request's checked controls; the capture and the recorder read their share here. */
+  constructor(controls: Pick<RequestControls, 'maxResponseBytes' | 'dedupeBucket'> = {}) {
+    this.maxResponseBytes = controls.maxResponseBytes;
+    this.dedupeBucket = controls.dedupeBucket;
     this.written = new Promise<WrittenExchange>((resolve, reject) => {
       this.resolveFn = resolve;
       this.rejectFn = reject;

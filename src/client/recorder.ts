@@ -37,6 +37,7 @@ export interface RecorderStats {
  * | invalid chunk size             | ERR_HTTP_INVALID_CHUNK         | nothing                                |
  * | head section over 64 KiB       | ERR_HTTP_HEAD_TOO_LARGE        | nothing                                |
  * | 101 to a request without Upgrade | ERR_HTTP_UNREQUESTED_UPGRADE | nothing                                |
+ * | 101 to a request with Upgrade  | the socket (onRequestUpgrade)  | pair, the 101 head alone; later bytes tunnelled, unrecorded |
  * | bare-LF head, complete framing | ERR_BAD_RESPONSE (undici)      | pair, as sent                          |
  * | we close a close-delimited body | the reason we closed          | pair, `WARC-Truncated: time` or `disconnect` |
  * | spool write fails (disk full)  | `written`: ERR_SPOOL_IO        | nothing; the connection is dropped     |
@@ -131,7 +132,7 @@ export class ExchangeRecorder {
     // Only a whole payload can be a duplicate.
     if (this.dedupe === undefined || truncated !== undefined) p = write(exchangeRecords(ex, this.encoding, ids, truncated));
     else {
-      const hit = dedupeLookup(ex, url, ids.response, this.encoding, this.dedupe).catch((err: Error) => {
+      const hit = dedupeLookup(ex, url, ids.response, this.encoding, this.dedupe, pending?.dedupeBucket).catch((err: Error) => {
         this.logger.warn({ err: err.message, url }, 'dedupe lookup failed; writing the full response');
         return null;
       });

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { dedupeBucketProblem } from '../dedupe/candidate';
 import { parseProxyUrl } from '../net/proxy-connect';
 import { ClientError } from './errors';
 
@@ -45,6 +46,12 @@ export interface RequestControls {
    * closing it. Ignored by the http(s) agents (node's own backpressure applies there).
    */
   maxUnreadBytes?: number;
+  /**
+   * The dedupe bucket of this exchange (with a client `dedupe` index): its payload becomes a
+   * revisit only of one archived in the same bucket. Absent: the shared, bucket-less table.
+   * Not a connection control: requests of different buckets share sockets.
+   */
+  dedupeBucket?: string;
 }
 
 /** The controls that change the connection: requests whose keys differ never share a socket. */
@@ -122,6 +129,11 @@ export function checkRequestControls(value: unknown, where: string): RequestCont
     const n = c.maxUnreadBytes;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw invalid(where, `maxUnreadBytes must be a non-negative integer, got ${String(n)}`);
     out.maxUnreadBytes = n;
+  }
+  if (c.dedupeBucket !== undefined) {
+    const problem = dedupeBucketProblem(c.dedupeBucket);
+    if (problem !== undefined) throw invalid(where, `dedupeBucket ${problem}`);
+    out.dedupeBucket = c.dedupeBucket as string;
   }
   if (c.afterAbort !== undefined) {
     if (!AFTER_ABORT.includes(c.afterAbort as AfterAbort)) throw invalid(where, `afterAbort must be 'stop' or 'finish', got ${JSON.stringify(c.afterAbort)}`);

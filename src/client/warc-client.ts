@@ -26,7 +26,7 @@ import { WarcResponse, type RedirectHop } from './response';
 import { DEFAULT_USER_AGENT } from './user-agent';
 import { checkSettings, resolveTimeouts, type WarcClientSettings } from './settings';
 
-/** Per-call options; the RequestControls fields (proxy, tls, localAddress, maxResponseBytes, afterAbort) apply to every hop. */
+/** Per-call options; the RequestControls fields (proxy, tls, localAddress, maxResponseBytes, afterAbort, dedupeBucket) apply to every hop. */
 export interface FetchInit extends RequestControls {
   method?: string;
   headers?: Record<string, string> | ReadonlyArray<readonly [string, string]> | Headers;
@@ -287,7 +287,7 @@ export class WarcClient {
     let body = init.body ?? null;
     const headers = headerPairs(init.headers);
     for (;;) {
-      const pending = new PendingWrite(controls.maxResponseBytes);
+      const pending = new PendingWrite(controls);
       const res = await undici.request(current, {
         dispatcher: new HopDispatcher(this.dispatcher, {
           pending,

@@ -20,6 +20,26 @@ export function isEmptyPayloadDigest(label: string): boolean {
   return digestMatches(decoded, empty);
 }
 
+/** Longest dedupe bucket name (it becomes part of a Redis key). */
+export const MAX_DEDUPE_BUCKET_LENGTH = 256;
+
+/** What is wrong with `value` as a dedupe bucket name, or undefined when it is a good one. */
+export function dedupeBucketProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return `must be a non-empty string, got ${JSON.stringify(value) ?? String(value)}`;
+  if (value.length > MAX_DEDUPE_BUCKET_LENGTH) return `must be at most ${MAX_DEDUPE_BUCKET_LENGTH} characters, got ${value.length}`;
+  if (/[\x00-\x1f\x7f]/.test(value)) return 'must not contain control characters';
+  return undefined;
+}
+
+/**
+ * The key of a candidate's payload in the local and Redis tables: the digest label alone
+ * without a bucket (today's keys), else `bucket:digest`. A label holds exactly one colon,
+ * so no bucket's key equals another bucket's or a bucket-less one.
+ */
+export function dedupeKey(c: DedupeCandidate): string {
+  return c.bucket === undefined ? c.payloadDigest : `${c.bucket}:${c.payloadDigest}`;
+}
+
 /** Throws a typed error for a candidate the client should never produce. */
 export function validateCandidate(c: DedupeCandidate): DigestLabel {
   const label = typeof c.payloadDigest === 'string' ? parseDigestLabel(c.payloadDigest) : undefined;
@@ -34,6 +54,8 @@ export function validateCandidate(c: DedupeCandidate): DigestLabel {
   if (typeof c.recordId !== 'string' || !/^<[^<>\s]+>$/.test(c.recordId)) {
     throw new DedupeError('ERR_DEDUPE_INPUT', `recordId must be "<urn:uuid:…>", got ${JSON.stringify(c.recordId)}`);
   }
+  const bucketProblem = c.bucket === undefined ? undefined : dedupeBucketProblem(c.bucket);
+  if (bucketProblem !== undefined) throw new DedupeError('ERR_DEDUPE_INPUT', `bucket ${bucketProblem}`);
   return label;
 }
 

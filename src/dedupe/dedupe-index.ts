@@ -3,13 +3,15 @@
  * The claim comes last so that a payload a remote archive already holds is never
  * recorded in Redis as ours; a fleet racing on a new payload still gets exactly one
  * winner. Any service failing counts as "not found": the full record is stored.
+ * A candidate with a bucket is looked up in its bucket only (local and Redis, keyed on
+ * bucket + digest); Doppelganger and CDX, which know no buckets, are skipped for it.
  */
 import { METRICS } from '../obs/metric-names';
 import { childLogger, silentLogger, type Logger } from '../obs/logger';
 import type { Counter, Histogram, MetricsRegistry } from '../obs/metrics';
 import { PrometheusRegistry } from '../obs/registry';
 import { isDigestAlgorithm, type DigestLabel } from '../digest/label';
-import { DEFAULT_SIZE_THRESHOLD, isEligible, validateCandidate } from './candidate';
+import { DEFAULT_SIZE_THRESHOLD, dedupeKey, isEligible, validateCandidate } from './candidate';
 import { lookupCdx } from './cdx';
 import { lookupDoppelganger, type RemoteRecord } from './doppelganger';
 import { DedupeError, LookupFailure } from './errors';
@@ -43,7 +45,7 @@ export class DedupeChain implements DedupeIndex {
   private readonly hits: Record<DedupeSource, { count: Counter; bytes: Counter }>;
   private readonly lookupErrors: Counter;
   private readonly lookupDuration: Histogram;
-  /** Checks in progress per digest, so concurrent duplicates in this process wait for the first. */
+  /** Checks in progress per key (bucket + digest), so concurrent duplicates in this process wait for the first. */
   private readonly inFlight = new Map<string, { candidate: DedupeCandidate; result: Promise<DedupeHit | null> }>();
   private closed = false;
 
@@ -99,20 +101,20 @@ export class DedupeChain implements DedupeIndex {
     const label = validateCandidate(candidate);
     if (!isEligible(candidate, this.threshold)) return null;
 
-    const digest = candidate.payloadDigest;
-    const pending = this.local === undefined ? undefined : this.inFlight.get(digest);
+    const key = dedupeKey(candidate);
+    const pending = this.local === undefined ? undefined : this.inFlight.get(key);
     if (pending !== undefined) {
       const first = await pending.result;
       const hit: DedupeHit = first ?? { source: 'local', recordId: pending.candidate.recordId, targetUri: pending.candidate.targetUri, date: pending.candidate.date };
       return this.found(candidate, hit);
     }
-    const result = this.decide(candidate, label);
+    const result = this.decide(candidate, label, key);
     if (this.local === undefined) return result;
-    this.inFlight.set(digest, { candidate, result });
+    this.inFlight.set(key, { candidate, result });
     try {
       return await result;
     } finally {
-      this.inFlight.delete(digest);
+      this.inFlight.delete(key);
     }
   }
 
@@ -151,19 +153,21 @@ export class DedupeChain implements DedupeIndex {
     this.local?.clear();
   }
 
-  private async decide(c: DedupeCandidate, label: DigestLabel): Promise<DedupeHit | null> {
-    const known = this.local?.get(c.payloadDigest);
+  /** `key`: where the candidate's payload is kept in the local and Redis tables (dedupeKey). */
+  private async decide(c: DedupeCandidate, label: DigestLabel, key: string): Promise<DedupeHit | null> {
+    const known = this.local?.get(key);
     if (known !== undefined) return this.found(c, { source: 'local', ...known });
 
     // Both remote services index bare base32 sha1 digests; asking them about another
-    // algorithm could only miss, or worse, match by accident.
+    // algorithm could only miss, or worse, match by accident. Nor do they know buckets:
+    // a payload archived anywhere would become a revisit target of every bucket.
     const algorithm = this.config.digestAlgorithm ?? label.algorithm;
-    const remoteUsable = algorithm === 'sha1' && label.algorithm === 'sha1';
+    const remoteUsable = algorithm === 'sha1' && label.algorithm === 'sha1' && c.bucket === undefined;
     const askRemote = remoteUsable && (this.doppelganger !== undefined || this.cdx !== undefined);
 
     if (this.redis !== undefined && askRemote) {
       const redis = this.redis;
-      const entry = await this.remote('redis', c, () => redis.get(c.payloadDigest));
+      const entry = await this.remote('redis', c, () => redis.get(key));
       if (entry) return this.found(c, { source: 'redis', ...entry });
     }
     if (this.doppelganger !== undefined && remoteUsable) {
@@ -179,10 +183,10 @@ export class DedupeChain implements DedupeIndex {
     if (this.redis !== undefined) {
       const redis = this.redis;
       const ours = { recordId: c.recordId, targetUri: c.targetUri, date: c.date.toISOString() };
-      const theirs = await this.remote('redis', c, () => redis.claim(c.payloadDigest, ours));
+      const theirs = await this.remote('redis', c, () => redis.claim(key, ours));
       if (theirs) return this.found(c, { source: 'redis', ...theirs });
     }
-    this.local?.set(c.payloadDigest, { recordId: c.recordId, targetUri: c.targetUri, date: c.date });
+    this.local?.set(key, { recordId: c.recordId, targetUri: c.targetUri, date: c.date });
     return null;
   }
 
@@ -190,7 +194,7 @@ export class DedupeChain implements DedupeIndex {
   private async foundRemote(c: DedupeCandidate, source: 'doppelganger' | 'cdx', rec: RemoteRecord): Promise<DedupeHit> {
     if (this.redis !== undefined) {
       const redis = this.redis;
-      await this.remote('redis', c, () => redis.claim(c.payloadDigest, rec));
+      await this.remote('redis', c, () => redis.claim(dedupeKey(c), rec));
     }
     return this.found(c, { source, ...rec });
   }
@@ -199,7 +203,7 @@ export class DedupeChain implements DedupeIndex {
     this.hits[hit.source].count.inc();
     this.hits[hit.source].bytes.inc(undefined, c.payloadLength);
     this.logger.debug(
-      { source: hit.source, digest: c.payloadDigest, uri: c.targetUri, refersTo: hit.recordId, refersToUri: hit.targetUri },
+      { source: hit.source, digest: c.payloadDigest, ...(c.bucket !== undefined ? { bucket: c.bucket } : {}), uri: c.targetUri, refersTo: hit.recordId, refersToUri: hit.targetUri },
       'duplicate payload, writing revisit',
     );
     return hit;

@@ -61,9 +61,9 @@ export class RedisTable {
     this.client.on('error', () => {});
   }
 
-  /** Records `entry` under `digest` unless someone did first; returns theirs, or null if ours won. */
-  async claim(digest: string, entry: RedisEntry): Promise<RedisEntry | null> {
-    const key = this.options.keyPrefix + digest;
+  /** Records `entry` under `name` (a payload's dedupeKey) unless someone did first; returns theirs, or null if ours won. */
+  async claim(name: string, entry: RedisEntry): Promise<RedisEntry | null> {
+    const key = this.options.keyPrefix + name;
     const value = JSON.stringify(entry);
     const set = await this.command(() => this.client.call('SET', key, value, 'EX', String(this.options.ttlSeconds), 'NX'));
     if (set === 'OK') return null;
@@ -77,9 +77,9 @@ export class RedisTable {
     return decode(key, existing);
   }
 
-  /** The entry under `digest`, without claiming it. */
-  async get(digest: string): Promise<RedisEntry | null> {
-    const key = this.options.keyPrefix + digest;
+  /** The entry under `name` (a payload's dedupeKey), without claiming it. */
+  async get(name: string): Promise<RedisEntry | null> {
+    const key = this.options.keyPrefix + name;
     const existing = await this.command(() => this.client.call('GET', key));
     return existing === null ? null : decode(key, existing);
   }

@@ -23,6 +23,13 @@ export interface DedupeCandidate {
   date: Date;
   /** WARC-Record-ID of the response record we would write. */
   recordId: string;
+  /**
+   * The dedupe bucket of this exchange (e.g. one per crawl job): a payload is a revisit
+   * only of one archived in the same bucket; the local and Redis tables key on bucket and
+   * digest. Absent: the shared table of today's keys. Doppelganger and CDX, which know
+   * no buckets, are asked only for candidates without one.
+   */
+  bucket?: string;
 }
 
 export type DedupeSource = 'local' | 'redis' | 'doppelganger' | 'cdx';

@@ -23,7 +23,8 @@ export interface FramerEvents<H> {
   onMessageEnd(): void;
 }
 
-type State = 'idle' | 'head' | 'length' | 'chunked' | 'close' | 'failed';
+/** `switched`: the connection switched protocols (101); what follows is not HTTP and is not framed. */
+type State = 'idle' | 'head' | 'length' | 'chunked' | 'close' | 'switched' | 'failed';
 
 /** How the stream ended, from `finish()`. */
 export type FinishResult = 'between-messages' | 'message-ended' | 'incomplete';
@@ -48,13 +49,19 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
     protected readonly maxHeadBytes: number = DEFAULT_MAX_HEAD_BYTES,
   ) {}
 
-  /** True between messages (no partial message pending). */
+  /** True between messages (no partial message pending), and after a switch of protocols. */
   get idle(): boolean {
-    return this.state === 'idle';
+    return this.state === 'idle' || this.state === 'switched';
+  }
+
+  /** The connection switched protocols after the last message: later bytes are not HTTP. */
+  get switched(): boolean {
+    return this.state === 'switched';
   }
 
   push(chunk: Uint8Array): void {
     if (this.state === 'failed') throw new HttpParseError('ERR_HTTP_INCOMPLETE', 'framer already failed');
+    if (this.state === 'switched') return;
     this.current = chunk;
     this.flushFrom = 0;
     try {
@@ -63,7 +70,8 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
       this.state = 'failed';
       throw err;
     }
-    if (this.flushFrom < chunk.length) this.events.onBytes(chunk.subarray(this.flushFrom));
+    // After a switch the rest of the chunk belongs to the new protocol.
+    if (this.flushFrom < chunk.length && !this.switched) this.events.onBytes(chunk.subarray(this.flushFrom));
     this.current = new Uint8Array(0);
   }
 
@@ -71,6 +79,7 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
   finish(): FinishResult {
     switch (this.state) {
       case 'idle':
+      case 'switched':
       case 'failed':
         return 'between-messages';
       case 'close':
@@ -115,6 +124,7 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
           this.events.onPayload(chunk.subarray(i), i);
           i = n;
           break;
+        case 'switched':
         case 'failed':
           return;
       }
@@ -172,6 +182,12 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
 
   protected noBody(): void {
     this.endMessage(this.flushFrom);
+  }
+
+  /** The message ends with its head, and the stream with it: the connection speaks another protocol now. */
+  protected switchProtocols(): void {
+    this.endMessage(this.flushFrom);
+    this.state = 'switched';
   }
 
   /** Another head follows in the same message (1xx interim response). */
@@ -241,7 +257,12 @@ export class ResponseFramer extends MessageFramer<ResponseHead> {
       throw new HttpParseError('ERR_HTTP_UNREQUESTED_UPGRADE', '101 Switching Protocols answers a request that offered no Upgrade');
     }
     this.events.onHead(head, false);
-    if (head.status === 101 || (method === 'CONNECT' && head.status >= 200 && head.status < 300)) {
+    if (head.status === 101) {
+      // The response is its head; the frames of the new protocol (e.g. WebSocket) are not HTTP messages.
+      this.switchProtocols();
+      return;
+    }
+    if (method === 'CONNECT' && head.status >= 200 && head.status < 300) {
       this.bodyUntilClose(); // the connection becomes a tunnel
       return;
     }

@@ -73,6 +73,13 @@ function terminateTls(socket: Socket, options: InterceptOptions): void {
       fail(error);
       secure.destroy();
     });
-    secure.once('close', () => clearTimeout(timer));
+    // A browser that rejects our certificate may just close: with TLS 1.3 the handshake is not over for us until its Finished.
+    secure.once('end', () => {
+      if (!established) secure.destroy(new Error('the browser closed the connection during the TLS handshake (does it trust the CA?)'));
+    });
+    secure.once('close', () => {
+      clearTimeout(timer);
+      socket.destroy();
+    });
   }, fail);
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { dedupeBucketProblem } from '../dedupe/candidate';
 
 /** The request header that carries per-exchange metadata; never sent upstream. */
 export const META_HEADER = 'warcwire-meta';
@@ -18,7 +19,6 @@ export type MetaResult = { ok: true; meta: ExchangeMeta } | { ok: false; message
 const KEYS = ['warcPrefix', 'dedupeBucket', 'tags'];
 /** Safe in a file name on every platform the writer runs on. */
 const PREFIX = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const MAX_TEXT = 200;
 const MAX_TAGS = 16;
 const MAX_TAG = 64;
 
@@ -48,8 +48,9 @@ export function parseMeta(headers: IncomingHttpHeaders): MetaResult {
     meta.warcPrefix = fields.warcPrefix;
   }
   if (fields.dedupeBucket !== undefined) {
-    if (!shortText(fields.dedupeBucket, MAX_TEXT)) return { ok: false, message: `Warcwire-Meta: dedupeBucket must be a non-empty string of at most ${MAX_TEXT} characters` };
-    meta.dedupeBucket = fields.dedupeBucket;
+    const problem = dedupeBucketProblem(fields.dedupeBucket);
+    if (problem !== undefined) return { ok: false, message: `Warcwire-Meta: dedupeBucket ${problem}` };
+    meta.dedupeBucket = fields.dedupeBucket as string;
   }
   if (fields.tags !== undefined) {
     const tags = fields.tags;

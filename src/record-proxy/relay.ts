@@ -58,7 +58,7 @@ export function exchangeOptions(target: ExchangeTarget, bytes: RelayedBytes, hoo
         (error: unknown) => hooks.ended(error instanceof DiscardedError ? { kind: 'discarded' } : { kind: 'failed' }, bytes),
       ),
     );
-  return { ...(target.meta.dedupeBucket !== undefined ? { dedupeBucket: target.meta.dedupeBucket } : {}), onWritten: settle } as WarcDispatchOptions;
+  return { ...(target.meta.dedupeBucket !== undefined ? { dedupeBucket: target.meta.dedupeBucket } : {}), onWritten: settle };
 }
 
 /**

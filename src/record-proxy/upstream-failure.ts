@@ -30,13 +30,17 @@ export function describeUpstreamFailure(error: Error, host: string): UpstreamFai
     const reason = oneLineText(deepestMessage(mapped));
     return { status: 502, text: `upstream certificate for ${host} failed verification: ${reason}` };
   }
-  if (kind === 'timeout') return { status: 504, text: `upstream ${host} timed out: ${detail}` };
+  // A TLS handshake that ran out of time is a timeout too (its code names the phase, not the cause).
+  if (kind === 'timeout' || (kind === 'tls' && root === 'ERR_TLS_HANDSHAKE' && /timed out/.test(detail))) return { status: 504, text: `upstream ${host} timed out: ${detail}` };
   return { status: 502, text: `upstream ${host} failed (${kind}): ${detail}` };
 }
 
+/** The innermost cause's message (Node's own words, e.g. "self-signed certificate"). Errors of Node's internals may be of another realm: no instanceof. */
 function deepestMessage(error: Error): string {
   let message = error.message;
-  for (let e = error.cause as Error | undefined, depth = 0; e instanceof Error && depth < 8; e = e.cause as Error | undefined, depth++) message = e.message;
+  for (let e = error.cause as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.message === 'string') message = e.message;
+  }
   return message;
 }
 

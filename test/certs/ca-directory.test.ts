@@ -17,6 +17,16 @@ async function loadError(dir: string): Promise<CertificateError> {
   return error as CertificateError;
 }
 
+/** A directory holding only the key of a CA generated in `donor`: what another process leaves between its two links. */
+async function keyWithoutCertificate(): Promise<{ dir: string; donor: string }> {
+  const donor = freshDir();
+  await loadCertificateAuthority({ dir: donor });
+  const dir = freshDir();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, CA_KEY_FILE), readFileSync(join(donor, CA_KEY_FILE)), { mode: 0o600 });
+  return { dir, donor };
+}
+
 describe('a CA generated in a directory', () => {
   test('is created on first use (dir 0700, key 0600), read back unchanged on the next, and is the CA openssl sees', async () => {
     const dir = freshDir();
@@ -106,11 +116,7 @@ describe('a CA generated in a directory', () => {
   });
 
   test('a key whose certificate is still being linked by another process is waited for', async () => {
-    const donor = freshDir();
-    await loadCertificateAuthority({ dir: donor });
-    const dir = freshDir();
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(dir, CA_KEY_FILE), readFileSync(join(donor, CA_KEY_FILE)), { mode: 0o600 });
+    const { dir, donor } = await keyWithoutCertificate();
     const loading = loadCertificateAuthority({ dir });
     setTimeout(() => writeFileSync(join(dir, CA_CERT_FILE), readFileSync(join(donor, CA_CERT_FILE))), 150);
     const ca = await loading;
@@ -119,11 +125,7 @@ describe('a CA generated in a directory', () => {
   });
 
   test('a key whose certificate never comes is an error after a few seconds, not a new CA', async () => {
-    const donor = freshDir();
-    await loadCertificateAuthority({ dir: donor });
-    const dir = freshDir();
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(join(dir, CA_KEY_FILE), readFileSync(join(donor, CA_KEY_FILE)), { mode: 0o600 });
+    const { dir } = await keyWithoutCertificate();
     const started = Date.now();
     const error = await loadError(dir);
     expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);

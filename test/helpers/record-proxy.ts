@@ -101,3 +101,12 @@ export async function ownRecords(dir: string): Promise<ReadBack[]> {
 export function headerValues(record: ReadBack, name: string): string[] {
   return record.headers.filter(([n]) => n.toLowerCase() === name.toLowerCase()).map(([, v]) => v);
 }
+
+/** Polls `check` until it holds (stats count an exchange when it is written, just after the browser has it). */
+export async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

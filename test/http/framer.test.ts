@@ -243,16 +243,33 @@ describe('typed errors', () => {
     expect(frame('response', crlf('HTTP/1.1 200 OK\nContent-Length: 3, 3\n\nabc'), []).messages[0]!.payload.toString()).toBe('abc');
   });
 
-  test('101 makes the connection a tunnel only for a request that offered Upgrade; otherwise it is refused', () => {
+  test('101 to a request that offered Upgrade ends the message at its head and the HTTP stream with it; otherwise it is refused', () => {
     const switching = crlf('HTTP/1.1 101 Switching Protocols\nUpgrade: x\n\n');
     const input = Buffer.concat([switching, Buffer.from('tunnel bytes, not HTTP')]);
-    let payload = '';
-    const events = { onMessageStart() {}, onBytes() {}, onHead() {}, onPayload: (d: Uint8Array) => void (payload += Buffer.from(d).toString()), onMessageEnd() {} };
-    const offered = new ResponseFramer(events);
-    offered.expectResponseTo('GET', true);
-    offered.push(input);
-    expect(offered.finish()).toBe('message-ended');
-    expect(payload).toBe('tunnel bytes, not HTTP');
+    for (const cuts of [[], [switching.length - 1], [switching.length], [switching.length + 3]]) {
+      const offered = new ResponseFramer({
+        onMessageStart: () => events.push('start'),
+        onBytes: (d: Uint8Array) => events.push(`bytes ${Buffer.from(d).toString('latin1')}`),
+        onHead: (h: ResponseHead) => events.push(`head ${h.status}`),
+        onPayload: (d: Uint8Array) => events.push(`payload ${Buffer.from(d).toString()}`),
+        onMessageEnd: () => events.push('end'),
+      });
+      const events: string[] = [];
+      offered.expectResponseTo('GET', true);
+      let prev = 0;
+      for (const c of [...cuts, input.length]) {
+        offered.push(input.subarray(prev, c));
+        prev = c;
+      }
+      // The message is the head's bytes alone; what follows (the new protocol) reaches no event.
+      expect(events.filter((e) => e !== 'start' && !e.startsWith('bytes')).join('|')).toBe('head 101|end');
+      expect(events.filter((e) => e.startsWith('bytes')).map((e) => e.slice(6)).join('')).toBe(switching.toString('latin1'));
+      expect(offered.switched).toBe(true);
+      expect(offered.idle).toBe(true);
+      offered.push(crlf('HTTP/1.1 200 OK\nContent-Length: 0\n\n'));
+      expect(events.filter((e) => e === 'start')).toHaveLength(1);
+      expect(offered.finish()).toBe('between-messages');
+    }
     expect(code(() => frame('response', input, [], ['GET']))).toBe('ERR_HTTP_UNREQUESTED_UPGRADE');
     expect(code(() => frame('response', Buffer.concat([crlf('HTTP/1.1 103 Early Hints\n\n'), input]), [10], ['GET']))).toBe('ERR_HTTP_UNREQUESTED_UPGRADE');
   });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import https from 'node:https';
 import tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { createRecordingProxy, type RecordingProxy } from '../../src/record-proxy';
@@ -27,6 +28,11 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   } else if (path.startsWith('/gzip')) {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
     res.end(gzipSync(patternBytes(20_000, 3)));
+  } else if (path.startsWith('/slow')) {
+    // Half the body now, the rest a little later: still in flight when close() is called.
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 20_000 });
+    res.write(patternBytes(10_000, 4));
+    setTimeout(() => res.end(patternBytes(10_000, 5)), 300);
   } else if (path.startsWith('/post')) {
     // The logging origin has read the body by now (it is in its log).
     res.writeHead(201, 'Made', { 'content-type': 'text/plain' }).end(`posted to ${path}\n`);
@@ -183,4 +189,32 @@ test('pipelined requests inside a tunnel are answered in order and recorded once
   const responses = warcioRecords(out).filter((r) => r.type === 'response');
   expect(responses.map((r) => pathOf(r.targetUri)).sort()).toEqual(['/p1', '/p2', '/p3']);
   expectFaithful(origin);
+});
+
+test('close() lets an exchange in flight finish and be written, then closes every file', async () => {
+  const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+  const got = new Promise<Buffer>((resolve, reject) => {
+    https
+      .get(`https://localhost:${origin.port}/slow`, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          if (chunks.length === 1) closed = proxy.close();
+        });
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+  let closed: Promise<void> | undefined;
+  expect(await got).toEqual(Buffer.concat([patternBytes(10_000, 4), patternBytes(10_000, 5)]));
+  await closed;
+  agent.destroy();
+  expect(openFiles(out)).toEqual([]);
+  const responses = warcioRecords(out).filter((r) => r.type === 'response');
+  expect(responses.map((r) => pathOf(r.targetUri))).toEqual(['/slow']);
+  expect(responses[0]!.sha1).toBe(sha1(Buffer.concat(origin.only('/slow').sent)));
+  expect(responses[0]!.truncated).toBeNull();
+  // New connections are refused once closing.
+  await expect(request(`https://localhost:${origin.port}/late`, { agent: tunnelAgent(proxy.port, proxy.ca.certPem) })).rejects.toThrow();
 });

@@ -24,6 +24,8 @@ const RUNTIME_EXPORTS = [
   'DiscardedError',
   'CaptureError',
   'ProxyServerError',
+  'CertificateError',
+  'RecordingProxyError',
   // backend
   'loadBackend',
   // obs
@@ -68,6 +70,13 @@ const RUNTIME_EXPORTS = [
   // proxy servers
   'createForwardProxy',
   'createFaultyProxy',
+  // certificates
+  'loadCertificateAuthority',
+  'CertificateAuthority',
+  'LeafIssuer',
+  'defaultCaDirectory',
+  // recording proxy
+  'createRecordingProxy',
 ];
 
 test('the entry exports exactly the public API, no internal helper', () => {

@@ -107,7 +107,7 @@ export class AgentCapture {
    * socket. False when the client is closed: the request then fails with ERR_CLIENT_CLOSED.
    */
   adopt(req: ClientRequest): boolean {
-    const pending = new PendingWrite(this.controls.maxResponseBytes);
+    const pending = new PendingWrite(this.controls);
     this.requests.set(req, pending);
     this.onWritten?.(pending.written, req);
     if (this.host.closed) {
