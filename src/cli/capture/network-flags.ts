@@ -7,7 +7,6 @@ import { UsageError } from '../args';
 
 export const NETWORK_OPTIONS = {
   proxy: { type: 'string', multiple: true },
-  'proxy-type': { type: 'string' },
   'dns-server': { type: 'string', multiple: true },
   'no-ipv4': { type: 'boolean' },
   'no-ipv6': { type: 'boolean' },
@@ -20,8 +19,6 @@ export const NETWORK_HELP = `Network:
                           weighted round robin, failover to the next on a failed
                           dial). Schemes: socks4 socks4a socks5 socks5h http https,
                           credentials as user:pass@ (never shown or recorded)
-      --proxy-type TYPE   any | mobile | residential | datacenter: the type of the
-                          --proxy entries, and the type every request asks for
       --dns-server IP[:PORT]  ask this DNS server (repeatable; default: the
                           nameservers of /etc/resolv.conf). Every answer from the
                           network is archived as a dns: resource record
@@ -48,6 +45,7 @@ function checkDnsServer(spec: string): string {
 
 export interface NetworkFlags {
   proxy?: string[];
+  /** capture's own: the type of the --proxy entries, which each of its requests asks for. */
   'proxy-type'?: string;
   'dns-server'?: string[];
   'no-ipv4'?: boolean;

@@ -36,6 +36,8 @@ request and response bytes) to WARC files as response/request record pairs.
       --user-agent UA     User-Agent sent (default: warcwire/VERSION
                           (+https://github.com/warcwire/warcwire))
       --header 'N: V'     add a request header (repeatable)
+      --proxy-type TYPE   any | mobile | residential | datacenter: the type of the
+                          --proxy entries (below), and the type every request asks for
       --shutdown-grace SECS    on Ctrl-C/SIGTERM, how long running requests may
                           finish before they are cut short (default: ${DEFAULT_CAPTURE_CLI.shutdownGraceSeconds})
       --left FILE         when the run ends, write the URLs that failed or were
@@ -85,6 +87,7 @@ const command: CliCommand = {
         'follow-redirects': { type: 'boolean' },
         'user-agent': { type: 'string' },
         header: { type: 'string', multiple: true },
+        'proxy-type': { type: 'string' },
         'shutdown-grace': { type: 'string' },
         left: { type: 'string' },
         json: { type: 'boolean' },

@@ -5,7 +5,7 @@ import { dedupeIndex, pingDedupe } from '../capture/dedupe-flags';
 import { seconds } from '../capture/flag-values';
 import { outputDirectoryProblem } from '../capture/output-directory';
 import { RECORDING_HELP, RECORDING_OPTIONS, recordingFlags } from '../capture/recording-flags';
-import { caSource } from '../record-proxy/ca-flags';
+import { caSource } from '../ca-flags';
 import { readRecordProxyConfig, reloadRecordProxyConfig, type RecordProxyConfigFile } from '../record-proxy/config-file';
 import { reportProgress, type RecordingProgress } from '../record-proxy/progress';
 import { StatusLine } from '../record-proxy/status-line';
@@ -43,7 +43,7 @@ Proxy:
                           0600; default $XDG_CONFIG_HOME/warcwire/ca, else
                           ~/.config/warcwire/ca)
       --ca-cert FILE      use your own CA instead: its certificate (PEM) ...
-      --ca-key FILE       ... and its private key (PEM); both are needed
+      --ca-key FILE       ... and its private key (PEM, not encrypted); both are needed
       --config FILE       JSON with the settings that may change while running:
                           {"auth": {"users": [{"username": "u", "password": "p"}]},
                            "limits": {"maxClients": 1024, "maxPendingClients": 256,

@@ -1,7 +1,7 @@
-/** `--ca-dir DIR` or `--ca-cert FILE --ca-key FILE`: the CA that signs the certificates shown to the browser. */
+/** `--ca-dir DIR` or `--ca-cert FILE --ca-key FILE` (record-proxy; the same flags as `warcwire ca`): the CA that signs the certificates shown to the browser. */
 import { resolve } from 'node:path';
-import { defaultCaDirectory, type CaSource } from '../../certs';
-import { UsageError } from '../args';
+import { defaultCaDirectory, type CaSource } from '../certs';
+import { UsageError } from './args';
 
 /** The CA the flags name; by default the per-user generated one (defaultCaDirectory). */
 export function caSource(values: { 'ca-dir'?: string; 'ca-cert'?: string; 'ca-key'?: string }): CaSource {
