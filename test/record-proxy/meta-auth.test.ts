@@ -3,7 +3,7 @@
  * in stats, dedupe buckets, refusals), proxy auth (407, endpoints, reload),
  * the open-relay guard and setting errors.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDedupeIndex } from '../../src/dedupe/dedupe-index';
@@ -100,6 +100,25 @@ test('bad Warcwire-Meta is a 400 naming the problem, and nothing goes upstream',
   agent.destroy();
   expect(origin.requests.has('/never')).toBe(false);
   expect(proxy.stats().rejected.badRequest).toBe(cases.length + 2);
+});
+
+test('a warcPrefix whose writer cannot be made: 500 naming why, and the next request for it tries again', async () => {
+  const proxy = await start();
+  const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+  // The output directory turns into a file: a new writer cannot be set up there.
+  rmSync(out, { recursive: true, force: true });
+  writeFileSync(out, 'not a directory');
+  const failed = await request(url('/never'), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: 'late' }) } });
+  expect(failed.status).toBe(500);
+  expect(failed.body.toString()).toMatch(/^the recording proxy could not take this request: .*not a directory/);
+  rmSync(out);
+  mkdirSync(out);
+  const retried = await request(url('/late-ok'), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: 'late' }) } });
+  expect(retried.status).toBe(200);
+  agent.destroy();
+  expect(origin.requests.has('/never')).toBe(false);
+  await proxy.close();
+  expect(warcFiles(out).map((f) => f.split('-')[0])).toEqual(['late']);
 });
 
 test('dedupeBucket: the same payload is a revisit within a bucket, a full response in another', async () => {
