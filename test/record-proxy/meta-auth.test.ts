@@ -182,3 +182,27 @@ test('a non-loopback listen address needs auth or unsafeOpenRelay; bad settings 
   await expect(createRecordingProxy({ ...settings, maxWarcPrefixes: 0 })).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field: 'maxWarcPrefixes' });
   await expect(createRecordingProxy({ ...settings, listen: 'nope' })).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field: 'listen' });
 });
+
+test('limits: maxClients refuses one more with 503, a head over maxHeaderBytes inside a tunnel is 431; /metrics over HTTP', async () => {
+  const proxy = await start({ limits: { maxClients: 1, maxHeaderBytes: 2048 } });
+  const first = await openTunnel(proxy.port, `localhost:${origin.port}`);
+  expect(first.status).toBe(200);
+  const second = await openTunnel(proxy.port, `localhost:${origin.port}`).catch((error: Error) => error);
+  expect(second).not.toBeInstanceOf(Error);
+  expect((second as { status: number }).status).toBe(503);
+  (second as { socket: { destroy(): void } }).socket.destroy();
+  // Inside the first tunnel (plain HTTP, not TLS): a request head larger than maxHeaderBytes.
+  const answer = await new Promise<string>((resolve) => {
+    let text = '';
+    first.socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    first.socket.once('close', () => resolve(text));
+    first.socket.write(`GET /huge HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+  expect(origin.requests.has('/huge')).toBe(false);
+  await waitFor(() => proxy.stats().clients.active === 0);
+  const metrics = await request(`${proxy.url}/metrics`);
+  expect(metrics.status).toBe(200);
+  expect(metrics.body.toString()).toMatch(/^warcwire_record_proxy_rejected_requests_total\{reason="overload"\} 1$/m);
+  expect(metrics.body.toString()).toMatch(/^warcwire_record_proxy_rejected_requests_total\{reason="bad_request"\} 1$/m);
+});
