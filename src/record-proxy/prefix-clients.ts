@@ -34,6 +34,8 @@ export class PrefixClients {
       }
       client = WarcClient.create({ ...this.settings, writer: { ...this.settings.writer, prefix } });
       this.byPrefix.set(prefix, client);
+      // A client that could not be made is not kept: the next request for the prefix tries again.
+      client.catch(() => this.byPrefix.delete(prefix));
     }
     return { ok: true, client: await client };
   }

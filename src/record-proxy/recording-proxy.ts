@@ -200,8 +200,10 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
         relayExchange(req, res, target, exchangeHooks(target.meta));
       },
       (error: unknown) => {
+        // E.g. the writer of a new warcPrefix could not be made (its directory): the proxy's fault, said so.
         logger.error({ err: error }, 'record-proxy: request failed');
-        res.destroy();
+        const text = `the recording proxy could not take this request: ${error instanceof Error ? error.message : String(error)}\n`;
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(text);
       },
     );
   });

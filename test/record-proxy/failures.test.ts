@@ -16,6 +16,7 @@ import { startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin'
 import { openTunnel } from '../helpers/proxy-clients';
 import { makeCert } from '../helpers/proxy-targets';
 import { openFiles, request, tunnelAgent, waitFor, warcioRecords } from '../helpers/record-proxy';
+import { startSilentServer } from '../helpers/silent-server';
 import { testCertificate } from '../helpers/tls-cert';
 
 jest.setTimeout(60_000);
@@ -86,6 +87,32 @@ test('a refused origin: 502 naming the origin, nothing written', async () => {
   expect(got.body.toString()).toMatch(new RegExp(`^upstream 127\\.0\\.0\\.1 failed \\(connect\\): .*${port}.*ECONNREFUSED\n$`));
   await proxy.close();
   expect(warcioRecords(out).filter((r) => r.type !== 'warcinfo')).toEqual([]);
+});
+
+test('an origin that never answers: 504 naming the timeout (response head over http, TLS handshake over https), nothing written', async () => {
+  const silent = await startSilentServer();
+  const port = Number(new URL(silent.url).port);
+  const dir = join(root, 'slow');
+  const timed = await createRecordingProxy({
+    listen: '127.0.0.1:0',
+    ca: { dir: join(root, 'ca') },
+    client: { writer: { directory: dir }, timeouts: { responseHeaders: 300, tlsHandshake: 300 } },
+  });
+  try {
+    const plain = await request(`http://127.0.0.1:${port}/wait`, { host: '127.0.0.1', port: timed.port, path: `http://127.0.0.1:${port}/wait` });
+    expect(plain.status).toBe(504);
+    expect(plain.body.toString()).toMatch(/^upstream 127\.0\.0\.1 timed out: .*responseHeaders/);
+    const agent = tunnelAgent(timed.port, timed.ca.certPem);
+    const secure = await request(`https://localhost:${port}/wait`, { agent });
+    agent.destroy();
+    expect(secure.status).toBe(504);
+    expect(secure.body.toString()).toMatch(/^upstream localhost timed out: TLS handshake with localhost:\d+ timed out after 300 ms/);
+  } finally {
+    await timed.close();
+    await silent.close();
+  }
+  expect(warcioRecords(dir).filter((r) => r.type !== 'warcinfo')).toEqual([]);
+  expect(timed.stats().exchanges).toMatchObject({ recorded: 0, failed: 2 });
 });
 
 test('a browser that does not trust the CA: its handshake fails, the proxy stays healthy, no socket or record leaks', async () => {

@@ -3,7 +3,7 @@
  * in stats, dedupe buckets, refusals), proxy auth (407, endpoints, reload),
  * the open-relay guard and setting errors.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDedupeIndex } from '../../src/dedupe/dedupe-index';
@@ -102,6 +102,25 @@ test('bad Warcwire-Meta is a 400 naming the problem, and nothing goes upstream',
   expect(proxy.stats().rejected.badRequest).toBe(cases.length + 2);
 });
 
+test('a warcPrefix whose writer cannot be made: 500 naming why, and the next request for it tries again', async () => {
+  const proxy = await start();
+  const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+  // The output directory turns into a file: a new writer cannot be set up there.
+  rmSync(out, { recursive: true, force: true });
+  writeFileSync(out, 'not a directory');
+  const failed = await request(url('/never'), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: 'late' }) } });
+  expect(failed.status).toBe(500);
+  expect(failed.body.toString()).toMatch(/^the recording proxy could not take this request: .*not a directory/);
+  rmSync(out);
+  mkdirSync(out);
+  const retried = await request(url('/late-ok'), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: 'late' }) } });
+  expect(retried.status).toBe(200);
+  agent.destroy();
+  expect(origin.requests.has('/never')).toBe(false);
+  await proxy.close();
+  expect(warcFiles(out).map((f) => f.split('-')[0])).toEqual(['late']);
+});
+
 test('dedupeBucket: the same payload is a revisit within a bucket, a full response in another', async () => {
   const dedupe = createDedupeIndex({ local: true });
   const proxy = await start({}, { dedupe });
@@ -162,4 +181,28 @@ test('a non-loopback listen address needs auth or unsafeOpenRelay; bad settings 
   await expect(createRecordingProxy({ ...settings, limits: { maxClients: 0 } })).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field: 'limits.maxClients' });
   await expect(createRecordingProxy({ ...settings, maxWarcPrefixes: 0 })).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field: 'maxWarcPrefixes' });
   await expect(createRecordingProxy({ ...settings, listen: 'nope' })).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field: 'listen' });
+});
+
+test('limits: maxClients refuses one more with 503, a head over maxHeaderBytes inside a tunnel is 431; /metrics over HTTP', async () => {
+  const proxy = await start({ limits: { maxClients: 1, maxHeaderBytes: 2048 } });
+  const first = await openTunnel(proxy.port, `localhost:${origin.port}`);
+  expect(first.status).toBe(200);
+  const second = await openTunnel(proxy.port, `localhost:${origin.port}`).catch((error: Error) => error);
+  expect(second).not.toBeInstanceOf(Error);
+  expect((second as { status: number }).status).toBe(503);
+  (second as { socket: { destroy(): void } }).socket.destroy();
+  // Inside the first tunnel (plain HTTP, not TLS): a request head larger than maxHeaderBytes.
+  const answer = await new Promise<string>((resolve) => {
+    let text = '';
+    first.socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    first.socket.once('close', () => resolve(text));
+    first.socket.write(`GET /huge HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+  expect(origin.requests.has('/huge')).toBe(false);
+  await waitFor(() => proxy.stats().clients.active === 0);
+  const metrics = await request(`${proxy.url}/metrics`);
+  expect(metrics.status).toBe(200);
+  expect(metrics.body.toString()).toMatch(/^warcwire_record_proxy_rejected_requests_total\{reason="overload"\} 1$/m);
+  expect(metrics.body.toString()).toMatch(/^warcwire_record_proxy_rejected_requests_total\{reason="bad_request"\} 1$/m);
 });
