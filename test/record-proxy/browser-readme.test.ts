@@ -11,14 +11,10 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { offlineDns, startBrowserSite, type BrowserSite } from '../helpers/browser-site';
-import { chromiumMissing } from '../helpers/chromium';
+import { describeWithChromium } from '../helpers/describe-with-chromium';
 import { exampleApp, readmeExample, type ExampleApp, type ExampleRun } from '../helpers/readme-examples';
 import { recordedBlocks, servedBlocks } from '../helpers/served-records';
 import { warcioRead, type WarcioRecord } from '../helpers/warc-tools';
-
-const missing = chromiumMissing();
-if (missing) console.warn(`browser tests skipped: ${missing}`);
-const describeWithChromium = missing ? describe.skip : describe;
 
 const EXAMPLE_URL = 'https://example.com/';
 

@@ -9,14 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordingProxy } from '../../src/record-proxy';
 import { offlineDns, startBrowserSite, type BrowserSite } from '../helpers/browser-site';
-import { chromiumMissing, launchChromium } from '../helpers/chromium';
+import { launchChromium } from '../helpers/chromium';
+import { describeWithChromium } from '../helpers/describe-with-chromium';
 import { startMicrosocks, startSquid, type ProxyDaemon } from '../helpers/net-proxies';
 import { recordedBlocks, servedBlocks } from '../helpers/served-records';
 import { warcioRead } from '../helpers/warc-tools';
-
-const missing = chromiumMissing();
-if (missing) console.warn(`browser tests skipped: ${missing}`);
-const describeWithChromium = missing ? describe.skip : describe;
 
 describeWithChromium('Chromium through the recording proxy and an upstream proxy', () => {
   let site: BrowserSite;

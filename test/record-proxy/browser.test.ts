@@ -13,13 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordingProxy, type RecordingProxy } from '../../src/record-proxy';
 import { offlineDns, startBrowserSite, type BrowserSite, type ServedRequest } from '../helpers/browser-site';
-import { chromiumMissing, launchChromium, spkiSha256, type BrowserRequest, type LaunchSettings } from '../helpers/chromium';
+import { launchChromium, spkiSha256, type BrowserRequest, type LaunchSettings } from '../helpers/chromium';
+import { describeWithChromium } from '../helpers/describe-with-chromium';
 import { recordedBlocks, servedBlocks } from '../helpers/served-records';
 import { warcioRead, warcioReadHttp, type WarcioHttpRecord, type WarcioRecord } from '../helpers/warc-tools';
-
-const missing = chromiumMissing();
-if (missing) console.warn(`browser tests skipped: ${missing}`);
-const describeWithChromium = missing ? describe.skip : describe;
 
 /** What one page load showed and asked for. */
 interface Load {
