@@ -161,6 +161,9 @@ test('proxy auth: 407 with Proxy-Authenticate, credentials on CONNECT and absolu
   const kept = await openTunnel(proxy.port, `localhost:${origin.port}`, { 'Proxy-Authorization': basic('alice', 's3cret') });
   expect(kept.status).toBe(200);
   kept.socket.destroy();
+  const stillGuarded = await openTunnel(proxy.port, `localhost:${origin.port}`);
+  expect(stillGuarded.status).toBe(407);
+  stillGuarded.socket.destroy();
   expect(proxy.reload({ auth: { users: [{ username: 'bob', password: 'other' }] } })).toEqual({ ok: true });
   const old = await openTunnel(proxy.port, `localhost:${origin.port}`, { 'Proxy-Authorization': basic('alice', 's3cret') });
   expect(old.status).toBe(407);
