@@ -33,10 +33,11 @@ export interface RecordingProxy {
   stats(): RecordingProxyStats;
   metrics(): string;
   /**
-   * New users and limits for new connections and requests. A field left out keeps its current value;
-   * `auth: null` turns auth off. An invalid input is refused and logged, and the old settings stay.
+   * New users and limits for new connections and requests. The input is the whole of them, as
+   * ForwardProxy.reload takes a whole config: `auth` left out turns auth off, a limit left out is
+   * back to its default. An invalid input is refused and logged, and the old settings stay.
    */
-  reload(input: { auth?: RecordingProxySettings['auth'] | null; limits?: RecordingProxyLimits }): RecordingReloadResult;
+  reload(input: { auth?: RecordingProxySettings['auth']; limits?: RecordingProxyLimits }): RecordingReloadResult;
   /** Stops listening, lets exchanges in flight finish (10 s at most), ends every connection and closes every WarcClient. */
   close(): Promise<void>;
 }

@@ -126,17 +126,15 @@ function refuseOpenRelay(front: ForwardProxyConfig, unsafeOpenRelay: boolean): v
 }
 
 /**
- * Checks a reload against the config in force. A field left out keeps its
- * current value (a limits-only reload must not drop auth); `auth: null` removes
- * auth; `limits` replaces every limit (one left out gets its default). Listen and
- * paths stay; dropping auth may not open a relay.
+ * Checks a reload against the config in force. The input is the whole of the
+ * reloadable settings, as ForwardProxy.reload takes a whole config: `auth` left
+ * out means no auth, a limit left out its default. Listen and paths stay;
+ * dropping auth may not open a relay.
  */
 export function checkReload(current: RecordingProxyConfig, input: { auth?: unknown; limits?: unknown }): ForwardProxyConfig {
-  const { listen, statsPath, metricsPath, users } = current.front;
+  const { listen, statsPath, metricsPath } = current.front;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  const auth = input.auth === undefined ? (users ? { users } : undefined) : input.auth === null ? undefined : input.auth;
-  const limits = input.limits === undefined ? Object.fromEntries(LIMIT_KEYS.map((key) => [key, current.front[key]])) : input.limits;
-  const front = checkFront({ listen: `${host}:${listen.port}`, auth, limits, statsPath, metricsPath });
+  const front = checkFront({ listen: `${host}:${listen.port}`, auth: input.auth, limits: input.limits, statsPath, metricsPath });
   refuseOpenRelay(front, current.unsafeOpenRelay);
   return front;
 }
