@@ -110,6 +110,38 @@ describe('LeafIssuer', () => {
     expect(longest).toBeLessThan(150);
   });
 
+  test('a cached leaf is replaced a day before it ends; one that ends with its CA is served to the end, then the CA is ERR_CA_INVALID', async () => {
+    const issuer = new LeafIssuer(ca);
+    const first = new X509Certificate(await issuer.certificatePem('renew.test'));
+    const ends = new Date(first.validTo).getTime();
+    let clock = jest.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(ends - DAY_MS - 60_000);
+      expect(await issuer.certificatePem('renew.test')).toBe(first.toString());
+      clock.mockReturnValue(ends - DAY_MS + 60_000);
+      const renewed = new X509Certificate(await issuer.certificatePem('renew.test'));
+      expect(renewed.serialNumber).not.toBe(first.serialNumber);
+      expect(new Date(renewed.validTo).getTime()).toBeGreaterThan(ends);
+      expect(issuer.issued).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
+
+    const shortCa = await loadCertificateAuthority(opensslCertificate(root, 'ending', { days: 10 }));
+    const short = new LeafIssuer(shortCa);
+    const leaf = await short.certificatePem('renew.test');
+    clock = jest.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(shortCa.notAfter.getTime() - 60_000);
+      expect(await short.certificatePem('renew.test')).toBe(leaf);
+      clock.mockReturnValue(shortCa.notAfter.getTime() + 60_000);
+      await expect(short.certificatePem('renew.test')).rejects.toMatchObject({ code: 'ERR_CA_INVALID', message: expect.stringContaining('expired on') });
+      expect(short.issued).toBe(1);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('the cache keeps maxCached hosts, dropping the least recently used', async () => {
     const issuer = new LeafIssuer(ca, { maxCached: 2 });
     await issuer.secureContext('a.test');
