@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { CertificateAuthority } from './certificate-authority';
 import { signLeafCertificate, subjectKey, type SubjectKey } from './certificate-builder';
 import { CertificateError } from './errors';
-import { leafHost } from './leaf-host';
+import { leafHost, type LeafHost } from './leaf-host';
 import { Turns } from './turns';
 
 export interface LeafIssuerOptions {
@@ -23,6 +23,18 @@ export interface LeafIssuerOptions {
 interface IssuedLeaf {
   certPem: string;
   context: SecureContext;
+  /**
+   * When to issue anew: a day before the leaf ends; when the CA ends with it
+   * (a new leaf could end no later), at its end, where issuing fails with
+   * ERR_CA_INVALID rather than serving an expired leaf.
+   */
+  renewAt: number;
+}
+
+/** A cache entry: the issuance, and once it is done the time its leaf should be replaced. */
+interface CachedLeaf {
+  leaf: Promise<IssuedLeaf>;
+  renewAt?: number;
 }
 
 interface LeafKey {
@@ -34,12 +46,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Leaf lifetime: a year, under the 398 days browsers accept. */
 const LEAF_DAYS = 365;
 const DEFAULT_MAX_CACHED = 10_000;
+/** A cached leaf is replaced this long before it ends (a proxy may run for a year). */
+const RENEW_BEFORE_MS = DAY_MS;
 
 export class LeafIssuer {
   private readonly ca: CertificateAuthority;
   private readonly maxCached: number;
   /** Host → its leaf, in least-recently-used order (Map keeps insertion order). */
-  private readonly leaves = new Map<string, Promise<IssuedLeaf>>();
+  private readonly leaves = new Map<string, CachedLeaf>();
   private key: Promise<LeafKey> | undefined;
   private count = 0;
   /** The synchronous steps of issuances (encoding, context building) take one turn each. */
@@ -74,32 +88,38 @@ export class LeafIssuer {
   }
 
   private leaf(host: string): Promise<IssuedLeaf> {
-    let name: string;
+    let parsed: LeafHost;
     try {
-      name = leafHost(host).name;
+      parsed = leafHost(host);
     } catch (err) {
       return Promise.reject(err);
     }
+    const { name } = parsed;
     const cached = this.leaves.get(name);
-    if (cached) {
-      this.leaves.delete(name);
-      this.leaves.set(name, cached);
-      return cached;
+    this.leaves.delete(name);
+    if (cached && !(cached.renewAt !== undefined && Date.now() >= cached.renewAt)) {
+      this.leaves.set(name, cached); // now the most recently used
+      return cached.leaf;
     }
-    const issuing = this.issue(host);
-    this.leaves.set(name, issuing);
-    // A failed issuance is not kept: the next request tries again.
-    issuing.catch(() => {
-      if (this.leaves.get(name) === issuing) this.leaves.delete(name);
-    });
+    const entry: CachedLeaf = { leaf: this.issue(parsed) };
+    this.leaves.set(name, entry);
+    entry.leaf.then(
+      (leaf) => {
+        entry.renewAt = leaf.renewAt;
+      },
+      // A failed issuance is not kept: the next request tries again.
+      () => {
+        if (this.leaves.get(name) === entry) this.leaves.delete(name);
+      },
+    );
     for (const oldest of this.leaves.keys()) {
       if (this.leaves.size <= this.maxCached) break;
       this.leaves.delete(oldest);
     }
-    return issuing;
+    return entry.leaf;
   }
 
-  private async issue(host: string): Promise<IssuedLeaf> {
+  private async issue(host: LeafHost): Promise<IssuedLeaf> {
     const key = await this.leafKey();
     const { issuer, signer, notBefore: caNotBefore } = this.ca.issuance;
     const now = Date.now();
@@ -109,10 +129,11 @@ export class LeafIssuer {
       throw new CertificateError('ERR_CA_INVALID', `the CA certificate ${this.ca.certFile} expired on ${this.ca.notAfter.toISOString()}`);
     }
     await this.turns.next();
-    const certPem = await signLeafCertificate({ host: leafHost(host), key: key.subject, issuer, signer, validity: { notBefore, notAfter } });
+    const certPem = await signLeafCertificate({ host, key: key.subject, issuer, signer, validity: { notBefore, notAfter } });
     this.count++;
     await this.turns.next();
-    return { certPem, context: createSecureContext({ key: key.pem, cert: certPem + this.ca.certPem }) };
+    const context = createSecureContext({ key: key.pem, cert: certPem + this.ca.certPem });
+    return { certPem, context, renewAt: notAfter.getTime() - (notAfter < this.ca.notAfter ? RENEW_BEFORE_MS : 0) };
   }
 
   private leafKey(): Promise<LeafKey> {

@@ -4,6 +4,7 @@ import type { CaptureConnection } from '../capture/connection';
 import { DEFAULT_MAX_HEAD_BYTES } from '../http/framer';
 import { openCapturedConnection, type CaptureCore } from './captured-connection';
 import { CaptureHandler } from './capture-handler';
+import { withoutHandshakeHeaders } from './dispatch-headers';
 import { controllerHandler, type ControllerHandler } from './dispatch-handler';
 import { checkDispatchOptions } from './dispatch-options';
 import { ClientError, shutDownError } from './errors';
@@ -107,6 +108,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
     const { dispatcher: _self, ...rest } = opts as Dispatcher.DispatchOptions & { dispatcher?: unknown };
     const ua = this.options.userAgent;
     opts = ua === undefined ? rest : { ...rest, headers: withUserAgent(rest.headers, ua) };
+    if (typeof opts.upgrade === 'string') opts = { ...opts, headers: withoutHandshakeHeaders(opts.headers, opts.upgrade) };
     const origin = typeof opts.origin === 'string' ? new URL(opts.origin).origin : opts.origin!.origin;
     const connection = connectionControls(controls);
     const pool = this.poolFor(connectionKey(origin, connection));

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { flatHeaders } from './dispatch-headers';
 
 function packageVersion(): string {
   try {
@@ -37,12 +38,6 @@ export function withUserAgent(headers: Headers, ua: string): Headers {
   if (hasUserAgent(headers)) return headers;
   if (headers === undefined || headers === null) return ['user-agent', ua];
   if (Array.isArray(headers)) return [...(headers as string[]), 'user-agent', ua];
-  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    const flat: string[] = [];
-    for (const [k, v] of headers as Iterable<[string, string | string[]]>) {
-      for (const item of Array.isArray(v) ? v : [v]) flat.push(k, item);
-    }
-    return [...flat, 'user-agent', ua];
-  }
+  if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') return [...flatHeaders(headers), 'user-agent', ua];
   return { ...(headers as Record<string, string | string[] | undefined>), 'user-agent': ua } as Headers;
 }

@@ -32,7 +32,11 @@ export interface RecordingProxy {
   readonly issuer: LeafIssuer;
   stats(): RecordingProxyStats;
   metrics(): string;
-  /** New users and limits for new connections and requests; an invalid input is refused and the old ones stay. */
+  /**
+   * New users and limits for new connections and requests. The input is the whole of them, as
+   * ForwardProxy.reload takes a whole config: `auth` left out turns auth off, a limit left out is
+   * back to its default. An invalid input is refused and logged, and the old settings stay.
+   */
   reload(input: { auth?: RecordingProxySettings['auth']; limits?: RecordingProxyLimits }): RecordingReloadResult;
   /** Stops listening, lets exchanges in flight finish (10 s at most), ends every connection and closes every WarcClient. */
   close(): Promise<void>;
@@ -75,15 +79,6 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
   const inFlight = new Set<Promise<void>>();
   let closing = false;
 
-  const hooks: RelayHooks & { upgraded(): void } = {
-    logger,
-    ended: () => undefined,
-    track: (settled) => {
-      inFlight.add(settled);
-      void settled.finally(() => inFlight.delete(settled));
-    },
-    upgraded: () => (stats.websockets += 1),
-  };
 
   const front = net.createServer({ allowHalfOpen: true, noDelay: true });
   const maxHeaderBytes = config.front.maxHeaderBytes;
@@ -174,9 +169,15 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
     return { origin: origin.origin, path: origin.path, host: origin.host, meta, client: pick.client };
   };
   const isRefusal = (value: ExchangeTarget | Refusal): value is Refusal => 'status' in value;
+  /** What a relay reports to: the stats scopes of its meta, and the in-flight set close() waits on. */
   const exchangeHooks = (meta: ExchangeMeta): RelayHooks & { upgraded(): void } => ({
-    ...hooks,
+    logger,
     ended: (end, bytes) => stats.exchangeEnded({ prefix: meta.warcPrefix ?? '', tags: meta.tags ?? [] }, end, bytes),
+    track: (settled) => {
+      inFlight.add(settled);
+      void settled.finally(() => inFlight.delete(settled));
+    },
+    upgraded: () => (stats.websockets += 1),
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

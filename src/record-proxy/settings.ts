@@ -125,17 +125,16 @@ function refuseOpenRelay(front: ForwardProxyConfig, unsafeOpenRelay: boolean): v
   );
 }
 
-/** Checks a reload's auth and limits against the config in force (listen and paths stay; dropping auth may not open a relay). */
+/**
+ * Checks a reload against the config in force. The input is the whole of the
+ * reloadable settings, as ForwardProxy.reload takes a whole config: `auth` left
+ * out means no auth, a limit left out its default. Listen and paths stay;
+ * dropping auth may not open a relay.
+ */
 export function checkReload(current: RecordingProxyConfig, input: { auth?: unknown; limits?: unknown }): ForwardProxyConfig {
   const { listen, statsPath, metricsPath } = current.front;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  const front = checkFront({
-    listen: `${host}:${listen.port}`,
-    auth: input.auth,
-    limits: input.limits,
-    statsPath,
-    metricsPath,
-  });
+  const front = checkFront({ listen: `${host}:${listen.port}`, auth: input.auth, limits: input.limits, statsPath, metricsPath });
   refuseOpenRelay(front, current.unsafeOpenRelay);
   return front;
 }

@@ -6,17 +6,17 @@
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, TLSSocket, type PeerCertificate } from 'node:tls';
+import { connect, type PeerCertificate } from 'node:tls';
 import { LeafIssuer, loadCertificateAuthority, type CertificateAuthority } from '../../src/certs';
+import { leafTlsServer, type LeafTlsServer } from '../helpers/leaf-tls-server';
 
 const root = mkdtempSync(join(tmpdir(), 'warcwire-tls-'));
 let ca: CertificateAuthority;
 let issuer: LeafIssuer;
-let server: Server;
-let server6: Server | undefined;
+let server: LeafTlsServer;
+let server6: LeafTlsServer | undefined;
 let port: number;
 /** The host the test's "CONNECT" names: the leaf served to a client that sends no SNI. */
 let fallbackHost = '127.0.0.1';
@@ -25,30 +25,15 @@ beforeAll(async () => {
   ca = await loadCertificateAuthority({ dir: join(root, 'ca') });
   issuer = new LeafIssuer(ca);
   server = await listen('127.0.0.1');
-  port = (server.address() as AddressInfo).port;
+  port = server.port;
 });
 afterAll(async () => {
-  for (const s of [server, server6]) if (s) await new Promise((resolve) => s.close(resolve));
+  await server.close();
+  await server6?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
-/** A TCP server that terminates TLS on each connection as the recording proxy does after a CONNECT. */
-async function listen(host: string): Promise<Server> {
-  const tcp = createServer((raw) => {
-    raw.on('error', () => raw.destroy());
-    void issuer.secureContext(fallbackHost).then((secureContext) => {
-      const socket = new TLSSocket(raw, {
-        isServer: true,
-        secureContext,
-        SNICallback: (name, done) => issuer.secureContext(name).then((context) => done(null, context), (err: Error) => done(err)),
-      });
-      socket.on('error', () => socket.destroy());
-      socket.on('secure', () => socket.end('hello'));
-    });
-  });
-  await new Promise<void>((resolve) => tcp.listen(0, host, resolve));
-  return tcp;
-}
+const listen = (host: string): Promise<LeafTlsServer> => leafTlsServer(issuer, { host, fallbackHost: () => fallbackHost, onSecure: (socket) => socket.end('hello') });
 
 interface Handshake {
   authorized: boolean;
@@ -102,7 +87,7 @@ describe('TLS with the issued leaves', () => {
   test('no SNI over IPv6: the fallback host ::1 gets its IP leaf', async () => {
     fallbackHost = '[::1]';
     server6 ??= await listen('::1');
-    const result = await handshake({ trust: true, host: '::1', port: (server6.address() as AddressInfo).port });
+    const result = await handshake({ trust: true, host: '::1', port: server6.port });
     fallbackHost = '127.0.0.1';
     expect(result.error).toBeUndefined();
     expect(result.authorized).toBe(true);

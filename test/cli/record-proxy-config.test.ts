@@ -33,7 +33,7 @@ async function status(proxyUrl: string, credentials?: string): Promise<string> {
   return r.stdout;
 }
 
-test('auth from --config: 407 without credentials, 200 with; SIGHUP applies a new password; a broken file is refused and the old one kept', async () => {
+test('auth from --config: 407 without credentials, 200 with; SIGHUP applies a new password; a broken file is refused and the old one kept; auth left out turns it off', async () => {
   const config = join(dir, 'proxy.json');
   writeFileSync(config, users('first secret'));
   const proxy = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca'), '--config', config]);
@@ -63,12 +63,18 @@ test('auth from --config: 407 without credentials, 200 with; SIGHUP applies a ne
     await proxy.waitForErr(/record-proxy: new configuration refused, keeping the old one: auth\.users/, mark);
     expect(await status(url)).toBe('407');
     expect(await status(url, 'alice:second secret')).toBe('200');
+    // The file is the whole configuration: auth left out of it is auth turned off (on loopback).
+    writeFileSync(config, JSON.stringify({ limits: { maxClients: 64 } }));
+    mark = proxy.err().length;
+    proxy.child.kill('SIGHUP');
+    await proxy.waitForErr(/record-proxy: configuration reloaded/, mark);
+    expect(await status(url)).toBe('200');
     // The credentials never appear in what it prints.
     expect(proxy.err()).not.toMatch(/secret/);
 
     proxy.child.kill('SIGINT');
     expect(await proxy.exit).toEqual({ code: 0, signal: null });
-    expect(proxy.out()).toMatch(/^exchanges: 4 recorded/m);
+    expect(proxy.out()).toMatch(/^exchanges: 5 recorded/m);
   } finally {
     proxy.child.kill('SIGKILL');
   }

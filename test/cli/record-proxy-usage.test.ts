@@ -46,7 +46,7 @@ test('--ca-dir with --ca-cert/--ca-key is a usage error', async () => {
 test('a non-loopback --listen without auth is refused, naming --unsafe-open-relay; with the flag it starts', async () => {
   const refused = await runCli(['record-proxy', ...base(), '--listen', '0.0.0.0:0']);
   expect(refused.code).toBe(2);
-  expect(refused.err).toMatch(/without auth would let anyone/);
+  expect(refused.err).toMatch(/^warcwire record-proxy: --listen 0\.0\.0\.0 without auth would let anyone .*; set auth in --config, listen on 127\.0\.0\.1, or pass --unsafe-open-relay /);
   expect(refused.err).toContain('--unsafe-open-relay');
   expect(refused.err).not.toContain('unsafeOpenRelay');
 

@@ -131,10 +131,13 @@ test('--ca-cert/--ca-key: the leaf certificates are signed by the user\'s CA, wh
 test('--dedupe local: the same payload fetched again is a revisit, counted in the summary', async () => {
   const payload = 'x'.repeat(10_000);
   const plain = await startHttp((_req, res) => res.end(payload));
-  const proxy = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca'), '--dedupe', 'local']);
+  const proxy = startRecordProxyCli(['--listen', '0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca'), '--dedupe', 'local', '--progress', '0.05']);
   try {
     const { url } = await proxy.banner;
-    for (const path of ['/a', '/b']) expect(await curl(['--proxy', url, `${plain.url}${path}`])).toMatchObject({ code: 0, stdout: payload });
+    expect(await curl(['--proxy', url, `${plain.url}/a`])).toMatchObject({ code: 0, stdout: payload });
+    // The first pair is written (and its digest known to the index) before the second is fetched.
+    await proxy.waitForErr(/record-proxy: 1 exchanges/);
+    expect(await curl(['--proxy', url, `${plain.url}/b`])).toMatchObject({ code: 0, stdout: payload });
     proxy.child.kill('SIGINT');
     expect((await proxy.exit).code).toBe(0);
     expect(proxy.out()).toMatch(/^exchanges: 2 recorded \(1 as revisits\), 0 failed$/m);
@@ -153,10 +156,11 @@ test('a second signal while closing exits at once (130), leaving the file *.open
     res.write('s'.repeat(1000));
   });
   const out = join(dir, 'warcs');
-  const proxy = startRecordProxyCli(['--listen', '0', '-o', out, '--ca-dir', join(dir, 'ca'), '--compression', 'none']);
+  const proxy = startRecordProxyCli(['--listen', '0', '-o', out, '--ca-dir', join(dir, 'ca'), '--compression', 'none', '--progress', '0.05']);
   try {
     const { url } = await proxy.banner;
     expect(await curl(['--proxy', url, `${slow.url}/fast`])).toMatchObject({ code: 0, stdout: 'fast page' });
+    await proxy.waitForErr(/record-proxy: 1 exchanges/); // written: the file exists (as .open)
     const cut = curl(['--proxy', url, `${slow.url}/slow`]);
     while (stalled.size === 0) await new Promise((r) => setTimeout(r, 20));
     const mark = proxy.err().length;
@@ -181,9 +185,12 @@ test('--metrics-port serves the recording metrics (the capture\'s counters) on 1
     const { url } = await proxy.banner;
     const metricsUrl = /^metrics: (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(proxy.err())![1]!;
     expect(await curl(['--proxy', url, `${plain.url}/one`])).toMatchObject({ code: 0, stdout: 'counted\n' });
-    const scraped = await curl([metricsUrl]);
+    // The pair is written after curl has its response: scrape until the write is counted.
+    const written = /^records_written_total\{type="response"\} 1$/m;
+    let scraped = await curl([metricsUrl]);
+    for (const end = Date.now() + 10_000; !written.test(scraped.stdout) && Date.now() < end; scraped = await curl([metricsUrl])) await new Promise((r) => setTimeout(r, 50));
+    expect(scraped.stdout).toMatch(written);
     expect(scraped.stdout).toMatch(/^requests_total 1$/m);
-    expect(scraped.stdout).toMatch(/^records_written_total\{type="response"\} 1$/m);
     proxy.child.kill('SIGINT');
     expect((await proxy.exit).code).toBe(0);
   } finally {

@@ -27,8 +27,10 @@ type Upgraded = { statusCode: number; headers: Record<string, unknown>; socket: 
 type Answered = { statusCode: number; body: string };
 
 /**
- * One dispatch with `upgrade: 'websocket'` (undici writes `Connection: upgrade` and `Upgrade`
- * itself and refuses them among `headers`), driven by a controller-style handler.
+ * One dispatch with `upgrade: 'websocket'` and the handshake headers as a browser sends them,
+ * `Connection` and `Upgrade` included (undici writes those two itself: it takes a Connection field
+ * as options and refuses an Upgrade field, which the dispatcher drops when it agrees with `upgrade`),
+ * driven by a controller-style handler.
  */
 function dispatchUpgrade(dispatcher: Dispatcher, origin: string, path: string, key: string, onWritten: (w: Promise<WrittenExchange>) => void): Promise<Upgraded | Answered> {
   return new Promise((resolve, reject) => {
@@ -40,7 +42,7 @@ function dispatchUpgrade(dispatcher: Dispatcher, origin: string, path: string, k
         path,
         method: 'GET',
         upgrade: 'websocket',
-        headers: { 'sec-websocket-key': key, 'sec-websocket-version': '13' },
+        headers: { Connection: 'keep-alive, Upgrade', Upgrade: 'websocket', 'sec-websocket-key': key, 'sec-websocket-version': '13' },
         warcwire: { onWritten },
       } as Dispatcher.DispatchOptions,
       {
@@ -130,7 +132,8 @@ describe.each(['http', 'https'] as const)('WebSocket upgrade through client.disp
     const [response, request] = records;
     expect(header(response, 'WARC-Truncated')).toBeUndefined();
     expect(request.block.toString('latin1')).toMatch(new RegExp(`^GET /echo HTTP/1.1\\r\\n[^]*sec-websocket-key: ${key.replace(/[+/]/g, '\\$&')}\\r\\n[^]*\\r\\n\\r\\n$`, 'i'));
-    expect(request.block.toString('latin1')).toMatch(/\r\nupgrade: websocket\r\n/i);
+    // One Connection and one Upgrade field: undici's, the caller's own dropped.
+    expect(request.block.toString('latin1').match(/\r\n(connection|upgrade):[^\r]*/gi)).toEqual(['\r\nconnection: upgrade', '\r\nupgrade: websocket']);
     for (const r of records) expect(r.block.includes(Buffer.from(message))).toBe(false);
     expect(response.block.includes(Buffer.from(GREETING))).toBe(false);
     if (scheme === 'https') expect(header(response, 'WARC-Protocol')).toBeDefined();
@@ -273,6 +276,28 @@ test('an upgrade dispatch whose handler could not take the socket is refused wit
     }
     expect(writtens).toHaveLength(2);
     for (const w of writtens) await expect(w).rejects.toMatchObject({ code: 'ERR_INVALID_REQUEST' });
+    expect(origin.accepted).toHaveLength(0);
+  } finally {
+    await client.close();
+    await origin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an Upgrade field that says something else than `upgrade` is left for undici to refuse (ERR_INVALID_REQUEST), before any connection', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warcwire-websocket-'));
+  const origin = await startWebSocketOrigin('http');
+  const client = await WarcClient.create({ writer: { directory: dir } });
+  try {
+    for (const headers of [{ upgrade: 'h2c' }, new Map([['Upgrade', 'websocket, h2c']])]) {
+      const err = await undici
+        .upgrade(`${origin.url}/echo`, { dispatcher: client.dispatcher, protocol: 'websocket', headers: headers as unknown as Record<string, string> })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(err).toMatchObject({ name: 'ClientError', code: 'ERR_INVALID_REQUEST', message: 'invalid upgrade header' });
+    }
     expect(origin.accepted).toHaveLength(0);
   } finally {
     await client.close();

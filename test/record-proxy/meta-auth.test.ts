@@ -163,6 +163,11 @@ test('proxy auth: 407 with Proxy-Authenticate, credentials on CONNECT and absolu
   const refused = proxy.reload({ limits: { maxClients: 0 } });
   expect(refused.ok).toBe(false);
   expect(!refused.ok && refused.error).toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field: 'limits.maxClients' });
+  // The input is the whole of auth and limits: left out, auth is off (on loopback).
+  expect(proxy.reload({ limits: { maxClients: 10 } })).toEqual({ ok: true });
+  const open = await openTunnel(proxy.port, `localhost:${origin.port}`);
+  expect(open.status).toBe(200);
+  open.socket.destroy();
 });
 
 test('a non-loopback listen address needs auth or unsafeOpenRelay; bad settings name their field', async () => {

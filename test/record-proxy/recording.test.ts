@@ -12,12 +12,14 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { createRecordingProxy, type RecordingProxy } from '../../src/record-proxy';
-import { patternBytes, startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
+import { largeBody, patternBytes, startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
 import { curl, openTunnel } from '../helpers/proxy-clients';
 import { headerValues, openFiles, ownRecords, request, sha1, tunnelAgent, warcioRecords } from '../helpers/record-proxy';
 import { testCertificate } from '../helpers/tls-cert';
 
 jest.setTimeout(60_000);
+
+const LARGE = 8 * 1024 * 1024;
 
 function answer(req: IncomingMessage, res: ServerResponse): void {
   const path = req.url ?? '/';
@@ -28,6 +30,8 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   } else if (path.startsWith('/gzip')) {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
     res.end(gzipSync(patternBytes(20_000, 3)));
+  } else if (path.startsWith('/large')) {
+    largeBody(LARGE)(req, res);
   } else if (path.startsWith('/slow')) {
     // Half the body now, the rest a little later: still in flight when close() is called.
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 20_000 });
@@ -217,4 +221,31 @@ test('close() lets an exchange in flight finish and be written, then closes ever
   expect(responses[0]!.truncated).toBeNull();
   // New connections are refused once closing.
   await expect(request(`https://localhost:${origin.port}/late`, { agent: tunnelAgent(proxy.port, proxy.ca.certPem) })).rejects.toThrow();
+});
+
+test('a large body to a browser that stops reading for a while arrives whole, and is recorded as sent', async () => {
+  const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    https
+      .get(`https://localhost:${origin.port}/large`, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.once('data', () => {
+          // The browser side's buffers fill; the relay pauses the upstream read until they drain.
+          res.pause();
+          setTimeout(() => res.resume(), 300);
+        });
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+  agent.destroy();
+  expect(body.length).toBe(LARGE);
+  expect(body.equals(patternBytes(LARGE))).toBe(true);
+  await proxy.close();
+  const response = warcioRecords(out).find((r) => r.type === 'response')!;
+  expect(response.sha1).toBe(sha1(Buffer.concat(origin.only('/large').sent)));
+  expect(response.truncated).toBeNull();
+  expect(proxy.stats().exchanges.bytes.down).toBe(LARGE);
 });

@@ -69,6 +69,7 @@ const CLI_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
   [/(settings\.)?writer\.maxFileSize/g, '--max-file-size'],
   [/(settings\.)?writer\.directory/g, '-o'],
   [/(settings\.)?writer\.level/g, '--level'],
+  [/^listen: listening on /g, '--listen '],
   [/set unsafeOpenRelay: true/g, 'pass --unsafe-open-relay'],
   [/set auth,/g, 'set auth in --config,'],
 ];

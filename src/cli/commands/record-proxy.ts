@@ -50,7 +50,8 @@ Proxy:
                            "pendingTimeoutMs": 5000, "idleTimeoutMs": 300000,
                            "maxHeaderBytes": 16384}}
                           With auth, clients must send Proxy-Authorization (407
-                          otherwise). SIGHUP reads the file again; a bad file is
+                          otherwise). SIGHUP reads the file again (a section left
+                          out goes back to its default: no auth); a bad file is
                           refused with a log line and the running settings stay
       --unsafe-open-relay listen on a non-loopback address without auth. Anyone
                           who can reach the port can then use the proxy (and
