@@ -7,7 +7,8 @@
  * the recording proxy (TLS intercepted, every exchange written, native
  * backend), (b) direct, (c) through the plain forward proxy (CONNECT tunnels,
  * nothing recorded). Each browser is launched and warmed up once; a round is
- * `loads` page loads, reported as pages/s. Target: (a) / (b) >= 0.7.
+ * `loads` page loads, reported as pages/s, with (a) / (b) and (c) / (b).
+ * Target: (a) / (b) >= 0.7.
  * Then leaf certificates/s: LeafIssuer issuing for hosts it has not seen (a
  * first visit), one at a time and 16 at once.
  */
