@@ -15,9 +15,12 @@ WARCWIRE_BACKEND=native npx jest --json --outputFile="$out/native.json" "$@" || 
 # The suites the same arguments pick, narrowed to the backend-dependent ones.
 mapfile -t files < <(npx jest --listTests "$@" | node -e '
   const path = require("path");
-  const prefixes = require("./test/backend-suites.js").map((p) => path.resolve(p));
+  const entries = require("./test/backend-suites.js");
+  const prefixes = entries.filter((e) => !e.startsWith("!")).map((p) => path.resolve(p));
+  const excluded = entries.filter((e) => e.startsWith("!")).map((p) => path.resolve(p.slice(1)));
   const all = require("fs").readFileSync(0, "utf8").split("\n").filter(Boolean);
-  for (const f of all.filter((f) => prefixes.some((p) => f.startsWith(p))).sort()) console.log(f);')
+  const picked = (f) => prefixes.some((p) => f.startsWith(p)) && !excluded.some((p) => f.startsWith(p));
+  for (const f of all.filter(picked).sort()) console.log(f);')
 echo "=== backend-dependent suites (${#files[@]}) with WARCWIRE_BACKEND=js"
 if [ ${#files[@]} -gt 0 ]; then
   WARCWIRE_BACKEND=js npx jest --json --outputFile="$out/js.json" --runTestsByPath "${files[@]}" || status=1

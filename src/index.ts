@@ -126,3 +126,16 @@ export type { ProxyServerErrorCode } from './proxy/errors';
 // TLS interception's certificates (src/certs): the CA (generated or the user's) and the per-host leaf issuer.
 export { loadCertificateAuthority, CertificateAuthority, LeafIssuer, CertificateError, defaultCaDirectory } from './certs/index';
 export type { CaSource, LeafIssuerOptions, CertificateErrorCode } from './certs/index';
+
+// Recording proxy (src/record-proxy): a browser's traffic, TLS intercepted, recorded through a WarcClient.
+export { createRecordingProxy, RecordingProxyError } from './record-proxy/index';
+export type {
+  RecordingProxy,
+  RecordingReloadResult,
+  RecordingProxyErrorCode,
+  RecordingProxySettings,
+  RecordingProxyLimits,
+  ExchangeMeta,
+  RecordingProxyStats,
+  ExchangeCounts,
+} from './record-proxy/index';

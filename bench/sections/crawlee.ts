@@ -19,7 +19,7 @@ import { getBackend } from '../../src/backend';
 import { WarcClient } from '../../src/client/warc-client';
 import { WarcHttpClient } from '../../src/crawlee';
 import { startCrawlSite } from '../../test/helpers/crawl-site';
-import { alternatingRounds, median, pairedRatio } from '../stats';
+import { alternatingRounds, rateRows } from '../stats';
 import { metricOf, ratioOf, targetRow } from '../targets';
 import type { BenchRow, BenchSection } from '../types';
 
@@ -120,17 +120,9 @@ export const run: BenchSection = async ({ quick }) => {
     // Warm-up: got-scraping is imported on first use and the JIT is cold; measure a running crawler.
     for (const contender of all) await crawl(contender, site.url, pages);
     const samples = await alternatingRounds(all, rounds, async (contender) => (pages + 1) / (await crawl(contender, site.url, pages)));
-    const defaults = samples[all.findIndex((c) => c.label === DEFAULT)]!;
     const caseOf = (label: string) => `HttpCrawler ${label} (median of ${rounds}, ${pages + 1} pages x${CONCURRENCY})`;
-    all.forEach(({ label }, i) => {
-      const rates = samples[i]!;
-      const metrics: Record<string, number | string> = { 'pages/s': median(rates), 'pages/s range': `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}` };
-      if (label !== DEFAULT) {
-        metrics['vs default'] = median(rates) / median(defaults);
-        metrics['vs default, paired by round'] = pairedRatio(rates, defaults);
-      }
-      rows.push({ section: 'crawlee', case: caseOf(label), metrics });
-    });
+    const labels = all.map((c) => c.label);
+    rows.push(...rateRows('crawlee', labels, samples, { unit: 'pages/s', digits: 0, baseline: { label: DEFAULT, name: 'default' }, caseOf }));
     const pagesPerSecond = (label: string) => metricOf(rows, caseOf(label), 'pages/s');
     rows.push(targetRow('crawlee', 'HttpCrawler recording/default pages/s', ratioOf(pagesPerSecond(RECORDING), pagesPerSecond(DEFAULT)), '>=', 0.8));
   } finally {

@@ -100,6 +100,15 @@ describe('bad setup: exit 2 with a clear message, nothing fetched', () => {
     await expect(capture.run([`${server.url}/x`, '-o', dir, `${flag}=${value}`], captureIO().io)).rejects.toMatchObject({ code: 'ERR_USAGE', message: expect.stringContaining(flag) });
     expect(seen).toEqual([]);
   });
+
+  test('--level out of the compressor\'s range: exit 2 naming --level before fetching; in range it writes', async () => {
+    const bad = captureIO();
+    expect(await capture.run([`${server.url}/x`, '-o', dir, '--level', '10'], bad.io)).toBe(2);
+    expect(bad.err()).toMatch(/--level must be an integer 0-9 for gzip, got 10/);
+    expect(seen).toEqual([]);
+    expect(await capture.run([`${server.url}/x`, '-o', dir, '--level', '1'], captureIO().io)).toBe(0);
+    expect(seen).toHaveLength(1);
+  });
 });
 
 test('-i - reads the URL list from stdin', async () => {

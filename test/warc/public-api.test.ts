@@ -25,6 +25,7 @@ const RUNTIME_EXPORTS = [
   'CaptureError',
   'ProxyServerError',
   'CertificateError',
+  'RecordingProxyError',
   // backend
   'loadBackend',
   // obs
@@ -74,6 +75,8 @@ const RUNTIME_EXPORTS = [
   'CertificateAuthority',
   'LeafIssuer',
   'defaultCaDirectory',
+  // recording proxy
+  'createRecordingProxy',
 ];
 
 test('the entry exports exactly the public API, no internal helper', () => {

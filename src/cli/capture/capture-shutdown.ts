@@ -6,8 +6,17 @@
  * once: the files stay `*.open`, which `warcwire mend` finishes.
  */
 
-const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
-type Handled = keyof typeof EXIT_CODES;
+export const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+export type StopSignal = keyof typeof EXIT_CODES;
+
+/** The second signal: exit now, telling how to finish the files it leaves `*.open`. */
+export function exitAtOnce(stderr: NodeJS.WritableStream, command: string, name: StopSignal, directory: string): never {
+  stderr.write(
+    `\nwarcwire ${command}: ${name} again: exiting now. Unfinished WARC files are left as *.open; ` +
+      `run \`warcwire mend ${directory}\` to finish them.\n`,
+  );
+  process.exit(EXIT_CODES[name]);
+}
 
 export interface SignalWatch {
   /** Fires on the first signal. */
@@ -20,18 +29,12 @@ export interface SignalWatch {
 
 export function watchSignals(stderr: NodeJS.WritableStream, graceMs: number, cutShort: () => void, directory = '.'): SignalWatch {
   const controller = new AbortController();
-  let received: Handled | undefined;
+  let received: StopSignal | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const handlers = new Map<Handled, () => void>();
-  for (const name of Object.keys(EXIT_CODES) as Handled[]) {
+  const handlers = new Map<StopSignal, () => void>();
+  for (const name of Object.keys(EXIT_CODES) as StopSignal[]) {
     const handler = (): void => {
-      if (received !== undefined) {
-        stderr.write(
-          `\nwarcwire capture: ${name} again: exiting now. Unfinished WARC files are left as *.open; ` +
-            `run \`warcwire mend ${directory}\` to finish them.\n`,
-        );
-        process.exit(EXIT_CODES[name]);
-      }
+      if (received !== undefined) exitAtOnce(stderr, 'capture', name, directory);
       received = name;
       stderr.write(
         `\nwarcwire capture: ${name}: no new URLs; running requests get ${graceMs / 1000} s to finish, ` +
@@ -65,6 +68,10 @@ const CLI_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
   [/maxResponseBytes/g, '--max-response-size'],
   [/(settings\.)?writer\.maxFileSize/g, '--max-file-size'],
   [/(settings\.)?writer\.directory/g, '-o'],
+  [/(settings\.)?writer\.level/g, '--level'],
+  [/^listen: listening on /g, '--listen '],
+  [/set unsafeOpenRelay: true/g, 'pass --unsafe-open-relay'],
+  [/set auth,/g, 'set auth in --config,'],
 ];
 
 export function cliWording(message: string): string {

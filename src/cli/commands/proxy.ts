@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIO } from '../command';
 import { WarcwireError } from '../../errors';
-import type { Logger, LogFields, LogLevel } from '../../obs/logger';
+import { lineLogger } from '../line-logger';
 import { readConfigFile, reloadFromFile, watchConfigFile } from '../../proxy/forward/config-file';
 import type { ForwardProxyConfigInput } from '../../proxy/forward/config';
 import { createForwardProxy } from '../../proxy/forward/forward-proxy';
@@ -19,19 +19,6 @@ Tags: a client asks for upstreams with a tag by sending "X-Warcwire-Tag: TAG" or
 using the username "USER-tag-TAG". Stats: GET /stats (JSON), GET /metrics (Prometheus).
 Reloads on file change and on SIGHUP; stops on SIGINT or SIGTERM.
 `;
-
-const ORDER: LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-/** One JSON object per line on the given stream. */
-function lineLogger(stream: NodeJS.WritableStream, min: LogLevel): Logger {
-  const at = (level: LogLevel) => (fields: LogFields, msg: string): void => {
-    if (ORDER.indexOf(level) < ORDER.indexOf(min)) return;
-    const extra = { ...fields };
-    if (extra.err instanceof Error) extra.err = extra.err.message;
-    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...extra })}\n`);
-  };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 const command: CliCommand = {
   name: 'proxy',
@@ -62,7 +49,7 @@ const command: CliCommand = {
       return 2;
     }
     const file = values.config;
-    const logger = lineLogger(io.stderr, values.quiet ? 'warn' : 'info');
+    const logger = lineLogger((line) => io.stderr.write(line), values.quiet ? 'warn' : 'info');
     try {
       const proxy = await createForwardProxy(readConfigFile(file) as ForwardProxyConfigInput, { logger });
       const stopWatching = values['no-watch'] ? () => undefined : watchConfigFile(proxy, file, logger);

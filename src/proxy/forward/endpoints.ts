@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROMETHEUS_CONTENT_TYPE } from '../../obs/registry';
 import type { BasicAuth } from './auth';
-import type { ForwardProxyConfig } from './config';
-import type { StatsSnapshot } from './proxy-stats';
 
 /**
  * Origin-form requests to the proxy itself: `GET <statsPath>` (JSON) and
@@ -13,9 +11,10 @@ import type { StatsSnapshot } from './proxy-stats';
 export function serveEndpoint(
   req: IncomingMessage,
   res: ServerResponse,
-  config: ForwardProxyConfig,
+  config: { readonly statsPath: string; readonly metricsPath: string },
   auth: BasicAuth | undefined,
-  source: { stats: () => StatsSnapshot; metrics: () => string },
+  /** The stats as a JSON-serialisable snapshot, and the metrics as Prometheus text. */
+  source: { stats: () => object; metrics: () => string },
 ): boolean {
   const path = (req.url ?? '').split('?')[0];
   const known = path === config.statsPath || path === config.metricsPath;

@@ -1,4 +1,4 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { silentLogger, type Logger } from '../../obs/logger';
@@ -8,7 +8,7 @@ import { parseConnectAuthority } from '../request-target';
 import { admit } from './admission';
 import { BasicAuth } from './auth';
 import { ClientSlots } from './client-slots';
-import { readConnectHead } from './connect-head';
+import { answerClientErrors, innerHttpServer, routeFirstHead } from './front-door';
 import { parseForwardProxyConfig, type ForwardProxyConfig, type ForwardProxyConfigInput } from './config';
 import { HealthChecker } from './health-check';
 import { statsToPrometheus } from './metrics-text';
@@ -47,11 +47,6 @@ export interface ForwardProxy {
 }
 
 const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
-/**
- * Later request heads on a kept-alive connection must arrive within this. The
- * first head has the shorter pendingTimeoutMs (ClientSlots).
- */
-const HEAD_TIMEOUT_MS = 30_000;
 
 const isChecked = (input: unknown): input is ForwardProxyConfig =>
   typeof input === 'object' && input !== null && typeof (input as ForwardProxyConfig).listen === 'object';
@@ -92,14 +87,13 @@ export async function createForwardProxy(
   const front = net.createServer({ allowHalfOpen: true, noDelay: true });
   // Fixed at start for both paths (the HTTP server cannot change it later).
   const maxHeaderBytes = config.maxHeaderBytes;
-  const server = http.createServer({ maxHeaderSize: maxHeaderBytes, requestTimeout: 0, connectionsCheckingInterval: 5000 });
+  const server = innerHttpServer(maxHeaderBytes);
   server.timeout = config.idleTimeoutMs;
   server.keepAliveTimeout = Math.min(5000, config.idleTimeoutMs);
-  server.headersTimeout = HEAD_TIMEOUT_MS;
-  // The HTTP server enforces headersTimeout from a timer it starts on 'listening';
-  // it never listens itself (the front server does), so start that timer by hand.
-  server.emit('listening');
 
+  const badHead = (): void => {
+    stats.rejected.badRequest += 1;
+  };
   front.on('connection', (socket: Socket) => {
     socket.on('error', () => socket.destroy());
     clients.add(socket);
@@ -109,28 +103,9 @@ export async function createForwardProxy(
       endWithStatus(socket, 503, {}, 'too many clients\n');
       return;
     }
-    readConnectHead(socket, maxHeaderBytes, (head) => {
-      switch (head.kind) {
-        case 'connect':
-          return handleConnect(head.target, head.headers, socket, head.rest);
-        case 'other':
-          socket.unshift(head.buffered);
-          server.emit('connection', socket);
-          socket.resume();
-          return;
-        case 'error':
-          stats.rejected.badRequest += 1;
-          return endWithStatus(socket, head.status);
-        default:
-          socket.destroy();
-      }
-    });
+    routeFirstHead(socket, server, maxHeaderBytes, handleConnect, badHead);
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    stats.rejected.badRequest += 1;
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    endWithStatus(socket, status);
-  });
+  answerClientErrors(server, badHead);
 
   const refuse = (status: 400 | 407, message: string, send: (status: number, headers: Record<string, string>, body: string) => void): void => {
     if (status === 407) stats.rejected.auth += 1;

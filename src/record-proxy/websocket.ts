@@ -1,0 +1,90 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { DispatchController } from '../client/dispatch-handler';
+import { endToEndRawHeaders } from '../proxy/hop-headers';
+import { endWithStatus } from '../proxy/raw-response';
+import type { ExchangeTarget } from './target';
+import { rawHeaderStrings, upstreamRequestHeaders } from './raw-headers';
+import { exchangeOptions, passChunk, type RelayedBytes, type RelayHooks } from './relay';
+import { reportUpstreamFailure } from './upstream-failure';
+
+function headText(status: number, statusMessage: string | undefined, raw: readonly string[]): string {
+  let text = `HTTP/1.1 ${status} ${statusMessage ?? STATUS_CODES[status] ?? ''}\r\n`;
+  for (let i = 0; i + 1 < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
+  return `${text}\r\n`;
+}
+
+/** Joins two streams both ways; either one ending or failing closes both. */
+function join(a: Duplex, b: Duplex, onClose: () => void): void {
+  let open = 2;
+  const closed = (): void => {
+    open -= 1;
+    if (open === 0) onClose();
+  };
+  a.once('close', () => {
+    b.destroy();
+    closed();
+  });
+  b.once('close', () => {
+    a.destroy();
+    closed();
+  });
+  a.on('error', () => a.destroy());
+  b.on('error', () => b.destroy());
+  a.pipe(b);
+  b.pipe(a);
+}
+
+/**
+ * A browser's Upgrade request (WebSocket): sent upstream through the client
+ * (which records the request and the 101 head as a pair); on 101 the head goes
+ * to the browser as the origin sent it and the two connections are joined,
+ * frames passing through unrecorded. Any other answer is relayed as an
+ * ordinary response on a connection that then closes.
+ */
+export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer, target: ExchangeTarget, hooks: RelayHooks & { upgraded(): void }): void {
+  const bytes: RelayedBytes = { up: 0, down: 0 };
+  let answered = false;
+  const handler = {
+    onRequestStart(c: DispatchController): void {
+      if (browser.destroyed) c.abort(new Error('the browser closed the connection before the request was sent'));
+    },
+    onRequestUpgrade(c: DispatchController, status: number, _headers: unknown, upstream: Duplex): void {
+      answered = true;
+      hooks.upgraded();
+      browser.write(headText(status, undefined, rawHeaderStrings(c.rawHeaders)));
+      if (head.length > 0) upstream.write(head);
+      join(browser, upstream, () => undefined);
+    },
+    onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
+      answered = true;
+      const raw = [...endToEndRawHeaders(rawHeaderStrings(c.rawHeaders)), 'Connection', 'close'];
+      browser.write(headText(status, statusMessage, raw));
+    },
+    onResponseData(c: DispatchController, chunk: Buffer): void {
+      passChunk(c, chunk, browser, bytes);
+    },
+    onResponseEnd(): void {
+      browser.end();
+    },
+    onResponseError(_c: DispatchController | null, error: Error): void {
+      if (answered) return void browser.destroy();
+      const failure = reportUpstreamFailure(error, target, hooks.logger);
+      endWithStatus(browser, failure.status, {}, `${failure.text}\n`);
+    },
+  };
+  target.client.dispatcher.dispatch(
+    {
+      origin: target.origin,
+      path: target.path,
+      method: req.method ?? 'GET',
+      headers: upstreamRequestHeaders(req.rawHeaders),
+      upgrade: req.headers.upgrade ?? 'websocket',
+      body: null,
+      warcwire: exchangeOptions(target, bytes, hooks),
+    } as Dispatcher.DispatchOptions,
+    handler as Dispatcher.DispatchHandler,
+  );
+}
