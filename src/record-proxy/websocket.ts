@@ -7,7 +7,8 @@ import { endToEndRawHeaders } from '../proxy/hop-headers';
 import { endWithStatus } from '../proxy/raw-response';
 import type { ExchangeTarget } from './target';
 import { rawHeaderStrings, upstreamRequestHeaders } from './raw-headers';
-import { exchangeOptions, passChunk, type RelayedBytes, type RelayHooks } from './relay';
+import { ExchangeTally, type RelayHooks } from './exchange-tally';
+import { passChunk } from './relay';
 import { reportUpstreamFailure } from './upstream-failure';
 
 function headText(status: number, statusMessage: string | undefined, raw: readonly string[]): string {
@@ -45,7 +46,9 @@ function join(a: Duplex, b: Duplex, onClose: () => void): void {
  * ordinary response on a connection that then closes.
  */
 export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer, target: ExchangeTarget, hooks: RelayHooks & { upgraded(): void }): void {
-  const bytes: RelayedBytes = { up: 0, down: 0 };
+  const tally = new ExchangeTally(hooks, target.meta.dedupeBucket);
+  // Over at the 101 (frames are not the exchange's), or when an ordinary answer or the browser's connection ends.
+  browser.once('close', () => tally.relayEnded());
   let answered = false;
   const handler = {
     onRequestStart(c: DispatchController): void {
@@ -53,6 +56,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
     },
     onRequestUpgrade(c: DispatchController, status: number, _headers: unknown, upstream: Duplex): void {
       answered = true;
+      tally.relayEnded();
       hooks.upgraded();
       browser.write(headText(status, undefined, rawHeaderStrings(c.rawHeaders)));
       if (head.length > 0) upstream.write(head);
@@ -64,7 +68,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       browser.write(headText(status, statusMessage, raw));
     },
     onResponseData(c: DispatchController, chunk: Buffer): void {
-      passChunk(c, chunk, browser, bytes);
+      passChunk(c, chunk, browser, tally.bytes);
     },
     onResponseEnd(): void {
       browser.end();
@@ -83,7 +87,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       headers: upstreamRequestHeaders(req.rawHeaders),
       upgrade: req.headers.upgrade ?? 'websocket',
       body: null,
-      warcwire: exchangeOptions(target, bytes, hooks),
+      warcwire: tally.dispatchOptions(),
     } as Dispatcher.DispatchOptions,
     handler as Dispatcher.DispatchHandler,
   );
