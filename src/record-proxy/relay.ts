@@ -9,7 +9,7 @@ import { ExchangeTally, type RelayedBytes, type RelayHooks } from './exchange-ta
 import { reportUpstreamFailure } from './upstream-failure';
 
 /** Whether a request has a body to send (Node has already removed the chunked framing). */
-export function hasRequestBody(req: IncomingMessage): boolean {
+function hasRequestBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
 }

@@ -18,20 +18,9 @@ function headText(status: number, statusMessage: string | undefined, raw: readon
 }
 
 /** Joins two streams both ways; either one ending or failing closes both. */
-function join(a: Duplex, b: Duplex, onClose: () => void): void {
-  let open = 2;
-  const closed = (): void => {
-    open -= 1;
-    if (open === 0) onClose();
-  };
-  a.once('close', () => {
-    b.destroy();
-    closed();
-  });
-  b.once('close', () => {
-    a.destroy();
-    closed();
-  });
+function join(a: Duplex, b: Duplex): void {
+  a.once('close', () => b.destroy());
+  b.once('close', () => a.destroy());
   a.on('error', () => a.destroy());
   b.on('error', () => b.destroy());
   a.pipe(b);
@@ -47,11 +36,16 @@ function join(a: Duplex, b: Duplex, onClose: () => void): void {
  */
 export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer, target: ExchangeTarget, hooks: RelayHooks & { upgraded(): void }): void {
   const tally = new ExchangeTally(hooks, target.meta.dedupeBucket);
-  // Over at the 101 (frames are not the exchange's), or when an ordinary answer or the browser's connection ends.
-  browser.once('close', () => tally.relayEnded());
   let answered = false;
+  let controller: DispatchController | undefined;
+  // Over at the 101 (frames are not the exchange's), or when an ordinary answer or the browser's connection ends.
+  browser.once('close', () => {
+    tally.relayEnded();
+    if (!answered) controller?.abort(new Error('the browser closed the connection before the upgrade was answered'));
+  });
   const handler = {
     onRequestStart(c: DispatchController): void {
+      controller = c;
       if (browser.destroyed) c.abort(new Error('the browser closed the connection before the request was sent'));
     },
     onRequestUpgrade(c: DispatchController, status: number, _headers: unknown, upstream: Duplex): void {
@@ -60,7 +54,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       hooks.upgraded();
       browser.write(headText(status, undefined, rawHeaderStrings(c.rawHeaders)));
       if (head.length > 0) upstream.write(head);
-      join(browser, upstream, () => undefined);
+      join(browser, upstream);
     },
     onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
       answered = true;
