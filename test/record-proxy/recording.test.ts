@@ -262,3 +262,23 @@ test('a large body to a browser that stops reading for a while arrives whole, an
   expect(response.truncated).toBeNull();
   expect(proxy.stats().exchanges.bytes.down).toBe(LARGE);
 });
+
+test('an IPv6 literal target: CONNECT [::1]:port, the leaf is for the address (no SNI), WARC-IP-Address ::1', async () => {
+  const v6 = https.createServer(testCertificate(), (req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`v6 ${req.url}`));
+  await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+  const port = (v6.address() as import('node:net').AddressInfo).port;
+  try {
+    const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+    const got = await request(`https://[::1]:${port}/six`, { agent });
+    agent.destroy();
+    expect([got.status, got.body.toString()]).toEqual([200, 'v6 /six']);
+    expect(proxy.issuer.issued).toBe(1);
+    await proxy.close();
+  } finally {
+    v6.closeAllConnections();
+    await new Promise((resolve) => v6.close(resolve));
+  }
+  const response = warcioRecords(out).find((r) => r.type === 'response')!;
+  expect(response.targetUri).toBe(`https://[::1]:${port}/six`);
+  expect(response.ipAddress).toBe('::1');
+});
