@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CertificateAuthority } from './certificate-authority';
 import { CertificateError } from './errors';
@@ -30,13 +30,15 @@ const PAIR_WAIT_MS = 5_000;
 
 /**
  * Loads a CA, generating it on first use of a directory (created 0700).
+ * Paths are made absolute (against the working directory), so the
+ * `certFile` shown to users works from anywhere.
  * Typed errors: ERR_CA_FILE (unreadable, unwritable, a key file readable by
  * others), ERR_CA_INVALID, ERR_CA_KEY_MISMATCH.
  */
 export async function loadCertificateAuthority(source: CaSource): Promise<CertificateAuthority> {
-  if (typeof source === 'object' && source !== null && 'dir' in source && typeof source.dir === 'string' && source.dir !== '') return loadDirectory(source.dir);
+  if (typeof source === 'object' && source !== null && 'dir' in source && typeof source.dir === 'string' && source.dir !== '') return loadDirectory(resolve(source.dir));
   if (typeof source === 'object' && source !== null && 'certFile' in source && typeof source.certFile === 'string' && typeof source.keyFile === 'string') {
-    const { certFile, keyFile } = source;
+    const [certFile, keyFile] = [resolve(source.certFile), resolve(source.keyFile)];
     const [certPem, keyPem] = await Promise.all([readPem(certFile, false), readPem(keyFile, false)]);
     if (certPem === undefined || keyPem === undefined) throw new CertificateError('ERR_CA_FILE', `${certPem === undefined ? certFile : keyFile} does not exist`);
     return CertificateAuthority.fromPem({ certPem, keyPem, certFile, keyFile, created: false });

@@ -26,8 +26,10 @@ export class CertificateAuthority {
   readonly notAfter: Date;
   /** True when this call generated the CA (first use of a directory). */
   readonly created: boolean;
-  /** Where the certificate was read from. */
+  /** Where the certificate was read from (absolute). */
   readonly certFile: string;
+  /** Where its private key was read from (absolute). */
+  readonly keyFile: string;
   /** @internal What the leaf issuer signs with. */
   readonly issuance: CaIssuance;
 
@@ -38,6 +40,7 @@ export class CertificateAuthority {
     this.notAfter = fields.notAfter;
     this.created = fields.created;
     this.certFile = fields.certFile;
+    this.keyFile = fields.keyFile;
     this.issuance = fields.issuance;
   }
 
@@ -69,6 +72,7 @@ export class CertificateAuthority {
       notAfter,
       created: pair.created,
       certFile: pair.certFile,
+      keyFile: pair.keyFile,
       issuance: { issuer, signer: await signingKey(key, pair.keyFile), notBefore },
     });
   }

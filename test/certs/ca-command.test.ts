@@ -41,6 +41,12 @@ describe('warcwire ca', () => {
     });
   });
 
+  test('a relative --ca-dir is shown as an absolute path (it goes into NODE_EXTRA_CA_CERTS and certutil lines)', async () => {
+    const run = await runCli(['ca', '--ca-dir', 'rel-ca', '--json'], { cwd: root });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out.toString())).toMatchObject({ certFile: join(root, 'rel-ca', 'warcwire-ca.pem'), keyFile: join(root, 'rel-ca', 'warcwire-ca-key.pem'), created: true });
+  });
+
   test("shows a user's CA without writing anything", async () => {
     const files = opensslCertificate(root, 'mine', { key: 'rsa' });
     const run = await runCli(['ca', '--ca-cert', files.certFile, '--ca-key', files.keyFile]);

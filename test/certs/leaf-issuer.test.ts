@@ -91,7 +91,8 @@ describe('LeafIssuer', () => {
     expect(await issuer.certificatePem('127.0.0.1')).toBe(dotted);
   });
 
-  test('500 hosts asked for at once leave the event loop turning: no stall near the 200+ ms of building all contexts back to back', async () => {
+  // Built back to back, 500 contexts stall the loop ~0.5 s here; one turn each, ~10-35 ms (140 seen on a machine at load 10).
+  test('500 hosts asked for at once keep the event loop turning', async () => {
     const issuer = new LeafIssuer(ca);
     await issuer.secureContext('warm.test'); // the leaf key and the code paths, made once
     let longest = 0;
@@ -107,7 +108,7 @@ describe('LeafIssuer', () => {
     await Promise.all(Array.from({ length: 500 }, (_, i) => issuer.secureContext(`burst${i}.test`)));
     turning = false;
     expect(issuer.issued).toBe(501);
-    expect(longest).toBeLessThan(150);
+    expect(longest).toBeLessThan(250);
   });
 
   test('a cached leaf is replaced a day before it ends; one that ends with its CA is served to the end, then the CA is ERR_CA_INVALID', async () => {

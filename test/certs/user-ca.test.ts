@@ -24,6 +24,7 @@ describe("a user's CA", () => {
     const before = [readFileSync(files.certFile), readFileSync(files.keyFile)];
     const ca = await loadCertificateAuthority(files);
     expect(ca.created).toBe(false);
+    expect([ca.certFile, ca.keyFile]).toEqual([files.certFile, files.keyFile]);
     expect(ca.subject).toBe(`CN=user-${key} test CA`);
     expect(ca.spkiSha256).toBe(opensslSpkiSha256(readFileSync(files.certFile, 'utf8')));
     const pem = await new LeafIssuer(ca).certificatePem('leaf.test');

@@ -1,5 +1,4 @@
-import { CA_KEY_FILE, defaultCaDirectory, loadCertificateAuthority, type CaSource, type CertificateAuthority } from '../../certs';
-import { join } from 'node:path';
+import { CA_CERT_FILE, CA_KEY_FILE, defaultCaDirectory, loadCertificateAuthority, type CaSource, type CertificateAuthority } from '../../certs';
 import { parseCommandArgs, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 
@@ -7,7 +6,7 @@ const usage = `Usage: warcwire ca [--ca-dir DIR | --ca-cert FILE --ca-key FILE] 
 
 Shows the CA that warcwire record-proxy signs its TLS certificates with, and how
 to make a browser or client trust it. The CA is made on first use: an EC P-256
-key (${CA_KEY_FILE}, mode 0600) and a certificate valid ten years (warcwire-ca.pem).
+key (${CA_KEY_FILE}, mode 0600) and a certificate valid ten years (${CA_CERT_FILE}).
 
   --ca-dir DIR     the CA's directory (default ${defaultCaDirectory()});
                    created (0700) with a new CA when it holds none
@@ -17,15 +16,12 @@ key (${CA_KEY_FILE}, mode 0600) and a certificate valid ten years (warcwire-ca.p
                    notAfter, created
 `;
 
-function caSource(values: { 'ca-dir'?: string; 'ca-cert'?: string; 'ca-key'?: string }): { source: CaSource; keyFile: string } {
+function caSource(values: { 'ca-dir'?: string; 'ca-cert'?: string; 'ca-key'?: string }): CaSource {
   const { 'ca-dir': dir, 'ca-cert': certFile, 'ca-key': keyFile } = values;
-  if (certFile !== undefined || keyFile !== undefined) {
-    if (dir !== undefined) throw new UsageError('--ca-dir cannot be combined with --ca-cert/--ca-key');
-    if (certFile === undefined || keyFile === undefined) throw new UsageError('--ca-cert and --ca-key go together');
-    return { source: { certFile, keyFile }, keyFile };
-  }
-  const directory = dir ?? defaultCaDirectory();
-  return { source: { dir: directory }, keyFile: join(directory, CA_KEY_FILE) };
+  if (certFile === undefined && keyFile === undefined) return { dir: dir ?? defaultCaDirectory() };
+  if (dir !== undefined) throw new UsageError('--ca-dir cannot be combined with --ca-cert/--ca-key');
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--ca-cert and --ca-key go together');
+  return { certFile, keyFile };
 }
 
 function trustInstructions(ca: CertificateAuthority): string {
@@ -50,10 +46,9 @@ const command: CliCommand = {
   async run(argv, io) {
     const options = { 'ca-dir': { type: 'string' }, 'ca-cert': { type: 'string' }, 'ca-key': { type: 'string' }, json: { type: 'boolean' } } as const;
     const { values } = parseCommandArgs(argv, options, []);
-    const { source, keyFile } = caSource(values);
-    const ca = await loadCertificateAuthority(source);
+    const ca = await loadCertificateAuthority(caSource(values));
     if (values.json) {
-      const { certFile, spkiSha256, subject, notAfter, created } = ca;
+      const { certFile, keyFile, spkiSha256, subject, notAfter, created } = ca;
       await write(io.stdout, `${JSON.stringify({ certFile, keyFile, spkiSha256, subject, notAfter: notAfter.toISOString(), created })}\n`);
       return 0;
     }
@@ -61,7 +56,7 @@ const command: CliCommand = {
       io.stdout,
       `${ca.created ? 'Created a new CA' : 'CA'}: ${ca.subject}, valid until ${ca.notAfter.toISOString().slice(0, 10)}\n` +
         `Certificate  ${ca.certFile}\n` +
-        `Private key  ${keyFile} (keep it private)\n` +
+        `Private key  ${ca.keyFile} (keep it private)\n` +
         `SPKI sha256  ${ca.spkiSha256}\n\n` +
         trustInstructions(ca),
     );
