@@ -84,6 +84,13 @@ export const DEFAULT_CAPTURE_CLI = {
 /** Where the proxies bind when no host is given: one open to the network must be asked for explicitly. */
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
 
+/** The recording proxy (createRecordingProxy, `warcwire record-proxy`); its limits are the forward proxy's. */
+export const DEFAULT_RECORDING_PROXY = {
+  listen: `${DEFAULT_LISTEN_HOST}:8000`,
+  /** Distinct Warcwire-Meta warcPrefix values, one writer each. */
+  maxWarcPrefixes: 32,
+} as const;
+
 /** The forward proxy's configuration file. */
 export const DEFAULT_FORWARD_PROXY = {
   listen: `${DEFAULT_LISTEN_HOST}:8080`,

@@ -102,7 +102,7 @@ export function oneLineText(text: string): string {
 }
 
 /** Certificate problems that `tls.verify: false` lets through (Node's codes for them). */
-const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ERR_TLS_CERT_ALTNAME_INVALID/;
+export const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ERR_TLS_CERT_ALTNAME_INVALID/;
 
 /**
  * A warcwire error as the caller should see it: on one line; a failed TLS

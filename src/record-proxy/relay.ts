@@ -2,32 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { DispatchController } from '../client/dispatch-handler';
-import type { WarcDispatchOptions } from '../client/dispatch-options';
-import { DiscardedError } from '../client/errors';
-import type { WrittenExchange } from '../client/pending-write';
-import type { Logger } from '../obs/logger';
 import { endToEndRawHeaders } from '../proxy/hop-headers';
 import type { ExchangeTarget } from './target';
 import { rawHeaderStrings, upstreamRequestHeaders } from './raw-headers';
-import type { ExchangeEnd } from './stats';
+import { ExchangeTally, type RelayedBytes, type RelayHooks } from './exchange-tally';
 import { reportUpstreamFailure } from './upstream-failure';
 
-/** Body bytes of one exchange, as relayed. */
-export interface RelayedBytes {
-  up: number;
-  down: number;
-}
-
-export interface RelayHooks {
-  logger: Logger;
-  /** Runs once per exchange, when it is written or known not to be. */
-  ended(end: ExchangeEnd, bytes: RelayedBytes): void;
-  /** The exchange's settling, for close() to wait on. */
-  track(settled: Promise<void>): void;
-}
-
 /** Whether a request has a body to send (Node has already removed the chunked framing). */
-export function hasRequestBody(req: IncomingMessage): boolean {
+function hasRequestBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
 }
@@ -49,18 +31,6 @@ export function passChunk(controller: DispatchController, chunk: Buffer, sink: W
   }
 }
 
-/** The `warcwire` dispatch option of one exchange: its dedupe bucket, and the tally when it is written (or not). */
-export function exchangeOptions(target: ExchangeTarget, bytes: RelayedBytes, hooks: RelayHooks): WarcDispatchOptions {
-  const settle = (written: Promise<WrittenExchange>): void =>
-    hooks.track(
-      written.then(
-        (w) => hooks.ended({ kind: 'recorded', revisit: w.revisit === true }, bytes),
-        (error: unknown) => hooks.ended(error instanceof DiscardedError ? { kind: 'discarded' } : { kind: 'failed' }, bytes),
-      ),
-    );
-  return { ...(target.meta.dedupeBucket !== undefined ? { dedupeBucket: target.meta.dedupeBucket } : {}), onWritten: settle };
-}
-
 /**
  * Sends one browser request upstream through the target's WarcClient and
  * relays the answer: status, status text and end-to-end headers as the origin
@@ -70,12 +40,15 @@ export function exchangeOptions(target: ExchangeTarget, bytes: RelayedBytes, hoo
  * becomes a 502 (504 for a timeout) naming the cause.
  */
 export function relayExchange(req: IncomingMessage, res: ServerResponse, target: ExchangeTarget, hooks: RelayHooks): void {
-  const bytes: RelayedBytes = { up: 0, down: 0 };
+  const tally = new ExchangeTally(hooks, target.meta.dedupeBucket);
+  const bytes = tally.bytes;
   const body = hasRequestBody(req) ? counted(req, bytes) : null;
   // The browser sees the origin's headers only: no Date of our own.
   res.sendDate = false;
   let controller: DispatchController | undefined;
+  // 'close' comes after the last byte went out, or when the browser went away: the relay is over either way.
   res.once('close', () => {
+    tally.relayEnded();
     if (!res.writableFinished) controller?.abort(new Error('the browser closed the connection before the response ended'));
   });
   const handler = {
@@ -114,7 +87,7 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
       method: req.method ?? 'GET',
       headers: upstreamRequestHeaders(req.rawHeaders),
       body,
-      warcwire: exchangeOptions(target, bytes, hooks),
+      warcwire: tally.dispatchOptions(),
     } as Dispatcher.DispatchOptions,
     handler as Dispatcher.DispatchHandler,
   );

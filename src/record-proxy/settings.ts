@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { CaSource } from '../certs';
 import type { WarcClientSettings } from '../client/settings';
-import { DEFAULT_LISTEN_HOST } from '../defaults';
+import { DEFAULT_RECORDING_PROXY } from '../defaults';
 import type { Logger } from '../obs/logger';
 import type { MetricsRegistry } from '../obs/metrics';
 import { ProxyServerError } from '../proxy/errors';
@@ -43,11 +43,6 @@ export interface RecordingProxySettings {
   logger?: Logger;
   metrics?: MetricsRegistry;
 }
-
-export const DEFAULT_RECORDING_PROXY = {
-  listen: `${DEFAULT_LISTEN_HOST}:8000`,
-  maxWarcPrefixes: 32,
-} as const;
 
 /** What the browser side runs with: the forward proxy's checked config (listen, users, limits, paths) plus ours. */
 export interface RecordingProxyConfig {

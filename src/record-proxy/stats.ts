@@ -43,6 +43,14 @@ export interface RecordingProxyStats {
 /** How one exchange ended, as the stats count it. */
 export type ExchangeEnd = { kind: 'recorded'; revisit: boolean } | { kind: 'failed' } | { kind: 'discarded' };
 
+/**
+ * Distinct tags counted on their own. Tags come from clients: past this many,
+ * new ones are counted together under OTHER_TAGS, so the stats cannot grow
+ * without bound.
+ */
+export const MAX_COUNTED_TAGS = 256;
+export const OTHER_TAGS = '(other)';
+
 const emptyCounts = (): ExchangeCounts => ({ recorded: 0, revisits: 0, failed: 0, discarded: 0, bytes: { up: 0, down: 0 } });
 
 function add(counts: ExchangeCounts, end: ExchangeEnd, up: number, down: number): void {
@@ -68,7 +76,8 @@ export class RecordingStats {
   exchangeEnded(scope: { prefix: string; tags: readonly string[] }, end: ExchangeEnd, bytes: { up: number; down: number }): void {
     add(this.overall, end, bytes.up, bytes.down);
     add(entry(this.prefixes, scope.prefix), end, bytes.up, bytes.down);
-    for (const tag of scope.tags) add(entry(this.tags, tag), end, bytes.up, bytes.down);
+    const tags = new Set(scope.tags.map((tag) => (this.tags.has(tag) || this.tags.size < MAX_COUNTED_TAGS ? tag : OTHER_TAGS)));
+    for (const tag of tags) add(entry(this.tags, tag), end, bytes.up, bytes.down);
   }
 
   snapshot(clients: ClientCounts, certificatesIssued: number): RecordingProxyStats {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { WarcClient } from '../client/warc-client';
-import { parseAbsoluteHttpUrl } from '../proxy/request-target';
+import { parseAbsoluteHttpUrl, urlTarget } from '../proxy/request-target';
 import type { ExchangeMeta } from './meta';
 
 /** What an intercepted CONNECT tunnel leads to; the requests inside it are origin-form. */
@@ -25,12 +25,12 @@ export function requestOrigin(req: IncomingMessage, tunnel: Tunnel | undefined):
   const target = req.url ?? '';
   if (tunnel) {
     if (!target.startsWith('/')) return { ok: false, message: 'requests inside a CONNECT tunnel must be origin-form (a path)' };
-    return { ok: true, origin: `${tunnel.scheme}://${tunnel.authority}`, path: target, host: tunnel.host };
+    // Through URL, so a default port (CONNECT example.com:443) is left out: one connection pool per origin however it is named.
+    return { ok: true, origin: new URL(`${tunnel.scheme}://${tunnel.authority}`).origin, path: target, host: tunnel.host };
   }
   const url = parseAbsoluteHttpUrl(target);
   if (!url) return { ok: false, message: 'expected an absolute http:// URL (use CONNECT for https)' };
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return { ok: true, origin: url.origin, path: `${url.pathname}${url.search}`, host };
+  return { ok: true, origin: url.origin, path: `${url.pathname}${url.search}`, host: urlTarget(url).host };
 }
 
 /** Where one browser request goes and how it is recorded. */

@@ -1,5 +1,5 @@
 import { errorKind } from '../client/error-kind';
-import { callerError, oneLineText } from '../client/errors';
+import { callerError, CERT_CODES, oneLineText } from '../client/errors';
 import type { Logger } from '../obs/logger';
 
 export interface UpstreamFailure {
@@ -9,15 +9,18 @@ export interface UpstreamFailure {
   text: string;
 }
 
-const CERT_CODES = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH|ALTNAME/;
-
-/** The innermost cause's code (Node's TLS and socket errors sit under warcwire's). */
-function rootCode(error: unknown): string | undefined {
+/**
+ * The innermost code and message along the cause chain: Node's own TLS and
+ * socket errors sit under warcwire's. They may be of another realm: no instanceof.
+ */
+function innermost(error: Error): { code?: string; message: string } {
   let code: string | undefined;
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+  let message = error.message;
+  for (let e: { code?: unknown; message?: unknown; cause?: unknown } | undefined = error, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
     if (typeof e.code === 'string') code = e.code;
+    if (typeof e.message === 'string') message = e.message;
   }
-  return code;
+  return code === undefined ? { message } : { code, message };
 }
 
 /** What the browser is told when its request failed before the origin answered. */
@@ -25,23 +28,13 @@ export function describeUpstreamFailure(error: Error, host: string): UpstreamFai
   const mapped = callerError(error);
   const kind = errorKind(mapped);
   const detail = oneLineText(mapped.message).replace(/ \(set tls\.verify: false[^)]*\)$/, '');
-  const root = rootCode(mapped);
-  if (kind === 'tls' && root !== undefined && CERT_CODES.test(root)) {
-    const reason = oneLineText(deepestMessage(mapped));
-    return { status: 502, text: `upstream certificate for ${host} failed verification: ${reason}` };
+  const root = innermost(mapped);
+  if (kind === 'tls' && root.code !== undefined && CERT_CODES.test(root.code)) {
+    return { status: 502, text: `upstream certificate for ${host} failed verification: ${oneLineText(root.message)}` };
   }
   // A TLS handshake that ran out of time is a timeout too (its code names the phase, not the cause).
-  if (kind === 'timeout' || (kind === 'tls' && root === 'ERR_TLS_HANDSHAKE' && /timed out/.test(detail))) return { status: 504, text: `upstream ${host} timed out: ${detail}` };
+  if (kind === 'timeout' || (kind === 'tls' && root.code === 'ERR_TLS_HANDSHAKE' && /timed out/.test(detail))) return { status: 504, text: `upstream ${host} timed out: ${detail}` };
   return { status: 502, text: `upstream ${host} failed (${kind}): ${detail}` };
-}
-
-/** The innermost cause's message (Node's own words, e.g. "self-signed certificate"). Errors of Node's internals may be of another realm: no instanceof. */
-function deepestMessage(error: Error): string {
-  let message = error.message;
-  for (let e = error.cause as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
-    if (typeof e.message === 'string') message = e.message;
-  }
-  return message;
 }
 
 /** describeUpstreamFailure, logged once (the URL and status; never headers, so never credentials). */

@@ -7,7 +7,8 @@ import { endToEndRawHeaders } from '../proxy/hop-headers';
 import { endWithStatus } from '../proxy/raw-response';
 import type { ExchangeTarget } from './target';
 import { rawHeaderStrings, upstreamRequestHeaders } from './raw-headers';
-import { exchangeOptions, passChunk, type RelayedBytes, type RelayHooks } from './relay';
+import { ExchangeTally, type RelayHooks } from './exchange-tally';
+import { passChunk } from './relay';
 import { reportUpstreamFailure } from './upstream-failure';
 
 function headText(status: number, statusMessage: string | undefined, raw: readonly string[]): string {
@@ -17,20 +18,9 @@ function headText(status: number, statusMessage: string | undefined, raw: readon
 }
 
 /** Joins two streams both ways; either one ending or failing closes both. */
-function join(a: Duplex, b: Duplex, onClose: () => void): void {
-  let open = 2;
-  const closed = (): void => {
-    open -= 1;
-    if (open === 0) onClose();
-  };
-  a.once('close', () => {
-    b.destroy();
-    closed();
-  });
-  b.once('close', () => {
-    a.destroy();
-    closed();
-  });
+function join(a: Duplex, b: Duplex): void {
+  a.once('close', () => b.destroy());
+  b.once('close', () => a.destroy());
   a.on('error', () => a.destroy());
   b.on('error', () => b.destroy());
   a.pipe(b);
@@ -45,18 +35,26 @@ function join(a: Duplex, b: Duplex, onClose: () => void): void {
  * ordinary response on a connection that then closes.
  */
 export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer, target: ExchangeTarget, hooks: RelayHooks & { upgraded(): void }): void {
-  const bytes: RelayedBytes = { up: 0, down: 0 };
+  const tally = new ExchangeTally(hooks, target.meta.dedupeBucket);
   let answered = false;
+  let controller: DispatchController | undefined;
+  // Over at the 101 (frames are not the exchange's), or when an ordinary answer or the browser's connection ends.
+  browser.once('close', () => {
+    tally.relayEnded();
+    if (!answered) controller?.abort(new Error('the browser closed the connection before the upgrade was answered'));
+  });
   const handler = {
     onRequestStart(c: DispatchController): void {
+      controller = c;
       if (browser.destroyed) c.abort(new Error('the browser closed the connection before the request was sent'));
     },
     onRequestUpgrade(c: DispatchController, status: number, _headers: unknown, upstream: Duplex): void {
       answered = true;
+      tally.relayEnded();
       hooks.upgraded();
       browser.write(headText(status, undefined, rawHeaderStrings(c.rawHeaders)));
       if (head.length > 0) upstream.write(head);
-      join(browser, upstream, () => undefined);
+      join(browser, upstream);
     },
     onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
       answered = true;
@@ -64,7 +62,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       browser.write(headText(status, statusMessage, raw));
     },
     onResponseData(c: DispatchController, chunk: Buffer): void {
-      passChunk(c, chunk, browser, bytes);
+      passChunk(c, chunk, browser, tally.bytes);
     },
     onResponseEnd(): void {
       browser.end();
@@ -83,7 +81,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       headers: upstreamRequestHeaders(req.rawHeaders),
       upgrade: req.headers.upgrade ?? 'websocket',
       body: null,
-      warcwire: exchangeOptions(target, bytes, hooks),
+      warcwire: tally.dispatchOptions(),
     } as Dispatcher.DispatchOptions,
     handler as Dispatcher.DispatchHandler,
   );

@@ -35,7 +35,8 @@ export function tunnelAgent(proxyPort: number, ca: string, options: { keepAlive?
       ({ status, socket }) => {
         if (status !== 200) return done(new Error(`CONNECT answered ${status}`));
         opened++;
-        const secure = tls.connect({ socket, ca, ...(opts.servername ? { servername: opts.servername } : {}) });
+        // `host` names the peer for the certificate check (an IP SAN for IP literals); SNI only for names.
+        const secure = tls.connect({ socket, ca, host: opts.host, ...(opts.servername ? { servername: opts.servername } : {}) });
         secure.once('secureConnect', () => done(null, secure));
         secure.once('error', (error) => done(error));
       },

@@ -137,8 +137,11 @@ test('dedupeBucket: the same payload is a revisit within a bucket, a full respon
   expect(proxy.stats().exchanges).toMatchObject({ recorded: 3, revisits: 1 });
 });
 
-test('proxy auth: 407 with Proxy-Authenticate, credentials on CONNECT and absolute-form, guarded endpoints, reload', async () => {
-  const proxy = await start({ auth: { users: [{ username: 'alice', password: 's3cret' }] } });
+test('proxy auth: 407 with Proxy-Authenticate, credentials on CONNECT and absolute-form, guarded endpoints, reload; credentials never logged', async () => {
+  const lines: string[] = [];
+  const log = (fields: object, msg: string): void => void lines.push(`${JSON.stringify(fields)} ${msg}`);
+  const logger = { debug: log, info: log, warn: log, error: log };
+  const proxy = await start({ auth: { users: [{ username: 'alice', password: 's3cret' }] }, logger });
   const denied = await openTunnel(proxy.port, `localhost:${origin.port}`);
   expect(denied.status).toBe(407);
   expect(denied.head).toMatch(/\r\nProxy-Authenticate: Basic realm="warcwire"/);
@@ -168,6 +171,13 @@ test('proxy auth: 407 with Proxy-Authenticate, credentials on CONNECT and absolu
   const open = await openTunnel(proxy.port, `localhost:${origin.port}`);
   expect(open.status).toBe(200);
   open.socket.destroy();
+  // An upstream failure with credentials on the request is logged without them.
+  const failed = await request(`http://127.0.0.1:1/x`, { host: '127.0.0.1', port: proxy.port, path: 'http://127.0.0.1:1/x', headers: { 'proxy-authorization': basic('bob', 'other'), authorization: basic('alice', 's3cret') } });
+  expect(failed.status).toBe(502);
+  await proxy.close();
+  expect(lines.length).toBeGreaterThan(3);
+  const secrets = ['s3cret', 'other', Buffer.from('alice:s3cret').toString('base64'), Buffer.from('bob:other').toString('base64')];
+  for (const line of lines) for (const secret of secrets) expect(line).not.toContain(secret);
 });
 
 test('a non-loopback listen address needs auth or unsafeOpenRelay; bad settings name their field', async () => {

@@ -167,9 +167,22 @@ test('absolute-form plain http and curl through a tunnel with the CA file', asyn
   const ip = await curl(['--proxy', proxy.url, '--cacert', caFile, `https://127.0.0.1:${origin.port}/by-ip`]);
   expect(ip).toMatchObject({ code: 0, stdout: 'page /by-ip\n' });
   expect(proxy.issuer.issued).toBe(2);
+  // Expect: 100-continue is answered by the proxy's own server (curl would wait 1 s for it); undici sends no Expect upstream.
+  const upload = patternBytes(5000, 11).toString('base64');
+  const started = Date.now();
+  const posted = await curl(['--proxy', proxy.url, '--cacert', caFile, '--data-binary', upload, '-H', 'Content-Type: text/plain', '-H', 'Expect: 100-continue', `https://localhost:${origin.port}/post-curl`]);
+  expect(Date.now() - started).toBeLessThan(900);
+  expect(posted).toMatchObject({ code: 0, stdout: 'posted to /post-curl\n' });
+  expect(origin.only('/post-curl').body.toString()).toBe(upload);
+  expect(origin.only('/post-curl').head).not.toMatch(/expect/i);
   await proxy.close();
   const uris = warcioRecords(out).filter((r) => r.type === 'response').map((r) => r.targetUri).sort();
-  expect(uris).toEqual([`http://127.0.0.1:${plainOrigin.port}/plain?q=1`, `https://127.0.0.1:${origin.port}/by-ip`, `https://localhost:${origin.port}/curl`]);
+  expect(uris).toEqual([
+    `http://127.0.0.1:${plainOrigin.port}/plain?q=1`,
+    `https://127.0.0.1:${origin.port}/by-ip`,
+    `https://localhost:${origin.port}/curl`,
+    `https://localhost:${origin.port}/post-curl`,
+  ]);
   const plainResponse = warcioRecords(out).find((r) => r.type === 'response' && r.targetUri!.startsWith('http:'))!;
   expect(plainResponse.sha1).toBe(sha1(Buffer.concat(plainOrigin.only('/plain?q=1').sent)));
 });
@@ -248,4 +261,24 @@ test('a large body to a browser that stops reading for a while arrives whole, an
   expect(response.sha1).toBe(sha1(Buffer.concat(origin.only('/large').sent)));
   expect(response.truncated).toBeNull();
   expect(proxy.stats().exchanges.bytes.down).toBe(LARGE);
+});
+
+test('an IPv6 literal target: CONNECT [::1]:port, the leaf is for the address (no SNI), WARC-IP-Address ::1', async () => {
+  const v6 = https.createServer(testCertificate(), (req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`v6 ${req.url}`));
+  await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+  const port = (v6.address() as import('node:net').AddressInfo).port;
+  try {
+    const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+    const got = await request(`https://[::1]:${port}/six`, { agent });
+    agent.destroy();
+    expect([got.status, got.body.toString()]).toEqual([200, 'v6 /six']);
+    expect(proxy.issuer.issued).toBe(1);
+    await proxy.close();
+  } finally {
+    v6.closeAllConnections();
+    await new Promise((resolve) => v6.close(resolve));
+  }
+  const response = warcioRecords(out).find((r) => r.type === 'response')!;
+  expect(response.targetUri).toBe(`https://[::1]:${port}/six`);
+  expect(response.ipAddress).toBe('::1');
 });

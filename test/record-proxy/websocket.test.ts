@@ -104,3 +104,15 @@ test('an upgrade the origin refuses is relayed as an ordinary response and recor
   expect(responses.map((r) => r.targetUri)).toEqual([`https://localhost:${origins.https.port}/deny`]);
   expect(proxy.stats()).toMatchObject({ websockets: 0, exchanges: { recorded: 1 } });
 });
+
+test('close() with a WebSocket open ends it at once and still writes the handshake pair', async () => {
+  const { socket, head } = await upgrade('https', '/echo');
+  expect(head.toString('latin1')).toMatch(/^HTTP\/1\.1 101 /);
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const started = Date.now();
+  await proxy.close();
+  await ended;
+  expect(Date.now() - started).toBeLessThan(3000);
+  const responses = warcioRecords(out).filter((r) => r.type === 'response');
+  expect(responses.map((r) => r.targetUri)).toEqual([`https://localhost:${origins.https.port}/echo`]);
+});
