@@ -4,10 +4,11 @@
  * then SIGINT: the files are closed, the summary printed, exit status 0, and
  * warcio (an independent reader) finds the exchange in the WARC file.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { formatBytes } from '../../src/cli/capture/capture-report';
 import { curl } from '../helpers/proxy-clients';
 import { startHttp, startHttps, type Running } from '../helpers/client-servers';
 import { opensslCertificate, opensslSpkiSha256 } from '../helpers/openssl-ca';
@@ -197,4 +198,37 @@ test('--metrics-port serves the recording metrics (the capture\'s counters) on 1
     proxy.child.kill('SIGKILL');
     await plain.close();
   }
+});
+
+test('the summary lists every file of the run with its size on disk, Warcwire-Meta prefixes included, and not the files already there', async () => {
+  const plain = await startHttp((_req, res) => res.end('page\n'));
+  const out = join(dir, 'warcs');
+  const first = startRecordProxyCli(['--listen', '0', '-o', out, '--ca-dir', join(dir, 'ca')]);
+  try {
+    const { url } = await first.banner;
+    expect(await curl(['--proxy', url, `${plain.url}/earlier`])).toMatchObject({ code: 0 });
+    first.child.kill('SIGINT');
+    expect((await first.exit).code).toBe(0);
+  } finally {
+    first.child.kill('SIGKILL');
+  }
+  const earlier = readdirSync(out);
+  expect(earlier).toHaveLength(1);
+  const second = startRecordProxyCli(['--listen', '0', '-o', out, '--ca-dir', join(dir, 'ca')]);
+  try {
+    const { url } = await second.banner;
+    expect(await curl(['--proxy', url, `${plain.url}/main`])).toMatchObject({ code: 0 });
+    expect(await curl(['--proxy', url, '--header', 'Warcwire-Meta: {"warcPrefix": "SIDE"}', `${plain.url}/side`])).toMatchObject({ code: 0 });
+    second.child.kill('SIGINT');
+    expect((await second.exit).code).toBe(0);
+  } finally {
+    second.child.kill('SIGKILL');
+    await plain.close();
+  }
+  const listed = [...second.out().matchAll(/^ {2}(\S+) \((.+)\)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+  const made = readdirSync(out).filter((n) => !earlier.includes(n)).map((n) => join(out, n));
+  expect(second.out()).toMatch(/^files: 2$/m);
+  expect(listed.map(([path]) => path).sort()).toEqual(made.sort());
+  for (const [path, size] of listed) expect(size).toBe(formatBytes(statSync(path).size));
+  expect(made.map((p) => p.slice(out.length + 1).split('-')[0]).sort()).toEqual(['SIDE', 'WARC']);
 });

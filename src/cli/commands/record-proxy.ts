@@ -60,7 +60,8 @@ Proxy:
       --progress SECS     when stderr is not a terminal, print a progress log line
                           at most this often, only when something changed
                           (default ${PROGRESS_LINE_INTERVAL_MS / 1000})
-      --quiet             log warnings and errors only
+      --quiet             log warnings and errors only (off a terminal that
+                          drops the progress lines too)
 
 ${RECORDING_HELP}
 The browser must trust the CA: give Chromium the printed SPKI hash with
