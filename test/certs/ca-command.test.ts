@@ -58,8 +58,8 @@ describe('warcwire ca', () => {
   test('usage mistakes exit 2 with the usage; an unusable CA exits 1 with the typed error', async () => {
     const half = await runCli(['ca', '--ca-cert', join(root, 'x.pem')]);
     expect(half.code).toBe(2);
-    expect(half.err).toMatch(/^warcwire ca: --ca-cert and --ca-key go together \[ERR_USAGE\]\n\nUsage: warcwire ca/);
-    const both = await runCli(['ca', '--ca-dir', root, '--ca-key', join(root, 'x.pem')]);
+    expect(half.err).toMatch(/^warcwire ca: --ca-cert needs --ca-key: a CA of your own is given as its certificate and its private key \(PEM files\) \[ERR_USAGE\]\n\nUsage: warcwire ca/);
+    const both = await runCli(['ca', '--ca-dir', root, '--ca-cert', join(root, 'x.pem'), '--ca-key', join(root, 'x.pem')]);
     expect(both.code).toBe(2);
     expect(both.err).toContain('--ca-dir cannot be combined with --ca-cert/--ca-key');
     const operand = await runCli(['ca', 'extra']);

@@ -1,5 +1,6 @@
-import { CA_CERT_FILE, CA_KEY_FILE, defaultCaDirectory, loadCertificateAuthority, type CaSource, type CertificateAuthority } from '../../certs';
-import { parseCommandArgs, UsageError, write } from '../args';
+import { CA_CERT_FILE, CA_KEY_FILE, defaultCaDirectory, loadCertificateAuthority, type CertificateAuthority } from '../../certs';
+import { parseCommandArgs, write } from '../args';
+import { caSource } from '../ca-flags';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire ca [--ca-dir DIR | --ca-cert FILE --ca-key FILE] [--json]
@@ -15,14 +16,6 @@ key (${CA_KEY_FILE}, mode 0600) and a certificate valid ten years (${CA_CERT_FIL
   --json           one JSON object: certFile, keyFile, spkiSha256, subject,
                    notAfter, created
 `;
-
-function caSource(values: { 'ca-dir'?: string; 'ca-cert'?: string; 'ca-key'?: string }): CaSource {
-  const { 'ca-dir': dir, 'ca-cert': certFile, 'ca-key': keyFile } = values;
-  if (certFile === undefined && keyFile === undefined) return { dir: dir ?? defaultCaDirectory() };
-  if (dir !== undefined) throw new UsageError('--ca-dir cannot be combined with --ca-cert/--ca-key');
-  if (certFile === undefined || keyFile === undefined) throw new UsageError('--ca-cert and --ca-key go together');
-  return { certFile, keyFile };
-}
 
 function trustInstructions(ca: CertificateAuthority): string {
   const pem = ca.certFile;
