@@ -11,13 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { LeafIssuer, loadCertificateAuthority, type CertificateAuthority } from '../../src/certs';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../helpers/chromium';
 import { leafTlsServer, type LeafTlsServer } from '../helpers/leaf-tls-server';
 
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--host-resolver-rules=MAP *.test 127.0.0.1',
-];
+/** The shared launch switches, and a resolver that knows only the test's names (Chromium's own service calls fail offline). */
+const FLAGS = [...CHROMIUM_FLAGS, '--host-resolver-rules=MAP *.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
 
 const root = mkdtempSync(join(tmpdir(), 'warcwire-chromium-ca-'));
 let ca: CertificateAuthority;
@@ -47,7 +45,7 @@ function home(name: string, caFile?: string): string {
 
 /** Loads each URL in a fresh Chromium (fresh profile from playwright); the body text, or the navigation error. */
 async function load(urls: string[], options: { home: string; args?: string[] }): Promise<string[]> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_FLAGS, ...(options.args ?? [])], env: { ...process.env, HOME: options.home } });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...FLAGS, ...(options.args ?? [])], env: { ...process.env, HOME: options.home } });
   try {
     const page = await browser.newPage();
     const results: string[] = [];
