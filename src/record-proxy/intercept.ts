@@ -13,7 +13,7 @@ export interface InterceptOptions {
   /** The CONNECT host (name or IP literal, no brackets): its certificate is shown when the browser sends no SNI. */
   host: string;
   certificates: CertificateSource;
-  /** A browser that does not finish its TLS handshake in this time is dropped. */
+  /** A browser that sends nothing for this long after the 200, or then does not finish its TLS handshake in this time, is dropped. */
   handshakeTimeoutMs: number;
   /** The tunnel carries HTTP now: plain (`http`) or inside our TLS (`https`, the TLS socket). */
   ready(socket: Socket, scheme: 'http' | 'https'): void;
@@ -29,7 +29,14 @@ export interface InterceptOptions {
  * came with the CONNECT head. The socket is paused on entry.
  */
 export function interceptTunnel(socket: Socket, rest: Buffer, options: InterceptOptions): void {
+  // The socket is no HTTP connection yet, so no idle timeout covers it: a browser silent after the 200 would keep its client slot.
+  const silent = setTimeout(() => {
+    options.failed(new Error(`nothing came through the tunnel within ${options.handshakeTimeoutMs} ms of the 200`));
+    socket.destroy();
+  }, options.handshakeTimeoutMs);
+  socket.once('close', () => clearTimeout(silent));
   const decide = (first: Buffer): void => {
+    clearTimeout(silent);
     socket.pause();
     socket.unshift(first);
     if (first[0] === TLS_HANDSHAKE) terminateTls(socket, options);

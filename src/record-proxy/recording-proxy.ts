@@ -137,7 +137,8 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
     interceptTunnel(socket, rest, {
       host: target.host,
       certificates: issuer,
-      handshakeTimeoutMs: DEFAULT_TIMEOUTS.tlsHandshake,
+      // An idle timeout shorter than the handshake's applies to a silent tunnel too.
+      handshakeTimeoutMs: Math.min(DEFAULT_TIMEOUTS.tlsHandshake, config.front.idleTimeoutMs),
       ready: (inner, scheme) => {
         if (scheme === 'https') stats.tunnels.tls += 1;
         tunnels.set(inner, { scheme, authority: authority!, host: target.host, meta: meta.meta });

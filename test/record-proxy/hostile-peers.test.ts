@@ -1,0 +1,48 @@
+/**
+ * The recording proxy against hostile or careless peers and embedders: a
+ * browser that opens a tunnel and then says nothing, reloads with garbage,
+ * settings of the wrong type passed from JavaScript.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRecordingProxy, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
+import { openTunnel } from '../helpers/proxy-clients';
+import { waitFor } from '../helpers/record-proxy';
+
+jest.setTimeout(30_000);
+
+let root: string;
+const proxies: RecordingProxy[] = [];
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'warcwire-recproxy-hostile-'));
+});
+afterEach(async () => {
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+  rmSync(root, { recursive: true, force: true });
+});
+
+const baseSettings = (): RecordingProxySettings => ({ listen: '127.0.0.1:0', ca: { dir: join(root, 'ca') }, client: { writer: { directory: join(root, 'warcs') } } });
+
+async function start(extra: Partial<RecordingProxySettings> = {}): Promise<RecordingProxy> {
+  const proxy = await createRecordingProxy({ ...baseSettings(), ...extra });
+  proxies.push(proxy);
+  return proxy;
+}
+
+test('a CONNECT followed by silence (no ClientHello, no request) is closed within idleTimeoutMs and frees its client slot', async () => {
+  const proxy = await start({ limits: { idleTimeoutMs: 500 } });
+  for (const target of ['localhost:443', '127.0.0.1:443']) {
+    const tunnel = await openTunnel(proxy.port, target);
+    expect(tunnel.status).toBe(200);
+    const closed = await new Promise<boolean>((resolve) => {
+      tunnel.socket.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 3000).unref();
+    });
+    tunnel.socket.destroy();
+    expect(closed).toBe(true);
+  }
+  await waitFor(() => proxy.stats().clients.active === 0 && proxy.stats().tunnels.open === 0);
+  expect(proxy.stats().tunnels.failedHandshakes).toBe(2);
+});
