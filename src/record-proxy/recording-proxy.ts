@@ -256,7 +256,7 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
     metrics: () => recordingStatsToPrometheus(api.stats()),
     reload(input): RecordingReloadResult {
       try {
-        const front = checkReload(config, input ?? {});
+        const front = checkReload(config, input);
         config = { ...config, front };
       } catch (error) {
         const failure = error instanceof RecordingProxyError ? error : new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', String(error), { cause: error });

@@ -51,6 +51,8 @@ export interface RecordingProxyConfig {
   unsafeOpenRelay: boolean;
 }
 
+/** What reload() takes. */
+const RELOAD_KEYS: readonly string[] = ['auth', 'limits'];
 const LIMIT_KEYS = ['maxClients', 'maxPendingClients', 'pendingTimeoutMs', 'idleTimeoutMs', 'maxHeaderBytes'] as const;
 
 function isLoopback(host: string): boolean {
@@ -124,12 +126,22 @@ function refuseOpenRelay(front: ForwardProxyConfig, unsafeOpenRelay: boolean): v
  * Checks a reload against the config in force. The input is the whole of the
  * reloadable settings, as ForwardProxy.reload takes a whole config: `auth` left
  * out means no auth, a limit left out its default. Listen and paths stay;
- * dropping auth may not open a relay.
+ * dropping auth may not open a relay. Input that is not such an object, or
+ * has other keys (a typo would read as "no auth"), is refused.
  */
-export function checkReload(current: RecordingProxyConfig, input: { auth?: unknown; limits?: unknown }): ForwardProxyConfig {
+export function checkReload(current: RecordingProxyConfig, input: unknown): ForwardProxyConfig {
+  // Anything else would read as "no auth": a garbage reload must not open the proxy.
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `reload takes an object { auth?, limits? }, got ${Array.isArray(input) ? 'an array' : JSON.stringify(input)}`);
+  }
+  const unknown = Object.keys(input).find((key) => !RELOAD_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `unknown reload setting ${JSON.stringify(unknown)} (known: ${RELOAD_KEYS.join(', ')})`, { field: unknown });
+  }
+  const { auth, limits } = input as { auth?: unknown; limits?: unknown };
   const { listen, statsPath, metricsPath } = current.front;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  const front = checkFront({ listen: `${host}:${listen.port}`, auth: input.auth, limits: input.limits, statsPath, metricsPath });
+  const front = checkFront({ listen: `${host}:${listen.port}`, auth, limits, statsPath, metricsPath });
   refuseOpenRelay(front, current.unsafeOpenRelay);
   return front;
 }

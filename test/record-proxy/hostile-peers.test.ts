@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRecordingProxy, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
+import { createRecordingProxy, RecordingProxyError, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
 import { openTunnel } from '../helpers/proxy-clients';
-import { waitFor } from '../helpers/record-proxy';
+import { request, waitFor } from '../helpers/record-proxy';
 
 jest.setTimeout(30_000);
 
@@ -45,4 +45,17 @@ test('a CONNECT followed by silence (no ClientHello, no request) is closed withi
   }
   await waitFor(() => proxy.stats().clients.active === 0 && proxy.stats().tunnels.open === 0);
   expect(proxy.stats().tunnels.failedHandshakes).toBe(2);
+});
+
+test('reload() with input that is not an object, or with unknown keys, is refused and auth stays on', async () => {
+  const proxy = await start({ auth: { users: [{ username: 'u', password: 'secret' }] } });
+  const garbage: unknown[] = [42, 'auth', null, [], true, { users: [{ username: 'u', password: 'x' }] }, { auth: { users: [{ username: 'v', password: 'w' }] }, limit: {} }];
+  for (const input of garbage) {
+    const result = proxy.reload(input as Parameters<RecordingProxy['reload']>[0]);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toBeInstanceOf(RecordingProxyError);
+    expect(!result.ok && result.error.code).toBe('ERR_RECORD_PROXY_CONFIG');
+    // Still guarded: the stats endpoint wants credentials.
+    expect((await request(`${proxy.url}/stats`)).status).toBe(401);
+  }
 });
