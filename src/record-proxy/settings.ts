@@ -86,6 +86,17 @@ function checkFront(input: { listen?: string; auth?: unknown; limits?: unknown; 
   }
 }
 
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+const METRICS_METHODS = ['counter', 'gauge', 'histogram'] as const;
+
+/** An optional object the proxy calls into (a Logger, a MetricsRegistry): refused now, not as a TypeError on first use. */
+function checkMethods(value: unknown, field: string, methods: readonly string[]): void {
+  if (value === undefined) return;
+  const missing = methods.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function');
+  if (typeof value === 'object' && value !== null && missing.length === 0) return;
+  throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `must be an object with the methods ${methods.join(', ')}; missing ${missing.join(', ')}`, { field });
+}
+
 /**
  * Checks the settings (RecordingProxyError naming the field). A listen address
  * other than loopback without auth is refused (ERR_OPEN_RELAY) unless
@@ -103,6 +114,8 @@ export function checkRecordingProxySettings(settings: RecordingProxySettings): R
   if (settings.unsafeOpenRelay !== undefined && typeof settings.unsafeOpenRelay !== 'boolean') {
     throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', 'must be true or false', { field: 'unsafeOpenRelay' });
   }
+  checkMethods(settings.logger, 'logger', LOGGER_METHODS);
+  checkMethods(settings.metrics, 'metrics', METRICS_METHODS);
   const max = settings.maxWarcPrefixes ?? DEFAULT_RECORDING_PROXY.maxWarcPrefixes;
   if (!Number.isSafeInteger(max) || max < 1) {
     throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `must be a positive integer, got ${JSON.stringify(max)}`, { field: 'maxWarcPrefixes' });

@@ -59,3 +59,18 @@ test('reload() with input that is not an object, or with unknown keys, is refuse
     expect((await request(`${proxy.url}/stats`)).status).toBe(401);
   }
 });
+
+test('a logger or metrics registry of the wrong shape is a typed error naming the field, not a TypeError', async () => {
+  const cases: Array<[Partial<Record<keyof RecordingProxySettings, unknown>>, string]> = [
+    [{ logger: 'console' }, 'logger'],
+    [{ logger: {} }, 'logger'],
+    [{ logger: { info: () => undefined } }, 'logger'],
+    [{ metrics: 'prom' }, 'metrics'],
+    [{ metrics: { counter: () => undefined } }, 'metrics'],
+  ];
+  for (const [extra, field] of cases) {
+    const started = createRecordingProxy({ ...baseSettings(), ...extra } as RecordingProxySettings);
+    await expect(started).rejects.toBeInstanceOf(RecordingProxyError);
+    await expect(started).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field });
+  }
+});
