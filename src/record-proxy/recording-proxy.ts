@@ -48,7 +48,7 @@ const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', '
 const CLOSE_GRACE_MS = 10_000;
 const PROXY_AUTHENTICATE = { 'Proxy-Authenticate': 'Basic realm="warcwire", charset="UTF-8"' };
 
-type Refusal = { status: 400 | 407; message: string };
+type Refusal = { status: 400 | 407 | 421; message: string };
 
 /**
  * Starts the recording proxy: a browser's CONNECT tunnels are intercepted
@@ -162,13 +162,13 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
       if (denied) return denied;
     }
     const origin = requestOrigin(req, tunnel);
-    if (!origin.ok) return { status: 400, message: origin.message };
+    if (!origin.ok) return { status: origin.status, message: origin.message };
     const parsed = parseMeta(req.headers);
     if (!parsed.ok) return { status: 400, message: parsed.message };
     const meta: ExchangeMeta = mergeMeta(tunnel?.meta ?? {}, parsed.meta);
     const pick = await clients.pick(meta.warcPrefix);
     if (!pick.ok) return { status: 400, message: pick.message };
-    return { origin: origin.origin, path: origin.path, host: origin.host, meta, client: pick.client };
+    return { origin: origin.origin, path: origin.path, host: origin.host, hostFromOrigin: origin.hostFromOrigin, meta, client: pick.client };
   };
   const isRefusal = (value: ExchangeTarget | Refusal): value is Refusal => 'status' in value;
   /** What a relay reports to: the stats scopes of its meta, and the in-flight set close() waits on. */

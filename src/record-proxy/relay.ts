@@ -85,7 +85,7 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
       origin: target.origin,
       path: target.path,
       method: req.method ?? 'GET',
-      headers: upstreamRequestHeaders(req.rawHeaders),
+      headers: upstreamRequestHeaders(req.rawHeaders, target.hostFromOrigin),
       body,
       warcwire: tally.dispatchOptions(),
     } as Dispatcher.DispatchOptions,

@@ -78,7 +78,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       origin: target.origin,
       path: target.path,
       method: req.method ?? 'GET',
-      headers: upstreamRequestHeaders(req.rawHeaders),
+      headers: upstreamRequestHeaders(req.rawHeaders, target.hostFromOrigin),
       upgrade: req.headers.upgrade ?? 'websocket',
       body: null,
       warcwire: tally.dispatchOptions(),

@@ -7,17 +7,35 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordingProxy, RecordingProxyError, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
+import net from 'node:net';
+import { startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
 import { openTunnel } from '../helpers/proxy-clients';
-import { request, waitFor } from '../helpers/record-proxy';
+import { openFiles, request, waitFor, warcioRecords } from '../helpers/record-proxy';
 
 jest.setTimeout(30_000);
 
 let root: string;
 const proxies: RecordingProxy[] = [];
+let origin: LoggingOrigin;
+
+beforeAll(async () => {
+  origin = await startLoggingOrigin('http', (req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`ok ${req.url}`));
+});
+afterAll(() => origin?.close());
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'warcwire-recproxy-hostile-'));
 });
+/** Writes `text` on a new connection to the proxy (or into `socket`) and resolves with all that comes back until it closes. */
+function exchangeRaw(text: string, socket: net.Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.once('close', () => resolve(answer));
+    socket.write(text);
+  });
+}
+
 afterEach(async () => {
   await Promise.all(proxies.splice(0).map((p) => p.close()));
   rmSync(root, { recursive: true, force: true });
@@ -73,4 +91,30 @@ test('a logger or metrics registry of the wrong shape is a typed error naming th
     await expect(started).rejects.toBeInstanceOf(RecordingProxyError);
     await expect(started).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field });
   }
+});
+
+test('a Host header naming another origin cannot forge the record: absolute-form sends the URL\'s host, a tunnel answers 421', async () => {
+  const proxy = await start();
+  const out = join(root, 'warcs');
+  const authority = `127.0.0.1:${origin.port}`;
+  // Absolute-form: the URL decides, and the origin is sent the URL's host (RFC 9112 3.2.2).
+  const plain = net.connect(proxy.port, '127.0.0.1');
+  const absolute = await exchangeRaw(`GET http://${authority}/absolute HTTP/1.1\r\nHost: bank.example\r\nConnection: close\r\n\r\n`, plain);
+  expect(absolute).toMatch(/^HTTP\/1\.1 200 /);
+  expect(origin.only('/absolute').head).toMatch(new RegExp(`\r\nhost: ${authority}\r\n`, 'i'));
+  expect(origin.only('/absolute').head).not.toMatch(/bank\.example/);
+  // Inside a tunnel to the origin: a request for another host is misdirected, and never sent.
+  const tunnel = await openTunnel(proxy.port, authority);
+  const forged = await exchangeRaw(`GET /forged HTTP/1.1\r\nHost: bank.example\r\nConnection: close\r\n\r\n`, tunnel.socket);
+  expect(forged).toMatch(/^HTTP\/1\.1 421 /);
+  expect(forged).toMatch(/bank\.example/);
+  expect(origin.requests.has('/forged')).toBe(false);
+  // The tunnel's own authority, in any case, passes.
+  const honest = await openTunnel(proxy.port, authority);
+  const same = await exchangeRaw(`GET /honest HTTP/1.1\r\nHost: ${authority.toUpperCase()}\r\nConnection: close\r\n\r\n`, honest.socket);
+  expect(same).toMatch(/^HTTP\/1\.1 200 /);
+  await proxy.close();
+  expect(openFiles(out)).toEqual([]);
+  const uris = warcioRecords(out).filter((r) => r.type === 'response').map((r) => r.targetUri).sort();
+  expect(uris).toEqual([`http://${authority}/absolute`, `http://${authority}/honest`]);
 });
