@@ -10,7 +10,7 @@ export interface CertificateSource {
 const TLS_HANDSHAKE = 0x16;
 
 export interface InterceptOptions {
-  /** The CONNECT host (name or IP literal, no brackets): its certificate is shown when the browser sends no SNI. */
+  /** The CONNECT host (name or IP literal, no brackets): the one name the leaf shown carries, whatever the SNI. */
   host: string;
   certificates: CertificateSource;
   /** A browser that sends nothing for this long after the 200, or then does not finish its TLS handshake in this time, is dropped. */
@@ -23,9 +23,10 @@ export interface InterceptOptions {
 
 /**
  * Decides what an established tunnel carries by its first byte: a TLS
- * handshake is terminated here with a leaf certificate for the SNI name (or
- * the CONNECT host when there is no SNI, as for IP literals), offering ALPN
- * http/1.1 only; anything else is taken as plain HTTP. `rest`: bytes that
+ * handshake is terminated here with a leaf certificate for the CONNECT host,
+ * offering ALPN http/1.1 only; anything else is taken as plain HTTP. The SNI
+ * does not choose the leaf: the requests go to the CONNECT host, and a leaf
+ * for another name would vouch for a site the browser is not talking to. `rest`: bytes that
  * came with the CONNECT head. The socket is paused on entry.
  */
 export function interceptTunnel(socket: Socket, rest: Buffer, options: InterceptOptions): void {
@@ -59,13 +60,6 @@ function terminateTls(socket: Socket, options: InterceptOptions): void {
       isServer: true,
       secureContext: context,
       ALPNProtocols: ['http/1.1'],
-      SNICallback: (name, done) => {
-        if (name.toLowerCase() === host.toLowerCase()) return done(null, context);
-        certificates.secureContext(name).then(
-          (named) => done(null, named),
-          (error: Error) => done(error, undefined),
-        );
-      },
     });
     let established = false;
     const timer = setTimeout(() => secure.destroy(new Error(`no TLS handshake within ${options.handshakeTimeoutMs} ms`)), options.handshakeTimeoutMs);

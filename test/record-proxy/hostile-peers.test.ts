@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRecordingProxy, RecordingProxyError, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
 import net from 'node:net';
+import tls from 'node:tls';
 import { startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
 import { openTunnel } from '../helpers/proxy-clients';
 import { openFiles, request, waitFor, warcioRecords } from '../helpers/record-proxy';
@@ -117,4 +118,19 @@ test('a Host header naming another origin cannot forge the record: absolute-form
   expect(openFiles(out)).toEqual([]);
   const uris = warcioRecords(out).filter((r) => r.type === 'response').map((r) => r.targetUri).sort();
   expect(uris).toEqual([`http://${authority}/absolute`, `http://${authority}/honest`]);
+});
+
+test('an SNI naming another host does not choose the certificate: the leaf always names the CONNECT host, which is where the request goes', async () => {
+  const proxy = await start();
+  for (const servername of ['bank.example', 'other.test']) {
+    const tunnel = await openTunnel(proxy.port, `localhost:${origin.port}`);
+    const secure = tls.connect({ socket: tunnel.socket, servername, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    expect(secure.getPeerCertificate().subjectaltname).toBe('DNS:localhost');
+    secure.destroy();
+  }
+  expect(proxy.issuer.issued).toBe(1);
 });
