@@ -134,3 +134,10 @@ test('an SNI naming another host does not choose the certificate: the leaf alway
   }
   expect(proxy.issuer.issued).toBe(1);
 });
+
+test('an absolute-form URL with port 0 is a 400, not a request to port 80', async () => {
+  const proxy = await start();
+  const answer = await exchangeRaw(`GET http://127.0.0.1:0/zero HTTP/1.1\r\nHost: 127.0.0.1:0\r\nConnection: close\r\n\r\n`, net.connect(proxy.port, '127.0.0.1'));
+  expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+  expect(proxy.stats().exchanges.failed).toBe(0);
+});
