@@ -3,9 +3,10 @@
  * browser that opens a tunnel and then says nothing, reloads with garbage,
  * settings of the wrong type passed from JavaScript.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CertificateError } from '../../src/certs';
 import { createRecordingProxy, RecordingProxyError, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -140,4 +141,12 @@ test('an absolute-form URL with port 0 is a 400, not a request to port 80', asyn
   const answer = await exchangeRaw(`GET http://127.0.0.1:0/zero HTTP/1.1\r\nHost: 127.0.0.1:0\r\nConnection: close\r\n\r\n`, net.connect(proxy.port, '127.0.0.1'));
   expect(answer).toMatch(/^HTTP\/1\.1 400 /);
   expect(proxy.stats().exchanges.failed).toBe(0);
+});
+
+test('a CA source naming both a directory and files is refused, not resolved by quietly using the directory', async () => {
+  const dir = join(root, 'generated-ca');
+  const both = createRecordingProxy({ ...baseSettings(), ca: { dir, certFile: join(root, 'mine.pem'), keyFile: join(root, 'mine.key') } as unknown as RecordingProxySettings['ca'] });
+  await expect(both).rejects.toBeInstanceOf(CertificateError);
+  await expect(both).rejects.toMatchObject({ code: 'ERR_CA_FILE', message: expect.stringMatching(/not both/) });
+  expect(existsSync(dir)).toBe(false);
 });
