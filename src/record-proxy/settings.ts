@@ -86,6 +86,21 @@ function checkFront(input: { listen?: string; auth?: unknown; limits?: unknown; 
   }
 }
 
+/** Every setting, so that a misspelt one (`Auth`) is refused rather than left out in silence. */
+const SETTING_KEYS: Record<keyof RecordingProxySettings, true> = {
+  listen: true,
+  client: true,
+  ca: true,
+  auth: true,
+  unsafeOpenRelay: true,
+  limits: true,
+  statsPath: true,
+  metricsPath: true,
+  maxWarcPrefixes: true,
+  logger: true,
+  metrics: true,
+};
+
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 const METRICS_METHODS = ['counter', 'gauge', 'histogram'] as const;
 
@@ -105,6 +120,10 @@ function checkMethods(value: unknown, field: string, methods: readonly string[])
  */
 export function checkRecordingProxySettings(settings: RecordingProxySettings): RecordingProxyConfig {
   if (typeof settings !== 'object' || settings === null) throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', 'settings must be an object');
+  const unknown = Object.keys(settings).find((key) => !Object.hasOwn(SETTING_KEYS, key));
+  if (unknown !== undefined) {
+    throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `unknown setting (known: ${Object.keys(SETTING_KEYS).join(', ')})`, { field: unknown });
+  }
   if (typeof settings.client !== 'object' || settings.client === null) {
     throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', 'is required (the WarcClient settings: writer directory, dedupe, dialer...)', { field: 'client' });
   }

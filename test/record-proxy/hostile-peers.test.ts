@@ -150,3 +150,12 @@ test('a CA source naming both a directory and files is refused, not resolved by 
   await expect(both).rejects.toMatchObject({ code: 'ERR_CA_FILE', message: expect.stringMatching(/not both/) });
   expect(existsSync(dir)).toBe(false);
 });
+
+test('a misspelt setting is refused naming it, so a typo of auth cannot leave the proxy open', async () => {
+  const users = [{ username: 'u', password: 'p' }];
+  for (const [extra, field] of [[{ Auth: { users } }, 'Auth'], [{ limit: { maxClients: 1 } }, 'limit']] as const) {
+    const started = createRecordingProxy({ ...baseSettings(), ...extra } as RecordingProxySettings);
+    await expect(started).rejects.toBeInstanceOf(RecordingProxyError);
+    await expect(started).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field, message: expect.stringMatching(/unknown setting/) });
+  }
+});
