@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CertificateError } from '../../src/certs';
+import { CertificateError, LeafIssuer, loadCertificateAuthority, type CertificateAuthority } from '../../src/certs';
 import { createRecordingProxy, RecordingProxyError, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -158,4 +158,12 @@ test('a misspelt setting is refused naming it, so a typo of auth cannot leave th
     await expect(started).rejects.toBeInstanceOf(RecordingProxyError);
     await expect(started).rejects.toMatchObject({ code: 'ERR_RECORD_PROXY_CONFIG', field, message: expect.stringMatching(/unknown setting/) });
   }
+});
+
+test('a LeafIssuer made with something other than a CertificateAuthority is refused at once, with a code', async () => {
+  const ca = await loadCertificateAuthority({ dir: join(root, 'ca') });
+  for (const garbage of [null, undefined, {}, 'ca.pem', { ...ca }]) {
+    expect(() => new LeafIssuer(garbage as unknown as CertificateAuthority)).toThrow(expect.objectContaining({ code: 'ERR_ISSUER_OPTIONS', message: expect.stringMatching(/CertificateAuthority/) }));
+  }
+  expect(new LeafIssuer(ca).issued).toBe(0);
 });
