@@ -167,3 +167,24 @@ test('a LeafIssuer made with something other than a CertificateAuthority is refu
   }
   expect(new LeafIssuer(ca).issued).toBe(0);
 });
+
+test('an origin that sends 103 Early Hints before its answer: the browser gets the final response, the record has both heads', async () => {
+  const early = net.createServer((socket) => {
+    socket.once('data', () => socket.end('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
+  try {
+    const proxy = await start();
+    const port = (early.address() as net.AddressInfo).port;
+    const answer = await exchangeRaw(`GET http://127.0.0.1:${port}/hints HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`, net.connect(proxy.port, '127.0.0.1'));
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(answer.endsWith('\r\n\r\nok')).toBe(true);
+    await waitFor(() => proxy.stats().exchanges.recorded === 1);
+    await proxy.close();
+    const [response] = warcioRecords(join(root, 'warcs')).filter((r) => r.type === 'response');
+    expect(response?.blockLength).toBe(Buffer.byteLength('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+  } finally {
+    early.close();
+  }
+});
