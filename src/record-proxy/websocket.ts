@@ -57,6 +57,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       join(browser, upstream);
     },
     onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
+      if (status < 200) return; // an informational head (103) before the answer: recorded, not relayed, as in relay.ts
       answered = true;
       const raw = [...endToEndRawHeaders(rawHeaderStrings(c.rawHeaders)), 'Connection', 'close'];
       browser.write(headText(status, statusMessage, raw));

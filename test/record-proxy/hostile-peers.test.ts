@@ -168,12 +168,18 @@ test('a LeafIssuer made with something other than a CertificateAuthority is refu
   expect(new LeafIssuer(ca).issued).toBe(0);
 });
 
-test('an origin that sends 103 Early Hints before its answer: the browser gets the final response, the record has both heads', async () => {
+/** A raw origin answering every request with 103 Early Hints, then `final`. */
+async function earlyHintsOrigin(final: string): Promise<net.Server> {
   const early = net.createServer((socket) => {
-    socket.once('data', () => socket.end('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    socket.once('data', () => socket.write(`HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n${final}`));
     socket.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => early.listen(0, '127.0.0.1', resolve));
+  return early;
+}
+
+test('an origin that sends 103 Early Hints before its answer: the browser gets the final response, the record has both heads', async () => {
+  const early = await earlyHintsOrigin('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
   try {
     const proxy = await start();
     const port = (early.address() as net.AddressInfo).port;
@@ -183,7 +189,28 @@ test('an origin that sends 103 Early Hints before its answer: the browser gets t
     await waitFor(() => proxy.stats().exchanges.recorded === 1);
     await proxy.close();
     const [response] = warcioRecords(join(root, 'warcs')).filter((r) => r.type === 'response');
-    expect(response?.blockLength).toBe(Buffer.byteLength('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'));
+    expect(response?.blockLength).toBe(Buffer.byteLength('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'));
+  } finally {
+    early.close();
+  }
+});
+
+test('103 Early Hints before a WebSocket 101: the browser gets the 101 head only', async () => {
+  const early = await earlyHintsOrigin('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n');
+  try {
+    const proxy = await start();
+    const port = (early.address() as net.AddressInfo).port;
+    const browser = net.connect(proxy.port, '127.0.0.1');
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      browser.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        if (text.includes('\r\n\r\n')) resolve(text);
+      });
+      browser.write(`GET http://127.0.0.1:${port}/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    browser.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 101 /);
   } finally {
     early.close();
   }
