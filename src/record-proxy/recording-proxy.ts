@@ -124,7 +124,8 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
 
   const handleConnect = (authority: string | undefined, headers: IncomingHttpHeaders, socket: Socket, rest: Buffer): void => {
     const target = parseConnectAuthority(authority);
-    if (!target) return refuseOnSocket(socket, { status: 400, message: 'CONNECT needs host:port' });
+    // Also a host URL takes (the tunnel's origin is one): else its requests would fail later, as the proxy's fault (500).
+    if (!target || !URL.canParse(`http://${authority}`)) return refuseOnSocket(socket, { status: 400, message: 'CONNECT needs host:port (a valid host name or IP address)' });
     const denied = checkAuth(headers);
     if (denied) return refuseOnSocket(socket, denied);
     const meta = parseMeta(headers);

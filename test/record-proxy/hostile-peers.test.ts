@@ -215,3 +215,14 @@ test('103 Early Hints before a WebSocket 101: the browser gets the 101 head only
     early.close();
   }
 });
+
+test('a CONNECT host that is no valid host (a forbidden character, an IPv4-like name out of range) is a 400 at the CONNECT, not a 500 later', async () => {
+  const errors: string[] = [];
+  const proxy = await start({ logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (_f: object, msg: string) => void errors.push(msg) } });
+  for (const authority of ['a^b:80', '999.1.1.1:80', 'a<b>:80']) {
+    const request = `GET / HTTP/1.1\r\nHost: ${authority}\r\nConnection: close\r\n\r\n`;
+    const answer = await exchangeRaw(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n${request}`, net.connect(proxy.port, '127.0.0.1'));
+    expect(answer).toMatch(/^HTTP\/1\.1 400 [^]*CONNECT needs host:port/);
+  }
+  expect(errors).toEqual([]);
+});
