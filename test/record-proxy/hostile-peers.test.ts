@@ -1,15 +1,16 @@
 /**
  * The recording proxy against hostile or careless peers and embedders: a
- * browser that opens a tunnel and then says nothing, reloads with garbage,
- * settings of the wrong type passed from JavaScript.
+ * tunnel that stays silent, a Host, SNI or CONNECT target that names another
+ * or no valid site, an origin's 103 Early Hints, reloads and settings of the
+ * wrong type or spelling passed from JavaScript.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { CertificateError, LeafIssuer, loadCertificateAuthority, type CertificateAuthority } from '../../src/certs';
 import { createRecordingProxy, RecordingProxyError, type RecordingProxy, type RecordingProxySettings } from '../../src/record-proxy';
-import net from 'node:net';
-import tls from 'node:tls';
 import { startLoggingOrigin, type LoggingOrigin } from '../helpers/agent-origin';
 import { openTunnel } from '../helpers/proxy-clients';
 import { openFiles, request, waitFor, warcioRecords } from '../helpers/record-proxy';
@@ -28,7 +29,8 @@ afterAll(() => origin?.close());
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'warcwire-recproxy-hostile-'));
 });
-/** Writes `text` on a new connection to the proxy (or into `socket`) and resolves with all that comes back until it closes. */
+
+/** Writes `text` into `socket` and resolves with all that comes back until it closes. */
 function exchangeRaw(text: string, socket: net.Socket): Promise<string> {
   return new Promise((resolve) => {
     let answer = '';
