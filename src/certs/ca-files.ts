@@ -36,6 +36,10 @@ const PAIR_WAIT_MS = 5_000;
  * others), ERR_CA_INVALID, ERR_CA_KEY_MISMATCH.
  */
 export async function loadCertificateAuthority(source: CaSource): Promise<CertificateAuthority> {
+  // Quietly taking the directory would show browsers a new CA where the user meant their own.
+  if (typeof source === 'object' && source !== null && 'dir' in source && ('certFile' in source || 'keyFile' in source)) {
+    throw new CertificateError('ERR_CA_FILE', 'a CA source is { dir } or { certFile, keyFile }, not both');
+  }
   if (typeof source === 'object' && source !== null && 'dir' in source && typeof source.dir === 'string' && source.dir !== '') return loadDirectory(resolve(source.dir));
   if (typeof source === 'object' && source !== null && 'certFile' in source && typeof source.certFile === 'string' && typeof source.keyFile === 'string') {
     const [certFile, keyFile] = [resolve(source.certFile), resolve(source.keyFile)];

@@ -8,7 +8,7 @@
 import { generateKeyPair } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { promisify } from 'node:util';
-import type { CertificateAuthority } from './certificate-authority';
+import { CertificateAuthority } from './certificate-authority';
 import { signLeafCertificate, subjectKey, type SubjectKey } from './certificate-builder';
 import { CertificateError } from './errors';
 import { leafHost, type LeafHost } from './leaf-host';
@@ -60,6 +60,10 @@ export class LeafIssuer {
   private readonly turns = new Turns();
 
   constructor(ca: CertificateAuthority, options: LeafIssuerOptions = {}) {
+    // Else the first issuance fails with a TypeError, far from the mistake.
+    if (!(ca instanceof CertificateAuthority)) {
+      throw new CertificateError('ERR_ISSUER_OPTIONS', 'a LeafIssuer needs a CertificateAuthority (from loadCertificateAuthority)');
+    }
     const maxCached = options.maxCached ?? DEFAULT_MAX_CACHED;
     if (!Number.isSafeInteger(maxCached) || maxCached < 1) {
       throw new CertificateError('ERR_ISSUER_OPTIONS', `maxCached must be a whole number of hosts, at least 1 (got ${String(maxCached)})`);

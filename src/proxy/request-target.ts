@@ -19,13 +19,14 @@ export function parseConnectAuthority(authority: string | undefined): RequestTar
 
 /**
  * An absolute-form `http://` request target, or undefined when the request
- * is not one (origin-form, other schemes, malformed).
+ * is not one (origin-form, other schemes, malformed, port 0: a client would
+ * read it as port 80, as CONNECT refuses it).
  */
 export function parseAbsoluteHttpUrl(target: string | undefined): URL | undefined {
   if (!target || !/^http:\/\//i.test(target)) return undefined;
   try {
     const url = new URL(target);
-    return url.hostname ? url : undefined;
+    return url.hostname && url.port !== '0' ? url : undefined;
   } catch {
     return undefined;
   }

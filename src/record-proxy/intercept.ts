@@ -10,10 +10,10 @@ export interface CertificateSource {
 const TLS_HANDSHAKE = 0x16;
 
 export interface InterceptOptions {
-  /** The CONNECT host (name or IP literal, no brackets): its certificate is shown when the browser sends no SNI. */
+  /** The CONNECT host (name or IP literal, no brackets): the one name the leaf shown carries, whatever the SNI. */
   host: string;
   certificates: CertificateSource;
-  /** A browser that does not finish its TLS handshake in this time is dropped. */
+  /** A browser that sends nothing for this long after the 200, or then does not finish its TLS handshake in this time, is dropped. */
   handshakeTimeoutMs: number;
   /** The tunnel carries HTTP now: plain (`http`) or inside our TLS (`https`, the TLS socket). */
   ready(socket: Socket, scheme: 'http' | 'https'): void;
@@ -23,13 +23,21 @@ export interface InterceptOptions {
 
 /**
  * Decides what an established tunnel carries by its first byte: a TLS
- * handshake is terminated here with a leaf certificate for the SNI name (or
- * the CONNECT host when there is no SNI, as for IP literals), offering ALPN
- * http/1.1 only; anything else is taken as plain HTTP. `rest`: bytes that
+ * handshake is terminated here with a leaf certificate for the CONNECT host,
+ * offering ALPN http/1.1 only; anything else is taken as plain HTTP. The SNI
+ * does not choose the leaf: the requests go to the CONNECT host, and a leaf
+ * for another name would vouch for a site the browser is not talking to. `rest`: bytes that
  * came with the CONNECT head. The socket is paused on entry.
  */
 export function interceptTunnel(socket: Socket, rest: Buffer, options: InterceptOptions): void {
+  // The socket is no HTTP connection yet, so no idle timeout covers it: a browser silent after the 200 would keep its client slot.
+  const silent = setTimeout(() => {
+    options.failed(new Error(`nothing came through the tunnel within ${options.handshakeTimeoutMs} ms of the 200`));
+    socket.destroy();
+  }, options.handshakeTimeoutMs);
+  socket.once('close', () => clearTimeout(silent));
   const decide = (first: Buffer): void => {
+    clearTimeout(silent);
     socket.pause();
     socket.unshift(first);
     if (first[0] === TLS_HANDSHAKE) terminateTls(socket, options);
@@ -52,13 +60,6 @@ function terminateTls(socket: Socket, options: InterceptOptions): void {
       isServer: true,
       secureContext: context,
       ALPNProtocols: ['http/1.1'],
-      SNICallback: (name, done) => {
-        if (name.toLowerCase() === host.toLowerCase()) return done(null, context);
-        certificates.secureContext(name).then(
-          (named) => done(null, named),
-          (error: Error) => done(error, undefined),
-        );
-      },
     });
     let established = false;
     const timer = setTimeout(() => secure.destroy(new Error(`no TLS handshake within ${options.handshakeTimeoutMs} ms`)), options.handshakeTimeoutMs);

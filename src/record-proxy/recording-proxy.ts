@@ -48,7 +48,7 @@ const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', '
 const CLOSE_GRACE_MS = 10_000;
 const PROXY_AUTHENTICATE = { 'Proxy-Authenticate': 'Basic realm="warcwire", charset="UTF-8"' };
 
-type Refusal = { status: 400 | 407; message: string };
+type Refusal = { status: 400 | 407 | 421; message: string };
 
 /**
  * Starts the recording proxy: a browser's CONNECT tunnels are intercepted
@@ -124,7 +124,8 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
 
   const handleConnect = (authority: string | undefined, headers: IncomingHttpHeaders, socket: Socket, rest: Buffer): void => {
     const target = parseConnectAuthority(authority);
-    if (!target) return refuseOnSocket(socket, { status: 400, message: 'CONNECT needs host:port' });
+    // Also a host URL takes (the tunnel's origin is one): else its requests would fail later, as the proxy's fault (500).
+    if (!target || !URL.canParse(`http://${authority}`)) return refuseOnSocket(socket, { status: 400, message: 'CONNECT needs host:port (a valid host name or IP address)' });
     const denied = checkAuth(headers);
     if (denied) return refuseOnSocket(socket, denied);
     const meta = parseMeta(headers);
@@ -137,7 +138,8 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
     interceptTunnel(socket, rest, {
       host: target.host,
       certificates: issuer,
-      handshakeTimeoutMs: DEFAULT_TIMEOUTS.tlsHandshake,
+      // An idle timeout shorter than the handshake's applies to a silent tunnel too.
+      handshakeTimeoutMs: Math.min(DEFAULT_TIMEOUTS.tlsHandshake, config.front.idleTimeoutMs),
       ready: (inner, scheme) => {
         if (scheme === 'https') stats.tunnels.tls += 1;
         tunnels.set(inner, { scheme, authority: authority!, host: target.host, meta: meta.meta });
@@ -161,13 +163,13 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
       if (denied) return denied;
     }
     const origin = requestOrigin(req, tunnel);
-    if (!origin.ok) return { status: 400, message: origin.message };
+    if (!origin.ok) return { status: origin.status, message: origin.message };
     const parsed = parseMeta(req.headers);
     if (!parsed.ok) return { status: 400, message: parsed.message };
     const meta: ExchangeMeta = mergeMeta(tunnel?.meta ?? {}, parsed.meta);
     const pick = await clients.pick(meta.warcPrefix);
     if (!pick.ok) return { status: 400, message: pick.message };
-    return { origin: origin.origin, path: origin.path, host: origin.host, meta, client: pick.client };
+    return { origin: origin.origin, path: origin.path, host: origin.host, hostFromOrigin: origin.hostFromOrigin, meta, client: pick.client };
   };
   const isRefusal = (value: ExchangeTarget | Refusal): value is Refusal => 'status' in value;
   /** What a relay reports to: the stats scopes of its meta, and the in-flight set close() waits on. */
@@ -255,7 +257,7 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
     metrics: () => recordingStatsToPrometheus(api.stats()),
     reload(input): RecordingReloadResult {
       try {
-        const front = checkReload(config, input ?? {});
+        const front = checkReload(config, input);
         config = { ...config, front };
       } catch (error) {
         const failure = error instanceof RecordingProxyError ? error : new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', String(error), { cause: error });

@@ -57,6 +57,8 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
       if (res.destroyed) c.abort(new Error('the browser closed the connection before the request was sent'));
     },
     onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
+      // An informational head (103 Early Hints) comes before the final one: recorded, not relayed (the browser's head is the final one).
+      if (status < 200) return;
       try {
         res.writeHead(status, statusMessage, endToEndRawHeaders(rawHeaderStrings(c.rawHeaders)));
       } catch (error) {
@@ -85,7 +87,7 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
       origin: target.origin,
       path: target.path,
       method: req.method ?? 'GET',
-      headers: upstreamRequestHeaders(req.rawHeaders),
+      headers: upstreamRequestHeaders(req.rawHeaders, target.hostFromOrigin),
       body,
       warcwire: tally.dispatchOptions(),
     } as Dispatcher.DispatchOptions,

@@ -51,6 +51,8 @@ export interface RecordingProxyConfig {
   unsafeOpenRelay: boolean;
 }
 
+/** What reload() takes. */
+const RELOAD_KEYS: readonly string[] = ['auth', 'limits'];
 const LIMIT_KEYS = ['maxClients', 'maxPendingClients', 'pendingTimeoutMs', 'idleTimeoutMs', 'maxHeaderBytes'] as const;
 
 function isLoopback(host: string): boolean {
@@ -84,6 +86,32 @@ function checkFront(input: { listen?: string; auth?: unknown; limits?: unknown; 
   }
 }
 
+/** Every setting, so that a misspelt one (`Auth`) is refused rather than left out in silence. */
+const SETTING_KEYS: Record<keyof RecordingProxySettings, true> = {
+  listen: true,
+  client: true,
+  ca: true,
+  auth: true,
+  unsafeOpenRelay: true,
+  limits: true,
+  statsPath: true,
+  metricsPath: true,
+  maxWarcPrefixes: true,
+  logger: true,
+  metrics: true,
+};
+
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+const METRICS_METHODS = ['counter', 'gauge', 'histogram'] as const;
+
+/** An optional object the proxy calls into (a Logger, a MetricsRegistry): refused now, not as a TypeError on first use. */
+function checkMethods(value: unknown, field: string, methods: readonly string[]): void {
+  if (value === undefined) return;
+  const missing = methods.filter((m) => typeof (value as Record<string, unknown> | null)?.[m] !== 'function');
+  if (typeof value === 'object' && value !== null && missing.length === 0) return;
+  throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `must be an object with the methods ${methods.join(', ')}; missing ${missing.join(', ')}`, { field });
+}
+
 /**
  * Checks the settings (RecordingProxyError naming the field). A listen address
  * other than loopback without auth is refused (ERR_OPEN_RELAY) unless
@@ -92,6 +120,10 @@ function checkFront(input: { listen?: string; auth?: unknown; limits?: unknown; 
  */
 export function checkRecordingProxySettings(settings: RecordingProxySettings): RecordingProxyConfig {
   if (typeof settings !== 'object' || settings === null) throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', 'settings must be an object');
+  const unknown = Object.keys(settings).find((key) => !Object.hasOwn(SETTING_KEYS, key));
+  if (unknown !== undefined) {
+    throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `unknown setting (known: ${Object.keys(SETTING_KEYS).join(', ')})`, { field: unknown });
+  }
   if (typeof settings.client !== 'object' || settings.client === null) {
     throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', 'is required (the WarcClient settings: writer directory, dedupe, dialer...)', { field: 'client' });
   }
@@ -101,6 +133,8 @@ export function checkRecordingProxySettings(settings: RecordingProxySettings): R
   if (settings.unsafeOpenRelay !== undefined && typeof settings.unsafeOpenRelay !== 'boolean') {
     throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', 'must be true or false', { field: 'unsafeOpenRelay' });
   }
+  checkMethods(settings.logger, 'logger', LOGGER_METHODS);
+  checkMethods(settings.metrics, 'metrics', METRICS_METHODS);
   const max = settings.maxWarcPrefixes ?? DEFAULT_RECORDING_PROXY.maxWarcPrefixes;
   if (!Number.isSafeInteger(max) || max < 1) {
     throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `must be a positive integer, got ${JSON.stringify(max)}`, { field: 'maxWarcPrefixes' });
@@ -124,12 +158,22 @@ function refuseOpenRelay(front: ForwardProxyConfig, unsafeOpenRelay: boolean): v
  * Checks a reload against the config in force. The input is the whole of the
  * reloadable settings, as ForwardProxy.reload takes a whole config: `auth` left
  * out means no auth, a limit left out its default. Listen and paths stay;
- * dropping auth may not open a relay.
+ * dropping auth may not open a relay. Input that is not such an object, or
+ * has other keys (a typo would read as "no auth"), is refused.
  */
-export function checkReload(current: RecordingProxyConfig, input: { auth?: unknown; limits?: unknown }): ForwardProxyConfig {
+export function checkReload(current: RecordingProxyConfig, input: unknown): ForwardProxyConfig {
+  // Anything else would read as "no auth": a garbage reload must not open the proxy.
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `reload takes an object { auth?, limits? }, got ${Array.isArray(input) ? 'an array' : JSON.stringify(input)}`);
+  }
+  const unknown = Object.keys(input).find((key) => !RELOAD_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new RecordingProxyError('ERR_RECORD_PROXY_CONFIG', `unknown reload setting ${JSON.stringify(unknown)} (known: ${RELOAD_KEYS.join(', ')})`, { field: unknown });
+  }
+  const { auth, limits } = input as { auth?: unknown; limits?: unknown };
   const { listen, statsPath, metricsPath } = current.front;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  const front = checkFront({ listen: `${host}:${listen.port}`, auth: input.auth, limits: input.limits, statsPath, metricsPath });
+  const front = checkFront({ listen: `${host}:${listen.port}`, auth, limits, statsPath, metricsPath });
   refuseOpenRelay(front, current.unsafeOpenRelay);
   return front;
 }

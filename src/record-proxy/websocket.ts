@@ -57,6 +57,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       join(browser, upstream);
     },
     onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
+      if (status < 200) return; // an informational head (103) before the answer: recorded, not relayed, as in relay.ts
       answered = true;
       const raw = [...endToEndRawHeaders(rawHeaderStrings(c.rawHeaders)), 'Connection', 'close'];
       browser.write(headText(status, statusMessage, raw));
@@ -78,7 +79,7 @@ export function relayUpgrade(req: IncomingMessage, browser: Socket, head: Buffer
       origin: target.origin,
       path: target.path,
       method: req.method ?? 'GET',
-      headers: upstreamRequestHeaders(req.rawHeaders),
+      headers: upstreamRequestHeaders(req.rawHeaders, target.hostFromOrigin),
       upgrade: req.headers.upgrade ?? 'websocket',
       body: null,
       warcwire: tally.dispatchOptions(),
