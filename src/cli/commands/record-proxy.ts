@@ -13,11 +13,11 @@ import { filesWritten, summaryText, warcFilesIn } from '../record-proxy/summary'
 import { PROGRESS_LINE_INTERVAL_MS } from '../capture/capture-report';
 import { CA_CERT_FILE, CA_KEY_FILE } from '../../certs';
 import { WarcwireError } from '../../errors';
-import { DEFAULT_LISTEN_HOST } from '../../defaults';
+import { DEFAULT_LISTEN_HOST, DEFAULT_RECORDING_PROXY } from '../../defaults';
 import { createMetricsServer, type MetricsServer } from '../../obs/metrics-server';
 import { PrometheusRegistry } from '../../obs/registry';
 import { parseListenAddress } from '../../proxy/listen-address';
-import { createRecordingProxy, DEFAULT_RECORDING_PROXY, RecordingProxyError, type RecordingProxy } from '../../record-proxy';
+import { createRecordingProxy, RecordingProxyError, type RecordingProxy } from '../../record-proxy';
 import { errorMessage, parseCommandArgs, UsageError, write } from '../args';
 import type { CliCommand } from '../command';
 import { lineLogger } from '../line-logger';
