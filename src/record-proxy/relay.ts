@@ -57,6 +57,9 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
       if (res.destroyed) c.abort(new Error('the browser closed the connection before the request was sent'));
     },
     onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
+      // An interim head (103 Early Hints, 102): undici reports the final one next. It is recorded with
+      // the response; the browser is sent the final head only, as writeHead can be called once.
+      if (status < 200) return;
       try {
         res.writeHead(status, statusMessage, endToEndRawHeaders(rawHeaderStrings(c.rawHeaders)));
       } catch (error) {
