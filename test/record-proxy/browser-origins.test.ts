@@ -22,13 +22,23 @@ const page = (title: string): Buffer =>
   Buffer.from(`<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title></head><body><h1>${title}</h1></body></html>`);
 
 /** Path → the origin's answer. */
-const ROUTES = new Map<string, (reply: Reply) => void>([
+const ROUTES = new Map<string, (reply: Reply, request: SiteRequest) => void>([
   // Early Hints (RFC 8297) before the page itself.
   [
     '/hinted',
     (reply) => {
       reply.write(head('103 Early Hints', [['Link', '</hinted.css>; rel=preload; as=style']]));
       reply.whole(response(page('hinted page'), { contentType: HTML }));
+    },
+  ],
+  // Revalidated by ETag; the 304 carries the representation's Content-Length, as RFC 9110 allows.
+  [
+    '/validated',
+    (reply, request) => {
+      const body = page('validated page');
+      if (/\r\nif-none-match: "v1"\r\n/i.test(request.received.toString('latin1'))) {
+        reply.whole(head('304 Not Modified', [['ETag', '"v1"'], ['Cache-Control', 'no-cache'], ['Content-Length', body.length]]));
+      } else reply.whole(response(body, { contentType: HTML, headers: [['ETag', '"v1"'], ['Cache-Control', 'no-cache']] }));
     },
   ],
 ]);
@@ -49,7 +59,7 @@ describeWithChromium('Chromium through the recording proxy, origins real pages m
     site = await startRawSite((request: SiteRequest, reply: Reply) => {
       served.push({ url: `${origin}${request.path}`, request });
       const route = ROUTES.get(request.path);
-      if (route) route(reply);
+      if (route) route(reply, request);
       else reply.whole(response(page('not found'), { status: '404 Not Found', contentType: HTML }));
     }, testCertificate());
     origin = `https://${SITE_HOST}:${site.port}`;
@@ -98,6 +108,17 @@ describeWithChromium('Chromium through the recording proxy, origins real pages m
     });
     expect(status).toBe(200);
     expect(s.requests.map((r) => `${r.outcome} ${r.url}`)).toEqual([`finished ${origin}/hinted`]);
+    expectRecordedAsServed(s);
+  }, 30_000);
+
+  it('revalidates a page whose 304 carries a Content-Length; the browser shows it from its cache, the 304 is recorded once', async () => {
+    const s = await session('validated', async (p) => {
+      await p.goto(`${origin}/validated`);
+      await p.reload();
+      expect(await p.title()).toBe('validated page');
+    });
+    expect(s.requests.map((r) => `${r.outcome} ${r.url}`)).toEqual([`finished ${origin}/validated`, `finished ${origin}/validated`]);
+    expect(s.served.map((x) => x.request.sent().toString('latin1').split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 304 Not Modified']);
     expectRecordedAsServed(s);
   }, 30_000);
 });
