@@ -62,6 +62,9 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
       if (status < 200) return;
       try {
         res.writeHead(status, statusMessage, endToEndRawHeaders(rawHeaderStrings(c.rawHeaders)));
+        // Sent now, as the origin's came: Node would hold it for the first body byte, and an origin that
+        // fails before one left the browser with nothing, which it retries as if never answered.
+        res.flushHeaders();
       } catch (error) {
         // A header Node will not send on (e.g. a character it refuses): the browser gets a 502.
         c.abort(error instanceof Error ? error : new Error(String(error)));

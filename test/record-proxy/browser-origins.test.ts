@@ -77,6 +77,14 @@ const ROUTES = new Map<string, (reply: Reply, request: SiteRequest) => void>([
       setTimeout(() => reply.socket.destroy(), 50);
     },
   ],
+  // The head, then the connection drops before any of the 1000 body bytes.
+  [
+    '/head-only',
+    (reply) => {
+      reply.write(head('200 OK', [['Content-Type', 'text/plain'], ['Content-Length', 1000]]));
+      setTimeout(() => reply.socket.destroy(), 50);
+    },
+  ],
   // HTTP/1.0, no length: the body ends where the connection does.
   [
     '/http10',
@@ -234,5 +242,18 @@ describeWithChromium('Chromium through the recording proxy, origins real pages m
     expect(truncated('/cut')).toBe('disconnect');
     expect(truncated('/events')).not.toBeNull();
     expect(truncated('/http10')).toBeNull();
+  }, 30_000);
+
+  it('a response cut right after its head reaches the browser as such: not retried, one truncated pair', async () => {
+    let outcome: unknown;
+    const s = await session('head-only', async (p) => {
+      await p.goto(`${origin}/home`);
+      outcome = await p.evaluate("fetch('/head-only').then(async (r) => [r.status, await r.text().then(() => 'whole', (e) => e.name)], (e) => e.name)");
+    });
+    // Direct, Chromium has the status and then fails the body; it asks the origin once.
+    expect(outcome).toEqual([200, 'TypeError']);
+    expect(s.served.filter((x) => x.request.path === '/head-only')).toHaveLength(1);
+    expect(s.records.filter((r) => r.type === 'response' && r.targetUri === `${origin}/head-only`).map((r) => r.truncated)).toEqual(['disconnect']);
+    expectRecordedAsServed(s);
   }, 30_000);
 });
