@@ -52,7 +52,7 @@ interface Backlog {
 type HandlerState =
   | { name: 'waiting' }
   | { name: 'sending'; undici: DispatchController }
-  | { name: 'streaming'; undici: DispatchController; backlog: Backlog; undiciPaused: boolean }
+  | { name: 'streaming'; undici: DispatchController; backlog: Backlog; undiciPaused: boolean; bodiless: boolean }
   | { name: 'ending'; backlog: Backlog; trailers: IncomingHttpHeaders; idleTimer: NodeJS.Timeout }
   | { name: 'draining'; undici: DispatchController; drained: number }
   | { name: 'done' };
@@ -245,7 +245,10 @@ export class CaptureHandler implements ControllerHandler {
     const s = this.state;
     if (s.name !== 'sending') return;
     this.caller.rawHeaders = controller.rawHeaders ?? null;
-    if (statusCode >= 200) this.state = { name: 'streaming', undici: s.undici, backlog: { spool: undefined, read: 0 }, undiciPaused: false };
+    if (statusCode >= 200) {
+      const bodiless = statusCode === 204 || statusCode === 304;
+      this.state = { name: 'streaming', undici: s.undici, backlog: { spool: undefined, read: 0 }, undiciPaused: false, bodiless };
+    }
     try {
       // A pause here (also on a 1xx head) makes the body that follows wait in the backlog.
       this.inner.onResponseStart?.(this.caller, statusCode, headers, statusMessage);
@@ -318,6 +321,13 @@ export class CaptureHandler implements ControllerHandler {
   }
 
   onResponseError(_controller: DispatchController | null, err: Error): void {
+    const current = this.state;
+    // undici holds a 204 or 304 to its Content-Length (on a 304 the representation's size, as RFC 9110
+    // allows) and fails it for the body it cannot have; the response is whole, the capture has it so.
+    if (current.name === 'streaming' && current.bodiless && (err as { code?: unknown }).code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') {
+      this.onResponseEnd(current.undici, {});
+      return;
+    }
     // undici 8 fails an aborted request before its connection is made and leaves the dial
     // running: stop it (a no-op when no dial runs, as always with undici 7 here).
     if (this.state.name === 'waiting') this.options.stopConnecting(this.abortedBy?.error ?? err);

@@ -57,10 +57,14 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
       if (res.destroyed) c.abort(new Error('the browser closed the connection before the request was sent'));
     },
     onResponseStart(c: DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
-      // An informational head (103 Early Hints) comes before the final one: recorded, not relayed (the browser's head is the final one).
+      // An interim head (103 Early Hints, 102): undici reports the final one next. It is recorded with
+      // the response; the browser is sent the final head only, as writeHead can be called once.
       if (status < 200) return;
       try {
         res.writeHead(status, statusMessage, endToEndRawHeaders(rawHeaderStrings(c.rawHeaders)));
+        // Sent now, as the origin's came: Node would hold it for the first body byte, and an origin that
+        // fails before one left the browser with nothing, which it retries as if never answered.
+        res.flushHeaders();
       } catch (error) {
         // A header Node will not send on (e.g. a character it refuses): the browser gets a 502.
         c.abort(error instanceof Error ? error : new Error(String(error)));

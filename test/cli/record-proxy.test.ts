@@ -41,7 +41,7 @@ test('records an https page fetched through it by curl; SIGINT closes the files,
     expect(banner.url).not.toMatch(/:0$/);
     expect(banner.caFile).toBe(join(dir, 'ca', 'warcwire-ca.pem'));
     expect(banner.spki).toBe(opensslSpkiSha256(readFileSync(banner.caFile, 'utf8')));
-    expect(banner.example).toBe(`chromium --user-data-dir="$(mktemp -d)" --proxy-server=${banner.url} --ignore-certificate-errors-spki-list=${banner.spki}`);
+    expect(banner.example).toBe(`chromium --user-data-dir="$(mktemp -d)" --proxy-server=${banner.url} --proxy-bypass-list='<-loopback>' --ignore-certificate-errors-spki-list=${banner.spki}`);
 
     const url = `https://localhost:${origin.port}/page`;
     const fetched = await curl(['--proxy', banner.url, '--cacert', banner.caFile, url]);

@@ -136,6 +136,22 @@ describe('methods and statuses', () => {
     expect(p[3]!.request.block.toString().endsWith('\r\n\r\na=1&b=2')).toBe(true);
   });
 
+  test('a 304 with the Content-Length of the representation (RFC 9110) is a whole response, recorded once', async () => {
+    const raw = await startRaw((_s, _head, _body, write) => write('HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 1234\r\n\r\n'));
+    const client = await WarcClient.create({ writer: { directory: dir } });
+    const res = await client.fetch(`${raw.url}/validated`, { headers: { 'if-none-match': '"v1"' } });
+    expect(res.status).toBe(304);
+    expect(res.headers.get('content-length')).toBe('1234');
+    expect(await res.text()).toBe('');
+    const written = await res.written;
+    await client.close();
+    await raw.close();
+    expect(written.truncated).toBeUndefined();
+    const p = pairs(await records());
+    expect(p).toHaveLength(1);
+    expect(p[0]!.response.block.equals(Buffer.concat(raw.sent[0]!))).toBe(true);
+  });
+
   // undici's HTTP/1.1 client cannot send `Expect: 100-continue` and refuses a 100 it did not ask
   // for, so the interim response on the wire here is 103; the framer tests cover 100 itself.
   test('1xx interim responses stay in the response block before the final one', async () => {

@@ -22,7 +22,9 @@ function trustInstructions(ca: CertificateAuthority): string {
   return `How to trust it (only where you record: whoever has the key can impersonate any site to a client that trusts it):
   Chromium/Chrome   --proxy-server=http://127.0.0.1:8000 --user-data-dir=PROFILE-DIR
                     --ignore-certificate-errors-spki-list=${ca.spkiSha256}
-                    (the SPKI list is honoured only with a --user-data-dir)
+                    --proxy-bypass-list='<-loopback>'
+                    (the SPKI list is honoured only with a --user-data-dir; the
+                    bypass list sends localhost through the proxy too)
   Playwright        ignoreHTTPSErrors: true in the context options, or the flag
                     above in launch({ args })
   NSS database      certutil -d sql:$HOME/.pki/nssdb -A -t "C,," -n warcwire -i ${pem}

@@ -223,7 +223,8 @@ const command: CliCommand = {
           `WARC files: ${output}\n` +
           `CA certificate: ${authority.certFile}${authority.created ? ' (created now)' : ''}\n` +
           `CA SPKI sha256: ${authority.spkiSha256}\n` +
-          `browse with: chromium --user-data-dir="$(mktemp -d)" --proxy-server=${running.url} --ignore-certificate-errors-spki-list=${authority.spkiSha256}\n`,
+          // <-loopback>: Chromium would send localhost and 127.0.0.1 around the proxy, unrecorded.
+          `browse with: chromium --user-data-dir="$(mktemp -d)" --proxy-server=${running.url} --proxy-bypass-list='<-loopback>' --ignore-certificate-errors-spki-list=${authority.spkiSha256}\n`,
       );
       const stopProgress = reportProgress(() => progressOf(running), status ? { terminal: status } : { logger, intervalMs: progressMs });
       const signal = await signals.stopped;
