@@ -121,7 +121,21 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return value;
 }
 
+const TIMEOUT_NAMES: ReadonlyArray<keyof TimeoutSettings> = ['dial', 'tlsHandshake', 'responseHeaders', 'idleRead', 'request'];
+
+/** A typo (`timeouts: { read }`) must fail loudly: it would otherwise leave the default in force unnoticed. */
+function checkTimeoutNames(t: unknown): void {
+  if (t === undefined) return;
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new ClientError('ERR_INVALID_SETTING', `timeouts must be an object, got ${JSON.stringify(t)}`);
+  for (const name of Object.keys(t)) {
+    if (!(TIMEOUT_NAMES as readonly string[]).includes(name)) {
+      throw new ClientError('ERR_INVALID_SETTING', `timeouts has no setting ${JSON.stringify(name)} (known: ${TIMEOUT_NAMES.join(', ')})`);
+    }
+  }
+}
+
 export function resolveTimeouts(t: TimeoutSettings | undefined): ResolvedTimeouts {
+  checkTimeoutNames(t);
   return {
     dial: positive('timeouts.dial', t?.dial, DEFAULT_TIMEOUTS.dial),
     tlsHandshake: positive('timeouts.tlsHandshake', t?.tlsHandshake, DEFAULT_TIMEOUTS.tlsHandshake),

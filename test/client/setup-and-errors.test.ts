@@ -65,6 +65,15 @@ describe('create() checks the setup before any request', () => {
   });
 
   test.each([
+    ['an unknown key (a typo)', { read: 5000 }, /timeouts has no setting "read" \(known: dial, tlsHandshake, responseHeaders, idleRead, request\)/],
+    ['not an object', 5000, /timeouts must be an object/],
+  ])('timeouts that are %s are ERR_INVALID_SETTING, not silently the defaults', async (_name, timeouts, message) => {
+    const err = await caught(WarcClient.create({ writer: { directory: dir }, timeouts: timeouts as never }));
+    oneLineTyped('ERR_INVALID_SETTING')(err);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  test.each([
     ['compression', { compression: 'lz4' }, /writer\.compression must be one of gzip, zstd, none, got "lz4"/],
     ['level', { level: 42 }, /writer\.level must be an integer 0-9/],
     ['prefix', { prefix: 'a/b' }, /writer\.prefix/],
