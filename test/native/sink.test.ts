@@ -4,6 +4,7 @@
  * from the js backend is accepted, and no descriptor is left behind; the thread budget
  * (its size, and a sink waiting for it is kept alive).
  */
+import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,17 +40,21 @@ describe('native record sink', () => {
       last = now;
     }, 1);
     const started = Date.now();
+    const loopBefore = performance.eventLoopUtilization();
     await Promise.all(blocks.map((block, i) => sink.append(Buffer.from(`H${i}\r\n\r\n`), block)));
+    const busy = performance.eventLoopUtilization(loopBefore).utilization;
     const elapsed = Date.now() - started;
     clearInterval(timer);
     await sink.close();
-    gaps.sort((a, b) => a - b);
-    const p99 = gaps[Math.floor(gaps.length * 0.99)]!;
     // Compressing 24 MiB takes far longer than one tick: had it run on the main thread,
-    // the timer would have stalled for the whole of it.
+    // the timer would have stalled for the whole of it, and the loop been busy all along.
+    // The loop's own busy share is the check that holds on a loaded machine (other test
+    // workers, a browser): time the OS gives to other processes counts as idle, not busy,
+    // whereas a gap percentile measures the machine as much as the sink.
     expect(elapsed).toBeGreaterThan(100);
     expect(gaps.length).toBeGreaterThan(elapsed / 20);
-    expect(p99).toBeLessThan(50);
+    expect(Math.max(...gaps)).toBeLessThan(elapsed / 2);
+    expect(busy).toBeLessThan(0.5);
     const expected = Buffer.concat(blocks.flatMap((block, i) => [Buffer.from(`H${i}\r\n\r\n`), block, CRLF2]));
     expect(gunzipCli(path.join(dir, 'big.warc.gz')).equals(expected)).toBe(true);
   });
