@@ -3,7 +3,6 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { CertificateError, LeafIssuer, loadCertificateAuthority, type CertificateAuthority } from '../../src/certs';
 import { openssl, opensslCertificate, opensslVerify } from '../helpers/openssl-ca';
 
@@ -91,24 +90,24 @@ describe('LeafIssuer', () => {
     expect(await issuer.certificatePem('127.0.0.1')).toBe(dotted);
   });
 
-  // Built back to back, 500 contexts stall the loop ~0.5 s here; one turn each, ~10-35 ms (140 seen on a machine at load 10).
-  test('500 hosts asked for at once keep the event loop turning', async () => {
+  // Built back to back, 500 contexts stall the loop ~0.5 s (one turn for all of them); one turn
+  // each, ~10-35 ms. Counted in turns, not milliseconds: a loaded machine (a browser test beside
+  // it) stretches every turn, but cannot merge them.
+  test('500 hosts asked for at once keep the event loop turning: a turn between contexts', async () => {
     const issuer = new LeafIssuer(ca);
     await issuer.secureContext('warm.test'); // the leaf key and the code paths, made once
-    let longest = 0;
-    let last = performance.now();
+    let turns = 0;
     let turning = true;
     const tick = (): void => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
+      turns++;
       if (turning) setImmediate(tick);
     };
     setImmediate(tick);
     await Promise.all(Array.from({ length: 500 }, (_, i) => issuer.secureContext(`burst${i}.test`)));
     turning = false;
     expect(issuer.issued).toBe(501);
-    expect(longest).toBeLessThan(250);
+    // Seen: 1000 turns (the signing and the context each get one); without Turns: 1.
+    expect(turns).toBeGreaterThanOrEqual(500);
   });
 
   test('a cached leaf is replaced a day before it ends; one that ends with its CA is served to the end, then the CA is ERR_CA_INVALID', async () => {
