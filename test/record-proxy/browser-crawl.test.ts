@@ -12,13 +12,15 @@
  * Needs `npm run build` (bin/warcwire.js for check and index).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserCrawlOptions, BrowserCrawlResult } from '../helpers/browser-crawl-child';
 import { runCli } from '../helpers/cli-child';
 import { describeWithChromium } from '../helpers/describe-with-chromium';
-import { MANY_RESOURCES } from '../helpers/crawl-origins';
+import { CRAWL_HOSTS, MANY_RESOURCES } from '../helpers/crawl-origins';
+import { startDnsmasq } from '../helpers/net-proxies';
+import { startRecordProxyCli } from '../helpers/record-proxy-cli';
 import { readAll, type ReadBack } from '../helpers/warc-read';
 import { warcioRead } from '../helpers/warc-tools';
 
@@ -111,5 +113,34 @@ describeWithChromium('a Crawlee PlaywrightCrawler crawl through the recording pr
     expect((await runCli(['check', ...run.files])).code).toBe(0);
     const answers = run.files.flatMap((f) => warcioRead(f)).filter((r) => r.type === 'response' || r.type === 'revisit');
     expect(answers.length).toBe(run.proxyStats!.exchanges.recorded);
+  }, 120_000);
+
+  it('the CLI (--config with auth, --dedupe local) stopped by SIGINT after the crawl: its summary counts what the files hold', async () => {
+    // The CLI's names come from a real resolver that knows only the site (no hosts file option there).
+    const dns = await startDnsmasq({ records: Object.fromEntries(CRAWL_HOSTS.map((host) => [host, ['127.0.0.1']])) });
+    const config = join(dir, 'auth.json');
+    writeFileSync(config, JSON.stringify({ auth: { users: [{ username: 'crawler', password: 's3cret:pass' }] } }));
+    const out = join(dir, 'cli-warcs');
+    const proxy = startRecordProxyCli(['--listen', '127.0.0.1:0', '--config', config, '--dedupe', 'local', '-o', out, '--ca-dir', join(dir, 'ca'), '--insecure', '--dns-server', dns.server, '--quiet']);
+    let run: BrowserCrawlResult;
+    try {
+      const banner = await proxy.banner;
+      const url = `http://crawler:${encodeURIComponent('s3cret:pass')}@${new URL(banner.url).host}`;
+      run = await browserCrawl(dir, { pagesPerOrigin: 10, proxy: true, external: { url, spki: banner.spki } });
+    } finally {
+      proxy.child.kill('SIGINT');
+      await dns.stop();
+    }
+    expect(await proxy.exit).toEqual({ code: 0, signal: null });
+    expect(run.failed).toEqual([]);
+    const files = readdirSync(out).map((f) => join(out, f));
+    expect(files.filter((f) => f.endsWith('.open'))).toEqual([]);
+    const answers = files.flatMap((f) => warcioRead(f)).filter((r) => r.type === 'response' || r.type === 'revisit');
+    expect(countBy(answers, (r) => r.targetUri!)).toEqual(countBy(run.served, (s) => s.url));
+    const revisits = answers.filter((r) => r.type === 'revisit').length;
+    expect(revisits).toBeGreaterThan(20);
+    expect(proxy.out()).toMatch(new RegExp(`^exchanges: ${answers.length} recorded \\(${revisits} as revisits\\), \\d+ failed$`, 'm'));
+    expect(proxy.out()).toContain(`files: ${files.length}\n`);
+    expect((await runCli(['check', ...files])).code).toBe(0);
   }, 120_000);
 });
