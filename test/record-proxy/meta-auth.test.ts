@@ -117,7 +117,11 @@ test('one warcPrefix per crawl job: past maxWarcPrefixes, a finished job\'s file
   const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
   const jobs = ['job-1', 'job-2', 'job-3', 'job-4', 'job-1'];
   const statuses: number[] = [];
-  for (const [i, job] of jobs.entries()) statuses.push((await request(url(`/${job}/${i}`), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: job }) } })).status);
+  for (const [i, job] of jobs.entries()) {
+    statuses.push((await request(url(`/${job}/${i}`), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: job }) } })).status);
+    // The job is over once its pair is written (the browser has had the response before that, maybe).
+    await waitFor(() => proxy.stats().exchanges.recorded === i + 1);
+  }
   agent.destroy();
   expect(statuses).toEqual([200, 200, 200, 200, 200]);
   const prefixOf = (f: string): string => f.split('-').slice(0, 2).join('-');
