@@ -44,6 +44,9 @@ export interface RecordingProxy {
 }
 
 const ESTABLISHED = Buffer.from('HTTP/1.1 200 Connection Established\r\n\r\n', 'latin1');
+/** A target whose client is lent to one exchange (see PrefixClients.pick). */
+type LeasedTarget = ExchangeTarget & { release(): void };
+
 /** close() waits this long for exchanges in flight before it cuts them. */
 const CLOSE_GRACE_MS = 10_000;
 const PROXY_AUTHENTICATE = { 'Proxy-Authenticate': 'Basic realm="warcwire", charset="UTF-8"' };
@@ -156,7 +159,7 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
   server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => handleConnect(req.url, req.headers, socket, head));
 
   /** Where a browser request goes, or why it may not: auth outside tunnels, the target, Warcwire-Meta, the prefix's writer. */
-  const prepare = async (req: IncomingMessage): Promise<ExchangeTarget | Refusal> => {
+  const prepare = async (req: IncomingMessage): Promise<LeasedTarget | Refusal> => {
     const tunnel = tunnels.get(req.socket);
     if (!tunnel) {
       const denied = checkAuth(req.headers);
@@ -169,19 +172,28 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
     const meta: ExchangeMeta = mergeMeta(tunnel?.meta ?? {}, parsed.meta);
     const pick = await clients.pick(meta.warcPrefix);
     if (!pick.ok) return { status: 400, message: pick.message };
-    return { origin: origin.origin, path: origin.path, host: origin.host, hostFromOrigin: origin.hostFromOrigin, meta, client: pick.client };
+    return { origin: origin.origin, path: origin.path, host: origin.host, hostFromOrigin: origin.hostFromOrigin, meta, client: pick.client, release: pick.release };
   };
-  const isRefusal = (value: ExchangeTarget | Refusal): value is Refusal => 'status' in value;
-  /** What a relay reports to: the stats scopes of its meta, and the in-flight set close() waits on. */
-  const exchangeHooks = (meta: ExchangeMeta): RelayHooks & { upgraded(): void } => ({
-    logger,
-    ended: (end, bytes) => stats.exchangeEnded({ prefix: meta.warcPrefix ?? '', tags: meta.tags ?? [] }, end, bytes),
-    track: (settled) => {
-      inFlight.add(settled);
-      void settled.finally(() => inFlight.delete(settled));
-    },
-    upgraded: () => (stats.websockets += 1),
-  });
+  const isRefusal = (value: LeasedTarget | Refusal): value is Refusal => 'status' in value;
+  /**
+   * What a relay reports to: the stats scopes of its meta, and the in-flight set close() waits on.
+   * `over` is called when the browser's side has closed; the target's client is released once
+   * the exchange's write (tracked at dispatch, so before that) has settled too.
+   */
+  const exchangeHooks = (target: LeasedTarget): RelayHooks & { upgraded(): void; over(): void } => {
+    const settling: Array<Promise<void>> = [];
+    return {
+      logger,
+      ended: (end, bytes) => stats.exchangeEnded({ prefix: target.meta.warcPrefix ?? '', tags: target.meta.tags ?? [] }, end, bytes),
+      track: (settled) => {
+        settling.push(settled);
+        inFlight.add(settled);
+        void settled.finally(() => inFlight.delete(settled));
+      },
+      upgraded: () => (stats.websockets += 1),
+      over: () => void Promise.allSettled(settling).then(target.release),
+    };
+  };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!tunnels.has(req.socket) && req.url?.startsWith('/')) {
@@ -201,7 +213,9 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
           return;
         }
         slots.authenticated(req.socket);
-        relayExchange(req, res, target, exchangeHooks(target.meta));
+        const hooks = exchangeHooks(target);
+        res.once('close', hooks.over);
+        relayExchange(req, res, target, hooks);
       },
       (error: unknown) => {
         // E.g. the writer of a new warcPrefix could not be made (its directory): the proxy's fault, said so.
@@ -218,7 +232,9 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
       (target) => {
         if (isRefusal(target)) return refuseOnSocket(socket, target);
         slots.authenticated(socket);
-        relayUpgrade(req, socket, head, target, exchangeHooks(target.meta));
+        const hooks = exchangeHooks(target);
+        socket.once('close', hooks.over);
+        relayUpgrade(req, socket, head, target, hooks);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'record-proxy: upgrade failed');

@@ -38,7 +38,7 @@ export interface RecordingProxySettings {
   statsPath?: string;
   /** Default `/metrics`. */
   metricsPath?: string;
-  /** Distinct Warcwire-Meta warcPrefix values (one writer each). Default 32. */
+  /** Warcwire-Meta warcPrefix values with a writer open at once; past it a prefix no exchange is using is closed to make room (400 when all are in use). Default 32. */
   maxWarcPrefixes?: number;
   logger?: Logger;
   metrics?: MetricsRegistry;

@@ -44,7 +44,8 @@ export interface RecordingProxyStats {
 export type ExchangeEnd = { kind: 'recorded'; revisit: boolean } | { kind: 'failed' } | { kind: 'discarded' };
 
 /**
- * Distinct tags counted on their own. Tags come from clients: past this many,
+ * Distinct tags (and warcPrefix values) counted on their own. Both come from
+ * clients, and prefixes come and go on a long-running proxy: past this many,
  * new ones are counted together under OTHER_TAGS, so the stats cannot grow
  * without bound.
  */
@@ -75,8 +76,8 @@ export class RecordingStats {
 
   exchangeEnded(scope: { prefix: string; tags: readonly string[] }, end: ExchangeEnd, bytes: { up: number; down: number }): void {
     add(this.overall, end, bytes.up, bytes.down);
-    add(entry(this.prefixes, scope.prefix), end, bytes.up, bytes.down);
-    const tags = new Set(scope.tags.map((tag) => (this.tags.has(tag) || this.tags.size < MAX_COUNTED_TAGS ? tag : OTHER_TAGS)));
+    add(entry(this.prefixes, counted(this.prefixes, scope.prefix)), end, bytes.up, bytes.down);
+    const tags = new Set(scope.tags.map((tag) => counted(this.tags, tag)));
     for (const tag of tags) add(entry(this.tags, tag), end, bytes.up, bytes.down);
   }
 
@@ -96,6 +97,11 @@ export class RecordingStats {
       tags: Object.fromEntries([...this.tags].map(([k, v]) => [k, copy(v)])),
     };
   }
+}
+
+/** `key`, or OTHER_TAGS when `map` already counts MAX_COUNTED_TAGS others. */
+function counted(map: Map<string, ExchangeCounts>, key: string): string {
+  return map.has(key) || map.size < MAX_COUNTED_TAGS ? key : OTHER_TAGS;
 }
 
 function entry(map: Map<string, ExchangeCounts>, key: string): ExchangeCounts {

@@ -17,13 +17,19 @@ import { testCertificate } from '../helpers/tls-cert';
 jest.setTimeout(60_000);
 
 const BODY = patternBytes(4096, 5);
+/** Answers of /hold requests, sent when a test calls them. */
+const held: Array<() => void> = [];
 let origin: LoggingOrigin;
 let root: string;
 let out: string;
 const proxies: RecordingProxy[] = [];
 
 beforeAll(async () => {
-  origin = await startLoggingOrigin('https', (_req, res) => res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BODY.length }).end(BODY));
+  origin = await startLoggingOrigin('https', (req, res) => {
+    const send = (): void => void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BODY.length }).end(BODY);
+    if (req.url === '/hold') held.push(send);
+    else send();
+  });
 });
 afterAll(() => origin?.close());
 beforeEach(() => {
@@ -89,10 +95,14 @@ test('bad Warcwire-Meta is a 400 naming the problem, and nothing goes upstream',
     expect(got.status).toBe(400);
     expect(got.body.toString()).toMatch(message);
   }
-  expect((await request(url('/first-prefix'), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: 'one' }) } })).status).toBe(200);
+  // While prefix 'one' has an exchange in flight, another prefix is one too many.
+  const first = request(url('/hold'), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: 'one' }) } });
+  await waitFor(() => held.length === 1);
   const second = await request(url('/never'), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: 'two' }) } });
   expect(second.status).toBe(400);
-  expect(second.body.toString()).toMatch(/already 1 distinct warcPrefix values \(maxWarcPrefixes\)/);
+  expect(second.body.toString()).toMatch(/already 1 distinct warcPrefix values in use \(maxWarcPrefixes\)/);
+  held.splice(0).forEach((send) => send());
+  expect((await first).status).toBe(200);
   // On a CONNECT head: refused before the tunnel opens.
   const tunnel = await openTunnel(proxy.port, `localhost:${origin.port}`, { 'Warcwire-Meta': '{' });
   expect(tunnel.status).toBe(400);
@@ -100,6 +110,30 @@ test('bad Warcwire-Meta is a 400 naming the problem, and nothing goes upstream',
   agent.destroy();
   expect(origin.requests.has('/never')).toBe(false);
   expect(proxy.stats().rejected.badRequest).toBe(cases.length + 2);
+});
+
+test('one warcPrefix per crawl job: past maxWarcPrefixes, a finished job\'s files are closed to make room (a long-running proxy served 400s to every job after the first ones)', async () => {
+  const proxy = await start({ maxWarcPrefixes: 2 });
+  const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+  const jobs = ['job-1', 'job-2', 'job-3', 'job-4', 'job-1'];
+  const statuses: number[] = [];
+  for (const [i, job] of jobs.entries()) {
+    statuses.push((await request(url(`/${job}/${i}`), { agent, headers: { 'Warcwire-Meta': meta({ warcPrefix: job }) } })).status);
+    // The job is over once its pair is written (the browser has had the response before that, maybe).
+    await waitFor(() => proxy.stats().exchanges.recorded === i + 1);
+  }
+  agent.destroy();
+  expect(statuses).toEqual([200, 200, 200, 200, 200]);
+  const prefixOf = (f: string): string => f.split('-').slice(0, 2).join('-');
+  // The files of the jobs made room for (job-1, job-2, job-3) are finished while the proxy runs on.
+  await waitFor(() => warcFiles(out).length === 3);
+  expect(warcFiles(out).map(prefixOf)).toEqual(['job-1', 'job-2', 'job-3']);
+  await proxy.close();
+  // job-1 came back after its client was closed: a second file of its own.
+  expect(warcFiles(out).map(prefixOf)).toEqual(['job-1', 'job-1', 'job-2', 'job-3', 'job-4']);
+  const uris = warcFiles(out).flatMap((f) => warcioRead(join(out, f)).filter((r) => r.type === 'response').map((r) => `${prefixOf(f)} ${new URL(r.targetUri!).pathname}`));
+  expect(uris.sort()).toEqual(jobs.map((job, i) => `${job} /${job}/${i}`).sort());
+  expect(proxy.stats().prefixes['job-1']).toMatchObject({ recorded: 2 });
 });
 
 test('a warcPrefix whose writer cannot be made: 500 naming why, and the next request for it tries again', async () => {

@@ -31,3 +31,14 @@ test(`past ${MAX_COUNTED_TAGS} distinct tags, new ones are counted together unde
   expect(tags.t0).toMatchObject({ recorded: MAX_COUNTED_TAGS + 50 });
   expect(tags[`t${MAX_COUNTED_TAGS + 10}`]).toBeUndefined();
 });
+
+test(`past ${MAX_COUNTED_TAGS} distinct warcPrefix values (jobs come and go on a long-running proxy), new ones are counted together under ${OTHER_TAGS}`, () => {
+  const stats = new RecordingStats();
+  for (let i = 0; i < MAX_COUNTED_TAGS + 20; i++) {
+    stats.exchangeEnded({ prefix: `job-${i}`, tags: [] }, { kind: 'recorded', revisit: false }, { up: 0, down: 1 });
+  }
+  const prefixes = stats.snapshot(clients, 0).prefixes;
+  expect(Object.keys(prefixes)).toHaveLength(MAX_COUNTED_TAGS + 1);
+  expect(prefixes[OTHER_TAGS]).toMatchObject({ recorded: 20, bytes: { down: 20 } });
+  expect(prefixes['job-0']).toMatchObject({ recorded: 1 });
+});
