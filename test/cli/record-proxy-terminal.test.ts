@@ -25,7 +25,9 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 test('a live line redrawn in place on a terminal; Ctrl-C prints the summary and exits 0', async () => {
-  const command = [process.execPath, BIN, 'record-proxy', '--listen', '0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca')].map(quote).join(' ');
+  // `exec`: script(1) runs the line with $SHELL, and dash (CI's /bin/sh) does not
+  // replace itself with the command, so it would take the Ctrl-C too and exit 130.
+  const command = 'exec ' + [process.execPath, BIN, 'record-proxy', '--listen', '0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca')].map(quote).join(' ');
   const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
