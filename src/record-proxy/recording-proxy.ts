@@ -126,6 +126,8 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
   };
 
   const handleConnect = (authority: string | undefined, headers: IncomingHttpHeaders, socket: Socket, rest: Buffer): void => {
+    // A connection made before close() may still send its CONNECT: no new tunnel then.
+    if (closing) return endWithStatus(socket, 503, {}, 'the proxy is shutting down\n');
     const target = parseConnectAuthority(authority);
     // Also a host URL takes (the tunnel's origin is one): else its requests would fail later, as the proxy's fault (500).
     if (!target || !URL.canParse(`http://${authority}`)) return refuseOnSocket(socket, { status: 400, message: 'CONNECT needs host:port (a valid host name or IP address)' });

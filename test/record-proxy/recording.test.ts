@@ -9,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import https from 'node:https';
+import net from 'node:net';
+import { once } from 'node:events';
 import tls from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { createRecordingProxy, type RecordingProxy } from '../../src/record-proxy';
@@ -210,13 +212,22 @@ test('pipelined requests inside a tunnel are answered in order and recorded once
 
 test('close() lets an exchange in flight finish and be written, then closes every file', async () => {
   const agent = tunnelAgent(proxy.port, proxy.ca.certPem);
+  // A browser connection made before close() that sends its CONNECT during it.
+  const early = net.connect(proxy.port, '127.0.0.1');
+  await once(early, 'connect');
+  let earlyAnswer = '';
+  early.on('data', (d: Buffer) => (earlyAnswer += d.toString('latin1')));
+  const earlyEnded = once(early, 'close');
   const got = new Promise<Buffer>((resolve, reject) => {
     https
       .get(`https://localhost:${origin.port}/slow`, { agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => {
           chunks.push(c);
-          if (chunks.length === 1) closed = proxy.close();
+          if (chunks.length === 1) {
+            closed = proxy.close();
+            early.write(`CONNECT localhost:${origin.port} HTTP/1.1\r\nHost: localhost:${origin.port}\r\n\r\n`);
+          }
         });
         res.on('end', () => resolve(Buffer.concat(chunks)));
         res.on('error', reject);
@@ -226,6 +237,8 @@ test('close() lets an exchange in flight finish and be written, then closes ever
   let closed: Promise<void> | undefined;
   expect(await got).toEqual(Buffer.concat([patternBytes(10_000, 4), patternBytes(10_000, 5)]));
   await closed;
+  await earlyEnded;
+  expect(earlyAnswer).toMatch(/^HTTP\/1\.1 503 [^\r]*\r\n[\s\S]*\r\n\r\nthe proxy is shutting down\n$/);
   agent.destroy();
   expect(openFiles(out)).toEqual([]);
   const responses = warcioRecords(out).filter((r) => r.type === 'response');
