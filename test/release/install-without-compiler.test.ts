@@ -9,6 +9,7 @@
  * So it passes in a fresh clone with an empty cache (`npm_config_cache=$(mktemp -d) bash .ci/run`).
  */
 import { execFileSync, spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -157,6 +158,21 @@ describe('npm tarball installed without a compiler', () => {
     // The installed CLI (node_modules/.bin/warcwire) verifies the same file.
     const cli = run(path.join(app, 'node_modules', '.bin', 'warcwire'), ['check', warc], app);
     expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  test('the installed CLI makes a CA (pkijs, loaded on first use, resolves from the install), and openssl reads it', () => {
+    const dir = path.join(work, 'ca');
+    const r = run(path.join(app, 'node_modules', '.bin', 'warcwire'), ['ca', '--ca-dir', dir, '--json'], app);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const ca = JSON.parse(r.stdout) as { certFile: string; keyFile: string; spkiSha256: string; created: boolean };
+    expect(ca).toMatchObject({ certFile: path.join(dir, 'warcwire-ca.pem'), created: true });
+    expect(fs.statSync(ca.keyFile).mode & 0o777).toBe(0o600);
+    // The host's openssl, not warcwire, reads the certificate and computes the SPKI hash.
+    const text = execFileSync('openssl', ['x509', '-in', ca.certFile, '-noout', '-text'], { encoding: 'utf8' });
+    expect(text).toMatch(/CA:TRUE/);
+    const der = execFileSync('openssl', ['x509', '-in', ca.certFile, '-noout', '-pubkey']);
+    const spki = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'DER'], { input: der });
+    expect(createHash('sha256').update(spki).digest('base64')).toBe(ca.spkiSha256);
   });
 
   test('the public entry points load from the installed package (CommonJS and ESM)', () => {
