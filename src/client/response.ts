@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
 import { arrayBuffer as readArrayBuffer, buffer as readBuffer } from 'node:stream/consumers';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { WarcwireError } from '../errors';
-import { callerError, ClientError } from './errors';
+import { callerError } from './errors';
 import type { WrittenExchange } from './pending-write';
 
 /** One redirect hop that `fetch()` followed; its pair is recorded like any other. */
@@ -30,8 +29,6 @@ export class WarcResponse {
     /** Resolves once both records are on disk; rejects with the reason when nothing was written. */
     readonly written: Promise<WrittenExchange>,
     readonly redirects: readonly RedirectHop[],
-    /** Content codings undone on the way to the caller, in the order undone (empty: the body as sent). */
-    private readonly decodedCodings: readonly string[] = [],
     /** The origin's IP on the connection that carried the final hop; undefined when proxied. */
     readonly remoteAddress?: string,
   ) {}
@@ -82,17 +79,9 @@ export class WarcResponse {
     this.stream.destroy();
   }
 
-  /**
-   * What reading the body rejects with: warcwire and connection errors typed as
-   * fetch() types them; anything else a decoder threw is ERR_CONTENT_DECODING.
-   */
+  /** What reading the body rejects with: typed as fetch() types errors (decoder failures already are, see decoded-body.ts). */
   private bodyError(err: unknown): Error {
-    const mapped = callerError(err instanceof Error ? err : new Error(String(err)));
-    if (mapped instanceof WarcwireError || this.decodedCodings.length === 0) return mapped;
-    const codings = this.decodedCodings.join(', ');
-    return new ClientError('ERR_CONTENT_DECODING', `the body of ${this.url} does not decode as Content-Encoding ${codings} says (${mapped.message}); the record keeps the bytes as sent`, {
-      cause: err,
-    });
+    return callerError(err instanceof Error ? err : new Error(String(err)));
   }
 
   private take(): Readable {

@@ -1,6 +1,5 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { pipeline, type Readable, type Transform } from 'node:stream';
-import * as zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { loadBackend } from '../backend/index';
 import type { Backend } from '../backend/types';
@@ -15,6 +14,7 @@ import type { CaptureCore } from './captured-connection';
 import { CapturingDispatcher, type TrackedRequest } from './capturing-dispatcher';
 import { ClientObserver } from './client-observer';
 import { ControlledDispatcher } from './controlled-dispatcher';
+import { decodedBody } from './decoded-body';
 import { checkDispatchOptions, type WarcDispatchOptions } from './dispatch-options';
 import { DnsArchive } from './dns-archive';
 import { ClientError, fetchError } from './errors';
@@ -130,20 +130,6 @@ function headerPairs(h: FetchInit['headers']): Array<[string, string]> {
   if (h instanceof Headers) return [...h.entries()];
   if (Array.isArray(h)) return h.map(([k, v]) => [k, v] as [string, string]);
   return Object.entries(h as Record<string, string>);
-}
-
-function decoderFor(coding: string): Transform | undefined {
-  switch (coding) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip();
-    case 'deflate':
-      return zlib.createInflate();
-    case 'br':
-      return zlib.createBrotliDecompress();
-    default:
-      return undefined;
-  }
 }
 
 /**
@@ -321,23 +307,9 @@ export class WarcClient {
         else if (v !== undefined) responseHeaders.append(k, v);
       }
       const decompress = (init.decompressBody ?? this.settings.decompressBody ?? DEFAULT_CLIENT.decompressBody) && method !== 'HEAD';
-      const { stream, codings } = decompress ? this.decoded(res.body, responseHeaders) : { stream: res.body, codings: [] };
-      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, pending.written, hops, codings, pending.connection?.remoteAddress);
+      const stream = decompress ? decodedBody(res.body, responseHeaders.get('content-encoding'), current.href).stream : res.body;
+      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, pending.written, hops, pending.connection?.remoteAddress);
     }
-  }
-
-  /** Pipes the body through decoders for its content-codings (last applied is undone first); `codings` as undone. */
-  private decoded(stream: Readable, headers: Headers): { stream: Readable; codings: string[] } {
-    const codings = (headers.get('content-encoding') ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter((s) => s !== '' && s !== 'identity')
-      .reverse();
-    if (codings.length === 0) return { stream, codings };
-    const decoders = codings.map(decoderFor);
-    if (decoders.some((d) => d === undefined)) return { stream, codings: [] }; // unknown coding: hand over the raw bytes
-    const list = decoders as Transform[];
-    return { stream: pipeline([stream, ...list], () => undefined) as unknown as Readable, codings };
   }
 
   /**

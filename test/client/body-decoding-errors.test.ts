@@ -1,13 +1,14 @@
 /**
  * A body that does not decode as its Content-Encoding says: text(), bytes(),
- * arrayBuffer() and json() reject with a typed ClientError, and the record
- * still holds the bytes exactly as sent.
+ * arrayBuffer() and json() reject, and the streams (nodeStream(), body) fail,
+ * with a typed ClientError; the record still holds the bytes exactly as sent.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { WarcClient } from '../../src/client/warc-client';
+import type { WarcResponse } from '../../src/client/response';
 import { ClientError } from '../../src/client/errors';
 import { startHttp } from '../helpers/client-servers';
 import { readAll } from '../helpers/warc-read';
@@ -66,3 +67,101 @@ test('a body that decodes still reads, and invalid JSON stays a SyntaxError as i
     await server.close();
   }
 });
+
+/** Reads a body the three streaming ways a caller can, and returns what reading failed with. */
+const streamReaders = {
+  'nodeStream() events': (res: WarcResponse) =>
+    new Promise<unknown>((resolve) => {
+      const s = res.nodeStream();
+      s.on('data', () => undefined);
+      s.on('error', resolve);
+      s.on('end', () => resolve(undefined));
+    }),
+  'for await over nodeStream()': async (res: WarcResponse) => {
+    try {
+      for await (const _chunk of res.nodeStream());
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  },
+  'body (a web stream) reader': async (res: WarcResponse) => {
+    const reader = res.body.getReader();
+    try {
+      while (!(await reader.read()).done);
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  },
+};
+
+test.each(Object.keys(streamReaders) as Array<keyof typeof streamReaders>)(
+  '%s of a body that does not decode: ClientError ERR_CONTENT_DECODING, not the decoder\'s own error',
+  async (how) => {
+    const server = await startHttp((_req, res) => {
+      res.setHeader('Content-Encoding', 'gzip');
+      res.end(NOT_GZIP);
+    });
+    try {
+      const client = await WarcClient.create({ writer: { directory: dir, compression: 'none' } });
+      const res = await client.fetch(`${server.url}/streamed`);
+      const err = await streamReaders[how](res);
+      expect(err).toBeInstanceOf(ClientError);
+      expect(err).toMatchObject({ code: 'ERR_CONTENT_DECODING', cause: expect.objectContaining({ code: 'Z_DATA_ERROR' }) });
+      expect((err as Error).message).toContain('/streamed');
+      await res.written;
+      await client.close();
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test('a decoded body the caller destroys halfway lets go of the exchange as an abort does (afterAbort stop: a truncated record)', async () => {
+  const big = gzipSync(Buffer.alloc(8 << 20, 7), { level: 1 });
+  const server = await startHttp((_req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': big.length });
+    res.write(big.subarray(0, 1024));
+    // The rest never comes unless asked for: the caller lets go first.
+    setTimeout(() => res.destroyed || res.end(big.subarray(1024)), 2000);
+  });
+  try {
+    const client = await WarcClient.create({ writer: { directory: dir, compression: 'none' } });
+    const res = await client.fetch(`${server.url}/let-go`);
+    const s = res.nodeStream();
+    await new Promise((resolve) => s.once('data', resolve));
+    s.destroy();
+    const written = await res.written;
+    expect(written.truncated).toBe('length');
+    await client.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a decoded body whose connection is cut fails with the connection\'s error (ERR_CONNECTION_CLOSED), not a decoding one', async () => {
+  const zipped = gzipSync(patternText(200_000));
+  const server = await startHttp((_req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': zipped.length });
+    res.write(zipped.subarray(0, zipped.length >> 1));
+    setTimeout(() => res.destroy(), 50);
+  });
+  try {
+    const client = await WarcClient.create({ writer: { directory: dir, compression: 'none' } });
+    for (const read of Object.values(streamReaders)) {
+      const res = await client.fetch(`${server.url}/cut`);
+      expect(await read(res)).toMatchObject({ code: 'ERR_CONNECTION_CLOSED' });
+      expect((await res.written).truncated).toBe('disconnect');
+    }
+    await client.close();
+  } finally {
+    await server.close();
+  }
+});
+
+function patternText(length: number): string {
+  let s = '';
+  for (let i = 0; s.length < length; i++) s += `line ${i} of a page that compresses\n`;
+  return s.slice(0, length);
+}
