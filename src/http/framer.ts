@@ -2,7 +2,10 @@ import { ChunkedDecoder } from './chunked';
 import { HttpParseError } from './errors';
 import { HeadSectionEnd, headerCodings, headerValues, isInterim, parseRequestHead, parseResponseHead, type RequestHead, type ResponseHead } from './head';
 
-/** Default limit of a head section (start line + fields + blank line), and of chunked trailers. */
+/**
+ * Default limit of a head section (start line + fields + blank line), and of chunked trailers.
+ * A response's 1xx interim heads count toward its final head's limit, so an origin cannot send them forever.
+ */
 export const DEFAULT_MAX_HEAD_BYTES = 64 * 1024;
 
 /** Callbacks of a framer, in stream order. Every input byte goes to exactly one `onBytes`. */
@@ -38,6 +41,8 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
   protected state: State = 'idle';
   private headParts: Uint8Array[] = [];
   private headLength = 0;
+  /** Bytes of the current response's 1xx interim heads, part of `headLength`. */
+  private interimLength = 0;
   private headEnd = new HeadSectionEnd();
   private remaining = 0;
   private chunked: ChunkedDecoder | null = null;
@@ -134,7 +139,7 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
   private startHead(): void {
     this.state = 'head';
     this.headParts = [];
-    this.headLength = 0;
+    this.headLength = this.interimLength;
     this.headEnd = new HeadSectionEnd();
   }
 
@@ -154,7 +159,10 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
       this.headDone(bytes);
       return end;
     }
-    if (limit < n) throw new HttpParseError('ERR_HTTP_HEAD_TOO_LARGE', `head section over ${this.maxHeadBytes} bytes`);
+    if (limit < n) {
+      const what = this.interimLength > 0 ? 'head section (with the 1xx interim heads before it)' : 'head section';
+      throw new HttpParseError('ERR_HTTP_HEAD_TOO_LARGE', `${what} over ${this.maxHeadBytes} bytes`);
+    }
     this.headLength += n - from;
     // Copy: the socket may hand us views into buffers it reuses.
     this.headParts.push(Uint8Array.prototype.slice.call(chunk, from, n));
@@ -190,8 +198,9 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
     this.state = 'switched';
   }
 
-  /** Another head follows in the same message (1xx interim response). */
+  /** Another head follows in the same message (1xx interim response); the heads share one size limit. */
   protected anotherHead(): void {
+    this.interimLength = this.headLength;
     this.startHead();
   }
 
@@ -199,6 +208,7 @@ abstract class MessageFramer<H extends RequestHead | ResponseHead> {
     if (at > this.flushFrom) this.events.onBytes(this.current.subarray(this.flushFrom, at));
     this.flushFrom = at;
     this.state = 'idle';
+    this.interimLength = 0;
     this.chunked = null;
     this.events.onMessageEnd();
   }

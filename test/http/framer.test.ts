@@ -220,6 +220,23 @@ describe('typed errors', () => {
     expect(frame('response', atLimit, []).messages[0]!.ended).toBe(true);
   });
 
+  test('1xx interim heads share the final head\'s 64 KiB: a flood of them is refused, a response at the limit is whole', () => {
+    const interim = crlf('HTTP/1.1 103 Early Hints\nLink: </a.css>; rel=preload\n\n');
+    const flood = Buffer.concat(Array.from({ length: Math.ceil((64 * 1024) / interim.length) + 1 }, () => interim));
+    expect(code(() => frame('response', flood, [interim.length, 5000]))).toBe('ERR_HTTP_HEAD_TOO_LARGE');
+    // Interim heads and the final head exactly at 64 KiB together: one message, every head reported.
+    const count = 1000;
+    const final = crlf('HTTP/1.1 200 OK\nContent-Length: 0\nX-Pad: ');
+    const fill = 64 * 1024 - count * interim.length - final.length - 4;
+    const atLimit = Buffer.concat([...Array.from({ length: count }, () => interim), final, Buffer.alloc(fill, 'p'), Buffer.from('\r\n\r\n')]);
+    expect(atLimit.length).toBe(64 * 1024);
+    const { messages } = frame('response', atLimit, [7, 30_000]);
+    expect([messages.length, messages[0]!.heads.length, messages[0]!.ended]).toEqual([1, count + 1, true]);
+    // The next response starts a fresh budget.
+    const twice = Buffer.concat([atLimit, atLimit]);
+    expect(frame('response', twice, [70_000], ['GET', 'GET']).messages.map((m) => m.ended)).toEqual([true, true]);
+  });
+
   test('malformed status and request lines, bad header', () => {
     expect(code(() => frame('response', crlf('HTTP/1.1 2000 OK\n\n'), []))).toBe('ERR_HTTP_MALFORMED_STATUS');
     expect(code(() => frame('response', crlf('SSH-2.0-OpenSSH\n\n'), []))).toBe('ERR_HTTP_MALFORMED_STATUS');
