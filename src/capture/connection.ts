@@ -238,8 +238,16 @@ export class CaptureConnection<Caller> {
     const known = error instanceof HttpParseError || error instanceof CaptureError || error instanceof BackendError;
     const failure: CaptureFailure = known ? error : new CaptureError('ERR_CAPTURE_INTERNAL', error.message, { cause: error });
     // Past the size cap the bytes kept are a whole truncated record; a later framing error does not undo that.
-    if (ex !== undefined) this.settle(ex.truncated !== undefined ? cutShort(ex, ex.truncated, failure) : { state: 'failed', error: failure, exchange: ex });
-    this.duplex?.destroy(ex !== undefined ? failure : error);
+    if (ex !== undefined) {
+      this.settle(ex.truncated !== undefined ? cutShort(ex, ex.truncated, failure) : { state: 'failed', error: failure, exchange: ex });
+      this.duplex?.destroy(failure);
+      return;
+    }
+    // No exchange was in progress: the bad bytes came after every response (a body sent with a
+    // HEAD or 304 answer, in the same packet as its head). The consumer gets this chunk first, so
+    // it has the responses that ended in it (undici reads on 'readable', a tick later); then the connection goes.
+    const duplex = this.duplex;
+    setImmediate(() => duplex?.destroy(error));
   }
 
   private endOfResponses(error: Error | undefined): void {
