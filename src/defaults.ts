@@ -49,6 +49,8 @@ export const DEFAULT_LEVEL = { gzip: 6, zstd: 3 } as const;
 export const DEFAULT_CLIENT = {
   /** Bytes of one response body recorded. */
   maxResponseBytes: 1024 ** 3,
+  /** Bytes of one decoded body that a fetch() response's bytes()/text()/json()/arrayBuffer() gather. */
+  maxBufferedBodyBytes: 1024 ** 3,
   maxRedirects: 20,
   followRedirects: false,
   decompressBody: true,

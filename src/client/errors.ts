@@ -18,7 +18,8 @@ export type ClientErrorCode =
   | 'ERR_OUTPUT_DIRECTORY' // settings.writer.directory cannot be created or is not a directory
   | 'ERR_ABORTED' // client.abort() or close({ graceMs }) cut the request short
   | 'ERR_INVALID_REQUEST' // undici refused the request as given (bad method, header or body)
-  | 'ERR_CONTENT_DECODING'; // the body does not decode as its Content-Encoding says (the record keeps the bytes as sent)
+  | 'ERR_CONTENT_DECODING' // the body does not decode as its Content-Encoding says (the record keeps the bytes as sent)
+  | 'ERR_BODY_TOO_LARGE'; // bytes()/text()/json()/arrayBuffer(): the decoded body passed maxBufferedBodyBytes (a stream has no such bound)
 
 export class ClientError extends WarcwireError {
   declare readonly code: ClientErrorCode;

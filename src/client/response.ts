@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
-import { arrayBuffer as readArrayBuffer, buffer as readBuffer } from 'node:stream/consumers';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { callerError } from './errors';
+import { callerError, ClientError } from './errors';
 import type { WrittenExchange } from './pending-write';
 
 /** One redirect hop that `fetch()` followed; its pair is recorded like any other. */
@@ -29,6 +28,8 @@ export class WarcResponse {
     /** Resolves once both records are on disk; rejects with the reason when nothing was written. */
     readonly written: Promise<WrittenExchange>,
     readonly redirects: readonly RedirectHop[],
+    /** Most bytes bytes()/text()/json()/arrayBuffer() gather, decoded (the client's maxBufferedBodyBytes). */
+    private readonly maxBufferedBytes: number,
     /** The origin's IP on the connection that carried the final hop; undefined when proxied. */
     readonly remoteAddress?: string,
   ) {}
@@ -57,11 +58,28 @@ export class WarcResponse {
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    return readArrayBuffer(this.take()).catch((err: unknown) => Promise.reject(this.bodyError(err)));
+    const bytes = await this.bytes();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
+  /** The whole body, at most maxBufferedBodyBytes of it decoded (ClientError ERR_BODY_TOO_LARGE past it). */
   async bytes(): Promise<Buffer> {
-    return readBuffer(this.take()).catch((err: unknown) => Promise.reject(this.bodyError(err)));
+    const stream = this.take();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (size > this.maxBufferedBytes) {
+          const message = `the body of ${this.url} is over maxBufferedBodyBytes (${this.maxBufferedBytes}) decoded; read it as a stream (nodeStream(), body) to take more`;
+          throw new ClientError('ERR_BODY_TOO_LARGE', message);
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      throw this.bodyError(err);
+    }
+    return Buffer.concat(chunks, size);
   }
 
   async text(): Promise<string> {

@@ -72,6 +72,12 @@ export interface WarcClientSettings {
   maxRedirects?: number;
   /** `fetch()` bodies are decoded (gzip, deflate, br); the WARC keeps the raw bytes. Default true. */
   decompressBody?: boolean;
+  /**
+   * Bytes of a body, decoded, that a `fetch()` response's bytes(), text(), json() and arrayBuffer()
+   * gather; past it they reject with `ERR_BODY_TOO_LARGE` (a gzip bomb of a few MB decodes to
+   * gigabytes). Its streams (`nodeStream()`, `body`) have no such bound. Default 1 GiB.
+   */
+  maxBufferedBodyBytes?: number;
   discardHook?: DiscardHook;
   /**
    * Deduplication (`createDedupeIndex()` from the dedupe module): a complete response whose
@@ -181,6 +187,7 @@ export function checkSettings(s: WarcClientSettings): void {
   }
   positive('spoolMemoryLimit', s.spoolMemoryLimit, 1, true);
   positive('maxResponseBytes', s.maxResponseBytes, 1);
+  positive('maxBufferedBodyBytes', s.maxBufferedBodyBytes, 1);
   positive('maxRedirects', s.maxRedirects, 1, true);
   positive('connectionsPerOrigin', s.connectionsPerOrigin, 1);
   positive('keepAliveTimeout', s.keepAliveTimeout, 1);

@@ -308,7 +308,7 @@ export class WarcClient {
       }
       const decompress = (init.decompressBody ?? this.settings.decompressBody ?? DEFAULT_CLIENT.decompressBody) && method !== 'HEAD';
       const stream = decompress ? decodedBody(res.body, responseHeaders.get('content-encoding'), current.href).stream : res.body;
-      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, pending.written, hops, pending.connection?.remoteAddress);
+      return new WarcResponse(current.href, res.statusCode, res.statusText ?? '', responseHeaders, stream, pending.written, hops, this.settings.maxBufferedBodyBytes ?? DEFAULT_CLIENT.maxBufferedBodyBytes, pending.connection?.remoteAddress);
     }
   }
 
