@@ -35,7 +35,7 @@ export interface RecorderStats {
  * | response over maxResponseBytes | the whole body                 | pair, `WARC-Truncated: length`         |
  * | malformed status line / header | ERR_HTTP_MALFORMED_*           | nothing (`written` rejects, same code) |
  * | invalid chunk size             | ERR_HTTP_INVALID_CHUNK         | nothing                                |
- * | head section over 64 KiB       | ERR_HTTP_HEAD_TOO_LARGE        | nothing                                |
+ * | heads (1xx ones too) over 64 KiB | ERR_HTTP_HEAD_TOO_LARGE       | nothing                                |
  * | 101 to a request without Upgrade | ERR_HTTP_UNREQUESTED_UPGRADE | nothing                                |
  * | 101 to a request with Upgrade  | the socket (onRequestUpgrade)  | pair, the 101 head alone; later bytes tunnelled, unrecorded |
  * | bare-LF head, complete framing | ERR_BAD_RESPONSE (undici)      | pair, as sent                          |

@@ -11,10 +11,7 @@ import { join } from 'node:path';
 import { WarcClient } from '../../src/client/warc-client';
 import { HttpParseError } from '../../src/http/errors';
 import { startRaw, type RawServer } from '../helpers/client-servers';
-
-const EARLY_HINTS = Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n', 'latin1');
-/** What the origin sends at most before it falls silent (it stops early when the connection closes). */
-const FLOOD_BYTES = 4 * 1024 * 1024;
+import { floodEarlyHints } from '../helpers/interim-flood';
 
 let dir: string;
 let server: RawServer | undefined;
@@ -28,17 +25,7 @@ afterEach(async () => {
 });
 
 test('a flood of 103 heads with no final head: fetch rejects ERR_HTTP_HEAD_TOO_LARGE, not the (restarted) head timeout; no record', async () => {
-  const batch = Buffer.concat(Array.from({ length: 100 }, () => EARLY_HINTS));
-  server = await startRaw((socket) => {
-    let sent = 0;
-    const more = (): void => {
-      if (socket.destroyed || sent >= FLOOD_BYTES) return;
-      socket.write(batch);
-      sent += batch.length;
-      setImmediate(more);
-    };
-    more();
-  });
+  server = await startRaw((socket, _head, _body, write) => floodEarlyHints(socket, write));
   // The head timeout would fire only once the flood stops: short, so the old behaviour fails fast.
   const client = await WarcClient.create({ writer: { directory: dir, compression: 'none' }, timeouts: { responseHeaders: 1000 } });
   try {
