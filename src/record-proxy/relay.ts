@@ -103,7 +103,8 @@ export function relayExchange(req: IncomingMessage, res: ServerResponse, target:
         }
         if (retries > 0 && closedBeforeAnswer(error, answered)) {
           retries -= 1;
-          send();
+          // Not from inside undici's error callback: the next turn dispatches afresh.
+          setImmediate(send);
           return;
         }
         const failure = reportUpstreamFailure(error, target, hooks.logger);
