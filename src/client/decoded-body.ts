@@ -1,4 +1,4 @@
-import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
+import { PassThrough, type Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { WarcwireError } from '../errors';
 import { ClientError } from './errors';
@@ -47,15 +47,18 @@ export function decodedBody(raw: Readable, contentEncoding: string | null, url: 
   if (codings.length === 0) return { stream: raw, codings };
   const decoders = codings.map(decoderFor);
   if (decoders.some((d) => d === undefined)) return { stream: raw, codings: [] };
-  // pipeline() would destroy its last stream with the decoder's own error: the caller reads
-  // from a stage outside it, failed with the typed error instead.
+  // Wired by hand, not with pipeline(): pipeline() lets go of the last decoder once its writable side
+  // has finished, and a truncated gzip fails in the decoder's flush, after that: an 'error' nobody
+  // listens to crashes the process. Here every stage keeps its listener for good, and the caller's
+  // stream fails with the typed error.
+  const stages: Readable[] = [raw, ...(decoders as Transform[])];
   const out = new PassThrough();
-  const last = pipeline([raw, ...(decoders as Transform[])], (err) => {
-    if (err) out.destroy(decodingError(url, codings, err));
-  }) as unknown as Readable;
-  last.pipe(out);
+  for (const stage of stages) stage.on('error', (err: Error) => out.destroy(decodingError(url, codings, err)));
+  let from = raw;
+  for (const decoder of decoders as Transform[]) from = from.pipe(decoder);
+  from.pipe(out);
   out.once('close', () => {
-    if (!last.destroyed && !last.readableEnded) last.destroy();
+    for (const stage of stages) if (!stage.destroyed) stage.destroy();
   });
   return { stream: out, codings };
 }

@@ -165,3 +165,30 @@ function patternText(length: number): string {
   for (let i = 0; s.length < length; i++) s += `line ${i} of a page that compresses\n`;
   return s.slice(0, length);
 }
+
+test('a gzip body cut short inside a whole HTTP response (its decoder fails at its end): every way of reading rejects ERR_CONTENT_DECODING, nothing escapes', async () => {
+  // Found by the fuzz corpus (http/untyped-body-d47fe675f0): the decoder fails only when flushed at
+  // the end of its input, after pipeline() had let go of it, so the error escaped uncaught and bytes() hung.
+  const cut = gzipSync(patternText(100_000)).subarray(0, 500);
+  const server = await startHttp((_req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': cut.length });
+    res.end(cut);
+  });
+  const uncaught: unknown[] = [];
+  const onUncaught = (err: unknown): number => uncaught.push(err);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const client = await WarcClient.create({ writer: { directory: dir, compression: 'none' } });
+    const readers: Array<(res: WarcResponse) => Promise<unknown>> = [(res) => res.bytes().then(() => undefined, (e: unknown) => e), ...Object.values(streamReaders)];
+    for (const read of readers) {
+      const res = await client.fetch(`${server.url}/cut-gzip`);
+      expect(await read(res)).toMatchObject({ code: 'ERR_CONTENT_DECODING', cause: expect.objectContaining({ code: 'Z_BUF_ERROR' }) });
+      expect((await res.written).truncated).toBeUndefined();
+    }
+    await client.close();
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    await server.close();
+  }
+  expect(uncaught).toEqual([]);
+}, 20_000);
