@@ -36,9 +36,13 @@ interface Lane {
   dialing: AbortController | undefined;
   /** Settles once undici has heard how the lane's last dial ended. */
   dialed: Promise<void> | undefined;
+  /** Whether the lane's Client holds a connection now. */
+  connected: boolean;
 }
 
 interface OriginPool {
+  /** Its key in the pools map. */
+  key: string;
   lanes: Lane[];
   waiting: Array<(lane: Lane) => void>;
   /** close() waiting for `waiting` to empty: requests queued before it still run. */
@@ -160,7 +164,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
   private poolFor(key: string): OriginPool {
     let pool = this.pools.get(key);
     if (pool === undefined) {
-      pool = { lanes: [], waiting: [], emptied: [] };
+      pool = { key, lanes: [], waiting: [], emptied: [] };
       this.pools.set(key, pool);
     }
     return pool;
@@ -172,6 +176,7 @@ export class CapturingDispatcher extends undici.Dispatcher {
       lane.busy = false;
       lane.next = undefined;
       notifyIfEmptied(pool);
+      this.retireIfIdle(pool, lane);
       return;
     }
     // Called from inside undici's callbacks, e.g. while its Client fails every queued request
@@ -182,8 +187,21 @@ export class CapturingDispatcher extends undici.Dispatcher {
     notifyIfEmptied(pool);
   }
 
+  /**
+   * Drops a lane that has neither a request nor a connection, and its pool once it has no lane
+   * left: a crawler meets any number of origins, and each pool and Client would else stay for good.
+   */
+  private retireIfIdle(pool: OriginPool, lane: Lane): void {
+    if (lane.busy || lane.connected) return;
+    const i = pool.lanes.indexOf(lane);
+    if (i < 0) return;
+    pool.lanes.splice(i, 1);
+    if (!lane.client.destroyed) lane.client.close().catch(() => undefined);
+    if (pool.lanes.length === 0 && pool.waiting.length === 0 && this.pools.get(pool.key) === pool) this.pools.delete(pool.key);
+  }
+
   private newLane(origin: string, pool: OriginPool, connection: ConnectionControls): Lane {
-    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined, dialing: undefined, dialed: undefined };
+    const lane: Lane = { client: undefined as unknown as Client, busy: false, next: undefined, capture: undefined, dialing: undefined, dialed: undefined, connected: false };
     const t = this.options.timeouts;
     lane.client = new undici.Client(origin, {
       pipelining: 1,
@@ -199,6 +217,11 @@ export class CapturingDispatcher extends undici.Dispatcher {
           (err: Error) => cb(err, null),
         );
       }) as unknown as buildConnector.connector,
+    });
+    lane.client.on('connect', () => (lane.connected = true));
+    lane.client.on('disconnect', () => {
+      lane.connected = false;
+      this.retireIfIdle(pool, lane);
     });
     pool.lanes.push(lane);
     return lane;

@@ -167,14 +167,15 @@ export class WarcClient {
       observer,
     };
     const userAgent = settings.userAgent === false ? undefined : (settings.userAgent ?? DEFAULT_USER_AGENT);
+    const keepAliveTimeout = settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout;
     this.dispatcher = new CapturingDispatcher({
       ...core,
       afterAbort: settings.afterAbort ?? DEFAULT_CLIENT.afterAbort,
       connectionsPerOrigin: settings.connectionsPerOrigin ?? DEFAULT_CLIENT.connectionsPerOrigin,
-      keepAliveTimeout: settings.keepAliveTimeout ?? DEFAULT_CLIENT.keepAliveTimeout,
+      keepAliveTimeout,
       userAgent,
     });
-    this.agentSet = new ClientAgents(core, userAgent);
+    this.agentSet = new ClientAgents(core, userAgent, keepAliveTimeout);
   }
 
   /** An http.Agent that records (node:http, got, axios, node-fetch); keep-alive, the client's settings. */

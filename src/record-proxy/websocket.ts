@@ -17,14 +17,26 @@ function headText(status: number, statusMessage: string | undefined, raw: readon
   return `${text}\r\n`;
 }
 
-/** Joins two streams both ways; either one ending or failing closes both. */
+/**
+ * Joins two streams both ways; either one ending or failing closes both. The browser's
+ * socket is half-open capable (the front server allows it), and so may the origin's be:
+ * a side's end is passed on, and once written both close, else a browser gone from a
+ * silent WebSocket would leave both connections open for good.
+ */
 function join(a: Duplex, b: Duplex): void {
-  a.once('close', () => b.destroy());
-  b.once('close', () => a.destroy());
-  a.on('error', () => a.destroy());
-  b.on('error', () => b.destroy());
-  a.pipe(b);
-  b.pipe(a);
+  const closeBoth = (): void => {
+    a.destroy();
+    b.destroy();
+  };
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    from.once('close', () => to.destroy());
+    from.on('error', () => from.destroy());
+    from.once('end', () => to.end(closeBoth));
+    from.pipe(to);
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { createRecordingProxy, type RecordingProxy } from '../../src/record-proxy';
 import { openTunnel } from '../helpers/proxy-clients';
-import { sha1, warcioRecords } from '../helpers/record-proxy';
+import { sha1, waitFor, warcioRecords } from '../helpers/record-proxy';
 import { testCertificate } from '../helpers/tls-cert';
 import { DENIED, encodeFrame, FrameReader, GREETING, readFrames, startWebSocketOrigin, type WebSocketOrigin } from '../helpers/websocket-echo';
 
@@ -115,4 +115,14 @@ test('close() with a WebSocket open ends it at once and still writes the handsha
   expect(Date.now() - started).toBeLessThan(3000);
   const responses = warcioRecords(out).filter((r) => r.type === 'response');
   expect(responses.map((r) => r.targetUri)).toEqual([`https://localhost:${origins.https.port}/echo`]);
+});
+
+test.each(['http', 'https'] as const)('a browser that goes away from a silent WebSocket in a %s tunnel leaves no connection open', async (scheme) => {
+  const { socket, head } = await upgrade(scheme, '/echo');
+  expect(head.toString('latin1')).toMatch(/^HTTP\/1\.1 101 /);
+  socket.on('error', () => undefined);
+  socket.destroy();
+  // Neither side writes again. Before: the browser's socket is half-open capable, so the plain tunnel and its client slot stayed open for good.
+  await waitFor(() => proxy.stats().tunnels.open === 0 && proxy.stats().clients.active === 0, 3000);
+  expect(proxy.stats()).toMatchObject({ websockets: 1, tunnels: { opened: 1, open: 0 }, clients: { active: 0, pending: 0 } });
 });

@@ -27,6 +27,8 @@ export class ClientAgents implements AgentHost {
   constructor(
     readonly core: CaptureCore,
     readonly userAgent: string | undefined,
+    /** Idle kept-alive sockets close after this many ms (the client's keepAliveTimeout). */
+    private readonly idleMs: number,
   ) {
     this.defaults = this.pair({}, 'agents');
   }
@@ -43,8 +45,8 @@ export class ClientAgents implements AgentHost {
   pair(options: AgentOptions | undefined, where: string): AgentPair {
     const { controls, pool, onWritten } = checkAgentOptions(options, where);
     return {
-      http: new CapturingHttpAgent(new AgentCapture(this, 'http:', controls, onWritten), pool),
-      https: new CapturingHttpsAgent(new AgentCapture(this, 'https:', controls, onWritten), pool),
+      http: new CapturingHttpAgent(new AgentCapture(this, 'http:', controls, onWritten), pool, this.idleMs),
+      https: new CapturingHttpsAgent(new AgentCapture(this, 'https:', controls, onWritten), pool, this.idleMs),
     };
   }
 
