@@ -2,5 +2,5 @@
 export { CA_CERT_FILE, CA_KEY_FILE, loadCertificateAuthority, type CaSource } from './ca-files';
 export { CertificateAuthority } from './certificate-authority';
 export { CertificateError, type CertificateErrorCode } from './errors';
-export { LeafIssuer, type LeafIssuerOptions } from './leaf-issuer';
+export { DEFAULT_MAX_CACHED_LEAVES, LeafIssuer, type LeafIssuerOptions } from './leaf-issuer';
 export { defaultCaDirectory } from './default-ca-dir';

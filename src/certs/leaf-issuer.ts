@@ -45,7 +45,7 @@ interface LeafKey {
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Leaf lifetime: a year, under the 398 days browsers accept. */
 const LEAF_DAYS = 365;
-const DEFAULT_MAX_CACHED = 10_000;
+export const DEFAULT_MAX_CACHED_LEAVES = 10_000;
 /** A cached leaf is replaced this long before it ends (a proxy may run for a year). */
 const RENEW_BEFORE_MS = DAY_MS;
 
@@ -64,7 +64,7 @@ export class LeafIssuer {
     if (!(ca instanceof CertificateAuthority)) {
       throw new CertificateError('ERR_ISSUER_OPTIONS', 'a LeafIssuer needs a CertificateAuthority (from loadCertificateAuthority)');
     }
-    const maxCached = options.maxCached ?? DEFAULT_MAX_CACHED;
+    const maxCached = options.maxCached ?? DEFAULT_MAX_CACHED_LEAVES;
     if (!Number.isSafeInteger(maxCached) || maxCached < 1) {
       throw new CertificateError('ERR_ISSUER_OPTIONS', `maxCached must be a whole number of hosts, at least 1 (got ${String(maxCached)})`);
     }

@@ -63,7 +63,7 @@ export async function createRecordingProxy(settings: RecordingProxySettings): Pr
   let config = checkRecordingProxySettings(settings);
   const logger = settings.logger ?? silentLogger;
   const ca = await loadCertificateAuthority(settings.ca);
-  const issuer = new LeafIssuer(ca);
+  const issuer = new LeafIssuer(ca, config.maxCachedLeaves === undefined ? {} : { maxCached: config.maxCachedLeaves });
   const clients = await PrefixClients.create(
     {
       ...settings.client,

@@ -29,6 +29,8 @@ test.each([
   [['--progress', '0'], /--progress must be a number of seconds > 0/],
   [['--compression', 'bzip2'], /--compression must be gzip, zstd or none/],
   [['some-operand'], /expected no operands/],
+  [['--max-cached-leaves', '0'], /--max-cached-leaves must be a positive integer, got "0"/],
+  [['--max-prefixes', 'many'], /--max-prefixes must be a positive integer, got "many"/],
   // capture's per-request proxy type: here no request would ask for it, and a typed pool would be passed by.
   [['--proxy', 'socks5h://127.0.0.1:1080', '--proxy-type', 'mobile'], /Unknown option '--proxy-type'/],
 ])('%j is a usage error: exit 2 and a message naming the flag', async (args, message) => {

@@ -71,6 +71,22 @@ test('records an https page fetched through it by curl; SIGINT closes the files,
   }
 });
 
+test('--max-cached-leaves bounds the leaf cache: with 1, a host asked for again after another gets a new leaf', async () => {
+  const proxy = startRecordProxyCli(['--listen', '127.0.0.1:0', '-o', join(dir, 'warcs'), '--ca-dir', join(dir, 'ca'), '--insecure', '--max-cached-leaves', '1', '--max-prefixes', '2']);
+  try {
+    const banner = await proxy.banner;
+    for (const host of ['localhost', '127.0.0.1', 'localhost']) {
+      expect(await curl(['--proxy', banner.url, '--cacert', banner.caFile, `https://${host}:${origin.port}/page`])).toMatchObject({ code: 0, stdout: PAGE });
+    }
+    proxy.child.kill('SIGINT');
+    expect(await proxy.exit).toEqual({ code: 0, signal: null });
+    // Cached (the default), the third would have been served the first one's leaf: 2.
+    expect(proxy.out()).toMatch(/^leaf certificates issued: 3$/m);
+  } finally {
+    proxy.child.kill('SIGKILL');
+  }
+});
+
 test('without --insecure the web server certificate is verified: a self-signed origin is a 502 and nothing is written', async () => {
   const out = join(dir, 'warcs');
   const proxy = startRecordProxyCli(['--listen', '0', '-o', out, '--ca-dir', join(dir, 'ca')]);

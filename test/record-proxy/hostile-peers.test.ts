@@ -82,8 +82,12 @@ test('reload() with input that is not an object, or with unknown keys, is refuse
   }
 });
 
-test('a logger or metrics registry of the wrong shape is a typed error naming the field, not a TypeError', async () => {
+test('a logger, metrics registry or count of the wrong shape is a typed error naming the field, not a TypeError', async () => {
   const cases: Array<[Partial<Record<keyof RecordingProxySettings, unknown>>, string]> = [
+    [{ maxCachedLeaves: 0 }, 'maxCachedLeaves'],
+    [{ maxCachedLeaves: '100' }, 'maxCachedLeaves'],
+    [{ maxCachedLeaves: 1.5 }, 'maxCachedLeaves'],
+    [{ maxWarcPrefixes: -1 }, 'maxWarcPrefixes'],
     [{ logger: 'console' }, 'logger'],
     [{ logger: {} }, 'logger'],
     [{ logger: { info: () => undefined } }, 'logger'],

@@ -11,7 +11,7 @@ import { reportProgress, type RecordingProgress } from '../record-proxy/progress
 import { StatusLine } from '../record-proxy/status-line';
 import { filesWritten, summaryText, warcFilesIn } from '../record-proxy/summary';
 import { PROGRESS_LINE_INTERVAL_MS } from '../capture/capture-report';
-import { CA_CERT_FILE, CA_KEY_FILE } from '../../certs';
+import { CA_CERT_FILE, CA_KEY_FILE, DEFAULT_MAX_CACHED_LEAVES } from '../../certs';
 import { WarcwireError } from '../../errors';
 import { DEFAULT_LISTEN_HOST, DEFAULT_RECORDING_PROXY } from '../../defaults';
 import { createMetricsServer, type MetricsServer } from '../../obs/metrics-server';
@@ -57,6 +57,12 @@ Proxy:
                           who can reach the port can then use the proxy (and
                           your network) and have their traffic recorded; without
                           this flag that is refused
+      --max-prefixes N    Warcwire-Meta warcPrefix values with files open at once
+                          (default ${DEFAULT_RECORDING_PROXY.maxWarcPrefixes}); past it the least recently used idle one is closed
+      --max-cached-leaves N
+                          hosts whose leaf certificate stays cached (default
+                          ${DEFAULT_MAX_CACHED_LEAVES}; each costs about 40 KB of memory, a new one
+                          about 2 ms to issue)
       --progress SECS     when stderr is not a terminal, print a progress log line
                           at most this often, only when something changed
                           (default ${PROGRESS_LINE_INTERVAL_MS / 1000})
@@ -89,10 +95,20 @@ const OPTIONS = {
   'ca-key': { type: 'string' },
   config: { type: 'string' },
   'unsafe-open-relay': { type: 'boolean' },
+  'max-prefixes': { type: 'string' },
+  'max-cached-leaves': { type: 'string' },
   progress: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   ...RECORDING_OPTIONS,
 } as const;
+
+/** A count flag: undefined when not given. */
+function countFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 function listenFlag(value: string | undefined): string {
   if (value === undefined) return DEFAULT_RECORDING_PROXY.listen;
@@ -157,6 +173,8 @@ const command: CliCommand = {
     const { values } = parseCommandArgs(argv, OPTIONS, []);
     const flags = recordingFlags(values);
     const listen = listenFlag(values.listen);
+    const maxWarcPrefixes = countFlag('--max-prefixes', values['max-prefixes']);
+    const maxCachedLeaves = countFlag('--max-cached-leaves', values['max-cached-leaves']);
     const ca = caSource(values);
     const progressMs = seconds('--progress', values.progress ?? String(PROGRESS_LINE_INTERVAL_MS / 1000), 'interval').interval!;
     const fail = async (message: string, status = 2): Promise<number> => {
@@ -203,6 +221,8 @@ const command: CliCommand = {
           ca,
           ...config,
           ...(values['unsafe-open-relay'] ? { unsafeOpenRelay: true } : {}),
+          ...(maxWarcPrefixes !== undefined ? { maxWarcPrefixes } : {}),
+          ...(maxCachedLeaves !== undefined ? { maxCachedLeaves } : {}),
           logger,
           metrics: registry,
         });
