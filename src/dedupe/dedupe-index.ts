@@ -18,6 +18,7 @@ import type { RemoteRecord } from './remote-record';
 import { DedupeError, LookupFailure } from './errors';
 import { HttpLookup } from './http-lookup';
 import { LruTable } from './lru';
+import { OutageLog } from './outage-log';
 import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, DEFAULT_REDIS_TTL_SECONDS, RedisTable } from './redis-table';
 import type { DedupeCandidate, DedupeConfig, DedupeHit, DedupeIndex, DedupeSource } from './types';
 
@@ -43,6 +44,7 @@ export class DedupeChain implements DedupeIndex {
   private readonly doppelganger?: { url: string; http: HttpLookup };
   private readonly cdx?: { url: string; cookie?: string; http: HttpLookup };
   private readonly logger: Logger;
+  private readonly outages: OutageLog<RemoteSource>;
   private readonly hits: Record<DedupeSource, { count: Counter; bytes: Counter }>;
   private readonly lookupErrors: Counter;
   private readonly lookupDuration: Histogram;
@@ -86,6 +88,7 @@ export class DedupeChain implements DedupeIndex {
       });
     }
     this.logger = childLogger(config.logger ?? silentLogger, { component: 'dedupe' });
+    this.outages = new OutageLog(this.logger);
     const metrics: MetricsRegistry = config.metrics ?? new PrometheusRegistry();
     this.hits = {
       local: { count: metrics.counter(METRICS.localDedupedTotal), bytes: metrics.counter(METRICS.localDedupedBytesTotal) },
@@ -210,18 +213,17 @@ export class DedupeChain implements DedupeIndex {
     return hit;
   }
 
-  /** Runs one remote lookup; a failure is logged, counted, and becomes `undefined` (not found). */
+  /** Runs one remote lookup; a failure is counted, logged once per outage (OutageLog), and becomes `undefined` (not found). */
   private async remote<T>(source: RemoteSource, c: DedupeCandidate, run: () => Promise<T | null>): Promise<T | undefined> {
     const started = process.hrtime.bigint();
     try {
-      return (await run()) ?? undefined;
+      const value = await run();
+      this.outages.answered(source, started);
+      return value ?? undefined;
     } catch (err) {
       if (!(err instanceof LookupFailure)) throw err;
       this.lookupErrors.inc({ source, reason: err.reason });
-      this.logger.warn(
-        { source, reason: err.reason, digest: c.payloadDigest, uri: c.targetUri, error: err.message },
-        'dedupe lookup failed, storing full record',
-      );
+      this.outages.failed(source, started, err, { digest: c.payloadDigest, uri: c.targetUri });
       return undefined;
     } finally {
       this.lookupDuration.observe(Number(process.hrtime.bigint() - started) / 1e9, { source });
