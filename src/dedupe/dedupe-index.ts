@@ -2,7 +2,8 @@
  * The dedupe chain: local LRU → Redis (read) → Doppelganger → CDX → Redis (atomic claim).
  * The claim comes last so that a payload a remote archive already holds is never
  * recorded in Redis as ours; a fleet racing on a new payload still gets exactly one
- * winner. Any service failing counts as "not found": the full record is stored.
+ * winner. Any service failing counts as "not found": the full record is stored; while
+ * it fails, only one lookup at a time is sent to it (SourceOutages).
  * A candidate with a bucket is looked up in its bucket only (local and Redis, keyed on
  * bucket + digest); Doppelganger and CDX, which know no buckets, are skipped for it.
  */
@@ -18,7 +19,7 @@ import type { RemoteRecord } from './remote-record';
 import { DedupeError, LookupFailure } from './errors';
 import { HttpLookup } from './http-lookup';
 import { LruTable } from './lru';
-import { OutageLog } from './outage-log';
+import { SourceOutages } from './source-outages';
 import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, DEFAULT_REDIS_TTL_SECONDS, RedisTable } from './redis-table';
 import type { DedupeCandidate, DedupeConfig, DedupeHit, DedupeIndex, DedupeSource } from './types';
 
@@ -44,7 +45,7 @@ export class DedupeChain implements DedupeIndex {
   private readonly doppelganger?: { url: string; http: HttpLookup };
   private readonly cdx?: { url: string; cookie?: string; http: HttpLookup };
   private readonly logger: Logger;
-  private readonly outages: OutageLog<RemoteSource>;
+  private readonly outages: SourceOutages<RemoteSource>;
   private readonly hits: Record<DedupeSource, { count: Counter; bytes: Counter }>;
   private readonly lookupErrors: Counter;
   private readonly lookupDuration: Histogram;
@@ -88,7 +89,7 @@ export class DedupeChain implements DedupeIndex {
       });
     }
     this.logger = childLogger(config.logger ?? silentLogger, { component: 'dedupe' });
-    this.outages = new OutageLog(this.logger);
+    this.outages = new SourceOutages(this.logger);
     const metrics: MetricsRegistry = config.metrics ?? new PrometheusRegistry();
     this.hits = {
       local: { count: metrics.counter(METRICS.localDedupedTotal), bytes: metrics.counter(METRICS.localDedupedBytesTotal) },
@@ -213,20 +214,31 @@ export class DedupeChain implements DedupeIndex {
     return hit;
   }
 
-  /** Runs one remote lookup; a failure is counted, logged once per outage (OutageLog), and becomes `undefined` (not found). */
+  /**
+   * Runs one remote lookup; a failure is counted, logged once per outage, and becomes
+   * `undefined` (not found), as does a lookup skipped because the source is failing
+   * and another lookup is already probing it (SourceOutages).
+   */
   private async remote<T>(source: RemoteSource, c: DedupeCandidate, run: () => Promise<T | null>): Promise<T | undefined> {
-    const started = process.hrtime.bigint();
+    const lookup = this.outages.begin(source);
+    if (lookup === undefined) {
+      this.logger.debug({ source, digest: c.payloadDigest, uri: c.targetUri }, 'dedupe source failing, lookup skipped, storing full record');
+      return undefined;
+    }
     try {
       const value = await run();
-      this.outages.answered(source, started);
+      this.outages.answered(source, lookup);
       return value ?? undefined;
     } catch (err) {
-      if (!(err instanceof LookupFailure)) throw err;
+      if (!(err instanceof LookupFailure)) {
+        this.outages.abandoned(source, lookup);
+        throw err;
+      }
       this.lookupErrors.inc({ source, reason: err.reason });
-      this.outages.failed(source, started, err, { digest: c.payloadDigest, uri: c.targetUri });
+      this.outages.failed(source, lookup, err, { digest: c.payloadDigest, uri: c.targetUri });
       return undefined;
     } finally {
-      this.lookupDuration.observe(Number(process.hrtime.bigint() - started) / 1e9, { source });
+      this.lookupDuration.observe(Number(process.hrtime.bigint() - lookup.started) / 1e9, { source });
     }
   }
 }

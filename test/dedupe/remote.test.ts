@@ -1,16 +1,10 @@
 import { createDedupeIndex } from '../../src/dedupe/dedupe-index';
-import type { LogFields, Logger } from '../../src/obs/logger';
 import { PrometheusRegistry } from '../../src/obs/registry';
 import { freePort } from '../helpers/net-ports';
 import { candidateFor, payload, sha1Base32 } from '../helpers/dedupe-candidates';
 import { cdxLine, startCdx, startDoppelganger, startHungServer, type DoppelgangerRecord } from '../helpers/dedupe-services';
+import { recordingLogger } from '../helpers/recording-logger';
 import { parsePrometheusText } from '../obs/prom-text-parser';
-
-function recordingLogger(): { logger: Logger; lines: { level: string; fields: LogFields; msg: string }[] } {
-  const lines: { level: string; fields: LogFields; msg: string }[] = [];
-  const at = (level: string) => (fields: LogFields, msg: string) => lines.push({ level, fields, msg });
-  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
-}
 
 describe('Doppelganger lookups', () => {
   it('asks GET /api/records/{digest}?uri= and turns the answer into a hit with WARC-Refers-To', async () => {

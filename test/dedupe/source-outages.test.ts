@@ -1,7 +1,8 @@
 /**
  * A dedupe source that fails for a while (Redis paused with SIGSTOP: it holds the TCP
  * connection and never answers; a CDX server answering 500) is reported once per outage,
- * with its end, not once per exchange; every exchange is still written in full meanwhile.
+ * with its end, not once per exchange; while it fails only one lookup at a time is sent
+ * to it; every exchange is still written in full meanwhile, and dedupe resumes after.
  */
 import * as http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,24 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { WarcClient } from '../../src/client';
 import { createDedupeIndex } from '../../src/dedupe/dedupe-index';
 import type { DedupeConfig } from '../../src/dedupe/types';
-import type { LogFields, Logger } from '../../src/obs/logger';
 import { PrometheusRegistry } from '../../src/obs/registry';
-import { payload } from '../helpers/dedupe-candidates';
+import { candidateFor, payload } from '../helpers/dedupe-candidates';
 import { startRedis } from '../helpers/dedupe-redis';
+import { recordingLogger, type LoggedLine as Line } from '../helpers/recording-logger';
 
 jest.setTimeout(60000);
-
-interface Line {
-  level: string;
-  fields: LogFields;
-  msg: string;
-}
-
-function recordingLogger(): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: string) => (fields: LogFields, msg: string) => lines.push({ level, fields, msg });
-  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
-}
 
 /** An origin whose every path has its own 4 KiB payload, and a CDX server that answers 500 while `failing`. */
 async function startServers(): Promise<{ origin: string; cdx: string; setFailing(on: boolean): void; close(): void }> {
@@ -99,6 +88,7 @@ describe('a failing dedupe source is reported once per outage', () => {
   const outageLines = (lines: Line[]): string[] => lines.filter((l) => l.level === 'warn' || l.level === 'info').map((l) => `${l.level} ${String(l.fields.source)}: ${l.msg}`);
 
   it('a CDX server answering 500 twice, with a good spell between', async () => {
+    const failedLookups: number[] = [];
     const metrics = await withClient({ cdx: { url: servers.cdx } }, async (client, lines) => {
       expect(await crawl(client, 'ok1', 20)).toBe(20);
       servers.setFailing(true);
@@ -115,10 +105,11 @@ describe('a failing dedupe source is reported once per outage', () => {
         'warn cdx: dedupe lookup failed, storing full record',
         'info cdx: dedupe source answers again',
       ]);
-      expect(lines.filter((l) => l.msg === 'dedupe source answers again').map((l) => l.fields.failedLookups)).toEqual([60, 60]);
+      failedLookups.push(...lines.filter((l) => l.msg === 'dedupe source answers again').map((l) => l.fields.failedLookups as number));
     });
-    // Every failed lookup is still counted.
-    expect(metrics.value('dedupe_lookup_errors_total', { source: 'cdx', reason: 'http_status' })).toBe(120);
+    // Every failed lookup is counted, in the log's totals and the metric alike.
+    expect(failedLookups).toHaveLength(2);
+    expect(metrics.value('dedupe_lookup_errors_total', { source: 'cdx', reason: 'http_status' })).toBe(failedLookups[0]! + failedLookups[1]!);
   });
 
   it('Redis paused with SIGSTOP mid-crawl, then resumed', async () => {
@@ -136,6 +127,36 @@ describe('a failing dedupe source is reported once per outage', () => {
         expect(outageLines(lines)).toEqual(['warn redis: dedupe lookup failed, storing full record', 'info redis: dedupe source answers again']);
       });
     } finally {
+      await redis.stop();
+    }
+  });
+
+  it('Redis paused: a burst of lookups sends one probe, not one command each, and dedupe resumes once Redis answers', async () => {
+    const redis = await startRedis();
+    const metrics = new PrometheusRegistry();
+    const dedupe = createDedupeIndex({ redis: { url: redis.url, timeout: 300 }, metrics });
+    const errors = (): number => metrics.total('dedupe_lookup_errors_total');
+    const candidate = (name: string): ReturnType<typeof candidateFor> => candidateFor(payload(4096, name), `http://site/${name}`);
+    try {
+      expect(await dedupe.check(candidate('before'))).toBeNull();
+      process.kill(redis.pid, 'SIGSTOP');
+      try {
+        expect(await dedupe.check(candidate('first failure'))).toBeNull(); // the outage begins
+        expect(errors()).toBe(1);
+        // All started before any settles: one goes to Redis as the probe, the rest are not sent.
+        const burst = await Promise.all(Array.from({ length: 400 }, (_, i) => dedupe.check(candidate(`burst ${i}`))));
+        expect(burst.every((hit) => hit === null)).toBe(true);
+        expect(errors()).toBe(2);
+      } finally {
+        process.kill(redis.pid, 'SIGCONT');
+      }
+      // The next lookup is the probe that finds Redis back; then duplicates are found again.
+      expect(await dedupe.check(candidate('after'))).toBeNull();
+      expect(await dedupe.check(candidate('after'))).toMatchObject({ source: 'redis', targetUri: 'http://site/after' });
+      expect(await dedupe.check(candidate('before'))).toMatchObject({ source: 'redis', targetUri: 'http://site/before' });
+      expect(errors()).toBe(2);
+    } finally {
+      await dedupe.close();
       await redis.stop();
     }
   });
