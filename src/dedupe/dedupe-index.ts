@@ -17,7 +17,7 @@ import { lookupCdx } from './cdx';
 import { lookupDoppelganger } from './doppelganger';
 import type { RemoteRecord } from './remote-record';
 import { DedupeError, LookupFailure } from './errors';
-import { HttpLookup } from './http-lookup';
+import { HttpLookup, MAX_RECORD_ANSWER_BYTES, MAX_TIMEMAP_BYTES } from './http-lookup';
 import { LruTable } from './lru';
 import { SourceOutages } from './source-outages';
 import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, DEFAULT_REDIS_TTL_SECONDS, RedisTable } from './redis-table';
@@ -70,13 +70,13 @@ export class DedupeChain implements DedupeIndex {
       this.local = new LruTable(max);
     }
     if (config.doppelganger !== undefined) {
-      this.doppelganger = { url: httpUrl('doppelganger', config.doppelganger.url), http: new HttpLookup(timeout('doppelganger', config.doppelganger.timeout)) };
+      this.doppelganger = { url: httpUrl('doppelganger', config.doppelganger.url), http: new HttpLookup(timeout('doppelganger', config.doppelganger.timeout), MAX_RECORD_ANSWER_BYTES) };
     }
     if (config.cdx !== undefined) {
       const { url, cookie } = config.cdx;
       if (cookie !== undefined && /[\r\n\0]/.test(cookie)) throw new DedupeError('ERR_DEDUPE_CONFIG', 'dedupe.cdx.cookie contains CR, LF or NUL');
       const cdxTimeout = timeout('cdx', config.cdx.timeout);
-      this.cdx = cookie === undefined ? { url: httpUrl('cdx', url), http: new HttpLookup(cdxTimeout) } : { url: httpUrl('cdx', url), cookie, http: new HttpLookup(cdxTimeout) };
+      this.cdx = cookie === undefined ? { url: httpUrl('cdx', url), http: new HttpLookup(cdxTimeout, MAX_TIMEMAP_BYTES) } : { url: httpUrl('cdx', url), cookie, http: new HttpLookup(cdxTimeout, MAX_TIMEMAP_BYTES) };
     }
     if (config.redis !== undefined) {
       const ttl = config.redis.ttlSeconds ?? DEFAULT_REDIS_TTL_SECONDS;

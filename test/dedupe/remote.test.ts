@@ -47,6 +47,9 @@ describe('Doppelganger lookups', () => {
       [500, 'oops', 'http_status'],
       [200, '{not json', 'bad_response'],
       [200, '{"id":"x"}', 'bad_response'],
+      // A well-formed record padded to 1 MiB: an answer is one record, so past 64 KiB it is not
+      // read on (each lookup in flight used to hold up to 8 MiB, twice).
+      [200, JSON.stringify({ id: 'urn:uuid:0b6e8b5e-0c89-4a86-a3c0-1f7e0f4fa0a1', uri: 'http://e/', date: '2025-01-20T10:30:00Z' }) + ' '.repeat(1024 * 1024), 'bad_response'],
     ] as const) {
       const body6k = payload(6000, `bad-${status}-${body}`);
       const service = await startDoppelganger(new Map(), { status, body });
