@@ -5,7 +5,7 @@
  * original. CDX digests are bare base32 sha1, so only sha1 digests can be asked.
  */
 import { cdxTimestampToIso } from './candidate';
-import type { RemoteRecord } from './doppelganger';
+import type { RemoteRecord } from './remote-record';
 import { LookupFailure } from './errors';
 import type { HttpLookup } from './http-lookup';
 

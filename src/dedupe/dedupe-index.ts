@@ -2,7 +2,8 @@
  * The dedupe chain: local LRU → Redis (read) → Doppelganger → CDX → Redis (atomic claim).
  * The claim comes last so that a payload a remote archive already holds is never
  * recorded in Redis as ours; a fleet racing on a new payload still gets exactly one
- * winner. Any service failing counts as "not found": the full record is stored.
+ * winner. Any service failing counts as "not found": the full record is stored; while
+ * it fails, only one lookup at a time is sent to it (SourceOutages).
  * A candidate with a bucket is looked up in its bucket only (local and Redis, keyed on
  * bucket + digest); Doppelganger and CDX, which know no buckets, are skipped for it.
  */
@@ -13,10 +14,12 @@ import { PrometheusRegistry } from '../obs/registry';
 import { isDigestAlgorithm, type DigestLabel } from '../digest/label';
 import { DEFAULT_SIZE_THRESHOLD, dedupeKey, isEligible, validateCandidate } from './candidate';
 import { lookupCdx } from './cdx';
-import { lookupDoppelganger, type RemoteRecord } from './doppelganger';
+import { lookupDoppelganger } from './doppelganger';
+import type { RemoteRecord } from './remote-record';
 import { DedupeError, LookupFailure } from './errors';
-import { HttpLookup } from './http-lookup';
+import { HttpLookup, MAX_RECORD_ANSWER_BYTES, MAX_TIMEMAP_BYTES } from './http-lookup';
 import { LruTable } from './lru';
+import { SourceOutages } from './source-outages';
 import { DEFAULT_REDIS_KEY_PREFIX, DEFAULT_REDIS_TIMEOUT_MS, DEFAULT_REDIS_TTL_SECONDS, RedisTable } from './redis-table';
 import type { DedupeCandidate, DedupeConfig, DedupeHit, DedupeIndex, DedupeSource } from './types';
 
@@ -42,6 +45,7 @@ export class DedupeChain implements DedupeIndex {
   private readonly doppelganger?: { url: string; http: HttpLookup };
   private readonly cdx?: { url: string; cookie?: string; http: HttpLookup };
   private readonly logger: Logger;
+  private readonly outages: SourceOutages<RemoteSource>;
   private readonly hits: Record<DedupeSource, { count: Counter; bytes: Counter }>;
   private readonly lookupErrors: Counter;
   private readonly lookupDuration: Histogram;
@@ -66,13 +70,13 @@ export class DedupeChain implements DedupeIndex {
       this.local = new LruTable(max);
     }
     if (config.doppelganger !== undefined) {
-      this.doppelganger = { url: httpUrl('doppelganger', config.doppelganger.url), http: new HttpLookup(timeout('doppelganger', config.doppelganger.timeout)) };
+      this.doppelganger = { url: httpUrl('doppelganger', config.doppelganger.url), http: new HttpLookup(timeout('doppelganger', config.doppelganger.timeout), MAX_RECORD_ANSWER_BYTES) };
     }
     if (config.cdx !== undefined) {
       const { url, cookie } = config.cdx;
       if (cookie !== undefined && /[\r\n\0]/.test(cookie)) throw new DedupeError('ERR_DEDUPE_CONFIG', 'dedupe.cdx.cookie contains CR, LF or NUL');
       const cdxTimeout = timeout('cdx', config.cdx.timeout);
-      this.cdx = cookie === undefined ? { url: httpUrl('cdx', url), http: new HttpLookup(cdxTimeout) } : { url: httpUrl('cdx', url), cookie, http: new HttpLookup(cdxTimeout) };
+      this.cdx = cookie === undefined ? { url: httpUrl('cdx', url), http: new HttpLookup(cdxTimeout, MAX_TIMEMAP_BYTES) } : { url: httpUrl('cdx', url), cookie, http: new HttpLookup(cdxTimeout, MAX_TIMEMAP_BYTES) };
     }
     if (config.redis !== undefined) {
       const ttl = config.redis.ttlSeconds ?? DEFAULT_REDIS_TTL_SECONDS;
@@ -85,6 +89,7 @@ export class DedupeChain implements DedupeIndex {
       });
     }
     this.logger = childLogger(config.logger ?? silentLogger, { component: 'dedupe' });
+    this.outages = new SourceOutages(this.logger);
     const metrics: MetricsRegistry = config.metrics ?? new PrometheusRegistry();
     this.hits = {
       local: { count: metrics.counter(METRICS.localDedupedTotal), bytes: metrics.counter(METRICS.localDedupedBytesTotal) },
@@ -209,21 +214,31 @@ export class DedupeChain implements DedupeIndex {
     return hit;
   }
 
-  /** Runs one remote lookup; a failure is logged, counted, and becomes `undefined` (not found). */
+  /**
+   * Runs one remote lookup; a failure is counted, logged once per outage, and becomes
+   * `undefined` (not found), as does a lookup skipped because the source is failing
+   * and another lookup is already probing it (SourceOutages).
+   */
   private async remote<T>(source: RemoteSource, c: DedupeCandidate, run: () => Promise<T | null>): Promise<T | undefined> {
-    const started = process.hrtime.bigint();
+    const lookup = this.outages.begin(source);
+    if (lookup === undefined) {
+      this.logger.debug({ source, digest: c.payloadDigest, uri: c.targetUri }, 'dedupe source failing, lookup skipped, storing full record');
+      return undefined;
+    }
     try {
-      return (await run()) ?? undefined;
+      const value = await run();
+      this.outages.answered(source, lookup);
+      return value ?? undefined;
     } catch (err) {
-      if (!(err instanceof LookupFailure)) throw err;
+      if (!(err instanceof LookupFailure)) {
+        this.outages.abandoned(source, lookup);
+        throw err;
+      }
       this.lookupErrors.inc({ source, reason: err.reason });
-      this.logger.warn(
-        { source, reason: err.reason, digest: c.payloadDigest, uri: c.targetUri, error: err.message },
-        'dedupe lookup failed, storing full record',
-      );
+      this.outages.failed(source, lookup, err, { digest: c.payloadDigest, uri: c.targetUri });
       return undefined;
     } finally {
-      this.lookupDuration.observe(Number(process.hrtime.bigint() - started) / 1e9, { source });
+      this.lookupDuration.observe(Number(process.hrtime.bigint() - lookup.started) / 1e9, { source });
     }
   }
 }

@@ -6,8 +6,10 @@
 import { Agent, request } from 'undici';
 import { LookupFailure } from './errors';
 
-/** Bodies bigger than this are not an answer we can use. */
-const MAX_BODY = 8 * 1024 * 1024;
+/** Bodies bigger than this are not an answer we can use (a CDX timemap lists every capture of a URL). */
+export const MAX_TIMEMAP_BYTES = 8 * 1024 * 1024;
+/** A Doppelganger answer is one record: a few hundred bytes. */
+export const MAX_RECORD_ANSWER_BYTES = 64 * 1024;
 
 export interface LookupResponse {
   status: number;
@@ -17,7 +19,11 @@ export interface LookupResponse {
 export class HttpLookup {
   private readonly agent: Agent;
 
-  constructor(private readonly timeoutMs: number) {
+  /** `maxBody`: longest answer read; each lookup in flight may hold that much (twice, as bytes then text). */
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly maxBody: number,
+  ) {
     this.agent = new Agent({ connect: { timeout: timeoutMs }, keepAliveTimeout: 10_000 });
   }
 
@@ -30,9 +36,9 @@ export class HttpLookup {
       let size = 0;
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
-        if (size > MAX_BODY) {
+        if (size > this.maxBody) {
           res.body.destroy();
-          throw new LookupFailure('bad_response', `answer from ${url} is larger than ${MAX_BODY} bytes`);
+          throw new LookupFailure('bad_response', `answer from ${url} is larger than ${this.maxBody} bytes`);
         }
         chunks.push(chunk);
       }

@@ -5,17 +5,14 @@
  */
 import Redis from 'ioredis';
 import { DedupeError, LookupFailure } from './errors';
+import { remoteRecord, type RemoteRecord } from './remote-record';
 
 export const DEFAULT_REDIS_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_REDIS_KEY_PREFIX = 'warcwire:dedupe:';
 export const DEFAULT_REDIS_TIMEOUT_MS = 2000;
 
-export interface RedisEntry {
-  recordId?: string;
-  targetUri: string;
-  /** W3C-ISO8601. */
-  date: string;
-}
+/** A key's value, as JSON: the same fields as a remote service's answer. */
+export type RedisEntry = RemoteRecord;
 
 export interface RedisTableOptions {
   url: string;
@@ -121,9 +118,7 @@ function decode(key: string, raw: unknown): RedisEntry {
   } catch (err) {
     throw new LookupFailure('bad_response', `Redis key ${key} does not hold JSON`, { cause: err });
   }
-  const e = parsed as Partial<RedisEntry>;
-  if (typeof e !== 'object' || e === null || typeof e.targetUri !== 'string' || typeof e.date !== 'string') {
-    throw new LookupFailure('bad_response', `Redis key ${key} does not hold a dedupe entry`);
-  }
-  return typeof e.recordId === 'string' ? { recordId: e.recordId, targetUri: e.targetUri, date: e.date } : { targetUri: e.targetUri, date: e.date };
+  // Anyone with write access to the keys may have put anything there; only a usable entry may become a revisit.
+  const e = parsed as Partial<Record<keyof RedisEntry, unknown>> | null;
+  return remoteRecord(typeof e === 'object' && e !== null ? { id: e.recordId, uri: e.targetUri, date: e.date } : e, `Redis key ${key}`);
 }

@@ -1,16 +1,10 @@
 import { createDedupeIndex } from '../../src/dedupe/dedupe-index';
-import type { LogFields, Logger } from '../../src/obs/logger';
 import { PrometheusRegistry } from '../../src/obs/registry';
 import { freePort } from '../helpers/net-ports';
 import { candidateFor, payload, sha1Base32 } from '../helpers/dedupe-candidates';
 import { cdxLine, startCdx, startDoppelganger, startHungServer, type DoppelgangerRecord } from '../helpers/dedupe-services';
+import { recordingLogger } from '../helpers/recording-logger';
 import { parsePrometheusText } from '../obs/prom-text-parser';
-
-function recordingLogger(): { logger: Logger; lines: { level: string; fields: LogFields; msg: string }[] } {
-  const lines: { level: string; fields: LogFields; msg: string }[] = [];
-  const at = (level: string) => (fields: LogFields, msg: string) => lines.push({ level, fields, msg });
-  return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
-}
 
 describe('Doppelganger lookups', () => {
   it('asks GET /api/records/{digest}?uri= and turns the answer into a hit with WARC-Refers-To', async () => {
@@ -53,6 +47,9 @@ describe('Doppelganger lookups', () => {
       [500, 'oops', 'http_status'],
       [200, '{not json', 'bad_response'],
       [200, '{"id":"x"}', 'bad_response'],
+      // A well-formed record padded to 1 MiB: an answer is one record, so past 64 KiB it is not
+      // read on (each lookup in flight used to hold up to 8 MiB, twice).
+      [200, JSON.stringify({ id: 'urn:uuid:0b6e8b5e-0c89-4a86-a3c0-1f7e0f4fa0a1', uri: 'http://e/', date: '2025-01-20T10:30:00Z' }) + ' '.repeat(1024 * 1024), 'bad_response'],
     ] as const) {
       const body6k = payload(6000, `bad-${status}-${body}`);
       const service = await startDoppelganger(new Map(), { status, body });

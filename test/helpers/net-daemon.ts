@@ -9,6 +9,8 @@ export interface Daemon {
   name: string;
   host: string;
   port: number;
+  /** The daemon's process id (for tests that pause it with SIGSTOP or kill it). */
+  pid: number;
   /** Temp dir holding the config and logs; removed by stop(). */
   dir: string;
   /** Output of the process (stdout + stderr) plus its log file, if any. */
@@ -64,6 +66,7 @@ export async function spawnDaemon(options: SpawnDaemonOptions): Promise<Daemon> 
     name: options.name,
     host,
     port: options.port,
+    pid: child.pid ?? 0,
     dir,
     log() {
       const file = options.logFile ? join(dir, options.logFile) : undefined;

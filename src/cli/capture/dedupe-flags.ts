@@ -1,6 +1,7 @@
 /** `--dedupe SPEC...` and `--dedupe-min-size` of the recording commands: the dedupe index they open. */
 import { DEFAULT_SIZE_THRESHOLD } from '../../dedupe/candidate';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
+import { DedupeError } from '../../dedupe/errors';
 import { parseDedupeSpecs } from '../../dedupe/spec';
 import type { DedupeIndex } from '../../dedupe/types';
 import type { DigestAlgorithm } from '../../backend/types';
@@ -19,8 +20,9 @@ export const DEDUPE_OPTIONS = {
 export const DEDUPE_HELP = `      --dedupe SPEC       write a revisit for a payload already archived; SPEC is
                           local[:MAX] | redis://host:port/db | cdx:URL |
                           doppelganger:URL (repeatable; looked up in that order).
-                          The first failed lookup prints a warning: dedupe is
-                          degraded and full records are stored
+                          A source that starts failing prints a warning (dedupe
+                          is degraded, full records are stored) and one line
+                          when it answers again
       --dedupe-min-size SIZE   payloads smaller than SIZE are never deduplicated
                           (stored in full, not looked up; e.g. 512, 4K; 0: every
                           non-empty payload; default ${sizeText(DEFAULT_SIZE_THRESHOLD)}); needs --dedupe
@@ -57,7 +59,7 @@ export function dedupeIndex(flags: DedupeFlags, registry: PrometheusRegistry, di
  */
 export async function pingDedupe(dedupe: DedupeIndex, warner: ReturnType<typeof dedupeDegradedWarner>, warn: (line: string) => Promise<void>): Promise<void> {
   await dedupe.ping().catch(async (err: unknown) => {
-    warner.silence();
+    warner.silence(err instanceof DedupeError ? err.source : undefined);
     await warn(`warning: dedupe degraded at start: ${(err as Error).message}; full records will be stored while it fails`);
   });
 }
