@@ -107,6 +107,19 @@ export function write(stream: NodeJS.WritableStream, text: string | Uint8Array):
   });
 }
 
+/**
+ * Writes the report of work already done (capture's summary): a reader gone
+ * from the stream (`capture … | head -1`) loses the report, not the messages
+ * after it nor the command's exit status.
+ */
+export async function writeReport(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  try {
+    await write(stream, text);
+  } catch (err) {
+    if (!(err instanceof OutputClosedError)) throw err;
+  }
+}
+
 /** Collects output lines and writes them in blocks (one write per few hundred lines). */
 export class LineWriter {
   private lines: string[] = [];

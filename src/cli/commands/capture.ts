@@ -18,7 +18,7 @@ import { TOKEN } from '../../http/head';
 import { dedupeSavings } from '../../dedupe/savings';
 import { createMetricsServer, type MetricsServer } from '../../obs/metrics-server';
 import { PrometheusRegistry } from '../../obs/registry';
-import { errorMessage, UsageError, write } from '../args';
+import { errorMessage, UsageError, write, writeReport } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire capture [options] URL...
@@ -184,7 +184,7 @@ const command: CliCommand = {
         });
         await client.close().catch(async (err: unknown) => {
           // A file that failed stays .open; the summary below names it so.
-          await write(io.stderr, `warcwire capture: closing the WARC files: ${errorMessage(err)}\n`);
+          await writeReport(io.stderr, `warcwire capture: closing the WARC files: ${errorMessage(err)}\n`);
           closeFailed = true;
         });
       } finally {
@@ -206,16 +206,16 @@ const command: CliCommand = {
       try {
         await writeLeftFile(leftPath, result.left);
         left = { file: leftPath, urls: result.left.length };
-        await write(io.stderr, `left: ${result.left.length} URLs (failed or not started) in ${leftPath}; resume with --input ${leftPath}\n`);
+        await writeReport(io.stderr, `left: ${result.left.length} URLs (failed or not started) in ${leftPath}; resume with --input ${leftPath}\n`);
       } catch (err) {
-        await write(io.stderr, `warcwire capture: cannot write --left ${JSON.stringify(leftPath)}: ${errorMessage(err)}\n`);
+        await writeReport(io.stderr, `warcwire capture: cannot write --left ${JSON.stringify(leftPath)}: ${errorMessage(err)}\n`);
       }
     }
     const status = exitCode ?? (result.fatal !== undefined || closeFailed || result.failures.length > 0 || (leftPath !== undefined && left === null) ? 1 : 0);
     if (values.json) {
       const stopped: CaptureStop | null =
         stoppedBy !== undefined ? { reason: stoppedBy } : result.fatal !== undefined ? { reason: 'write-error', message: errorMessage(result.fatal) } : null;
-      await write(io.stdout, JSON.stringify(captureSummary(result, stats, { dedupe: savings ?? null, files, stopped, left, exitCode: status }), null, 2) + '\n');
+      await writeReport(io.stdout, JSON.stringify(captureSummary(result, stats, { dedupe: savings ?? null, files, stopped, left, exitCode: status }), null, 2) + '\n');
     } else {
       let dedupeLine = '';
       if (savings !== undefined) {
@@ -226,10 +226,10 @@ const command: CliCommand = {
           `dedupe: ${savings.records} revisits${sources.length > 0 ? ` (${sources.join(', ')})` : ''}, ` +
           `${formatBytes(savings.bytes)} of payload not stored, ${savings.lookupErrors} lookup errors\n`;
       }
-      await write(io.stdout, summaryText(result, stats, dedupeLine, files));
+      await writeReport(io.stdout, summaryText(result, stats, dedupeLine, files));
     }
     if (result.failures.length > 0) {
-      await write(io.stderr, `failed:\n${result.failures.map((f) => `  ${f.url}: ${f.error}\n`).join('')}`);
+      await writeReport(io.stderr, `failed:\n${result.failures.map((f) => `  ${f.url}: ${f.error}\n`).join('')}`);
     }
     return status;
   },
