@@ -21,7 +21,7 @@ function runToFullDevice(argv: string[]): Promise<{ code: number | null; err: st
     const child = spawn(process.execPath, [BIN, ...argv], { stdio: ['ignore', full, 'pipe'], timeout: 30_000 });
     closeSync(full);
     let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, err }));
   });
