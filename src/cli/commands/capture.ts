@@ -61,8 +61,8 @@ exit status is 1.
 Ctrl-C, SIGTERM or SIGHUP: no new URL is started, running requests get
 --shutdown-grace to finish (then are cut short and recorded as truncated), the
 WARC files are closed, the summary printed, and the exit status is 130
-(SIGINT), 143 (SIGTERM) or 129 (SIGHUP). A second signal exits at once, leaving files as *.open: run
-\`warcwire mend DIR\` on them.
+(SIGINT), 143 (SIGTERM) or 129 (SIGHUP). A second signal exits at once,
+leaving files as *.open: run \`warcwire mend DIR\` on them.
 `;
 
 /** `--header 'Name: value'`. */
