@@ -10,8 +10,9 @@ export interface ReadInput {
 
 /**
  * A file stands for itself; a directory for the finished WARC files directly
- * inside it (`*.warc`, `*.warc.gz`, `*.warc.zst`; with `recursive`, in its
- * subdirectories too), as `mend DIR` walks for `.open` files.
+ * inside it (`*.warc`, `*.warc.gz`, `*.warc.zst`, links to such files
+ * included; with `recursive`, in its subdirectories too), as `mend DIR` walks
+ * for `.open` files.
  */
 export async function readInputs(paths: readonly string[], recursive: boolean): Promise<ReadInput[]> {
   const inputs: ReadInput[] = [];
@@ -20,7 +21,8 @@ export async function readInputs(paths: readonly string[], recursive: boolean): 
       inputs.push({ file: path });
       continue;
     }
-    const files = await filesInDirectory(path, FINISHED_WARC, recursive);
+    // Archives often hold their WARC files as links: read through them (mend does not rename links).
+    const files = await filesInDirectory(path, FINISHED_WARC, recursive, true);
     if (files.length > 0) inputs.push(...files.map((file) => ({ file })));
     else {
       const where = recursive ? 'in it or its subdirectories' : 'directly inside (-r looks in subdirectories)';
@@ -31,5 +33,6 @@ export async function readInputs(paths: readonly string[], recursive: boolean): 
 }
 
 /** The help text lines for the operands and -r, shared by the commands. */
-export const READ_INPUTS_HELP = `A DIR stands for every *.warc, *.warc.gz and *.warc.zst file directly inside
-it (.open files are left to \`warcwire mend\`); -r also looks in its subdirectories.`;
+export const READ_INPUTS_HELP = `A DIR stands for every *.warc, *.warc.gz and *.warc.zst file (or link to one)
+directly inside it (.open files are left to \`warcwire mend\`); -r also looks in
+its subdirectories (not in linked ones).`;
