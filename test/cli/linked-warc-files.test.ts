@@ -6,18 +6,11 @@
  */
 import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
-import { captureIO } from '../helpers/cli-io';
+import { runMain as run } from '../helpers/cli-io';
 import { FIXTURES, tempDir } from '../helpers/warc-backend';
 
 const { dir, cleanup } = tempDir('cli-linked-warcs');
 afterAll(cleanup);
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const t = captureIO();
-  const code = await main(argv, t.io);
-  return { code, out: t.out(), err: t.err() };
-}
 
 test('ls, index and check DIR read WARC files that are links; -r does not follow a link loop', async () => {
   const store = join(dir, 'store');

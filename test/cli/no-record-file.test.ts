@@ -6,8 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { main } from '../../src/cli/main';
-import { captureIO } from '../helpers/cli-io';
+import { runMain as run } from '../helpers/cli-io';
 import { tempDir } from '../helpers/warc-backend';
 
 const { dir, cleanup } = tempDir('cli-no-record');
@@ -17,12 +16,6 @@ const cases: ReadonlyArray<[name: string, bytes: Buffer, message: string]> = [
   ['empty.warc', Buffer.alloc(0), 'offset 0 - -: empty file (0 bytes): no WARC record'],
   ['member.warc.gz', gzipSync(Buffer.alloc(0)), 'offset 0 - -: no WARC record (only padding or empty compressed members)'],
 ];
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const t = captureIO();
-  const code = await main(argv, t.io);
-  return { code, out: t.out(), err: t.err() };
-}
 
 test.each(['ls', 'index'])('%s FILE with no record: exit 1, and on stderr the line check prints', async (command) => {
   for (const [name, bytes, message] of cases) {

@@ -7,19 +7,14 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
-import { captureIO } from '../helpers/cli-io';
+import { runMain } from '../helpers/cli-io';
 import { FIXTURES, tempDir } from '../helpers/warc-backend';
 
 const { dir, cleanup } = tempDir('cli-recompress-out');
 afterAll(cleanup);
 const input = join(FIXTURES, 'warcio--example.warc.gz');
 
-async function recompress(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const t = captureIO();
-  const code = await main(['recompress', ...argv], t.io);
-  return { code, out: t.out(), err: t.err() };
-}
+const recompress = (...argv: string[]): ReturnType<typeof runMain> => runMain('recompress', ...argv);
 
 test('--force onto a FIFO: refused with ERR_WARC_OUTPUT, the FIFO left as it is', async () => {
   const fifo = join(dir, 'pipe.warc');
