@@ -11,9 +11,10 @@
  * waits for it a moment.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rm } from 'node:fs/promises';
+import { link, open, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { makeDirectory } from '../make-directory';
 import { CertificateAuthority } from './certificate-authority';
 import { CertificateError } from './errors';
 import { newCertificateAuthority } from './new-ca';
@@ -54,7 +55,7 @@ async function loadDirectory(dir: string): Promise<CertificateAuthority> {
   const certFile = join(dir, CA_CERT_FILE);
   const keyFile = join(dir, CA_KEY_FILE);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await makeDirectory(dir, 0o700);
   } catch (err) {
     throw fileError(`cannot create the CA directory ${dir}`, err);
   }

@@ -46,6 +46,22 @@ export class OutputClosedError extends WarcwireError {
   }
 }
 
+/**
+ * Our output takes no more bytes (a full disk or /dev/full, an I/O error): the
+ * command stops, and the message names the output, not the input being read.
+ */
+export class OutputWriteError extends WarcwireError {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('ERR_OUTPUT_WRITE', `cannot write the output: ${reason} (is the disk full, or the target not writable?)`, { cause });
+  }
+}
+
+/** Our own output failed or went away: that ends the command whatever input it was reading. */
+export function isOutputFailure(err: unknown): boolean {
+  return err instanceof OutputClosedError || err instanceof OutputWriteError;
+}
+
 function closedOutput(stream: NodeJS.WritableStream): boolean {
   const s = stream as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
   return s.destroyed === true || s.writableEnded === true;
@@ -59,7 +75,8 @@ export function isBrokenPipe(err: unknown): boolean {
 
 /**
  * Writes and waits for room. Rejects with OutputClosedError when the stream
- * was closed by its reader (EPIPE) instead of waiting for a drain that never comes.
+ * was closed by its reader (EPIPE) instead of waiting for a drain that never
+ * comes, and with OutputWriteError when the write failed otherwise.
  */
 export function write(stream: NodeJS.WritableStream, text: string | Uint8Array): Promise<void> {
   if (closedOutput(stream)) return Promise.reject(new OutputClosedError());
@@ -71,7 +88,7 @@ export function write(stream: NodeJS.WritableStream, text: string | Uint8Array):
     };
     const onError = (err: unknown): void => {
       cleanup();
-      reject(isBrokenPipe(err) ? new OutputClosedError(err) : err);
+      reject(isBrokenPipe(err) ? new OutputClosedError(err) : new OutputWriteError(err));
     };
     const onDrain = (): void => {
       cleanup();
@@ -88,6 +105,19 @@ export function write(stream: NodeJS.WritableStream, text: string | Uint8Array):
       stream.once('close', onClose);
     }
   });
+}
+
+/**
+ * Writes the report of work already done (capture's summary): a reader gone
+ * from the stream (`capture … | head -1`) loses the report, not the messages
+ * after it nor the command's exit status.
+ */
+export async function writeReport(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  try {
+    await write(stream, text);
+  } catch (err) {
+    if (!(err instanceof OutputClosedError)) throw err;
+  }
 }
 
 /** Collects output lines and writes them in blocks (one write per few hundred lines). */
@@ -130,7 +160,7 @@ export class DamageLog {
   };
   /** A file that cannot be read at all. */
   cannotRead(file: string, err: unknown): void {
-    if (err instanceof OutputClosedError) throw err;
+    if (isOutputFailure(err)) throw err;
     this.errors++;
     this.pending.push(`${file}: cannot read: ${errorMessage(err)}`);
   }

@@ -1,9 +1,10 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { loadBackend } from '../backend/index';
 import type { Backend } from '../backend/types';
 import { DEFAULT_CLIENT, DEFAULT_DIGEST_ALGORITHM, defaultDigestEncoding } from '../defaults';
+import { makeDirectory } from '../make-directory';
 import { Dialer } from '../net/dialer';
 import { silentLogger, type Logger } from '../obs/logger';
 import { WarcWriter } from '../warc/write/writer';
@@ -80,7 +81,7 @@ function httpUrl(url: string | URL, base?: URL): URL {
 /** Creates the output directory and checks the backend can write the compression chosen. */
 async function prepareOutput(writer: WarcClientSettings['writer'], backend: Backend): Promise<void> {
   try {
-    await mkdir(writer.directory, { recursive: true });
+    await makeDirectory(writer.directory);
     if (!(await stat(writer.directory)).isDirectory()) throw new Error('not a directory');
   } catch (err) {
     const why = (err as { code?: string }).code === 'EEXIST' || (err as Error).message === 'not a directory' ? 'it exists and is not a directory' : (err as Error).message;

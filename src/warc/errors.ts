@@ -10,6 +10,7 @@ export type WarcErrorCode =
   | 'ERR_WARC_TRUNCATED' // input ends inside a record or compressed member
   | 'ERR_WARC_BLOCK_CONSUMED' // a record's block was read twice, or after moving on
   | 'ERR_WARC_MEND_TARGET_EXISTS' // mend would rename an .open file onto a file that already exists
+  | 'ERR_WARC_OUTPUT' // recompress's OUT cannot be written: exists (no force), is not a file, no such directory
   | 'ERR_WARC_DICTIONARY' // a zstd dictionary frame or file is unusable
   | 'ERR_WARC_CONTENT_ENCODING'; // a payload's Content-Encoding cannot be decoded (unknown coding, corrupt data)
 

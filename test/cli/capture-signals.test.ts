@@ -71,20 +71,24 @@ async function scene(): Promise<{ dir: string; server: Running; slowStarted(): n
   };
 }
 
-async function firstSignal(signal: 'SIGINT' | 'SIGTERM', status: number): Promise<void> {
+async function firstSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', status: number, json = false): Promise<void> {
   const s = await scene();
   try {
     const urls = [`${s.server.url}/fast`, `${s.server.url}/slow/1`, `${s.server.url}/slow/2`, `${s.server.url}/fast/never-started`];
     // Two workers: one does /fast then /slow/2, the other /slow/1; the last URL waits for a free worker.
-    const run = runCapture([...urls, '-o', s.dir, '--concurrency', '2', '--shutdown-grace', '0.3']);
+    const run = runCapture([...urls, '-o', s.dir, '--concurrency', '2', '--shutdown-grace', '0.3', ...(json ? ['--json'] : [])]);
     await until('both slow requests to be running', () => s.slowStarted() === 2 && s.warcs().length > 0);
     run.child.kill(signal);
     const { code } = await run.exit;
     expect(run.err()).toContain(`${signal}: no new URLs`);
     expect(code).toBe(status);
     expect(s.warcs().filter((f) => f.endsWith('.open'))).toEqual([]);
-    expect(run.out()).toMatch(/requests: 3 \(1 ok, 2 failed\), 1 URLs not started \(interrupted\)/);
-    expect(run.out()).toMatch(/records: 6 \(3 pairs, 2 truncated\)/);
+    if (json) {
+      expect(JSON.parse(run.out())).toMatchObject({ requests: 3, ok: 1, failed: 2, notStarted: 1, records: 6, truncated: 2, stopped: { reason: signal }, exitCode: status });
+    } else {
+      expect(run.out()).toMatch(/requests: 3 \(1 ok, 2 failed\), 1 URLs not started \(interrupted\)/);
+      expect(run.out()).toMatch(/records: 6 \(3 pairs, 2 truncated\)/);
+    }
     expect(run.err()).toMatch(/slow\/1: the request was cut short because the client shut down \[ERR_ABORTED\]/);
     // Read back: the two slow responses are there, marked truncated; the unstarted URL is not.
     const truncated: string[] = [];
@@ -107,6 +111,11 @@ async function firstSignal(signal: 'SIGINT' | 'SIGTERM', status: number): Promis
 // Both signals side by side: each child spends most of its time compiling the sources.
 test('first SIGINT / SIGTERM: no new URLs, in-flight cut short after the grace and recorded truncated, files closed, summary, exit 130 / 143', async () => {
   await Promise.all([firstSignal('SIGINT', 130), firstSignal('SIGTERM', 143)]);
+}, 30_000);
+
+// A hangup (the terminal or ssh session went away) killed the run at once: in-flight lost, files left *.open.
+test('SIGHUP stops like SIGTERM: in-flight recorded truncated, files closed, --json names it, exit 129', async () => {
+  await firstSignal('SIGHUP', 129, true);
 }, 30_000);
 
 test('a second signal exits at once, leaving the file *.open and pointing at `warcwire mend`', async () => {

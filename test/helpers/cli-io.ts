@@ -13,6 +13,13 @@ export function captureIO(): { io: CliIO; out(): string; err(): string } {
   return { io: { stdout, stderr }, out: () => out, err: () => err };
 }
 
+/** Runs a command through main() in-process: its exit code and what it wrote. */
+export async function runMain(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const t = captureIO();
+  const code = await main(argv, t.io);
+  return { code, out: t.out(), err: t.err() };
+}
+
 /**
  * Runs `warcwire capture URL -o DIR FLAGS` through main() for each case and
  * expects a usage error: exit 2, the message on stderr, followed by the usage.

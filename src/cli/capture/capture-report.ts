@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import type { DedupeSavings } from '../../dedupe/savings';
 import { OPEN_SUFFIX } from '../../warc/naming';
 import type { CaptureFailure, CaptureListResult, CaptureProgress } from './capture-list';
+import type { CaptureStopSignal } from './capture-shutdown';
 import type { ClientStats } from '../../client/warc-client';
 
 export function formatBytes(n: number): string {
@@ -97,7 +98,7 @@ export async function filesOnDisk(finalPaths: readonly string[]): Promise<string
 }
 
 /** Why a run ended before its list did. */
-export type CaptureStop = { reason: 'SIGINT' | 'SIGTERM' } | { reason: 'write-error'; message: string };
+export type CaptureStop = { reason: CaptureStopSignal } | { reason: 'write-error'; message: string };
 
 /** The summary of `warcwire capture --json`; field names are stable (README lists them). */
 export interface CaptureSummary {

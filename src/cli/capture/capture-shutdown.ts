@@ -1,5 +1,5 @@
 /**
- * SIGINT/SIGTERM during a capture run. The first signal stops new URLs and
+ * SIGINT/SIGTERM (and, for capture, SIGHUP) during a capture run. The first signal stops new URLs and
  * gives running requests a grace period, after which `cutShort` is called
  * (the client aborts them; their pairs are recorded truncated). The run then
  * closes its files and prints its summary as usual. A second signal exits at
@@ -8,20 +8,29 @@
 
 export const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 export type StopSignal = keyof typeof EXIT_CODES;
+/**
+ * capture also stops on SIGHUP (its terminal or ssh session went away), so
+ * the exchanges in flight are recorded and the files closed rather than lost
+ * `.open`; the long-running proxies reload on SIGHUP instead.
+ */
+export const CAPTURE_EXIT_CODES = { ...EXIT_CODES, SIGHUP: 129 } as const;
+export type CaptureStopSignal = keyof typeof CAPTURE_EXIT_CODES;
 
 /** The second signal: exit now, telling how to finish the files it leaves `*.open`. */
-export function exitAtOnce(stderr: NodeJS.WritableStream, command: string, name: StopSignal, directory: string): never {
+export function exitAtOnce(stderr: NodeJS.WritableStream, command: string, name: CaptureStopSignal, directory: string): never {
   stderr.write(
     `\nwarcwire ${command}: ${name} again: exiting now. Unfinished WARC files are left as *.open; ` +
       `run \`warcwire mend ${directory}\` to finish them.\n`,
   );
-  process.exit(EXIT_CODES[name]);
+  process.exit(CAPTURE_EXIT_CODES[name]);
 }
 
 export interface SignalWatch {
   /** Fires on the first signal. */
   stop: AbortSignal;
-  /** 130 or 143 once a signal came, else undefined. */
+  /** The first signal that came, if one did. */
+  signal(): CaptureStopSignal | undefined;
+  /** 130, 143 or 129 once a signal came, else undefined. */
   exitCode(): number | undefined;
   /** Removes the handlers and the grace timer. */
   dispose(): void;
@@ -29,10 +38,10 @@ export interface SignalWatch {
 
 export function watchSignals(stderr: NodeJS.WritableStream, graceMs: number, cutShort: () => void, directory = '.'): SignalWatch {
   const controller = new AbortController();
-  let received: StopSignal | undefined;
+  let received: CaptureStopSignal | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const handlers = new Map<StopSignal, () => void>();
-  for (const name of Object.keys(EXIT_CODES) as StopSignal[]) {
+  const handlers = new Map<CaptureStopSignal, () => void>();
+  for (const name of Object.keys(CAPTURE_EXIT_CODES) as CaptureStopSignal[]) {
     const handler = (): void => {
       if (received !== undefined) exitAtOnce(stderr, 'capture', name, directory);
       received = name;
@@ -48,7 +57,8 @@ export function watchSignals(stderr: NodeJS.WritableStream, graceMs: number, cut
   }
   return {
     stop: controller.signal,
-    exitCode: () => (received === undefined ? undefined : EXIT_CODES[received]),
+    signal: () => received,
+    exitCode: () => (received === undefined ? undefined : CAPTURE_EXIT_CODES[received]),
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
       for (const [name, handler] of handlers) process.off(name, handler);

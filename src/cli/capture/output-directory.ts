@@ -1,6 +1,7 @@
 /** The output directory of a recording command, made and checked before anything is fetched. */
-import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../../make-directory';
 
 /**
  * Writes one byte to a fresh file in `dir` and removes it, so a directory that
@@ -23,7 +24,7 @@ export async function probeWritable(dir: string): Promise<void> {
 export async function outputDirectoryProblem(output: string): Promise<string | undefined> {
   const name = `-o ${JSON.stringify(output)}`;
   try {
-    await mkdir(output, { recursive: true });
+    await makeDirectory(output);
     if (!(await stat(output)).isDirectory()) return `${name} is not a directory`;
   } catch (err) {
     const code = (err as { code?: string }).code;

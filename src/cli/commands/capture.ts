@@ -6,7 +6,7 @@ import { captureList, type CaptureListResult } from '../capture/capture-list';
 import { captureSummary, filesOnDisk, formatBytes, progressReporter, summaryText, type CaptureStop, type CaptureSummary } from '../capture/capture-report';
 import { writeLeftFile } from '../capture/left-file';
 import { parseUrlList } from '../capture/url-list';
-import { cliWording, watchSignals } from '../capture/capture-shutdown';
+import { type CaptureStopSignal, cliWording, watchSignals } from '../capture/capture-shutdown';
 import { dedupeDegradedWarner, metricsListenMessage } from '../capture/capture-warnings';
 import { dedupeIndex, pingDedupe } from '../capture/dedupe-flags';
 import { seconds } from '../capture/flag-values';
@@ -18,7 +18,7 @@ import { TOKEN } from '../../http/head';
 import { dedupeSavings } from '../../dedupe/savings';
 import { createMetricsServer, type MetricsServer } from '../../obs/metrics-server';
 import { PrometheusRegistry } from '../../obs/registry';
-import { errorMessage, UsageError, write } from '../args';
+import { errorMessage, UsageError, write, writeReport } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire capture [options] URL...
@@ -38,11 +38,11 @@ request and response bytes) to WARC files as response/request record pairs.
       --header 'N: V'     add a request header (repeatable)
       --proxy-type TYPE   any | mobile | residential | datacenter: the type of the
                           --proxy entries (below), and the type every request asks for
-      --shutdown-grace SECS    on Ctrl-C/SIGTERM, how long running requests may
+      --shutdown-grace SECS    on Ctrl-C/SIGTERM/SIGHUP, how long requests may
                           finish before they are cut short (default: ${DEFAULT_CAPTURE_CLI.shutdownGraceSeconds})
       --left FILE         when the run ends, write the URLs that failed or were
                           not started to FILE (a list --input reads, so
-                          \`--input FILE\` resumes); also after Ctrl-C/SIGTERM
+                          \`--input FILE\` resumes); also after Ctrl-C and other stops
       --json              print the summary as one JSON object on stdout
 
 ${RECORDING_HELP}
@@ -58,11 +58,11 @@ the run at once: no new URL is started, running requests are cut short, the
 files are closed (a failed one stays *.open for \`warcwire mend\`), and the
 exit status is 1.
 
-Ctrl-C or SIGTERM: no new URL is started, running requests get --shutdown-grace
-to finish (then are cut short and recorded as truncated), the WARC files are
-closed, the summary printed, and the exit status is 130 (SIGINT) or 143
-(SIGTERM). A second signal exits at once, leaving files as *.open: run
-\`warcwire mend DIR\` on them.
+Ctrl-C, SIGTERM or SIGHUP: no new URL is started, running requests get
+--shutdown-grace to finish (then are cut short and recorded as truncated), the
+WARC files are closed, the summary printed, and the exit status is 130
+(SIGINT), 143 (SIGTERM) or 129 (SIGHUP). A second signal exits at once,
+leaving files as *.open: run \`warcwire mend DIR\` on them.
 `;
 
 /** `--header 'Name: value'`. */
@@ -140,6 +140,7 @@ const command: CliCommand = {
     let client: WarcClient | undefined;
     let result: CaptureListResult;
     let exitCode: number | undefined;
+    let stoppedBy: CaptureStopSignal | undefined;
     let closeFailed = false;
     try {
       if (dedupe !== undefined) await pingDedupe(dedupe, dedupeWarner, (line) => write(io.stderr, `${line}\n`));
@@ -183,7 +184,7 @@ const command: CliCommand = {
         });
         await client.close().catch(async (err: unknown) => {
           // A file that failed stays .open; the summary below names it so.
-          await write(io.stderr, `warcwire capture: closing the WARC files: ${errorMessage(err)}\n`);
+          await writeReport(io.stderr, `warcwire capture: closing the WARC files: ${errorMessage(err)}\n`);
           closeFailed = true;
         });
       } finally {
@@ -191,6 +192,7 @@ const command: CliCommand = {
         shutdown.dispose();
       }
       exitCode = shutdown.exitCode();
+      stoppedBy = shutdown.signal();
     } finally {
       await client?.close().catch(() => undefined);
       await dedupe?.close();
@@ -204,16 +206,16 @@ const command: CliCommand = {
       try {
         await writeLeftFile(leftPath, result.left);
         left = { file: leftPath, urls: result.left.length };
-        await write(io.stderr, `left: ${result.left.length} URLs (failed or not started) in ${leftPath}; resume with --input ${leftPath}\n`);
+        await writeReport(io.stderr, `left: ${result.left.length} URLs (failed or not started) in ${leftPath}; resume with --input ${leftPath}\n`);
       } catch (err) {
-        await write(io.stderr, `warcwire capture: cannot write --left ${JSON.stringify(leftPath)}: ${errorMessage(err)}\n`);
+        await writeReport(io.stderr, `warcwire capture: cannot write --left ${JSON.stringify(leftPath)}: ${errorMessage(err)}\n`);
       }
     }
     const status = exitCode ?? (result.fatal !== undefined || closeFailed || result.failures.length > 0 || (leftPath !== undefined && left === null) ? 1 : 0);
     if (values.json) {
       const stopped: CaptureStop | null =
-        exitCode !== undefined ? { reason: exitCode === 130 ? 'SIGINT' : 'SIGTERM' } : result.fatal !== undefined ? { reason: 'write-error', message: errorMessage(result.fatal) } : null;
-      await write(io.stdout, JSON.stringify(captureSummary(result, stats, { dedupe: savings ?? null, files, stopped, left, exitCode: status }), null, 2) + '\n');
+        stoppedBy !== undefined ? { reason: stoppedBy } : result.fatal !== undefined ? { reason: 'write-error', message: errorMessage(result.fatal) } : null;
+      await writeReport(io.stdout, JSON.stringify(captureSummary(result, stats, { dedupe: savings ?? null, files, stopped, left, exitCode: status }), null, 2) + '\n');
     } else {
       let dedupeLine = '';
       if (savings !== undefined) {
@@ -224,10 +226,10 @@ const command: CliCommand = {
           `dedupe: ${savings.records} revisits${sources.length > 0 ? ` (${sources.join(', ')})` : ''}, ` +
           `${formatBytes(savings.bytes)} of payload not stored, ${savings.lookupErrors} lookup errors\n`;
       }
-      await write(io.stdout, summaryText(result, stats, dedupeLine, files));
+      await writeReport(io.stdout, summaryText(result, stats, dedupeLine, files));
     }
     if (result.failures.length > 0) {
-      await write(io.stderr, `failed:\n${result.failures.map((f) => `  ${f.url}: ${f.error}\n`).join('')}`);
+      await writeReport(io.stderr, `failed:\n${result.failures.map((f) => `  ${f.url}: ${f.error}\n`).join('')}`);
     }
     return status;
   },

@@ -1,5 +1,5 @@
 import { checkFile, formatIssue, type CheckReport } from '../../warc/tools/check';
-import { errorMessage, LineWriter, OutputClosedError, parseCommandArgs } from '../args';
+import { errorMessage, isOutputFailure, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 import { READ_INPUTS_HELP, readInputs } from '../read-inputs';
 
@@ -52,7 +52,7 @@ const command: CliCommand = {
           },
         });
       } catch (err) {
-        if (err instanceof OutputClosedError) throw err;
+        if (isOutputFailure(err)) throw err;
         failed = true;
         reports.push({ file, error: errorMessage(err) });
         if (!values.json) await out.line(`${prefix}cannot read: ${errorMessage(err)}`);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -6,6 +6,7 @@ import { captureList } from '../capture/capture-list';
 import { DEMO_PATHS, startDemoSite } from '../demo-site';
 import { WarcClient } from '../../client/warc-client';
 import { DEFAULT_WRITER } from '../../defaults';
+import { makeDirectory } from '../../make-directory';
 import { isCompression } from '../../backend/types';
 import { createDedupeIndex } from '../../dedupe/dedupe-index';
 import { checkFile } from '../../warc/tools/check';
@@ -38,7 +39,7 @@ const command: CliCommand = {
     const compression = values.compression ?? DEFAULT_WRITER.compression;
     if (!isCompression(compression)) throw new UsageError('--compression must be gzip, zstd or none');
     const out = resolve(values.output ?? mkdtempSync(join(tmpdir(), 'warcwire-demo-')));
-    mkdirSync(out, { recursive: true });
+    await makeDirectory(out);
     const say = (line: string): Promise<void> => write(io.stdout, `${line}\n`);
 
     const site = await startDemoSite();

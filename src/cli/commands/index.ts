@@ -22,9 +22,9 @@ body as a query appended, plus "method" and "requestBody" fields.
 
 ${READ_INPUTS_HELP}
 
-Damage (garbage, a cut record, a file that is not WARC) is reported on stderr,
-one line per problem (offset N <record-id> <type>: <what>), and makes the exit
-status 1; the good records are still indexed, a cut or unreadable record never is.
+Damage (garbage, a cut record, a file that is not WARC or holds no record) is
+reported on stderr, one line per problem (offset N <record-id> <type>: <what>),
+and makes the exit status 1; the good records are still indexed, a cut or unreadable record never is.
 `;
 
 function recordTypes(text: string | undefined): readonly string[] {

@@ -1,5 +1,6 @@
 import { WarcReader } from '../../warc/read/reader';
 import { truncationMark } from '../../warc/read/truncation';
+import { noRecordIssue } from '../../warc/tools/check';
 import { DamageLog, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 import { READ_INPUTS_HELP, readInputs } from '../read-inputs';
@@ -16,9 +17,9 @@ ${READ_INPUTS_HELP}
 
   -r, --recursive  look for WARC files in subdirectories of each DIR too
 
-Damage (garbage, a cut record, a file that is not WARC) is reported on stderr,
-one line per problem (offset N <record-id> <type>: <what>), and makes the exit
-status 1. A cut record is still listed, so its offset can be found.
+Damage (garbage, a cut record, a file that is not WARC or holds no record) is
+reported on stderr, one line per problem (offset N <record-id> <type>: <what>),
+and makes the exit status 1. A cut record is still listed, so its offset can be found.
 `;
 
 const command: CliCommand = {
@@ -35,7 +36,10 @@ const command: CliCommand = {
       if (inputs.length > 1) await out.line(`# ${file}`);
       try {
         if (error) throw error;
-        for await (const record of new WarcReader(file, { onIssue: damage.add })) {
+        const reader = new WarcReader(file, { onIssue: damage.add });
+        let records = 0;
+        for await (const record of reader) {
+          records++;
           const head = await record.httpHead();
           const what = (head?.kind === 'response' ? String(head.status) : head?.method) ?? '-';
           // Read to the block's end first: only then is a record cut short known.
@@ -43,6 +47,7 @@ const command: CliCommand = {
           await out.line(`${record.offset}\t${record.type || '-'}\t${what}\t${record.targetUri ?? '-'}\t${truncationMark(record) ?? '-'}`);
           await damage.flush();
         }
+        if (records === 0) damage.add(await noRecordIssue(file, reader.issues));
       } catch (err) {
         damage.cannotRead(file, err);
       }

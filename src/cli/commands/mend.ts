@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { applyMend, mendTargets, planMend, type MendPlan } from '../../warc/tools/mend';
-import { errorMessage, LineWriter, OutputClosedError, parseCommandArgs } from '../args';
+import { errorMessage, isOutputFailure, LineWriter, parseCommandArgs } from '../args';
 import type { CliCommand } from '../command';
 
 const usage = `Usage: warcwire mend [--dry-run] [--yes] [-r] FILE|DIR...
@@ -53,7 +53,7 @@ const command: CliCommand = {
         // A plain file goes on to planMend, which skips it and says why.
         files.push(...(found.kind === 'other' ? [path] : found.files));
       } catch (err) {
-        if (err instanceof OutputClosedError) throw err;
+        if (isOutputFailure(err)) throw err;
         failed = true;
         await out.line(`cannot read ${path}: ${errorMessage(err)}`);
       }
@@ -66,7 +66,7 @@ const command: CliCommand = {
         if (plan.action === 'skip' && plan.damage !== undefined) failed = true;
         await out.line((values['dry-run'] ? 'would ' : '') + describe(plan));
       } catch (err) {
-        if (err instanceof OutputClosedError) throw err; // nothing changed yet: stop quietly
+        if (isOutputFailure(err)) throw err; // nothing changed yet: stop here
         failed = true;
         await out.line(`cannot read ${file}: ${errorMessage(err)}`);
       }

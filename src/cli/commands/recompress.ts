@@ -12,7 +12,8 @@ Headers and blocks are copied byte for byte.
   --level N           compression level (gzip 0-9, zstd 1-22)
   --dictionary FILE   zstd output: raw dictionary to compress with (its frame goes first)
   --tolerant          skip damaged records instead of failing
-  --force             replace OUT if it exists
+  --force             replace OUT if it exists (a file; a FIFO, device or
+                      directory is refused, as OUT is renamed into place)
 `;
 
 const command: CliCommand = {

@@ -59,14 +59,19 @@ export async function checkFile(file: string, options: CheckOptions = {}): Promi
   const issues = [...reader.issues];
   if (count === 0) {
     // A file with no record passes nothing: say what it is instead of exiting 0 in silence.
-    const issue: ReadIssue = { offset: 0, severity: 'error', kind: 'no-record', message: await noRecordReason(file, issues) };
+    const issue = await noRecordIssue(file, issues);
     issues.push(issue);
     readerOptions.onIssue?.(issue);
   }
   return { file, records, issues, errors: issues.filter((i) => i.severity === 'error') };
 }
 
-async function noRecordReason(file: string, issues: ReadIssue[]): Promise<string> {
+/** The error for a file read to its end without a record (`issues`: what the reading met): it is not a WARC file. */
+export async function noRecordIssue(file: string, issues: readonly ReadIssue[]): Promise<ReadIssue> {
+  return { offset: 0, severity: 'error', kind: 'no-record', message: await noRecordReason(file, issues) };
+}
+
+async function noRecordReason(file: string, issues: readonly ReadIssue[]): Promise<string> {
   if ((await fsp.stat(file)).size === 0) return 'empty file (0 bytes): no WARC record';
   if (issues.some((i) => i.severity === 'error')) return 'not a WARC file: no WARC record found';
   return 'no WARC record (only padding or empty compressed members)';

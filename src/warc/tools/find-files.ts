@@ -7,9 +7,12 @@ export const FINISHED_WARC = /\.warc(?:\.gz|\.zst)?$/;
 
 /**
  * Files directly inside `dir` whose names match `name` (with `recursive`, in
- * its subdirectories too), sorted by name within each directory.
+ * its subdirectories too), sorted by name within each directory. With
+ * `linkedFiles`, a symbolic link with a matching name counts too unless it
+ * leads to a directory (one that leads nowhere is kept, for the reader to
+ * report); links to directories are never walked, so a link loop cannot be.
  */
-export async function filesInDirectory(dir: string, name: RegExp, recursive: boolean): Promise<string[]> {
+export async function filesInDirectory(dir: string, name: RegExp, recursive: boolean, linkedFiles = false): Promise<string[]> {
   const files: string[] = [];
   const walk = async (at: string): Promise<void> => {
     const entries = await fsp.readdir(at, { withFileTypes: true });
@@ -18,6 +21,7 @@ export async function filesInDirectory(dir: string, name: RegExp, recursive: boo
       const full = join(at, entry.name);
       if (entry.isFile() && name.test(entry.name)) files.push(full);
       else if (recursive && entry.isDirectory()) await walk(full);
+      else if (linkedFiles && entry.isSymbolicLink() && name.test(entry.name) && !(await isDirectory(full))) files.push(full);
     }
   };
   await walk(dir);

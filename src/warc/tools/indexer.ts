@@ -15,6 +15,7 @@ import {
   type RequestFacts,
 } from '../read/index-entry';
 import { WarcReader, type ReadRecord, type WarcReaderOptions } from '../read/reader';
+import { noRecordIssue } from './check';
 
 export interface IndexOptions {
   /** Record types to index (default response, revisit, resource, metadata). */
@@ -67,7 +68,9 @@ export async function* indexFile(file: string, options: IndexOptions = {}): Asyn
       yield cdxjLine({ ...fields, offset: record.offset, length: record.length ?? 0, filename });
     }
   };
+  let records = 0;
   for await (const record of reader) {
+    records++;
     const indexed = all || (types.includes(record.type) && !(types === DEFAULT_INDEX_TYPES && skippedByDefault(record.type, record.contentType)));
     const isRequest = record.type === 'request';
     let line: Waiting | undefined;
@@ -89,4 +92,6 @@ export async function* indexFile(file: string, options: IndexOptions = {}): Asyn
   }
   pairer.end();
   yield* ready(true);
+  // As check says: a file with no record is not a WARC file, not an empty index.
+  if (records === 0) options.onIssue?.(await noRecordIssue(file, reader.issues));
 }

@@ -3,10 +3,12 @@
  * compression OUT's extension names. Headers and blocks are kept byte for
  * byte; blocks pass through a Spool, so no record is held whole in memory.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Backend, Compression } from '../../backend/types';
 import { defaultBackend } from '../backend';
 import { dictionaryPreamble } from '../dictionary';
+import { WarcError } from '../errors';
 import { WarcReader } from '../read/reader';
 
 export interface RecompressOptions {
@@ -31,18 +33,46 @@ export function compressionForName(name: string): Compression {
 
 const IN_FLIGHT = 8;
 
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/**
+ * OUT is replaced by a rename, which would put a regular file in place of a
+ * FIFO or a device (`/dev/stdout`): only a missing OUT, or a file with
+ * `force`, is written.
+ */
+async function checkOutput(output: string, force: boolean): Promise<void> {
+  const stats = await fsp.stat(output).catch(() => undefined);
+  if (stats === undefined) return;
+  if (!stats.isFile()) {
+    throw new WarcError('ERR_WARC_OUTPUT', `${output} is ${kindOf(stats)}, not a file: OUT must be a file path (recompress writes a new file and renames it onto OUT)`);
+  }
+  if (!force) throw new WarcError('ERR_WARC_OUTPUT', `${output} exists (use --force to replace it)`);
+}
+
+/** Reserves the file written beside OUT, then renamed onto it. */
+async function createTemp(output: string): Promise<string> {
+  const temp = `${output}.tmp-${process.pid}`;
+  try {
+    await (await fsp.open(temp, 'wx')).close();
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `its directory ${dirname(output)} does not exist` : (err as Error).message;
+    throw new WarcError('ERR_WARC_OUTPUT', `cannot write ${output}: ${why}`, { cause: err });
+  }
+  return temp;
+}
+
 export async function recompress(input: string, output: string, options: RecompressOptions = {}): Promise<{ records: number }> {
   const backend = options.backend ?? (await defaultBackend());
   const compression = options.compression ?? compressionForName(output);
-  if (!options.force) {
-    const exists = await fsp.access(output).then(
-      () => true,
-      () => false,
-    );
-    if (exists) throw new Error(`${output} exists (use --force to replace it)`);
-  }
-  const temp = `${output}.tmp-${process.pid}`;
-  await (await fsp.open(temp, 'wx')).close();
+  await checkOutput(output, options.force ?? false);
+  const temp = await createTemp(output);
   const preamble = options.dictionary && compression === 'zstd' ? await dictionaryPreamble(backend, options.dictionary) : undefined;
   let records = 0;
   try {
