@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { WarcClient } from '../../src/client/warc-client';
 import { checkFile } from '../../src/warc/tools/check';
 import { WarcReader } from '../../src/warc/read/reader';
-import { startRaw, type RawServer } from '../helpers/client-servers';
+import { rawServersPerTest } from '../helpers/client-servers';
 import { readAll } from '../helpers/warc-read';
 import { seededBytes } from '../helpers/warc-records';
 
@@ -23,15 +23,11 @@ function chunked(payload: Buffer, cut: number): Buffer {
 }
 
 let dir: string;
-let server: RawServer | undefined;
+const startRaw = rawServersPerTest();
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'warcwire-bare-lf-'));
 });
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 // undici refuses bare LF with ERR_BAD_RESPONSE, naming it (not the "is this an HTTP port?" of a non-HTTP peer).
 test.each([
@@ -40,7 +36,7 @@ test.each([
   ['a blank line before the status line', '\r\nHTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n', 'ok'],
 ])('%s: recorded as sent, and check, httpHead() and payload() agree with the writer', async (_name, head, expected) => {
   const sent = Buffer.concat([Buffer.from(head, 'latin1'), chunked(GZIPPED, 100)]);
-  server = await startRaw((socket, _head, _body, write) => {
+  const server = await startRaw((socket, _head, _body, write) => {
     write(sent);
     socket.end();
   });

@@ -10,19 +10,15 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient } from '../../src/client/warc-client';
-import { startRaw, type RawServer } from '../helpers/client-servers';
+import { rawServersPerTest } from '../helpers/client-servers';
 import { readAll } from '../helpers/warc-read';
 
 let dir: string;
-let server: RawServer | undefined;
+const startRaw = rawServersPerTest();
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'warcwire-bodiless-'));
 });
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test.each([
   ['HEAD', '200 OK'],
@@ -30,7 +26,7 @@ test.each([
   ['GET', '204 No Content'],
 ])('%s answered %s with a body: the caller gets the head, recorded complete; the next request works', async (method, status) => {
   const head = `HTTP/1.1 ${status}\r\nContent-Length: 5\r\n\r\n`;
-  server = await startRaw((socket, requestHead, _body, write) => {
+  const server = await startRaw((socket, requestHead, _body, write) => {
     if (requestHead.includes(' /next ')) write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext');
     else write(`${head}hello`);
   });

@@ -10,22 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WarcClient } from '../../src/client/warc-client';
 import { HttpParseError } from '../../src/http/errors';
-import { startRaw, type RawServer } from '../helpers/client-servers';
+import { rawServersPerTest } from '../helpers/client-servers';
 import { floodEarlyHints } from '../helpers/interim-flood';
 
 let dir: string;
-let server: RawServer | undefined;
+const startRaw = rawServersPerTest();
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'warcwire-interim-'));
 });
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a flood of 103 heads with no final head: fetch rejects ERR_HTTP_HEAD_TOO_LARGE, not the (restarted) head timeout; no record', async () => {
-  server = await startRaw((socket, _head, _body, write) => floodEarlyHints(socket, write));
+  const server = await startRaw((socket, _head, _body, write) => floodEarlyHints(socket, write));
   // The head timeout would fire only once the flood stops: short, so the old behaviour fails fast.
   const client = await WarcClient.create({ writer: { directory: dir, compression: 'none' }, timeouts: { responseHeaders: 1000 } });
   try {

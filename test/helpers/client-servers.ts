@@ -64,6 +64,19 @@ export interface RawServer extends Running {
   sent: Buffer[][];
 }
 
+/** For a test file: a function that starts a raw server (as startRaw); every one it started is closed after each test. */
+export function rawServersPerTest(): (onRequest: Parameters<typeof startRaw>[0]) => Promise<RawServer> {
+  const servers: RawServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (onRequest) => {
+    const server = await startRaw(onRequest);
+    servers.push(server);
+    return server;
+  };
+}
+
 export async function startRaw(onRequest: (socket: net.Socket, head: string, body: Buffer, write: (b: Buffer | string) => void) => void): Promise<RawServer> {
   const sent: Buffer[][] = [];
   const server = net.createServer((socket) => {
